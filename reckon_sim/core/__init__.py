@@ -1,0 +1,1 @@
+"""The bit-exact ReckOn machine: LFSRs, chip state, per-tick kernels and the host protocol."""

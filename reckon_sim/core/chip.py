@@ -1,0 +1,154 @@
+"""Chip: the bit-exact ReckOn model behind the common backend interface (`run_sample(sample, learn)`).
+
+Python only sequences samples; each sample runs in one Numba call (core.sample_kernel).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..backend import Sample, SampleResult
+from ..config import ChipConfig
+from ..errors import InputError
+from . import lfsr as lfsr_mod
+from .kernels import ST_EPROP_TICKS, ST_SOPS, ST_SPIKES, ST_UPDATES
+from .protocol import GETTAR_HOST_CYCLES, schedule
+from .sample_kernel import ERR_LABEL_WAIT, run_sample_kernel
+from .state import ChipState
+
+
+@dataclass
+class TickRecords:
+    """Per-tick records of one sample (dump level 1); rows = ticks 1..T."""
+
+    inp: np.ndarray       # uint8 [T, 256]
+    z: np.ndarray         # uint8 [T, NREC]
+    step: np.ndarray      # int64 [T, 4, NREC] gated u, tinp, trec, tout after STEP
+    prop: np.ndarray      # int64 [T, 4, NREC] after PROP
+    oneur: np.ndarray     # int64 [T, 3, 16] output membranes after STEP / after PROP / (unused)
+    err: np.ndarray       # int64 [T, 3, 16] errors at SDONE / (unused) / first EPROP cycle
+    lfsr: np.ndarray      # int64 [T, 2, 13] LFSR states after STEP / after PROP
+    wchk: np.ndarray      # int64 [T, 6] weight checksums after EPROP
+
+    @classmethod
+    def empty(cls, n_ticks: int, nrec: int) -> "TickRecords":
+        return cls(np.zeros((n_ticks, 256), np.uint8), np.zeros((n_ticks, nrec), np.uint8),
+                   np.zeros((n_ticks, 4, nrec), np.int64), np.zeros((n_ticks, 4, nrec), np.int64),
+                   np.zeros((n_ticks, 3, 16), np.int64), np.zeros((n_ticks, 3, 16), np.int64),
+                   np.zeros((n_ticks, 2, 13), np.int64), np.zeros((n_ticks, 6), np.int64))
+
+
+_NO_RECORDS = TickRecords.empty(0, 0)
+
+
+class Chip:
+    """A ReckOn chip: configuration + state. Weights and LFSRs persist across `run_sample` calls."""
+
+    def __init__(self, config: ChipConfig, state: ChipState | None = None):
+        self.config = config
+        self.state = state if state is not None else ChipState.after_init(config)
+        self._prm = config.param_vector()
+        self._alpha = config.alpha_words()
+        self._tables = lfsr_mod.tables().as_tuple()
+
+    # ---- factories ----
+    @classmethod
+    def from_config(cls, config: ChipConfig, winp=None, wrec=None, wout=None) -> "Chip":
+        chip = cls(config)
+        if winp is not None:
+            chip.load_weights(winp, wrec, wout)
+        return chip
+
+    @classmethod
+    def from_preset(cls, name: str = "reckon-tbench", **weights) -> "Chip":
+        return cls.from_config(ChipConfig.from_preset(name), **weights)
+
+    @classmethod
+    def from_files(cls, config_path, winp_path, wrec_path, wout_path) -> "Chip":
+        from ..tasks.reckon_files import read_weights
+        cfg = ChipConfig.from_file(config_path)
+        return cls.from_config(cfg, read_weights(winp_path, cfg.n_inp, cfg.n_rec),
+                               read_weights(wrec_path, cfg.n_rec, cfg.n_rec),
+                               read_weights(wout_path, cfg.n_rec, cfg.n_out))
+
+    def load_weights(self, winp, wrec, wout) -> None:
+        cfg = self.config
+        for name, w, shape in (("winp", winp, (cfg.n_inp, cfg.n_rec)), ("wrec", wrec, (cfg.n_rec, cfg.n_rec)),
+                               ("wout", wout, (cfg.n_rec, cfg.n_out))):
+            if np.shape(w) != shape:
+                raise InputError(name, f"shape {np.shape(w)} does not match the configuration's {shape}")
+        self.state.program_weights(cfg, np.asarray(winp), np.asarray(wrec), np.asarray(wout))
+
+    # ---- backend interface ----
+    def weights(self) -> dict[str, np.ndarray]:
+        cfg = self.config
+        return {"winp": self.state.winp[:cfg.n_inp, :cfg.n_rec].copy(),
+                "wrec": self.state.wrec[:cfg.n_rec, :cfg.n_rec].copy(),
+                "wout": self.state.wout[:cfg.n_rec, :cfg.n_out].copy()}
+
+    def run_sample(self, sample: Sample, learn: bool, dump: bool = False, targets=None) -> SampleResult:
+        """Run one sample with the training (learn) or test DO_EPROP value; state carries over.
+
+        targets: regression targets [T-1-TARGET_TICK, n_out] for the learning ticks (FORMAT §9).
+        With dump=True, result.extra['records'] holds the TickRecords of every tick."""
+        cfg = self.config
+        st = self.state
+        sch = schedule(sample, cfg.target_tick)
+        T = sch.n_ticks
+        do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
+        self._check_protocol(do_eprop, learn)
+        tgt = np.zeros((T, 16), np.int64)
+        if targets is not None:
+            targets = np.asarray(targets, dtype=np.int64)
+            tgt[sch.marker_tick: sch.marker_tick + len(targets), : targets.shape[1]] = targets
+        tk = np.zeros((T, 9), np.int64)
+        stats = np.zeros(4, np.int64)
+        rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
+        code = run_sample_kernel(self._prm, self._alpha, st.thr, st.neur, st.flags, st.winp, st.wrec, st.wout,
+                                 st.oneur, st.votes, st.learn, st.lfsr, st.qreg, st.ctl, self._tables,
+                                 sch.ev_tick, sch.ev_chan, sch.marker_tick, int(sample.label), T, learn,
+                                 do_eprop, tgt, GETTAR_HOST_CYCLES, tk, stats, dump, rec.inp, rec.z, rec.step,
+                                 rec.prop, rec.oneur, rec.err, rec.lfsr, rec.wchk)
+        if code == ERR_LABEL_WAIT:
+            raise InputError("protocol", "the chip waits in GET_TAR for a class label the protocol never sends "
+                                         "(SPI_SINGLE_LABEL = 0 or e-prop every tick before TARGET_TICK)")
+        inference, out_bytes = self._send()
+        extra = {"out_bytes": out_bytes, "votes": st.votes.copy(), "tk": tk, "eprop_ticks": int(stats[ST_EPROP_TICKS])}
+        if dump:
+            extra["records"] = rec
+            extra["end_state"] = st.snapshot(cfg)
+        result = SampleResult(inference=inference, label=int(sample.label), n_spikes=int(stats[ST_SPIKES]),
+                              n_updates=int(stats[ST_UPDATES]), n_sops=int(stats[ST_SOPS]),
+                              tick_cycles=tk[:, 1].astype(np.int32), extra=extra)
+        st.enter_idle()
+        return result
+
+    def _check_protocol(self, do_eprop: int, learn: bool) -> None:
+        cfg = self.config
+        if do_eprop and not cfg["SPI_REGRESSION"] and not cfg["SPI_SINGLE_LABEL"] and learn:
+            raise InputError("SPI_SINGLE_LABEL", "= 0 with classification: the chip would wait in GET_TAR for a "
+                                                 "label on every learning tick (allowed: 1)")
+        if do_eprop and not learn and (cfg["SPI_REGUL_MODE"] >> 1) == 3:
+            raise InputError("DO_EPROP_TEST", f"= {do_eprop} with SPI_REGUL_MODE[2:1] = 11: the chip would wait "
+                                              "in GET_TAR for a label in every test tick (allowed: 0)")
+
+    def _send(self) -> tuple[int, np.ndarray]:
+        """SEND: the vote winner (ties to the lowest index) or the output-membrane bytes (spec §13)."""
+        cfg, st = self.config, self.state
+        nout = cfg.n_out
+        out_bytes = np.array([(int(st.oneur[k]) >> s) & 0xFF for k in range(nout) for s in (0, 8)], np.uint8)
+        if not cfg["SPI_SEND_LABEL_ONLY"]:
+            return int(out_bytes[0]) & 0xF, out_bytes
+        if cfg["SPI_REGRESSION"]:
+            return 0, out_bytes
+        win = 0
+        for k in range(1, nout):
+            if st.votes[k] > st.votes[win]:
+                win = k
+        return win, out_bytes
+
+    @staticmethod
+    def timing_errors(tick_cycles: np.ndarray, clock_hz: float, tick_period_s: float = 1e-3) -> int:
+        """Ticks whose processing would not finish within one tick period at this clock (TIMING_ERROR)."""
+        return int(np.count_nonzero(np.asarray(tick_cycles) > clock_hz * tick_period_s))

@@ -1,0 +1,171 @@
+"""The unfolded-LFSR family of ReckOn (spec §12) and its eleven instances.
+
+Every module is a Fibonacci LFSR whose sequence obeys s[t] = s[t-a] ^ s[t-L]; one enabled clock advances the
+sequence by k bits and the output bus shows the next k bits (out[j] = s[j]). The register bits map onto a
+window of the sequence (`register_offsets`). Both the output and the next state are GF(2)-linear in the
+register, so the kernels use byte-sliced lookup tables built here from the sequence definition.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class LfsrKind:
+    name: str
+    length: int       # L: state bits
+    tap: int          # a: s[t] = s[t-a] ^ s[t-L]
+    bits: int         # k: output bits (= sequence bits consumed) per step
+    oneur_layout: bool = False   # lfsr_oneur_stochround interleaves its seed bits differently
+
+    def register_offsets(self) -> list[int]:
+        """Sequence offset (relative to the first output bit s[0]) held by each register bit d_i."""
+        L, a = self.length, self.tap
+        if self.oneur_layout:
+            offs = [0] * L
+            for m in range(7):
+                offs[2 * m + 1] = m - 14
+                offs[2 * m + 2] = m - 7
+            return offs
+        return [i if i < a else i - L for i in range(L)]
+
+    def _sequence(self, register: int, n: int) -> dict[int, int]:
+        """s[t] for t in (a-L) .. n-1, from the register value."""
+        s = {off: (register >> i) & 1 for i, off in enumerate(self.register_offsets())}
+        for t in range(self.tap, n):
+            s[t] = s[t - self.tap] ^ s[t - self.length]
+        return s
+
+    def output(self, register: int) -> int:
+        """The k-bit output bus in this state (bit j = s[j])."""
+        s = self._sequence(register, self.bits)
+        return sum(s[j] << j for j in range(self.bits))
+
+    def step(self, register: int) -> int:
+        """The register after one enabled clock (window shifted by k)."""
+        offs = self.register_offsets()
+        s = self._sequence(register, self.bits + self.tap)
+        return sum(s[off + self.bits] << i for i, off in enumerate(offs))
+
+
+NEUR = LfsrKind("lfsr_neur_stochround", 15, 1, 15)
+ONEUR = LfsrKind("lfsr_oneur_stochround", 15, 1, 7, oneur_layout=True)
+NOISE = LfsrKind("lfsr_noise_neur", 17, 3, 32)
+WINP_WREC = LfsrKind("lfsr_winp_wrec", 25, 3, 512)
+WOUT = LfsrKind("lfsr_wout", 22, 1, 448)
+
+
+@dataclass(frozen=True)
+class LfsrInstance:
+    name: str
+    kind: LfsrKind
+    reset: int
+    seed_register: str
+    seed_lsb: int     # the seed is bits [seed_lsb + L - 1 : seed_lsb] of the seed register
+
+
+# Order = index in the kernels' LFSR state vector; the first nine are the dump order of `lfsr_small`.
+INSTANCES: tuple[LfsrInstance, ...] = (
+    LfsrInstance("strnd_neur0", NEUR, 0x1234, "SPI_SEED_STRND_NEUR", 0),
+    LfsrInstance("strnd_neur1", NEUR, 0x70F0, "SPI_SEED_STRND_NEUR", 15),
+    LfsrInstance("strnd_oneur", ONEUR, 0x7ABA, "SPI_SEED_STRND_ONEUR", 0),
+    LfsrInstance("strnd_tinp0", NEUR, 0x1348, "SPI_SEED_STRND_TINP", 0),
+    LfsrInstance("strnd_tinp1", NEUR, 0x7FCF, "SPI_SEED_STRND_TINP", 15),
+    LfsrInstance("strnd_trec0", NEUR, 0x4321, "SPI_SEED_STRND_TREC", 0),
+    LfsrInstance("strnd_trec1", NEUR, 0x7BEA, "SPI_SEED_STRND_TREC", 15),
+    LfsrInstance("strnd_tout0", ONEUR, 0x3FF3, "SPI_SEED_STRND_TOUT", 0),
+    LfsrInstance("strnd_tout1", ONEUR, 0x7EF0, "SPI_SEED_STRND_TOUT", 15),
+    LfsrInstance("noise_neur", NOISE, 0x1F0F1, "SPI_SEED_NOISE_NEUR", 0),
+    LfsrInstance("winp", WINP_WREC, 0x0000001, "SPI_SEED_INP", 0),
+    LfsrInstance("wrec", WINP_WREC, 0x0424242, "SPI_SEED_REC", 0),
+    LfsrInstance("wout", WOUT, 0x000001, "SPI_SEED_OUT", 0),
+)
+INDEX = {inst.name: i for i, inst in enumerate(INSTANCES)}
+
+
+def seeded_states(registers: dict[str, int]) -> np.ndarray:
+    """LFSR state vector after the seed registers were written (every instance loads its seed slice)."""
+    out = np.zeros(len(INSTANCES), dtype=np.int64)
+    for i, inst in enumerate(INSTANCES):
+        out[i] = (registers[inst.seed_register] >> inst.seed_lsb) & ((1 << inst.kind.length) - 1)
+    return out
+
+
+def reset_states() -> np.ndarray:
+    return np.array([inst.reset for inst in INSTANCES], dtype=np.int64)
+
+
+def _basis(kind: LfsrKind):
+    """Output and next state of each single-bit register (the columns of the two linear maps)."""
+    return [kind.output(1 << i) for i in range(kind.length)], [kind.step(1 << i) for i in range(kind.length)]
+
+
+@lru_cache(maxsize=None)
+def full_tables(kind: LfsrKind) -> tuple[np.ndarray, np.ndarray]:
+    """(next[state], output[state]) over all 2^L states, for the small LFSRs (L <= 17)."""
+    outs, nexts = _basis(kind)
+    n = 1 << kind.length
+    nxt = np.zeros(n, dtype=np.int64)
+    out = np.zeros(n, dtype=np.int64)
+    for i in range(kind.length):
+        half = 1 << i
+        nxt[half:2 * half] = nxt[:half] ^ nexts[i]   # GF(2) linearity: add bit i to every smaller state
+        out[half:2 * half] = out[:half] ^ outs[i]
+    return nxt, out
+
+
+@lru_cache(maxsize=None)
+def sliced_tables(kind: LfsrKind, lane_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Byte-sliced tables for the wide LFSRs: next[c, byte] and lanes[c, byte, 16] (16 lanes of lane_bits)."""
+    outs, nexts = _basis(kind)
+    n_chunks = (kind.length + 7) // 8
+    nxt = np.zeros((n_chunks, 256), dtype=np.int64)
+    lanes = np.zeros((n_chunks, 256, 16), dtype=np.int64)
+    lane_mask = (1 << lane_bits) - 1
+    for c in range(n_chunks):
+        for b in range(256):
+            nv, ov = 0, 0
+            for j in range(8):
+                i = 8 * c + j
+                if (b >> j) & 1 and i < kind.length:
+                    nv ^= nexts[i]
+                    ov ^= outs[i]
+            nxt[c, b] = nv
+            lanes[c, b] = [(ov >> (lane_bits * n)) & lane_mask for n in range(16)]
+    return nxt, lanes
+
+
+def wide_output_bytes(lanes: np.ndarray, lane_bits: int) -> np.ndarray:
+    """Little-endian byte encoding (FORMAT §5.6) of a wide output given as 16 lanes."""
+    value = 0
+    for n in range(16):
+        value |= int(lanes[n]) << (lane_bits * n)
+    return np.frombuffer(value.to_bytes(2 * lane_bits, "little"), dtype=np.uint8).copy()
+
+
+class LfsrTables:
+    """All lookup tables the kernels need, as plain arrays (built once per process, cached)."""
+
+    def __init__(self):
+        self.neur_next, self.neur_out = full_tables(NEUR)
+        self.oneur_next, self.oneur_out = full_tables(ONEUR)
+        self.noise_next, self.noise_out = full_tables(NOISE)
+        self.wide_next, self.wide_lanes = sliced_tables(WINP_WREC, 32)
+        wout_next, wout_lanes = sliced_tables(WOUT, 28)
+        # pad the 3-chunk wout tables to 4 chunks so both wide LFSRs share one kernel helper
+        self.wout_next = np.zeros((4, 256), dtype=np.int64)
+        self.wout_next[:3] = wout_next
+        self.wout_lanes = np.zeros((4, 256, 16), dtype=np.int64)
+        self.wout_lanes[:3] = wout_lanes
+
+    def as_tuple(self):
+        return (self.neur_next, self.neur_out, self.oneur_next, self.oneur_out, self.noise_next,
+                self.noise_out, self.wide_next, self.wide_lanes, self.wout_next, self.wout_lanes)
+
+
+@lru_cache(maxsize=1)
+def tables() -> LfsrTables:
+    return LfsrTables()

@@ -1,0 +1,98 @@
+"""`reckon-sim run`: a golden case's protocol on the chip model, writing the golden output files."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..core.chip import Chip
+from ..io.golden import Case, tick_arrays
+
+
+def _tick_stats(tc: np.ndarray) -> dict:
+    return {"min": int(tc.min()), "median": float(np.median(tc)), "max": int(tc.max()), "mean": float(tc.mean())}
+
+
+def sample_summary(result, meta: dict) -> dict:
+    tk = result.extra["tk"]
+    tc = tk[:, 1]
+    eprop = tk[:, 4] > 0
+    noeprop = (tk[:, 8] == 1) & ~eprop
+    d = dict(meta, inference=int(result.inference), label=int(result.label), correct=int(result.correct),
+             ticks=int(len(tc)), sum_tick_cycles=int(tc.sum()),
+             **{f"tick_cycles_{k}": v for k, v in _tick_stats(tc).items()}, eprop_ticks=int(eprop.sum()))
+    if eprop.any():
+        d["eprop_tick_cycles_median"] = float(np.median(tc[eprop]))
+        d["noeprop_tick_cycles_median"] = float(np.median(tc[noeprop])) if noeprop.any() else 0.0
+    if result.extra.get("out_bytes") is not None and meta.get("regression"):
+        d["out_bytes"] = [int(b) for b in result.extra["out_bytes"]]
+    d.pop("regression", None)
+    return d
+
+
+def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) -> list[dict]:
+    """Run every epoch/phase/sample of `case`; write init.npz, sample_NNNN.npz, inferences.txt, summary.json.
+
+    Files are written to a temporary folder and moved into place at the end (no half-written output)."""
+    out_dir = Path(out_dir)
+    dump = case.dump_level if dump_level is None else dump_level
+    cfg = case.config
+    tmp = out_dir.with_name(out_dir.name + ".partial")
+    tmp.mkdir(parents=True, exist_ok=True)
+    chip = Chip.from_config(cfg, case.winp, case.wrec, case.wout)
+    np.savez(tmp / "init.npz", **chip.state.snapshot(cfg))
+    rows, all_cycles = [], []
+    gidx = 0
+    for epoch in range(case.epochs):
+        for phase in ("train", "test"):
+            for idx, sample in enumerate(case.phase_samples(phase)):
+                learn = phase == "train"
+                targets = case.sample_targets(idx, sample.n_ticks) if learn else None
+                t0, c0 = time.perf_counter(), time.process_time()
+                res = chip.run_sample(sample, learn, dump=True, targets=targets)
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+                tk = res.extra["tk"]
+                arrays = dict(res.extra["end_state"])
+                if dump >= 1:
+                    arrays.update(tick_arrays(res, cfg))
+                else:
+                    arrays["tk_table"] = tk.astype(np.int64)
+                scalars = dict(gidx=gidx, epoch=epoch, sample=idx, is_test=int(not learn),
+                               inference=res.inference, label=res.label, ticks=len(tk),
+                               sample_cycles=int(tk[:, 1].sum()))
+                arrays.update({k: np.int64(v) for k, v in scalars.items()})
+                if cfg["SPI_REGRESSION"]:
+                    arrays["out_bytes"] = res.extra["out_bytes"].astype(np.uint8)
+                np.savez(tmp / f"sample_{gidx:04d}.npz", **arrays)
+                meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx,
+                            regression=bool(cfg["SPI_REGRESSION"]))
+                row = sample_summary(res, meta)
+                row.update(sample_cycles=int(tk[:, 1].sum()), wall_s=round(wall, 4), cpu_s=round(cpu, 4))
+                rows.append(row)
+                all_cycles.append(tk[:, 1])
+                gidx += 1
+                if progress is not None:
+                    progress(1)
+    with open(tmp / "inferences.txt", "w") as f:
+        f.write("# gidx epoch phase sample inference label correct sample_cycles wall_s cpu_s\n")
+        for r in rows:
+            f.write(f"{r['gidx']} {r['epoch']} {r['phase']} {r['sample']} {r['inference']} {r['label']} "
+                    f"{r['correct']} {r['sample_cycles']} {r['wall_s']:.2f} {r['cpu_s']:.2f}\n")
+    cyc = np.concatenate(all_cycles) if all_cycles else np.zeros(1)
+    tick_all = _tick_stats(cyc)
+    tick_all.update({f"p{q}": float(np.percentile(cyc, q)) for q in (5, 25, 75, 95, 99)})
+    meta = {"name": case.name, "sim": "reckon-sim", "epochs": case.epochs, "ntrain": case.ntrain,
+            "ntest": case.ntest, "dump_level": dump, "config": cfg.to_dict(), "files": case.files}
+    (tmp / "summary.json").write_text(json.dumps({"meta": meta, "samples": rows, "tick_cycles_all": tick_all},
+                                                 indent=1))
+    if out_dir.exists():
+        for p in out_dir.glob("*"):
+            if p.is_file() and (p.suffix in (".npz", ".json") or p.name == "inferences.txt"):
+                p.unlink()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for p in tmp.iterdir():
+        p.replace(out_dir / p.name)
+    tmp.rmdir()
+    return rows

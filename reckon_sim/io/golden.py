@@ -1,0 +1,126 @@
+"""Golden-case I/O (FORMAT.md): load a case's inputs, run its protocol, write and compare its outputs."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..backend import Sample
+from ..config import ChipConfig
+from ..errors import InputError
+
+STOCK_FILES = {"train": "dataset_cueAcc_train.dat", "test": "dataset_cueAcc_test.dat",
+               "winp": "init_rand_weights_inp_cueAcc.dat", "wrec": "init_rand_weights_rec_cueAcc.dat",
+               "wout": "init_rand_weights_out_cueAcc.dat"}
+CASE_FILES = {"train": "train.dat", "test": "test.dat", "winp": "winp.dat", "wrec": "wrec.dat", "wout": "wout.dat"}
+
+
+@dataclass
+class Case:
+    """The inputs of a golden case (or of a user's own file set) plus its run parameters."""
+
+    name: str
+    config: ChipConfig
+    train: list[Sample]
+    test: list[Sample]
+    winp: np.ndarray
+    wrec: np.ndarray
+    wout: np.ndarray
+    targets: np.ndarray | None = None   # regression: int16 [n_lines, NOUT]
+    epochs: int = 1
+    ntrain: int = -1
+    ntest: int = -1
+    dump_level: int = 1
+    files: dict | None = None
+
+    def phase_samples(self, phase: str) -> list[Sample]:
+        samples, n = (self.train, self.ntrain) if phase == "train" else (self.test, self.ntest)
+        return samples if n < 0 else samples[:n]
+
+    def sample_targets(self, index: int, n_ticks: int) -> np.ndarray | None:
+        """Regression targets of training sample `index` (FORMAT §9: lines s*TPS .. s*TPS+TPS-1)."""
+        if self.targets is None:
+            return None
+        tps = n_ticks - 1 - self.config.target_tick
+        rows = self.targets[index * tps:(index + 1) * tps]
+        if len(rows) < tps:
+            raise InputError("targets", f"{len(self.targets)} lines, training sample {index} needs lines "
+                                        f"{index * tps}..{(index + 1) * tps - 1}")
+        return rows
+
+
+def _find(folder: Path, name: str) -> Path:
+    """Case folder first, then ../../reckon-data/ (FORMAT §1), then a sibling reckon-data folder."""
+    for cand in (folder / name, folder.parent.parent / "reckon-data" / name, folder.parent / "reckon-data" / name):
+        if cand.exists():
+            return cand
+    raise InputError(str(folder / name), "file not found (also looked in ../../reckon-data/)")
+
+
+def load_case(folder, config=None) -> Case:
+    """Read a case folder (config.json, datasets, weights, optional meta_run.json and targets.txt)."""
+    from ..tasks.reckon_files import read_dataset, read_targets, read_weights
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(str(folder), "not a case folder")
+    meta_path = folder / "meta_run.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    files = dict(meta.get("files") or {})
+    if not files:
+        files = CASE_FILES if (folder / "train.dat").exists() else STOCK_FILES
+    cfg = ChipConfig.from_file(config) if config else ChipConfig.from_json(folder / "config.json")
+    paths = {k: _find(folder, v) for k, v in files.items()}
+    case = Case(name=meta.get("name", folder.name), config=cfg,
+                train=read_dataset(paths["train"]), test=read_dataset(paths["test"]),
+                winp=read_weights(paths["winp"], cfg.n_inp, cfg.n_rec),
+                wrec=read_weights(paths["wrec"], cfg.n_rec, cfg.n_rec),
+                wout=read_weights(paths["wout"], cfg.n_rec, cfg.n_out),
+                epochs=int(meta.get("epochs", 1)), ntrain=int(meta.get("ntrain", -1)),
+                ntest=int(meta.get("ntest", -1)), dump_level=int(meta.get("dump_level", 1)),
+                files={k: str(v) for k, v in paths.items()})
+    if "targets" in paths:
+        case.targets = read_targets(paths["targets"], cfg.n_out)
+    for phase in ("train", "test"):
+        for i, s in enumerate(getattr(case, phase)):
+            if np.any(np.asarray(s.events)[:, 0] > 255) if len(s.events) else False:
+                raise InputError(f"{paths[phase]}", f"sample {i}: channel out of range 0..255")
+    return case
+
+
+# ------------------------------------------------------------------------------------------ sample records
+def tick_arrays(result, cfg: ChipConfig) -> dict[str, np.ndarray]:
+    """Per-tick keys of FORMAT §5.4 from a dumped SampleResult."""
+    from ..core.state import lfsr_outputs
+    rec = result.extra["records"]
+    tk = result.extra["tk"]
+    T = tk.shape[0]
+    nout = cfg.n_out
+    has_step = (tk[:, 0] >= 2).astype(np.uint8)
+    has_prop = (tk[:, 0] <= T - 1).astype(np.uint8)
+    out = {
+        "tick_cycles": tk[:, 1].astype(np.int32), "tick_step_cycles": tk[:, 2].astype(np.int32),
+        "tick_sdone_cycles": tk[:, 3].astype(np.int32), "tick_eprop_cycles": tk[:, 4].astype(np.int32),
+        "tick_gettar_cycles": tk[:, 5].astype(np.int32), "tick_config_cycles": tk[:, 6].astype(np.int32),
+        "tick_prop_cycles": tk[:, 7].astype(np.int32), "tick_end_state": tk[:, 8].astype(np.int8),
+        "inp_events": rec.inp.copy(), "has_step": has_step, "has_prop": has_prop, "step_z": rec.z.copy(),
+    }
+    for prefix, arr in (("step", rec.step), ("prop", rec.prop)):
+        out[f"{prefix}_u"] = arr[:, 0].astype(np.int16)
+        for f, name in ((1, "tinp"), (2, "trec"), (3, "tout")):
+            out[f"{prefix}_{name}"] = arr[:, f].astype(np.uint16)
+    out["step_oneur_u"] = rec.oneur[:, 0, :nout].astype(np.int16)
+    out["prop_oneur_u"] = rec.oneur[:, 1, :nout].astype(np.int16)
+    out["step_oneur_err"] = rec.err[:, 0, :nout].astype(np.int16)
+    step_l = lfsr_outputs(rec.lfsr[:, 0])
+    prop_l = lfsr_outputs(rec.lfsr[:, 1])
+    out["step_lfsr"] = step_l["lfsr_small"] * has_step[:, None]
+    out["prop_wchk"] = rec.wchk.copy()
+    for name in ("winp", "wrec", "wout"):
+        out[f"prop_lfsr_{name}"] = prop_l[f"lfsr_{name}"] * has_prop[:, None]
+    out["prop_lfsr_noise"] = prop_l["lfsr_noise"] * has_prop
+    out["tk_table"] = tk.astype(np.int64)
+    if cfg["SPI_REGRESSION"]:
+        out["eprop_oneur_err"] = rec.err[:, 2, :nout].astype(np.int16)
+    return out

@@ -1,0 +1,306 @@
+"""Vanilla e-prop (Bellec et al. 2020) for a LIF recurrent layer with a leaky softmax readout, as in eprop-PyTorch.
+
+Network: see :mod:`reckon_sim.reference._common` (weights ``[pre, post]``; t = 0..T-1; v[t] sees x[t-1], z[t-1]).
+Loss: E = sum_{t >= target_tick} CE(softmax(vo[t]), onehot(label)), so dE/dvo[t] = err[t] = softmax - onehot.
+
+Online e-prop, one pass over t, O(n_rec^2) memory (never O(T n_rec^2))::
+
+    h[t]       = gamma * max(0, 1 - |v[t]-thr|/thr)                  pseudo-derivative
+    eps_rec[t] = alpha*eps_rec[t-1] + z[t-1]                          (= dv[t]/dW_rec, reset path excluded)
+    eps_inp[t] = alpha*eps_inp[t-1] + x[t-1]                          clean (= dv[t]/dW_in)
+    eps_inp[t] = alpha*eps_inp[t-1] + x[t]                            pytorch_compat: one step ahead, see below
+    ebar[t]    = kappa*ebar[t-1] + h_j[t]*eps_i[t]                    eligibility trace, readout-filtered
+    L_j[t]     = sum_k B[j,k] err_k[t]        B = wout (symmetric) or a fixed random matrix
+    dE/dW_ij  ~= sum_{t >= target_tick} L_j[t] * ebar_ij[t]
+    dE/dwout_jk = sum_{t >= target_tick} err_k[t] * zbar_j[t],   zbar[t] = kappa*zbar[t-1] + z[t]   (exact)
+
+With ``learning_signal`` (an array [T, n_rec], e.g. the exact total dE/dz[t] from :mod:`bptt`) the kernel instead
+computes sum_t L_j[t] h_j[t] eps_ij[t] over all t (no readout filter: the given signal already contains it);
+with the total derivative this is Bellec's eq. (1) and equals BPTT exactly.
+
+eprop-PyTorch numerics (models.py ``SRNN.grads_batch``, read and re-derived loop by loop):
+* conv1d with kernel alpha^(n_t-1-i) and padding n_t gives out[j] = sum_{s <= j-1} alpha^(j-1-s) x[s]; the
+  input trace keeps ``out[1:n_t+1]`` (sum over s <= t, *includes x[t]*) while the recurrent trace keeps
+  ``out[:n_t]`` (s <= t-1). Since the forward pass delays both (v[t+1] uses x[t] and z[t]), the recurrent trace is
+  the exact dv[t]/dW_rec but the input trace is dv[t+1]/dW_in: **the input eligibility is one step ahead of the
+  recurrent one** (h[t] is paired with the input trace of t+1; x[T-1], never seen by the forward pass, still
+  contributes). ``pytorch_compat=True`` reproduces this.
+* ``w_rec *= 1 - eye`` at every forward: self-connections are cut, but the diagonal of the gradient is still
+  computed from the traces and handed to the optimiser (compat keeps it; the clean mode returns 0 there).
+* The readout traces (e and z filtered by kappa) use ``out[1:n_t+1]`` (include the current step): exact.
+* Gradients are sums over the batch and the cropped window (no 1/T, no 1/batch); ``lr_layer`` multiplies the
+  *gradients* before the optimiser (so with Adam it is almost a no-op: Adam is invariant to gradient scale up
+  to eps); the readout bias is a constant, never learned; ``B_out`` is allocated but unused (symmetric
+  feedback only); the monitored BCE loss does not influence learning; everything runs in float32 (tensors and
+  the alpha/kappa power kernels), so PyTorch itself matches this float64 code to ~1e-6 relative, not 1e-12.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numba import njit
+
+from ..backend import Sample, SampleResult
+from ._common import (input_matrix, kaiming_normal, lif_step, make_optimizer, pseudo_derivative,
+                      readout_step, softmax_error)
+
+
+@dataclass(frozen=True)
+class EpropParams:
+    """Hyper-parameters; defaults are eprop-PyTorch's main.py/setup.py values for cue accumulation."""
+
+    n_in: int = 40
+    n_rec: int = 100
+    n_out: int = 2
+    thr: float = 0.6
+    tau_mem: float = 2.0              # s (--tau-mem 2000e-3)
+    tau_out: float = 0.02             # s (--tau-out 20e-3)
+    dt: float = 1e-3
+    gamma: float = 0.3                # pseudo-derivative height (--gamma)
+    bias_out: float = 0.0
+    w_init_gain: tuple = (0.5, 0.1, 0.5)
+    optimizer: str = "adam"           # 'adam' | 'sgd'
+    lr: float = 1e-4
+    lr_layer: tuple = (0.05, 0.05, 1.0)   # gradient factors for (input, recurrent, output) weights
+    batch_size: int = 5               # samples whose gradients are summed per optimiser step
+    target_tick: int = 2100           # loss/learning window: t >= target_tick (eprop-PyTorch: last 150 of 2250)
+    feedback: str = "symmetric"       # 'symmetric' (B = wout) | 'random' (fixed B drawn at init)
+    pytorch_compat: bool = False      # reproduce eprop-PyTorch's input-trace lead and diagonal gradients
+    no_self_connections: bool = True  # eprop-PyTorch zeroes diag(w_rec) before every forward pass
+    smooth_beta: float = 0.0          # > 0: logistic spikes of this width (exact-gradient tests only)
+    seed: int = 0
+    dtype: str = "float64"            # 'float64' | 'float32'
+
+    @property
+    def alpha(self) -> float:
+        return float(np.exp(-self.dt / self.tau_mem))
+
+    @property
+    def kappa(self) -> float:
+        return float(np.exp(-self.dt / self.tau_out))
+
+
+@njit(cache=True)
+def _eprop_kernel(x, label, winp, wrec, wout, bias, feedback, alpha, kappa, thr, gamma, smooth_beta,
+                  t_window, input_lead, ext_signal, use_ext, g_inp, g_rec, g_out, out_sum,
+                  rec_v, rec_z, rec_vo):
+    """One sample, online. g_inp [n_rec, n_in] and g_rec [n_rec, n_rec] are [post, pre] (row per post neuron).
+
+    Records are written when rec_v has T rows (pass zero-row arrays otherwise). Returns (loss, spikes, sops).
+    """
+    n_t, n_in = x.shape
+    n_rec = wrec.shape[0]
+    n_out = wout.shape[1]
+    dt = winp.dtype
+    membrane = np.zeros(n_rec, dt)
+    spikes = np.zeros(n_rec, dt)
+    out_membrane = np.zeros(n_out, dt)
+    err = np.zeros(n_out, dt)
+    signal = np.zeros(n_rec, dt)
+    h = np.zeros(n_rec, dt)
+    trace_inp = np.zeros(n_in, dt)           # eps_inp: alpha-filtered presynaptic input spikes
+    trace_rec = np.zeros(n_rec, dt)          # eps_rec: alpha-filtered presynaptic recurrent spikes
+    trace_out = np.zeros(n_rec, dt)          # zbar: kappa-filtered spikes (output-weight eligibility)
+    elig_inp = np.zeros((n_rec, n_in), dt)   # ebar_ij, row = post neuron j
+    elig_rec = np.zeros((n_rec, n_rec), dt)
+    # the exact learning signal already holds the readout filter, so the eligibility is not filtered again
+    kappa_elig = 0.0 if use_ext else kappa
+    do_record = rec_v.shape[0] == n_t
+    loss = 0.0
+    n_spikes = 0
+    n_sops = 0
+    for t in range(n_t):
+        if t > 0:
+            for i in range(n_rec):              # eps_rec[t] uses z[t-1]: update before the spikes change
+                trace_rec[i] = alpha * trace_rec[i] + spikes[i]
+            n_sops += lif_step(membrane, spikes, x[t - 1], winp, wrec, alpha, thr, smooth_beta)
+            readout_step(out_membrane, spikes, wout, bias, kappa)
+            for j in range(n_rec):
+                if spikes[j] != 0.0:
+                    n_sops += n_out
+                    n_spikes += 1
+        t_src = t if input_lead else t - 1      # which input row enters eps_inp[t]
+        for i in range(n_in):
+            trace_inp[i] = alpha * trace_inp[i] + (x[t_src, i] if t_src >= 0 else 0.0)
+        for j in range(n_rec):
+            h[j] = pseudo_derivative(membrane[j], thr, gamma, smooth_beta)
+            trace_out[j] = kappa * trace_out[j] + spikes[j]
+        in_window = t >= t_window
+        if in_window:
+            loss += softmax_error(out_membrane, label, err)
+            for k in range(n_out):
+                out_sum[k] += err[k] + (1.0 if k == label else 0.0)
+                for j in range(n_rec):
+                    g_out[j, k] += trace_out[j] * err[k]
+        accumulate = use_ext or in_window
+        for j in range(n_rec):
+            if use_ext:
+                signal[j] = ext_signal[t, j]
+            elif in_window:
+                s = 0.0
+                for k in range(n_out):
+                    s += feedback[j, k] * err[k]
+                signal[j] = s
+            hj = h[j]
+            lj = signal[j]
+            row_e = elig_inp[j]
+            row_g = g_inp[j]
+            for i in range(n_in):
+                e = kappa_elig * row_e[i] + hj * trace_inp[i]
+                row_e[i] = e
+                if accumulate:
+                    row_g[i] += lj * e
+            row_e = elig_rec[j]
+            row_g = g_rec[j]
+            for i in range(n_rec):
+                e = kappa_elig * row_e[i] + hj * trace_rec[i]
+                row_e[i] = e
+                if accumulate:
+                    row_g[i] += lj * e
+        if do_record:
+            rec_v[t] = membrane
+            rec_z[t] = spikes
+            rec_vo[t] = out_membrane
+    return loss, n_spikes, n_sops
+
+
+def _as_label(target, n_out: int) -> int:
+    label = int(np.argmax(target)) if np.ndim(target) else int(target)
+    if not 0 <= label < n_out:
+        raise ValueError(f"target: class label {label} outside 0..{n_out - 1}")
+    return label
+
+
+def masked_recurrent(params: EpropParams, wrec: np.ndarray) -> np.ndarray:
+    """The recurrent matrix the forward pass uses (diagonal cut when no_self_connections)."""
+    if not params.no_self_connections:
+        return wrec
+    w = wrec.copy()
+    np.fill_diagonal(w, 0.0)
+    return w
+
+
+def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray, target, *,
+                    feedback: np.ndarray | None = None, learning_signal: np.ndarray | None = None,
+                    record: bool = False):
+    """Raw e-prop gradients of one sample (no lr_layer factors), computed online in Numba.
+
+    weights: 'winp' [n_in, n_rec], 'wrec' [n_rec, n_rec], 'wout' [n_rec, n_out], optional 'bias' [n_out].
+    input_spikes: [T, n_in]; target: class label (or one-hot). feedback: B [n_rec, n_out] (default wout).
+    learning_signal: optional [T, n_rec] signal replacing B.err and the readout filter (see module doc).
+    Returns (grads {'winp','wrec','wout'} in [pre, post] layout, loss = sum of CE over the window, info dict with
+    'out_sum' (softmax summed over the window), 'inference', 'n_spikes', 'n_sops' and, with record=True,
+    'membrane' [T, n_rec], 'spikes' [T, n_rec], 'out_membrane' [T, n_out]).
+    """
+    dtype = np.dtype(params.dtype)
+    cast = dtype.type
+    winp = np.ascontiguousarray(weights["winp"], dtype)
+    wrec_used = np.ascontiguousarray(masked_recurrent(params, np.asarray(weights["wrec"], dtype)))
+    wout = np.ascontiguousarray(weights["wout"], dtype)
+    n_in, n_rec = winp.shape
+    n_out = wout.shape[1]
+    bias = np.ascontiguousarray(weights.get("bias", np.full(n_out, params.bias_out)), dtype)
+    x = np.ascontiguousarray(input_spikes, dtype)
+    n_t = x.shape[0]
+    if x.shape[1] != n_in:
+        raise ValueError(f"input_spikes: expected {n_in} columns, got {x.shape[1]}")
+    label = _as_label(target, n_out)
+    fb = wout if feedback is None else np.ascontiguousarray(feedback, dtype)
+    use_ext = learning_signal is not None
+    ext = (np.ascontiguousarray(learning_signal, dtype) if use_ext else np.zeros((0, n_rec), dtype))
+    if use_ext and ext.shape != (n_t, n_rec):
+        raise ValueError(f"learning_signal: expected shape {(n_t, n_rec)}, got {ext.shape}")
+    g_inp = np.zeros((n_rec, n_in), dtype)
+    g_rec = np.zeros((n_rec, n_rec), dtype)
+    g_out = np.zeros((n_rec, n_out), dtype)
+    out_sum = np.zeros(n_out, dtype)
+    rows = n_t if record else 0
+    rec_v, rec_z = np.zeros((rows, n_rec), dtype), np.zeros((rows, n_rec), dtype)
+    rec_vo = np.zeros((rows, n_out), dtype)
+    loss, n_spikes, n_sops = _eprop_kernel(
+        x, label, winp, wrec_used, wout, bias, fb, cast(params.alpha), cast(params.kappa), cast(params.thr),
+        cast(params.gamma), cast(params.smooth_beta), params.target_tick, params.pytorch_compat, ext, use_ext,
+        g_inp, g_rec, g_out, out_sum, rec_v, rec_z, rec_vo)
+    grads = {"winp": g_inp.T.copy(), "wrec": g_rec.T.copy(), "wout": g_out}
+    if params.no_self_connections and not params.pytorch_compat:
+        np.fill_diagonal(grads["wrec"], 0.0)   # exact gradient of the masked network
+    info = {"out_sum": out_sum, "inference": int(np.argmax(out_sum)), "n_spikes": int(n_spikes),
+            "n_sops": int(n_sops)}
+    if record:
+        info.update(membrane=rec_v, spikes=rec_z, out_membrane=rec_vo)
+    return grads, float(loss), info
+
+
+class EpropNetwork:
+    """Backend: vanilla e-prop training of the LIF network on Samples (gradients summed over batch_size samples).
+
+    run_sample(sample, learn): x[b, channel] = 1 for every event, T = sample.n_ticks, window t >= target_tick;
+    inference = argmax of the softmax outputs summed over the window (eprop-PyTorch's rule); loss = summed CE.
+    With learn=True the sample's gradients (times lr_layer) join the pending batch; the optimiser steps when
+    batch_size samples are pending (call flush() to apply a partial batch).
+    """
+
+    LAYERS = ("winp", "wrec", "wout")
+
+    def __init__(self, params: EpropParams, winp, wrec, wout, feedback=None):
+        dtype = np.dtype(params.dtype)
+        self.params = params
+        self._w = {"winp": np.array(winp, dtype), "wrec": np.array(wrec, dtype), "wout": np.array(wout, dtype)}
+        expect = {"winp": (params.n_in, params.n_rec), "wrec": (params.n_rec, params.n_rec),
+                  "wout": (params.n_rec, params.n_out)}
+        for name, shape in expect.items():
+            if self._w[name].shape != shape:
+                raise ValueError(f"{name}: expected shape {shape}, got {self._w[name].shape}")
+        self.feedback = None if feedback is None else np.array(feedback, dtype)
+        if params.feedback == "random" and self.feedback is None:
+            raise ValueError("feedback='random' needs a feedback matrix (use from_config)")
+        self.optimizer = make_optimizer(params.optimizer, params.lr)
+        self._pending = {name: np.zeros_like(w) for name, w in self._w.items()}
+        self._n_pending = 0
+
+    @classmethod
+    def from_config(cls, params: EpropParams | None = None, **overrides) -> "EpropNetwork":
+        """Weights drawn like eprop-PyTorch (kaiming normal x w_init_gain) from numpy Generator(params.seed)."""
+        params = replace(params or EpropParams(), **overrides)
+        rng = np.random.default_rng(params.seed)
+        g_in, g_rec, g_out = params.w_init_gain
+        winp = kaiming_normal(rng, params.n_in, (params.n_rec, params.n_in), g_in).T
+        wrec = kaiming_normal(rng, params.n_rec, (params.n_rec, params.n_rec), g_rec).T
+        wout = kaiming_normal(rng, params.n_rec, (params.n_out, params.n_rec), g_out).T
+        fb = None
+        if params.feedback == "random":
+            fb = kaiming_normal(rng, params.n_rec, (params.n_out, params.n_rec), g_out).T
+        elif params.feedback != "symmetric":
+            raise ValueError(f"feedback: expected 'symmetric' or 'random', got {params.feedback!r}")
+        return cls(params, winp, wrec, wout, fb)
+
+    def run_sample(self, sample: Sample, learn: bool) -> SampleResult:
+        p = self.params
+        x = input_matrix(sample, p.n_in, np.dtype(p.dtype))
+        grads, loss, info = eprop_gradients(p, self._w, x, sample.label, feedback=self.feedback)
+        n_updates = 0
+        if learn:
+            for factor, name in zip(p.lr_layer, self.LAYERS):
+                self._pending[name] += factor * grads[name]    # eprop-PyTorch scales the gradient, not the lr
+            self._n_pending += 1
+            if self._n_pending >= p.batch_size:
+                n_updates = self.flush()
+        return SampleResult(inference=info["inference"], label=int(sample.label), loss=loss,
+                            n_spikes=info["n_spikes"], n_updates=n_updates, n_sops=info["n_sops"],
+                            extra={"out_sum": info["out_sum"]})
+
+    def flush(self) -> int:
+        """Apply the pending (possibly partial) batch; returns the number of weights that changed."""
+        if self._n_pending == 0:
+            return 0
+        before = {k: w.copy() for k, w in self._w.items()}
+        self.optimizer.step(self._w, self._pending)
+        for g in self._pending.values():
+            g[...] = 0.0
+        self._n_pending = 0
+        return int(sum(np.count_nonzero(self._w[k] != before[k]) for k in self._w))
+
+    def weights(self) -> dict[str, np.ndarray]:
+        """Copies of 'winp' [n_in, n_rec], 'wrec' [n_rec, n_rec] (diagonal as stored), 'wout' [n_rec, n_out]."""
+        return {k: w.copy() for k, w in self._w.items()}

@@ -1,0 +1,281 @@
+"""Readers and writers for the ReckOn text file formats (spec §16.3-16.4, golden FORMAT.md §2.2, §2.3, §9).
+
+Three formats, all plain text with one record per line:
+
+* **Datasets** (``dataset_cueAcc_*.dat``, ``train.dat``, ``test.dat``): line 1 = number of samples S, then per
+  sample lines ``a, b`` (int, comma, one space, int): ``a >= 0`` is an input event on channel ``a`` at time ``b``;
+  ``-2, L`` is the supervision marker (label L); ``-1, T`` ends the sample (T ticks).
+* **Weights** (``init_rand_weights_*.dat``, ``winp/wrec/wout.dat``): one signed decimal per line, row-major with
+  the presynaptic index outermost; extra lines after ``n_pre * n_post`` are ignored (FORMAT.md §2.3).
+* **Regression targets** (``targets.txt``): one line per learning tick, ``n_out`` whitespace-separated int16s.
+
+Readers validate strictly and raise :class:`~reckon_sim.errors.InputError` with ``where = "file:line"`` and a message
+naming the field, the bad value and the allowed range. Tolerated: trailing whitespace on a line, ``\\r\\n`` line
+endings, a missing final newline and blank lines at the very end of the file. Writers reproduce the stock files
+byte for byte: the stock ReckOn files use CRLF line endings with a final CRLF (the default ``newline``); the golden
+cases use LF (pass ``newline="\\n"``, or ``detect_newline(path)`` to mirror an existing file).
+"""
+from __future__ import annotations
+
+import re
+from os import PathLike
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from reckon_sim.backend import Sample
+from reckon_sim.errors import InputError
+
+__all__ = [
+    "STOCK_NEWLINE", "MAX_LABEL", "detect_newline", "check_sample",
+    "read_dataset", "write_dataset", "read_weights", "write_weights", "read_targets", "write_targets",
+]
+
+STOCK_NEWLINE = "\r\n"      # what the stock ReckOn data files use (every line, including the last, ends with it)
+MAX_LABEL = 15              # the label is a 4-bit class index on the chip (OUT_DATA[3:0])
+LABEL_MARKER, END_MARKER = -2, -1
+
+# A decimal integer exactly as the writers print it: no sign on zero, no '+', no leading zeros. Being this strict
+# is what makes "read then write" reproduce the input byte for byte.
+_INT = r"(?:0|-?[1-9][0-9]*)"
+_INT_RE = re.compile(_INT + r"\Z")
+_PAIR_RE = re.compile(rf"({_INT}), ({_INT})\Z")
+
+PathArg = str | PathLike
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+def _read_lines(path: PathArg, expected: str) -> list[str]:
+    """Lines of a text file with trailing whitespace (and '\\r') removed and blank lines at the end dropped.
+
+    Raises InputError naming the path if the file is missing, unreadable, not ASCII text, or holds no data
+    (``expected`` says what line 1 should have been, for the empty-file message).
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(str(path), "file not found") from None
+    except OSError as err:
+        raise InputError(str(path), f"cannot read file ({err.strerror or err})") from None
+    try:
+        text = raw.decode("ascii")
+    except UnicodeDecodeError as err:
+        bad_line = raw.count(b"\n", 0, err.start) + 1
+        raise InputError(f"{path}:{bad_line}",
+                         f"not ASCII text (byte 0x{raw[err.start]:02x}); expected {expected}") from None
+    lines = [line.rstrip() for line in text.split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        raise InputError(str(path), f"file is empty; expected {expected}")
+    return lines
+
+
+def _parse_int(token: str, where: str, field: str, allowed: str) -> int:
+    """int(token) for a strictly formatted decimal, else InputError naming field and allowed values."""
+    if not _INT_RE.match(token):
+        raise InputError(where, f"field '{field}' = {token!r} is not an integer (allowed {allowed})")
+    return int(token)
+
+
+def _check_range(value: int, lo: int, hi: int | None, where: str, field: str, note: str = "") -> None:
+    """InputError ``field 'x' = v out of range lo..hi`` unless lo <= value <= hi (hi None = unbounded)."""
+    if value < lo or (hi is not None and value > hi):
+        rng = f"{lo}..{hi}" if hi is not None else f">= {lo}"
+        raise InputError(where, f"field '{field}' = {value} out of range {rng}{note}")
+
+
+def _write_lines(path: PathArg, lines: Iterable[str], newline: str) -> None:
+    """Write lines, each terminated by ``newline`` (the stock files end with a newline too), in binary mode so
+    that Python never translates line endings."""
+    if newline not in ("\n", "\r\n"):
+        raise ValueError(f"newline must be '\\n' or '\\r\\n', got {newline!r}")
+    Path(path).write_bytes("".join(f"{line}{newline}" for line in lines).encode("ascii"))
+
+
+def detect_newline(path: PathArg) -> str:
+    """The line ending an existing file uses ('\\r\\n' if its first line ends with it, else '\\n')."""
+    first_line = Path(path).read_bytes()[:4096].split(b"\n", 1)[0]
+    return "\r\n" if first_line.endswith(b"\r") else "\n"
+
+
+# ---------------------------------------------------------------------------------------------------- datasets
+def _pair_error(line: str, where: str, n_channels: int) -> InputError:
+    """Diagnose a dataset line that is not exactly 'a, b' (which token is bad, or the separator)."""
+    chan_allowed = f"0..{n_channels - 1}, {LABEL_MARKER} (label marker) or {END_MARKER} (end marker)"
+    if "," not in line:
+        return InputError(where, f"line {line!r} is not 'a, b' (int, comma, space, int)")
+    first, second = (t.strip() for t in line.split(",", 1))
+    if not _INT_RE.match(first):
+        return InputError(where, f"field 'channel' = {first!r} is not an integer (allowed {chan_allowed})")
+    if not _INT_RE.match(second):
+        return InputError(where, f"field 'time' = {second!r} is not an integer (allowed 0..T-1, or a label/T)")
+    return InputError(where, f"line {line!r} is not exactly 'a, b' (one comma then one space, no other blanks)")
+
+
+def read_dataset(path: PathArg, n_channels: int = 256) -> list[Sample]:
+    """Read a ReckOn dataset file into Samples, validating every line.
+
+    Checks: header = number of samples found; every line is exactly ``a, b``; event channel in
+    0..n_channels-1 and time in 0..T-1, non-decreasing within a sample; exactly one ``-2, L`` marker per sample,
+    before its ``-1, T``; label in 0..15; T >= 2. ``Sample.events`` keeps the file order (duplicates allowed,
+    FORMAT.md §2.2) and ``marker_index`` the marker position, so :func:`write_dataset` reproduces the file.
+    """
+    if not 1 <= n_channels <= 256:
+        raise ValueError(f"n_channels must be 1..256, got {n_channels}")
+    lines = _read_lines(path, "the number of samples on line 1")
+    n_declared = _parse_int(lines[0], f"{path}:1", "n_samples", ">= 0")
+    _check_range(n_declared, 0, None, f"{path}:1", "n_samples")
+
+    samples: list[Sample] = []
+    events: list[tuple[int, int]] = []
+    event_lines: list[int] = []          # line number of each event, to point at the culprit once T is known
+    marker: tuple[int, int] | None = None  # (label, line number) of this sample's '-2' marker
+    marker_index = 0
+    start_line = 2                       # first line of the current sample
+    for lineno, line in enumerate(lines[1:], start=2):
+        where = f"{path}:{lineno}"
+        m = _PAIR_RE.match(line)
+        if m is None:
+            raise _pair_error(line, where, n_channels)
+        a, b = int(m.group(1)), int(m.group(2))
+        if not events and marker is None:
+            start_line = lineno
+            if len(samples) == n_declared:
+                raise InputError(where, f"field 'n_samples' = {n_declared} (line 1) but another sample starts "
+                                        f"here; the header must equal the number of samples")
+        if a >= 0:
+            _check_range(a, 0, n_channels - 1, where, "channel")
+            if b < 0:
+                raise InputError(where, f"field 'time' = {b} out of range 0..T-1")
+            if events and b < events[-1][1]:
+                raise InputError(where, f"field 'time' = {b} out of range {events[-1][1]}..T-1 (times must be "
+                                        f"non-decreasing within a sample; previous event at line {event_lines[-1]})")
+            events.append((a, b))
+            event_lines.append(lineno)
+        elif a == LABEL_MARKER:
+            if marker is not None:
+                raise InputError(where, f"field 'marker' = second '-2' marker in sample {len(samples)} (first on "
+                                        f"line {marker[1]}); allowed exactly 1 per sample")
+            _check_range(b, 0, MAX_LABEL, where, "label")
+            marker, marker_index = (b, lineno), len(events)
+        elif a == END_MARKER:
+            if marker is None:
+                raise InputError(where, f"field 'marker' = missing: sample {len(samples)} (from line {start_line})"
+                                        f" ends without a '-2, L' marker; allowed exactly 1 per sample")
+            _check_range(b, 2, None, where, "n_ticks")
+            if events and events[-1][1] > b - 1:
+                raise InputError(f"{path}:{event_lines[-1]}", f"field 'time' = {events[-1][1]} out of range "
+                                                              f"0..{b - 1} (T = {b} on line {lineno})")
+            ev = np.array(events, dtype=np.int32).reshape(-1, 2)
+            samples.append(Sample(events=ev, label=marker[0], n_ticks=b, marker_index=marker_index))
+            events, event_lines, marker = [], [], None
+        else:
+            _check_range(a, 0, n_channels - 1, where, "channel",
+                         f" (or {LABEL_MARKER} = label marker, {END_MARKER} = end marker)")
+    if events or marker is not None:
+        raise InputError(f"{path}:{len(lines)}", f"field 'marker' = missing: the file ends inside sample "
+                                                 f"{len(samples)} (from line {start_line}) without its '-1, T' line")
+    if len(samples) != n_declared:
+        raise InputError(f"{path}:1", f"field 'n_samples' = {n_declared} but the file holds {len(samples)} "
+                                      f"samples; the header must equal the number of samples")
+    return samples
+
+
+def check_sample(sample: Sample, n_channels: int = 256, where: str = "sample") -> None:
+    """Validate a Sample against the dataset format rules (same rules as :func:`read_dataset`)."""
+    ev = np.asarray(sample.events)
+    if ev.ndim != 2 or ev.shape[1] != 2:
+        raise InputError(where, f"field 'events' has shape {ev.shape}; allowed (n, 2)")
+    _check_range(int(sample.n_ticks), 2, None, where, "n_ticks")
+    _check_range(int(sample.label), 0, MAX_LABEL, where, "label")
+    _check_range(int(sample.marker_index), 0, len(ev), where, "marker_index")
+    if len(ev):
+        ch, t = ev[:, 0], ev[:, 1]
+        for name, vals, hi in (("channel", ch, n_channels - 1), ("time", t, sample.n_ticks - 1)):
+            bad = np.flatnonzero((vals < 0) | (vals > hi))
+            if len(bad):
+                raise InputError(f"{where} event {bad[0]}", f"field '{name}' = {vals[bad[0]]} out of range 0..{hi}")
+        dec = np.flatnonzero(np.diff(t) < 0)
+        if len(dec):
+            i = dec[0] + 1
+            raise InputError(f"{where} event {i}", f"field 'time' = {t[i]} out of range {t[i - 1]}.."
+                                                   f"{sample.n_ticks - 1} (times must be non-decreasing)")
+
+
+def write_dataset(path: PathArg, samples: Iterable[Sample], newline: str = STOCK_NEWLINE,
+                  n_channels: int = 256) -> None:
+    """Write Samples in the ReckOn dataset format (stock CRLF by default); inverse of :func:`read_dataset`.
+
+    Each sample is validated with :func:`check_sample` first, so a written file always reads back.
+    """
+    samples = list(samples)
+    lines = [str(len(samples))]
+    for i, s in enumerate(samples):
+        check_sample(s, n_channels, where=f"sample {i}")
+        pairs = [f"{c}, {t}" for c, t in np.asarray(s.events).tolist()]
+        lines.extend(pairs[:s.marker_index])
+        lines.append(f"{LABEL_MARKER}, {s.label}")
+        lines.extend(pairs[s.marker_index:])
+        lines.append(f"{END_MARKER}, {s.n_ticks}")
+    _write_lines(path, lines, newline)
+
+
+# ---------------------------------------------------------------------------------------------------- weights
+def read_weights(path: PathArg, n_pre: int, n_post: int) -> np.ndarray:
+    """int8 [n_pre, n_post] from a weight file: line ``pre*n_post + post`` = W[pre][post] (1-based line
+    ``pre*n_post + post + 1``). Lines beyond ``n_pre*n_post`` are ignored, unparsed (FORMAT.md §2.3)."""
+    n_needed = n_pre * n_post
+    lines = _read_lines(path, f"{n_needed} weight lines ({n_pre} x {n_post}), one signed integer per line")
+    if len(lines) < n_needed:
+        raise InputError(str(path), f"field 'n_lines' = {len(lines)} out of range >= {n_needed} "
+                                    f"(expected {n_pre} x {n_post} weights, one per line)")
+    values = np.empty(n_needed, dtype=np.int64)
+    for i, token in enumerate(lines[:n_needed]):
+        where = f"{path}:{i + 1}"
+        pre, post = divmod(i, n_post)
+        field = f"weight[{pre}][{post}]"
+        values[i] = _parse_int(token, where, field, "-128..127")
+        _check_range(int(values[i]), -128, 127, where, field)
+    return values.reshape(n_pre, n_post).astype(np.int8)
+
+
+def write_weights(path: PathArg, weights: np.ndarray, newline: str = STOCK_NEWLINE) -> None:
+    """Write a 2-D integer weight matrix (values -128..127), one decimal per line, pre outermost."""
+    w = np.asarray(weights)
+    if w.ndim != 2 or not np.issubdtype(w.dtype, np.integer):
+        raise ValueError(f"weights must be a 2-D integer array, got {w.dtype} {w.shape}")
+    if w.size and (w.min() < -128 or w.max() > 127):
+        raise ValueError(f"weights must be in -128..127, got {w.min()}..{w.max()}")
+    _write_lines(path, map(str, w.ravel().tolist()), newline)
+
+
+# ---------------------------------------------------------------------------------------------------- targets
+def read_targets(path: PathArg, n_out: int) -> np.ndarray:
+    """int16 [n_lines, n_out] from a regression targets.txt (FORMAT.md §9): each line = n_out signed ints
+    separated by whitespace (column k = target of output neuron k), each in -32768..32767."""
+    lines = _read_lines(path, f"{n_out} whitespace-separated integers per line")
+    out = np.empty((len(lines), n_out), dtype=np.int64)
+    for lineno, line in enumerate(lines, start=1):
+        where = f"{path}:{lineno}"
+        tokens = line.split()
+        if len(tokens) != n_out:
+            raise InputError(where, f"field 'n_values' = {len(tokens)} out of range {n_out}..{n_out} "
+                                    f"(one target per output neuron)")
+        for k, token in enumerate(tokens):
+            out[lineno - 1, k] = _parse_int(token, where, f"target[{k}]", "-32768..32767")
+            _check_range(int(out[lineno - 1, k]), -32768, 32767, where, f"target[{k}]")
+    return out.astype(np.int16)
+
+
+def write_targets(path: PathArg, targets: np.ndarray, newline: str = "\n", sep: str = " ") -> None:
+    """Write int16 targets [n_lines, n_out], values separated by ``sep``; LF by default, as the golden
+    ``targets.txt`` (it is not a stock ReckOn file)."""
+    t = np.asarray(targets)
+    if t.ndim != 2 or not np.issubdtype(t.dtype, np.integer):
+        raise ValueError(f"targets must be a 2-D integer array, got {t.dtype} {t.shape}")
+    if t.size and (t.min() < -32768 or t.max() > 32767):
+        raise ValueError(f"targets must be in -32768..32767, got {t.min()}..{t.max()}")
+    _write_lines(path, (sep.join(map(str, row)) for row in t.tolist()), newline)
