@@ -1,0 +1,105 @@
+"""The `reckon-sim` command line: thin shells around the functional core (every user error: one line, exit 2)."""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from .errors import InputError
+
+
+class _Group(click.Group):
+    """Turns InputError into click's one-line usage error (exit status 2, no traceback)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as e:
+            raise click.UsageError(str(e), ctx) from None
+
+
+@contextmanager
+def atomic_dir(out: Path):
+    """Write into a temporary sibling folder and move it into place only if everything succeeded."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    out.mkdir(exist_ok=True)
+    for p in tmp.iterdir():
+        target = out / p.name
+        if target.is_dir():
+            shutil.rmtree(target)
+        p.replace(target)
+    tmp.rmdir()
+
+
+def progress(total: int, desc: str):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="sample", file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="reckon-sim")
+def main():
+    """reckon-sim: a bit-exact, cycle-level simulator of the ReckOn spiking-RNN processor."""
+
+
+@main.command()
+@click.argument("case", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="output folder")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="config.json / TOML preset (default: CASE/config.json)")
+@click.option("--epochs", type=click.IntRange(1), help="override the case's epochs")
+@click.option("--ntrain", type=click.IntRange(-1), help="training samples per epoch (-1: all)")
+@click.option("--ntest", type=click.IntRange(-1), help="test samples per epoch (-1: all)")
+@click.option("--dump", type=click.IntRange(0, 1), help="dump level: 1 per-tick arrays, 0 state + tk_table only")
+def run(case, out_dir, config, epochs, ntrain, ntest, dump):
+    """Run a golden case's protocol (CASE folder with config.json, train/test .dat, winp/wrec/wout .dat)."""
+    from .experiments.run_case import run_case
+    from .io.golden import load_case
+    c = load_case(case, config)
+    for name, v in (("epochs", epochs), ("ntrain", ntrain), ("ntest", ntest)):
+        if v is not None:
+            setattr(c, name, v)
+    total = c.epochs * (len(c.phase_samples("train")) + len(c.phase_samples("test")))
+    bar = progress(total, f"run {c.name}")
+    rows = run_case(c, out_dir, dump, bar.update)
+    bar.close()
+    correct = sum(r["correct"] for r in rows)
+    click.echo(f"{len(rows)} samples, {correct} correct; wrote {out_dir}")
+
+
+@main.command()
+@click.argument("ref_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("out_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--strict", is_flag=True, help="also compare the raw SRAM images (zero-memory convention)")
+def compare(ref_dir, out_dir, strict):
+    """Compare OUT_DIR with the golden REF_DIR key by key; exit 1 at the first divergence."""
+    from .io.compare import compare_dirs
+    div, n_samples, n_keys = compare_dirs(ref_dir, out_dir, strict)
+    if div:
+        click.echo(str(div))
+        sys.exit(1)
+    click.echo(f"identical: {n_samples} samples, {n_keys} keys")
+
+
+@main.command()
+def info():
+    """Print the SPI register map and the memory layouts (generated from the hardware tables)."""
+    from .hw.memories import MEMORIES
+    from .hw.registers import markdown_table
+    click.echo(markdown_table())
+    click.echo("")
+    for m in MEMORIES:
+        click.echo(f"{m.name}: {m.words} x {m.word_bits} bit — {m.description}")
+
+
+from . import cli_train  # noqa: E402,F401  (registers train and curves)
