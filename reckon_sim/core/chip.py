@@ -11,6 +11,7 @@ import numpy as np
 from ..backend import Sample, SampleResult
 from ..config import ChipConfig
 from ..errors import InputError
+from ..hw.widths import RECKON, BitWidths
 from . import lfsr as lfsr_mod
 from .kernels import ST_EPROP_TICKS, ST_SOPS, ST_SPIKES, ST_UPDATES
 from .protocol import GETTAR_HOST_CYCLES, schedule
@@ -45,8 +46,9 @@ _NO_RECORDS = TickRecords.empty(0, 0)
 class Chip:
     """A ReckOn chip: configuration + state. Weights and LFSRs persist across `run_sample` calls."""
 
-    def __init__(self, config: ChipConfig, state: ChipState | None = None):
+    def __init__(self, config: ChipConfig, state: ChipState | None = None, widths: BitWidths = RECKON):
         self.config = config
+        self.widths = widths
         self.state = state if state is not None else ChipState.after_init(config)
         self._prm = config.param_vector()
         self._alpha = config.alpha_words()
@@ -54,8 +56,8 @@ class Chip:
 
     # ---- factories ----
     @classmethod
-    def from_config(cls, config: ChipConfig, winp=None, wrec=None, wout=None) -> "Chip":
-        chip = cls(config)
+    def from_config(cls, config: ChipConfig, winp=None, wrec=None, wout=None, widths: BitWidths = RECKON) -> "Chip":
+        chip = cls(config, widths=widths)
         if winp is not None:
             chip.load_weights(winp, wrec, wout)
         return chip
