@@ -103,3 +103,4 @@ def info():
 
 
 from . import cli_train  # noqa: E402,F401  (registers train and curves)
+from . import cli_sweep  # noqa: E402,F401  (registers sweep)

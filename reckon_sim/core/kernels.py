@@ -41,6 +41,9 @@ REGUL_F0, K_MUL = _P["SPI_REGUL_F0"], _P["SPI_REGUL_K_MUL"]
 K_INP_R, K_INP_P = _P["SPI_REGUL_K_INP_R"], _P["SPI_REGUL_K_INP_P"]
 K_REC_R, K_REC_P = _P["SPI_REGUL_K_REC_R"], _P["SPI_REGUL_K_REC_P"]
 assert _P["SPI_THR_H_3"] == THR_H0 + 3 and _P["SPI_H_4"] == H0 + 4
+# phase B indexes the input (x = 0) / recurrent (x = 1) register pairs as base + step * x
+assert FP_TREC == FP_TINP + 1 and K_REC_P == K_INP_P + 2 and K_REC_R == K_INP_R + 2
+assert LR_R_WREC == LR_R_WINP + 2 and LR_P_WREC == LR_P_WINP + 2
 
 # LFSR state indices (core.lfsr.INSTANCES order)
 L_NEUR, L_ONEUR, L_TINP, L_TREC, L_TOUT, L_NOISE, L_WINP, L_WREC, L_WOUT = 0, 2, 3, 5, 7, 9, 10, 11, 12
@@ -81,6 +84,18 @@ def wide_lane(state, lanes, n):
 @njit(cache=True, inline="always")
 def wide_next(state, nxt):
     return nxt[0, state & 255] ^ nxt[1, (state >> 8) & 255] ^ nxt[2, (state >> 16) & 255] ^ nxt[3, (state >> 24) & 255]
+
+
+@njit(cache=True, inline="always")
+def wide_jump(state, steps, jump_tabs):
+    """The wide LFSR advanced by `steps` enabled clocks, via the tables of 2^j steps."""
+    j = 0
+    while steps:
+        if steps & 1:
+            state = wide_next(state, jump_tabs[j])
+        steps >>= 1
+        j += 1
+    return state
 
 
 @njit(cache=True, inline="always")
@@ -227,7 +242,7 @@ def _q_field(qreg, flags, f, slot):
 
 @njit(cache=True)
 def eprop_phase(prm, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl, do_eprop, err,
-                wide_nxt, wide_lanes, wout_nxt, wout_lanes):
+                wide_nxt, wide_lanes, wout_nxt, wout_lanes, jump_tabs):
     """Learning signals, STE, regularisation traces and stochastic ±1 weight updates (spec §11).
 
     Returns (cycles, number of written weight bytes)."""
@@ -239,6 +254,20 @@ def eprop_phase(prm, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl, do_e
     every_tick = (rm >> 1) == 3
     out_only = do_eprop == 4
     updates = 0
+    coef = np.zeros(16, np.int64)           # per post lane of the current block and weight type
+    reg_a = np.zeros(16, np.int64)
+    scale = np.zeros(16, np.int64)
+    # rows q of each weight type that phase B may write, and the shifted presynaptic trace each one sees
+    row_last = (num_inp, num_rec)
+    rows_on = ((do_eprop & 1) != 0, (do_eprop & 2) != 0)
+    trace = np.zeros((2, num_neur + 1), np.int64)
+    nz_rows = np.zeros(2, np.int64)
+    for x in range(2):
+        for q in range(row_last[x] + 1):
+            slot = q & 1
+            raw = neur[1 + x, q] if tv else qreg[4 * slot + 1 + x]     # TV: word q>>1 reloaded; else stale Q
+            trace[x, q] = (raw if flags[0, slot] != 0 else 0) >> prm[FP_TINP + x]
+            nz_rows[x] += 1 if trace[x, q] != 0 else 0
     n_blocks = 1 if out_only else (num_rec >> 4) + 1
     for msb in range(n_blocks):
         # ---- phase A: post neurons of this block (output-only: all posts 0..NUM_REC)
@@ -272,7 +301,9 @@ def eprop_phase(prm, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl, do_e
             tout = _q_field(qreg, flags, 3, slot) >> prm[FP_TOUT]
             if tout != 0 and p <= num_rec and tv and (do_eprop & 4) != 0:
                 st = lfsr[L_WOUT]
-                for k in range(16):
+                for k in range(num_out + 1):          # err_k = 0 above NUM_OUT: those never fire
+                    if err[k] == 0:
+                        continue
                     nw, wr = stoch_update(err[k] * tout, np.int64(wout[p, k]), True, prm[LR_R_WOUT],
                                           prm[LR_P_WOUT], wide_lane(st, wout_lanes, k), 28)
                     if wr:
@@ -281,62 +312,81 @@ def eprop_phase(prm, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl, do_e
                 lfsr[L_WOUT] = wide_next(st, wout_nxt)
         if out_only:
             return 2 * (num_rec + 1), updates
-        # ---- phase B: presynaptic indices q for this block of 16 posts
+        # ---- phase B: presynaptic rows {q, msb}; the presynaptic traces are block-invariant
         treg_zero = True
         if rm != 0:
             for n in range(16):
                 if learn[2, n] != 0:
                     treg_zero = False
-        for q in range(num_neur + 1):
-            if tv and q % 2 == 0:
-                _load_q(qreg, neur, q >> 1)
-            slot = q & 1
-            if q <= num_inp and (tv or (every_tick and (rw & 1) != 0)) and (do_eprop & 1) != 0:
-                ti = _q_field(qreg, flags, 1, slot) >> prm[FP_TINP]
-                if not (ti == 0 and treg_zero):
-                    updates += _update_row(prm, winp, q, msb, ti, learn, tv, rm, (rw & 1) != 0, rw,
-                                           prm[K_INP_P], prm[K_INP_R], prm[LR_R_WINP], prm[LR_P_WINP],
-                                           lfsr[L_WINP], wide_lanes, False)
-                    lfsr[L_WINP] = wide_next(lfsr[L_WINP], wide_nxt)
-            if q <= num_rec and (tv or (every_tick and (rw & 2) != 0)) and (do_eprop & 2) != 0:
-                tr = _q_field(qreg, flags, 2, slot) >> prm[FP_TREC]
-                if not (tr == 0 and treg_zero):
-                    updates += _update_row(prm, wrec, q, msb, tr, learn, tv, rm, (rw & 2) != 0, rw,
-                                           prm[K_REC_P], prm[K_REC_R], prm[LR_R_WREC], prm[LR_P_WREC],
-                                           lfsr[L_WREC], wide_lanes, True)
-                    lfsr[L_WREC] = wide_next(lfsr[L_WREC], wide_nxt)
+        for x in range(2):                                  # 0: input rows, 1: recurrent rows
+            regul_this = (rw >> x) & 1 != 0
+            if not (rows_on[x] and (tv or (every_tick and regul_this))):
+                continue
+            n_act = _lane_terms(prm, learn, tv, rm, rw, regul_this, prm[K_INP_P + 2 * x], prm[K_INP_R + 2 * x],
+                                coef, reg_a, scale)
+            st = lfsr[L_WINP + x]
+            if n_act == 0:                                  # nothing can fire: only the LFSR advances
+                st = wide_jump(st, (row_last[x] + 1) if not treg_zero else nz_rows[x], jump_tabs)
+            else:
+                weights = winp if x == 0 else wrec
+                for q in range(row_last[x] + 1):
+                    if trace[x, q] == 0 and treg_zero:
+                        continue                            # row skipped: not written, LFSR holds
+                    updates += _update_row(weights, q, msb, trace[x, q], coef, reg_a, scale,
+                                           prm[LR_R_WINP + 2 * x], prm[LR_P_WINP + 2 * x], st, wide_lanes, x == 1)
+                    st = wide_next(st, wide_nxt)
+            lfsr[L_WINP + x] = st
+    if tv:
+        _load_q(qreg, neur, num_neur >> 1)                  # the last phase-B read
     return n_blocks * (32 + 2 * (num_neur + 1)), updates
 
 
-@njit(cache=True)
-def _update_row(prm, weights, q, msb, trace, learn, tv, rm, regul_this, rw, k_p, k_r, lr_r, lr_p,
-                lfsr_state, wide_lanes, zero_self):
-    """One written input/recurrent row {q, msb}: 16 synapses q -> 16*msb+n (spec §11.4)."""
+@njit(cache=True, inline="always")
+def _lane_terms(prm, learn, tv, rm, rw, regul_this, k_p, k_r, coef, reg_a, scale):
+    """Per-post factors of one block's update probabilities, prob = f(coef·trace, reg_a, scale) (spec §11.4).
+
+    Returns the number of lanes whose probability can be non-zero."""
     add_reg = (rm & 2) != 0 and regul_this
     mul_reg = (rm & 1) != 0 and rw != 0
-    reg_enable = rm != 0 and regul_this
-    written = 0
+    n_active = 0
     for n in range(16):
         h = learn[1, n]
-        en_e = tv and h != 0
         treg = learn[2, n]
-        if not (en_e or reg_enable):
-            continue
-        e = learn[0, n] * trace * h if en_e else 0
-        reg_a = s32(((treg << k_p) & 0xFFFFFFFF) >> k_r) if add_reg else 0
-        scale = 16
-        if mul_reg:
-            m = treg >> prm[K_MUL]
-            scale = 0 if m >= 16 else 16 - m
-        k = 16 * e if e < 0 else scale * e
-        s = s32(s32(k >> 4) - reg_a)
+        coef[n] = learn[0, n] * h if (tv and h != 0) else 0
+        reg_a[n] = s32(((treg << k_p) & 0xFFFFFFFF) >> k_r) if add_reg else 0
+        m = treg >> prm[K_MUL]
+        scale[n] = (0 if m >= 16 else 16 - m) if mul_reg else 16
+        if coef[n] != 0 or reg_a[n] != 0:
+            n_active += 1
+    return n_active
+
+
+@njit(cache=True, inline="always")
+def _update_row(weights, q, msb, trace, coef, reg_a, scale, lr_r, lr_p, lfsr_state, wide_lanes, zero_self):
+    """One written input/recurrent row {q, msb}: synapses q -> 16*msb+n (spec §11.4, §11.6).
+
+    Branch-free over the 16 lanes (stoch_update inlined as selects) so that LLVM vectorises it."""
+    b0, b1, b2, b3 = lfsr_state & 255, (lfsr_state >> 8) & 255, (lfsr_state >> 16) & 255, (lfsr_state >> 24) & 255
+    full = 0xFFFFFFFF
+    written = 0
+    p0 = 16 * msb
+    for n in range(16):
+        rnd = wide_lanes[0, b0, n] ^ wide_lanes[1, b1, n] ^ wide_lanes[2, b2, n] ^ wide_lanes[3, b3, n]
+        e = coef[n] * trace
+        k = 16 * e if e < 0 else scale[n] * e
+        s = s32(s32(k >> 4) - reg_a[n])
         prob = -2147483648 if (s >= 0 and ((k >> 31) & 1) != 0) else s
-        p = 16 * msb + n
-        nw, wr = stoch_update(prob, np.int64(weights[q, p]), True, lr_r, lr_p,
-                              wide_lane(lfsr_state, wide_lanes, n), 32)
-        if wr:
-            weights[q, p] = 0 if (zero_self and p == q) else nw
-            written += 1
+        mag = -prob if prob < 0 else prob
+        big = mag << lr_p
+        tot = (full if big > full else big) >> lr_r
+        fire = prob != 0 and (prob == -2147483648 or tot >= rnd)
+        w = np.int64(weights[q, p0 + n])
+        nw = w - 1 if prob < 0 else w + 1
+        nw = w if (nw < -128 or nw > 127) else nw
+        if zero_self and p0 + n == q:
+            nw = 0
+        weights[q, p0 + n] = nw if fire else w
+        written += 1 if fire else 0
     return written
 
 

@@ -138,6 +138,36 @@ def sliced_tables(kind: LfsrKind, lane_bits: int) -> tuple[np.ndarray, np.ndarra
     return nxt, lanes
 
 
+@lru_cache(maxsize=None)
+def sliced_jump_tables(kind: LfsrKind, n_pows: int = 9) -> np.ndarray:
+    """next-state tables [j, c, byte] of 2^j steps (j < n_pows): a jump of m steps costs popcount(m) lookups."""
+    _, cols = _basis(kind)
+    out = np.zeros((n_pows, 4, 256), dtype=np.int64)
+    for j in range(n_pows):
+        for c in range(4):
+            for b in range(256):
+                v = 0
+                for bit in range(8):
+                    i = 8 * c + bit
+                    if (b >> bit) & 1 and i < kind.length:
+                        v ^= cols[i]
+                out[j, c, b] = v
+        # square the map: column i of M^2 = M applied to column i of M
+        cols = [_apply(cols, col) for col in cols]
+    return out
+
+
+def _apply(cols: list[int], vec: int) -> int:
+    v = 0
+    i = 0
+    while vec:
+        if vec & 1:
+            v ^= cols[i]
+        vec >>= 1
+        i += 1
+    return v
+
+
 def wide_output_bytes(lanes: np.ndarray, lane_bits: int) -> np.ndarray:
     """Little-endian byte encoding (FORMAT §5.6) of a wide output given as 16 lanes."""
     value = 0
@@ -154,6 +184,7 @@ class LfsrTables:
         self.oneur_next, self.oneur_out = full_tables(ONEUR)
         self.noise_next, self.noise_out = full_tables(NOISE)
         self.wide_next, self.wide_lanes = sliced_tables(WINP_WREC, 32)
+        self.wide_jump = sliced_jump_tables(WINP_WREC)
         wout_next, wout_lanes = sliced_tables(WOUT, 28)
         # pad the 3-chunk wout tables to 4 chunks so both wide LFSRs share one kernel helper
         self.wout_next = np.zeros((4, 256), dtype=np.int64)
@@ -163,7 +194,7 @@ class LfsrTables:
 
     def as_tuple(self):
         return (self.neur_next, self.neur_out, self.oneur_next, self.oneur_out, self.noise_next,
-                self.noise_out, self.wide_next, self.wide_lanes, self.wout_next, self.wout_lanes)
+                self.noise_out, self.wide_next, self.wide_lanes, self.wout_next, self.wout_lanes, self.wide_jump)
 
 
 @lru_cache(maxsize=1)

@@ -56,7 +56,7 @@ def run_sample_kernel(prm, alpha, thr, neur, flags, winp, wrec, wout, oneur, vot
     rec_*: per-tick records (only written when dump): rec_oneur/rec_err [T, 3, 16] = step / prop / eprop;
     rec_lfsr [T, 2, 13] LFSR states after STEP and after PROP. Returns an error code (ERR_*)."""
     (neur_next, neur_out, oneur_next, oneur_out, noise_next, noise_out, wide_nxt, wide_lanes,
-     wout_nxt, wout_lanes) = tables
+     wout_nxt, wout_lanes, jump_tabs) = tables
     nin, nrec, nout = prm[NUM_INP] + 1, prm[NUM_REC] + 1, prm[NUM_OUT] + 1
     num_recout = max(prm[NUM_INP], prm[NUM_REC], prm[NUM_OUT])
     every_tick = (prm[REGUL_MODE] >> 1) == 3
@@ -104,7 +104,7 @@ def run_sample_kernel(prm, alpha, thr, neur, flags, winp, wrec, wout, oneur, vot
                 if dump:
                     rec_err[r, 2, :] = err
                 cyc, upd = eprop_phase(prm, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl, do_eprop,
-                                       err, wide_nxt, wide_lanes, wout_nxt, wout_lanes)
+                                       err, wide_nxt, wide_lanes, wout_nxt, wout_lanes, jump_tabs)
                 tk[r, TK_EPROP] = cyc
                 stats[ST_UPDATES] += upd
                 stats[ST_EPROP_TICKS] += 1

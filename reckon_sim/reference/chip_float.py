@@ -2,10 +2,14 @@
 
 Everything is kept in chip units (membranes and weights in LSBs, output activation 2048 = 1.0), so
 ``integer_rounding=True`` (floor wherever the chip floors with stochastic rounding disabled: leaks, trace shifts
-``>> FP``, hard sigmoid ``>> 1``, learning signal ``>> 12``, regulariser shifts, ``k >> 4``) can be compared
-with the fixed-point model. Not modelled: stochastic rounding noise (float mode is its expectation), LFSRs,
-saturation/wrap-around of membranes, traces, errors and weights, membrane noise, regression targets, extra
-STEP/PROP neurons beyond NUM_REC (use odd NUM_REC), and the stale-data "regularise every tick with TV = 0" mode.
+``>> FP``, hard sigmoid ``>> 1``, learning signal ``>> 12``, regulariser shifts, ``k >> 4``, ``>> LR_R``) can be
+compared with the fixed-point model; ``saturate=True`` adds the chip's saturations (16-bit membranes per PROP pass
+in scan order, output membranes, errors and learning signals, traces at 4095/1023, int8 weights, and the update
+probability capped at 2^W - 1 before ``>> LR_R``). With both options and EN_STOCH_ROUND = 0 the per-tick state
+equals the RTL exactly until the first weight update (checked on the golden case pub_regul, test samples included).
+Not modelled: stochastic rounding noise (float mode is its expectation), LFSRs, wrap-around (alpha or kappa > 1),
+membrane noise, regression targets, neurons beyond NUM_REC in STEP/PROP (use odd NUM_REC), the k[31] quirk, and
+the stale-data "regularise every tick with TV = 0" mode.
 
 Per tick k = 1..T of a sample (events with time b are integrated in PROP of tick b+1; TT = TARGET_TICK)::
 
@@ -37,10 +41,14 @@ from ..errors import InputError
 from ..hw.registers import BY_NAME
 
 # index of each scalar in the parameter vector handed to the kernel
-(P_KAPPA, P_RESET_ZERO, P_FP_WINP, P_FP_WREC, P_FP_WOUT, P_FP_TINP, P_FP_TREC, P_FP_TOUT, P_LSS, P_LR_INP,
- P_LR_REC, P_LR_OUT, P_REGUL_MODE, P_REGUL_W, P_F0, P_K_INP_P, P_K_INP_R, P_K_REC_P, P_K_REC_R, P_K_MUL,
- P_NO_OUT_ACT, P_FORCE_TRACES, P_TARGET_TICK, P_THR_H, P_H) = range(25)
-N_PAR = P_H + 5
+(P_KAPPA, P_RESET_ZERO, P_FP_WINP, P_FP_WREC, P_FP_WOUT, P_FP_TINP, P_FP_TREC, P_FP_TOUT, P_LSS,
+ P_REGUL_MODE, P_REGUL_W, P_F0, P_K_INP_P, P_K_INP_R, P_K_REC_P, P_K_REC_R, P_K_MUL, P_NO_OUT_ACT,
+ P_FORCE_TRACES, P_TARGET_TICK, P_SATURATE) = range(21)
+P_LR_P = 21              # 3 entries: LR_P of input, recurrent, output weights
+P_LR_R = 24              # 3 entries: LR_R likewise
+P_THR_H = 27             # 4 entries: THR_H_0..3
+P_H = 31                 # 5 entries: H_0..4
+N_PAR = 36
 
 
 @dataclass(frozen=True)
@@ -90,9 +98,8 @@ class ChipFloatParams:
                         (P_FP_TREC, "TREC"), (P_FP_TOUT, "TOUT")):
             v[p] = reg(f"SPI_FP_LOC_{name}")
         v[P_LSS] = reg("SPI_LEARN_SIG_SCALE")
-        v[P_LR_INP] = reg("SPI_LR_P_WINP") - reg("SPI_LR_R_WINP")
-        v[P_LR_REC] = reg("SPI_LR_P_WREC") - reg("SPI_LR_R_WREC")
-        v[P_LR_OUT] = reg("SPI_LR_P_WOUT") - reg("SPI_LR_R_WOUT")
+        for layer, name in enumerate(("WINP", "WREC", "WOUT")):
+            v[P_LR_P + layer], v[P_LR_R + layer] = reg(f"SPI_LR_P_{name}"), reg(f"SPI_LR_R_{name}")
         v[P_REGUL_MODE], v[P_REGUL_W] = reg("SPI_REGUL_MODE"), reg("SPI_REGUL_W")
         if v[P_REGUL_MODE]:
             v[P_F0] = reg("SPI_REGUL_F0")
@@ -142,6 +149,12 @@ def _step(u, z, tinp, trec, tout, vo, alpha, thr, par, int_round):
 
 
 @njit(cache=True)
+def _clamp16(value, par):
+    """The chip's 16-bit saturation (only with saturate)."""
+    return min(32767.0, max(-32768.0, value)) if par[P_SATURATE] else value
+
+
+@njit(cache=True)
 def _output_error(vo, label, par, int_round, err):
     """err_k = target_k - hardsigmoid(vo_k) (targets 2048 / 0), in place; returns 0.5 sum (err/2048)^2."""
     sq = 0.0
@@ -152,7 +165,7 @@ def _output_error(vo, label, par, int_round, err):
             y = 2048.0 if vo[k] > 2047 else (0.0 if vo[k] < -2048 else np.floor((vo[k] + 2048.0) / 2.0))
         else:
             y = min(2048.0, max(0.0, (vo[k] + 2048.0) / 2.0))
-        err[k] = (2048.0 if k == label else 0.0) - y
+        err[k] = _clamp16((2048.0 if k == label else 0.0) - y, par)
         sq += 0.5 * (err[k] / 2048.0) ** 2
     return sq
 
@@ -167,87 +180,119 @@ def _surrogate(u, par):
 
 
 @njit(cache=True)
+def _expected_step(prob, lr, par, int_round):
+    """Mean of stoch_update: +-1 LSB with probability (|prob| 2^LR_P, capped at 2^W-1 with saturate) >> LR_R / 2^W.
+
+    lr = (2^LR_P, 2^-LR_R, 2^W - 1, 2^-W) of the weight type."""
+    mag = abs(prob) * lr[0]
+    if par[P_SATURATE]:
+        mag = min(mag, lr[2])
+    mag = (np.floor(mag * lr[1]) if int_round else mag * lr[1]) * lr[3]
+    return mag if prob > 0 else -mag
+
+
+@njit(cache=True)
+def _lr_factors(par, layer, width):
+    return (2.0 ** par[P_LR_P + layer], 2.0 ** -par[P_LR_R + layer], 2.0 ** width - 1.0, 2.0 ** -width)
+
+
+@njit(cache=True)
+def _apply(w, q, p, dw, par):
+    """w[q, p] += dw (clipped to the int8 range with saturate)."""
+    value = w[q, p] + dw
+    w[q, p] = min(127.0, max(-128.0, value)) if par[P_SATURATE] else value
+
+
+@njit(cache=True)
 def _eprop(u, tinp, trec, tout, err, winp, wrec, wout, n_in, par, do_eprop, int_round):
     """One EPROP phase: expected-value weight changes (inputs q < n_in); returns the number that changed."""
     n_rec, n_out = u.shape[0], err.shape[0]
     mode, which = int(par[P_REGUL_MODE]), int(par[P_REGUL_W])
     mul_regul = (mode & 1) != 0 and which != 0       # multiplicative: both layers once any REGUL_W bit is set
-    add_inp = (mode & 2) != 0 and (which & 1) != 0
-    add_rec = (mode & 2) != 0 and (which & 2) != 0
-    gain_inp, gain_rec = 2.0 ** (par[P_LR_INP] - 32), 2.0 ** (par[P_LR_REC] - 32)
-    gain_out = 2.0 ** (par[P_LR_OUT] - 28)
+    used_inp = np.empty(n_in)                         # traces as the datapath consumes them (trace >> FP)
+    for q in range(n_in):
+        used_inp[q] = _shift(tinp[q], par[P_FP_TINP], int_round)
+    used_rec = np.empty(n_rec)
+    for q in range(n_rec):
+        used_rec[q] = _shift(trec[q], par[P_FP_TREC], int_round)
+    lr_out = _lr_factors(par, 2, 28)
     changed = 0
     for p in range(n_rec):
         psum = 0.0
         if do_eprop & 3:
             for k in range(n_out):
                 psum += err[k] * wout[p, k]           # old output weights: row p is updated below
-        learn_sig = _shift(psum * 2.0 ** par[P_LSS], 12, int_round)
+        learn_sig = _clamp16(_shift(psum * 2.0 ** par[P_LSS], 12, int_round), par)
         h = _surrogate(u[p], par)
-        treg = 0.0
-        if par[P_REGUL_MODE] != 0:
-            treg = max(0.0, _shift(trec[p], par[P_FP_TREC], int_round) - par[P_F0])
+        treg = max(0.0, used_rec[p] - par[P_F0]) if mode != 0 else 0.0
         if do_eprop & 4:
             t_out = _shift(tout[p], par[P_FP_TOUT], int_round)
             for k in range(n_out):
-                dw = err[k] * t_out * gain_out
+                dw = _expected_step(err[k] * t_out, lr_out, par, int_round)
                 if dw != 0.0:
-                    wout[p, k] += dw
+                    _apply(wout, p, k, dw, par)
                     changed += 1
-        scale = 16.0
-        if mul_regul:
-            scale = 16.0 - min(16.0, _shift(treg, par[P_K_MUL], int_round))
+        scale = 16.0 - min(16.0, _shift(treg, par[P_K_MUL], int_round)) if mul_regul else 16.0
         for layer in range(2):
             if not do_eprop & (1 << layer):
                 continue
             w = winp if layer == 0 else wrec
-            n_pre = n_in if layer == 0 else n_rec
-            trace = tinp if layer == 0 else trec
-            fp = par[P_FP_TINP] if layer == 0 else par[P_FP_TREC]
+            used = used_inp if layer == 0 else used_rec
+            lr = _lr_factors(par, layer, 32)
             regul = 0.0
-            if (add_inp and layer == 0) or (add_rec and layer == 1):
+            if (mode & 2) != 0 and (which & (1 << layer)) != 0:     # additive term, per-layer REGUL_W bit
                 kp = par[P_K_INP_P] if layer == 0 else par[P_K_REC_P]
                 kr = par[P_K_INP_R] if layer == 0 else par[P_K_REC_R]
                 regul = _shift(treg * 2.0 ** kp, kr, int_round)
-            gain = gain_inp if layer == 0 else gain_rec
-            for q in range(n_pre):
-                e = learn_sig * _shift(trace[q], fp, int_round) * h
-                prob = _shift(16.0 * e if e < 0 else scale * e, 4, int_round) - regul
-                dw = prob * gain
+            for q in range(used.shape[0]):
+                e = learn_sig * used[q] * h
+                k36 = (16.0 * e if e < 0 else scale * e) / 16.0     # the chip's k[35:4]
+                prob = (np.floor(k36) if int_round else k36) - regul
+                dw = _expected_step(prob, lr, par, int_round)
                 if dw == 0.0:
                     continue
                 changed += 1
                 if layer == 1 and q == p:          # the chip writes 0 when a self-connection update fires
                     w[q, p] *= 1.0 - min(1.0, abs(dw))
                 else:
-                    w[q, p] += dw
+                    _apply(w, q, p, dw, par)
     return changed
 
 
 @njit(cache=True)
+def _bump(trace, increment, cap, saturate):
+    """Trace increment of a presynaptic event, saturating at the field's maximum with saturate."""
+    return min(cap, trace + increment) if saturate else trace + increment
+
+
+@njit(cache=True)
 def _prop(u, z, tinp, trec, tout, vo, inputs, winp, wrec, wout, par, do_eprop):
-    """PROP: integrate this tick's input events and spikes, bump the presynaptic traces; returns the SOPs."""
+    """PROP: one pass per source i (input event and/or spike), in index order as the chip's scan (the order
+    matters for the 16-bit saturation); bumps the presynaptic traces; returns the SOPs."""
     force = par[P_FORCE_TRACES] != 0
+    sat = par[P_SATURATE] != 0
+    scale_inp, scale_rec, scale_out = 2.0 ** par[P_FP_WINP], 2.0 ** par[P_FP_WREC], 2.0 ** par[P_FP_WOUT]
     n_rec = u.shape[0]
     sops = 0
     for i in range(inputs.shape[0]):
-        if inputs[i]:
-            sops += n_rec
-            for j in range(n_rec):
-                u[j] += winp[i, j] * 2.0 ** par[P_FP_WINP]
-            if do_eprop & 1 or force:
-                tinp[i] += 8.0 * 2.0 ** par[P_FP_TINP]
-    for i in range(n_rec):
-        if z[i]:
-            sops += n_rec + vo.shape[0]
-            for j in range(n_rec):
-                u[j] += wrec[i, j] * 2.0 ** par[P_FP_WREC]
+        has_inp = inputs[i] != 0
+        has_spk = i < n_rec and z[i] != 0
+        if not (has_inp or has_spk):
+            continue
+        sops += n_rec
+        for j in range(n_rec):
+            w = (winp[i, j] * scale_inp if has_inp else 0.0) + (wrec[i, j] * scale_rec if has_spk else 0.0)
+            u[j] = _clamp16(u[j] + w, par)
+        if has_inp and (do_eprop & 1 or force):
+            tinp[i] = _bump(tinp[i], 8.0 * 2.0 ** par[P_FP_TINP], 4095.0, sat)
+        if has_spk:
+            sops += vo.shape[0]
             for k in range(vo.shape[0]):
-                vo[k] += wout[i, k] * 2.0 ** par[P_FP_WOUT]
+                vo[k] = _clamp16(vo[k] + wout[i, k] * scale_out, par)
             if do_eprop & 2 or force:
-                trec[i] += 8.0 * 2.0 ** par[P_FP_TREC]
+                trec[i] = _bump(trec[i], 8.0 * 2.0 ** par[P_FP_TREC], 4095.0, sat)
             if do_eprop & 4 or force:
-                tout[i] += 2.0 * 2.0 ** par[P_FP_TOUT]
+                tout[i] = _bump(tout[i], 2.0 * 2.0 ** par[P_FP_TOUT], 1023.0, sat)
     return sops
 
 
@@ -312,12 +357,16 @@ class ChipFloat:
     vote ticks of 0.5 sum_k (err_k / 2048)^2. With record=True, result.extra['record'] holds per-tick arrays
     (row k-1 = tick k) named as in the golden npz: step_u/z/tinp/trec/tout/oneur_u/oneur_err,
     prop_u/tinp/trec/tout/oneur_u, has_step, has_prop; tinp columns = input channels 0..max(NINP, NREC)-1.
+    Options: integer_rounding (floor like the chip without stochastic rounding), saturate (chip saturations).
+    Weights are float copies in LSB units; weights() returns 'winp' [NINP, NREC], 'wrec', 'wout' [NREC, NOUT].
     """
 
     def __init__(self, registers: Mapping[str, int], winp, wrec, wout, *, integer_rounding: bool = False,
-                 record: bool = False):
+                 saturate: bool = False, record: bool = False):
         self.params = p = ChipFloatParams.from_registers(registers)
-        self.integer_rounding, self.record = bool(integer_rounding), bool(record)
+        self.integer_rounding, self.saturate, self.record = bool(integer_rounding), bool(saturate), bool(record)
+        self._par = p.vector.copy()
+        self._par[P_SATURATE] = float(saturate)
         n_trace = max(p.n_in, p.n_rec)
         winp, wrec, wout = (np.asarray(w, np.float64) for w in (winp, wrec, wout))
         expect = {"winp": (winp, (p.n_in, p.n_rec)), "wrec": (wrec, (p.n_rec, p.n_rec)),
@@ -340,7 +389,7 @@ class ChipFloat:
         rec_out = np.zeros((rows, 3, p.n_out))
         do_eprop = p.do_eprop_train if learn else p.do_eprop_test
         loss, n_spikes, changed, sops = _chip_sample(
-            events, int(sample.label), self._winp, self._wrec, self._wout, p.n_in, p.alpha, p.thr, p.vector,
+            events, int(sample.label), self._winp, self._wrec, self._wout, p.n_in, p.alpha, p.thr, self._par,
             do_eprop, self.integer_rounding, cnt, rec_step, rec_prop, rec_out)
         extra = {"cnt_winner": cnt}
         if self.record:

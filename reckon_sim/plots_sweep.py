@@ -1,0 +1,54 @@
+"""The precision-sweep figure (sweep.png / sweep.svg): final test accuracy vs width, one panel per swept field."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import plots  # noqa: F401  (selects the headless Agg backend)
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+
+def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: float | None = None,
+                 chance: float | None = None, title: str = "ReckOn e-prop: accuracy vs datapath width") -> None:
+    """panels: {field label: [{'name', 'points': [(width, [accuracies over seeds])], 'reckon'}]} (sweep.panel_series).
+
+    Points: mean over seeds, error bars: standard deviation over seeds; the ReckOn width is marked with a star
+    and a dotted vertical line; the float reference's accuracy (if given) is a dashed horizontal line."""
+    n = max(1, len(panels))
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False)
+    for ax, (label, series) in zip(axes.flat, panels.items()):
+        chip_w = reckon_widths[label]
+        for entry in series:
+            pts = [(w, a) for w, a in entry["points"] if a]
+            if not pts:
+                continue
+            xs = [w for w, _ in pts]
+            mean = [100 * float(np.mean(a)) for _, a in pts]
+            std = [100 * float(np.std(a)) for _, a in pts]
+            line = ax.errorbar(xs, mean, yerr=std, fmt="o-", capsize=3, ms=4,
+                               label=entry["name"] if len(series) > 1 else None)
+            if entry["reckon"] and chip_w in xs:
+                i = xs.index(chip_w)
+                ax.plot([chip_w], [mean[i]], "*", ms=14, color=line[0].get_color(), mec="k", zorder=5,
+                        label="ReckOn widths")
+        ax.axvline(chip_w, color="grey", ls=":", lw=1)
+        if reference_accuracy is not None:
+            ax.axhline(100 * reference_accuracy, color="k", ls="--", lw=1, label="float reference")
+        if chance is not None:
+            ax.axhline(100 * chance, color="grey", lw=0.6, ls="-.", label="chance")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(f"{label} width (bits)")
+        ax.set_ylabel("final test accuracy (%)")
+        ax.set_ylim(0, 102)
+        ax.set_title(f"{label} (ReckOn: {chip_w})")
+        ax.legend(fontsize=7, loc="best")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
