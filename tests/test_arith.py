@@ -2,7 +2,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reckon_sim.core.kernels import leak, s16, s32, sat_add16, stoch_update
+from reckon_sim.core.fixedpoint import leak, s16, s32, sat_add16, stoch_update
+from reckon_sim.hw.widths import R_NEAREST, R_STOCH, R_TRUNC
 
 i16 = st.integers(-32768, 32767)
 
@@ -41,23 +42,25 @@ def test_membrane_leak_is_p30_15_plus_rounding(v, alpha, rnd, stoch):
     t = bits(p >> 15, 16)
     f = bits(p, 15)
     inc = stoch and f >= rnd and t != 0
-    assert leak(v, alpha, 15, 16, True, rnd, stoch) == signed(t + inc, 16)
+    assert leak(v, alpha, 15, 16, True, rnd, R_STOCH if stoch else R_TRUNC) == signed(t + inc, 16)
 
 
 @given(st.integers(0, 4095), st.integers(0x7000, 0x8FFF), st.integers(0, 32767))
 def test_trace_leak_wraps_at_12_bits(t, alpha, rnd):
     p = t * alpha
     tt = bits(p >> 15, 12)
-    assert leak(t, alpha, 15, 12, False, rnd, True) == bits(tt + (bits(p, 15) >= rnd and tt != 0), 12)
+    assert leak(t, alpha, 15, 12, False, rnd, R_STOCH) == bits(tt + (bits(p, 15) >= rnd and tt != 0), 12)
 
 
 def test_leak_rounding_corners():
     # floor 0 never rounds up; floor -1 may round to 0; alpha exactly 1.0 keeps the value
-    assert leak(1, 0x7FFF, 15, 16, True, 0, True) == 0
-    assert leak(-1, 0x7FFF, 15, 16, True, 0, True) == 0
-    assert leak(-1, 0x7FFF, 15, 16, True, 32767, True) == -1
-    assert leak(1234, 0x8000, 15, 16, True, 0, False) == 1234
-    assert leak(30000, 0x8FFF, 15, 16, True, 0, False) == signed((30000 * 0x8FFF) >> 15, 16)   # wraps
+    assert leak(1, 0x7FFF, 15, 16, True, 0, R_STOCH) == 0
+    assert leak(-1, 0x7FFF, 15, 16, True, 0, R_STOCH) == 0
+    assert leak(-1, 0x7FFF, 15, 16, True, 32767, R_STOCH) == -1
+    assert leak(1234, 0x8000, 15, 16, True, 0, R_TRUNC) == 1234
+    assert leak(30000, 0x8FFF, 15, 16, True, 0, R_TRUNC) == signed((30000 * 0x8FFF) >> 15, 16)   # wraps
+    # round to nearest: +1 iff the dropped fraction is at least one half
+    assert leak(3, 0x4000, 15, 16, True, 0, R_NEAREST) == 2 and leak(2, 0x4000, 15, 16, True, 0, R_NEAREST) == 1
 
 
 def rtl_stoch_update(prob, w, en, lr_r, lr_p, rnd, width):

@@ -7,29 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reckon_sim.backend import Sample
+from reckon_sim.backend import Backend, Sample
 from reckon_sim.errors import InputError
 from reckon_sim.reference.chip_float import ChipFloat, ChipFloatParams
+from reckon_sim.tasks.reckon_files import read_dataset, read_weights
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GOLDEN = SHARED / "golden"
 DATA = SHARED / "reckon-data"
-
-
-def read_dataset(path: Path) -> list[Sample]:
-    """Minimal reader of the ReckOn .dat format (spec §16.3), local to these tests."""
-    lines = [ln for ln in path.read_text().splitlines()[1:] if ln.strip()]
-    samples, events, label, marker = [], [], 0, 0
-    for ln in lines:
-        a, b = (int(v) for v in ln.split(","))
-        if a == -2:
-            label, marker = b, len(events)
-        elif a == -1:
-            samples.append(Sample(np.array(events, np.int32).reshape(-1, 2), label, b, marker))
-            events = []
-        else:
-            events.append((a, b))
-    return samples
 
 
 def small_registers(**overrides) -> dict:
@@ -82,6 +67,7 @@ def test_protocol_votes_eprop_window_and_test_mode():
     weights = random_weights(rng, 6, 8, 2)
     sample = random_sample(rng, 6, 60, 0.2, 1)
     chip = ChipFloat(regs, *weights, record=True)
+    assert isinstance(chip, Backend)
     res = chip.run_sample(sample, learn=False)
     rec = res.extra["record"]
     assert res.extra["cnt_winner"].sum() == 60 - 40 and res.n_updates == 0
@@ -164,6 +150,10 @@ def test_integer_mode_matches_rtl_golden_until_first_update():
     keys = ("step_u", "step_z", "step_tinp", "step_trec", "step_tout", "step_oneur_u", "step_oneur_err",
             "prop_u", "prop_tinp", "prop_trec", "prop_tout", "prop_oneur_u")
     tt = regs["TARGET_TICK"]
+    from reckon_sim.config import ChipConfig
+    via_config = ChipFloat(ChipConfig.from_json(case / "config.json"), *(np.zeros(s) for s in ((24, 40), (40, 40),
+                                                                                               (40, 2))))
+    assert np.array_equal(via_config.params.vector, ChipFloatParams.from_registers(regs).vector)
     start = np.load(case / "init.npz")
     for gidx, (sample, learn) in enumerate(plan):
         golden = np.load(case / f"sample_{gidx:04d}.npz")
@@ -184,9 +174,9 @@ def test_integer_mode_matches_rtl_golden_until_first_update():
 def test_float_model_learns_stock_cue_accumulation():
     if not (DATA / "dataset_cueAcc_train.dat").exists():
         pytest.skip("stock ReckOn data not available")
-    winp = np.loadtxt(DATA / "init_rand_weights_inp_cueAcc.dat", dtype=int).reshape(40, 100)
-    wrec = np.loadtxt(DATA / "init_rand_weights_rec_cueAcc.dat", dtype=int).reshape(100, 100)
-    wout = np.loadtxt(DATA / "init_rand_weights_out_cueAcc.dat", dtype=int).reshape(100, 2)
+    winp = read_weights(DATA / "init_rand_weights_inp_cueAcc.dat", 40, 100)
+    wrec = read_weights(DATA / "init_rand_weights_rec_cueAcc.dat", 100, 100)
+    wout = read_weights(DATA / "init_rand_weights_out_cueAcc.dat", 100, 2)
     train, test = read_dataset(DATA / "dataset_cueAcc_train.dat"), read_dataset(DATA / "dataset_cueAcc_test.dat")
     chip = ChipFloat(STOCK, winp, wrec, wout)
     before = np.mean([chip.run_sample(s, learn=False).correct for s in test[:20]])

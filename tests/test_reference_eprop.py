@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reckon_sim.backend import Sample
-from reckon_sim.reference._common import Adam
+from reckon_sim.backend import Backend, Sample
 from reckon_sim.reference.eprop import EpropNetwork, EpropParams, eprop_gradients
 
 
@@ -161,6 +160,7 @@ def test_adam_batch_step_matches_torch_adam(batch):
 def test_run_sample_inference_is_argmax_of_summed_softmax(batch):
     xs, labels = batch
     net = EpropNetwork.from_config(SMALL)
+    assert isinstance(net, Backend)
     res = net.run_sample(to_sample(xs[1], labels[1]), learn=False)
     _, loss, info = eprop_gradients(SMALL, net.weights(), xs[1], labels[1], record=True)
     vo = info["out_membrane"][SMALL.target_tick:]

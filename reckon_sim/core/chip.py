@@ -11,9 +11,10 @@ import numpy as np
 from ..backend import Sample, SampleResult
 from ..config import ChipConfig
 from ..errors import InputError
+from ..hw import widths as wmod
 from ..hw.widths import RECKON, BitWidths
 from . import lfsr as lfsr_mod
-from .kernels import ST_EPROP_TICKS, ST_SOPS, ST_SPIKES, ST_UPDATES
+from .kernels import ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_UPDATES
 from .protocol import GETTAR_HOST_CYCLES, schedule
 from .sample_kernel import ERR_LABEL_WAIT, run_sample_kernel
 from .state import ChipState
@@ -50,8 +51,13 @@ class Chip:
         self.config = config
         self.widths = widths
         self.state = state if state is not None else ChipState.after_init(config)
-        self._prm = config.param_vector()
-        self._alpha = config.alpha_words()
+        # widths that only rescale constants are applied here; the kernels see shifts and bounds in `wid`
+        regs = {**config.registers, **wmod.register_overrides(widths, config.registers)}
+        self._prm = config.replace(registers=regs).param_vector()
+        self._wid = wmod.kernel_vector(widths, config.registers)
+        self._alpha = wmod.quantize_alpha(config.alpha_words(), widths)
+        if state is None:
+            self.state.thr[:] = [wmod.shift(int(t), widths.membrane - 16) for t in config.neur_thr]
         self._tables = lfsr_mod.tables().as_tuple()
 
     # ---- factories ----
@@ -80,14 +86,17 @@ class Chip:
                                ("wout", wout, (cfg.n_rec, cfg.n_out))):
             if np.shape(w) != shape:
                 raise InputError(name, f"shape {np.shape(w)} does not match the configuration's {shape}")
-        self.state.program_weights(cfg, np.asarray(winp), np.asarray(wrec), np.asarray(wout))
+        b = self.widths.weight
+        self.state.program_weights(cfg, *(wmod.convert_weights(w, b) for w in (winp, wrec, wout)))
 
     # ---- backend interface ----
     def weights(self) -> dict[str, np.ndarray]:
+        """Current weights in the weight width's own units (int8 for widths <= 8)."""
         cfg = self.config
-        return {"winp": self.state.winp[:cfg.n_inp, :cfg.n_rec].copy(),
-                "wrec": self.state.wrec[:cfg.n_rec, :cfg.n_rec].copy(),
-                "wout": self.state.wout[:cfg.n_rec, :cfg.n_out].copy()}
+        dt = np.int8 if self.widths.weight <= 8 else np.int16
+        return {"winp": self.state.winp[:cfg.n_inp, :cfg.n_rec].astype(dt),
+                "wrec": self.state.wrec[:cfg.n_rec, :cfg.n_rec].astype(dt),
+                "wout": self.state.wout[:cfg.n_rec, :cfg.n_out].astype(dt)}
 
     def run_sample(self, sample: Sample, learn: bool, dump: bool = False, targets=None) -> SampleResult:
         """Run one sample with the training (learn) or test DO_EPROP value; state carries over.
@@ -105,9 +114,9 @@ class Chip:
             targets = np.asarray(targets, dtype=np.int64)
             tgt[sch.marker_tick: sch.marker_tick + len(targets), : targets.shape[1]] = targets
         tk = np.zeros((T, 9), np.int64)
-        stats = np.zeros(4, np.int64)
+        stats = np.zeros(8, np.int64)
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
-        code = run_sample_kernel(self._prm, self._alpha, st.thr, st.neur, st.flags, st.winp, st.wrec, st.wout,
+        code = run_sample_kernel(self._prm, self._wid, self._alpha, st.thr, st.neur, st.flags, st.winp, st.wrec, st.wout,
                                  st.oneur, st.votes, st.learn, st.lfsr, st.qreg, st.ctl, self._tables,
                                  sch.ev_tick, sch.ev_chan, sch.marker_tick, int(sample.label), T, learn,
                                  do_eprop, tgt, GETTAR_HOST_CYCLES, tk, stats, dump, rec.inp, rec.z, rec.step,
@@ -116,7 +125,9 @@ class Chip:
             raise InputError("protocol", "the chip waits in GET_TAR for a class label the protocol never sends "
                                          "(SPI_SINGLE_LABEL = 0 or e-prop every tick before TARGET_TICK)")
         inference, out_bytes = self._send()
-        extra = {"out_bytes": out_bytes, "votes": st.votes.copy(), "tk": tk, "eprop_ticks": int(stats[ST_EPROP_TICKS])}
+        extra = {"out_bytes": out_bytes, "votes": st.votes.copy(), "tk": tk, "eprop_ticks": int(stats[ST_EPROP_TICKS]),
+                 "saturations": {"membrane": int(stats[ST_SAT_MEM]), "trace": int(stats[ST_SAT_TRACE]),
+                                 "weight": int(stats[ST_SAT_W])}}
         if dump:
             extra["records"] = rec
             extra["end_state"] = st.snapshot(cfg)

@@ -9,8 +9,8 @@ import numpy as np
 from numba import njit
 
 from .kernels import (CLASS_LABEL, GOT_LABEL, IA, NUM_INP, NUM_OUT, NUM_REC, REGRESSION, REGUL_MODE,
-                      ST_EPROP_TICKS, ST_SOPS, ST_SPIKES, ST_UPDATES, TV, eprop_phase, output_errors,
-                      prop_phase, sdone_vote, step_phase)
+                      ST_EPROP_TICKS, ST_SPIKES, TV, eprop_phase, output_errors, prop_phase, sdone_vote,
+                      step_phase)
 
 # columns of the per-tick cycle table (FORMAT §5.4 tk_table)
 TK_K, TK_CYCLES, TK_STEP, TK_SDONE, TK_EPROP, TK_GETTAR, TK_CONFIG, TK_PROP, TK_END = range(9)
@@ -45,7 +45,7 @@ def _weight_checksums(winp, wrec, wout, nin, nrec, nout, out):
 
 
 @njit(cache=True)
-def run_sample_kernel(prm, alpha, thr, neur, flags, winp, wrec, wout, oneur, votes, learn, lfsr, qreg, ctl,
+def run_sample_kernel(prm, wid, alpha, thr, neur, flags, winp, wrec, wout, oneur, votes, learn, lfsr, qreg, ctl,
                       tables, ev_tick, ev_chan, marker_tick, label, n_ticks, is_train, do_eprop, targets,
                       gettar_cycles, tk, stats, dump, rec_inp, rec_z, rec_step, rec_prop, rec_oneur,
                       rec_err, rec_lfsr, rec_wchk):
@@ -76,13 +76,13 @@ def run_sample_kernel(prm, alpha, thr, neur, flags, winp, wrec, wout, oneur, vot
         if dump:
             rec_inp[r, :] = flags[2, :]
         if k >= 2:
-            stats[ST_SPIKES] += step_phase(prm, alpha, thr, neur, flags, oneur, lfsr, qreg, neur_next,
+            stats[ST_SPIKES] += step_phase(prm, wid, alpha, thr, neur, flags, oneur, lfsr, qreg, neur_next,
                                            neur_out, oneur_next, oneur_out)
             tk[r, TK_STEP] = num_recout + 1
             tk[r, TK_SDONE] = 1
             sdone_vote(prm, oneur, votes, ctl)
             if dump:
-                output_errors(prm, oneur, learn, ctl, do_eprop, err)
+                output_errors(prm, wid, oneur, learn, ctl, do_eprop, err)
                 for j in range(nrec):
                     rec_z[r, j] = flags[1, j]
                 _snapshot_neurons(neur, flags, rec_step, r, nrec)
@@ -100,17 +100,15 @@ def run_sample_kernel(prm, alpha, thr, neur, flags, winp, wrec, wout, oneur, vot
                     for kk in range(16):
                         learn[3, kk] = targets[r, kk]
                     tk[r, TK_GETTAR] = gettar_cycles
-                output_errors(prm, oneur, learn, ctl, do_eprop, err)
+                output_errors(prm, wid, oneur, learn, ctl, do_eprop, err)
                 if dump:
                     rec_err[r, 2, :] = err
-                cyc, upd = eprop_phase(prm, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl, do_eprop,
-                                       err, wide_nxt, wide_lanes, wout_nxt, wout_lanes, jump_tabs)
-                tk[r, TK_EPROP] = cyc
-                stats[ST_UPDATES] += upd
+                tk[r, TK_EPROP] = eprop_phase(prm, wid, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl,
+                                              do_eprop, err, stats, wide_nxt, wide_lanes, wout_nxt, wout_lanes,
+                                              jump_tabs)
                 stats[ST_EPROP_TICKS] += 1
-        cyc, sops = prop_phase(prm, neur, flags, winp, wrec, wout, oneur, lfsr, do_eprop, noise_next, noise_out)
-        tk[r, TK_PROP] = cyc
-        stats[ST_SOPS] += sops
+        tk[r, TK_PROP] = prop_phase(prm, wid, neur, flags, winp, wrec, wout, oneur, lfsr, do_eprop, stats,
+                                    noise_next, noise_out)
         tk[r, TK_END] = STATE_PROP
         tk[r, TK_CYCLES] = (tk[r, TK_STEP] + tk[r, TK_SDONE] + tk[r, TK_EPROP] + tk[r, TK_GETTAR]
                             + tk[r, TK_CONFIG] + tk[r, TK_PROP] + 1)

@@ -16,9 +16,9 @@ class ChipState:
     thr: np.ndarray        # int64 [128] threshold field of each word
     alpha_lsb: np.ndarray  # int64 [128] alpha LSB field of each word
     flags: np.ndarray      # uint8 [3, 256] dirty, z, inp_events
-    winp: np.ndarray       # int8 [256, 256] (pre, post) = input-weight SRAM
-    wrec: np.ndarray       # int8 [256, 256] = recurrent-weight SRAM
-    wout: np.ndarray       # int8 [256, 16] (pre, k) = output-weight SRAM words 0..255
+    winp: np.ndarray       # int16 [256, 256] (pre, post) = input-weight SRAM (int16 holds any weight width)
+    wrec: np.ndarray       # int16 [256, 256] = recurrent-weight SRAM
+    wout: np.ndarray       # int16 [256, 16] (pre, k) = output-weight SRAM words 0..255
     oneur: np.ndarray      # int64 [16] output membranes
     votes: np.ndarray      # int64 [16] cnt_winner
     learn: np.ndarray      # int64 [4, 16] learning_signals, neur_h, trace_reg, reg_tar
@@ -31,8 +31,8 @@ class ChipState:
         """Reset, program every register (seeds load the LFSRs) and the neuron-SRAM words (FORMAT §3.1)."""
         st = cls(neur=np.zeros((4, 256), np.int64), thr=cfg.neur_thr.astype(np.int64).copy(),
                  alpha_lsb=cfg.neur_alpha_lsb.astype(np.int64).copy(), flags=np.zeros((3, 256), np.uint8),
-                 winp=np.zeros((256, 256), np.int8), wrec=np.zeros((256, 256), np.int8),
-                 wout=np.zeros((256, 16), np.int8), oneur=np.zeros(16, np.int64), votes=np.zeros(16, np.int64),
+                 winp=np.zeros((256, 256), np.int16), wrec=np.zeros((256, 256), np.int16),
+                 wout=np.zeros((256, 16), np.int16), oneur=np.zeros(16, np.int64), votes=np.zeros(16, np.int64),
                  learn=np.zeros((4, 16), np.int64), lfsr=lfsr_mod.seeded_states(cfg.registers),
                  qreg=np.zeros(8, np.int64), ctl=np.zeros(4, np.int64))
         st.flags[0, : 2 * cfg.neur_init_words] = 1    # SPI writes of the programmed words set their dirty flags
@@ -67,7 +67,9 @@ class ChipState:
         return lfsr_outputs(self.lfsr[None, :])
 
     def snapshot(self, cfg: ChipConfig) -> dict[str, np.ndarray]:
+        """The golden state keys (FORMAT §5.3); weights as int8, i.e. for the chip's 8-bit weight width."""
         nin, nrec, nout = cfg.n_inp, cfg.n_rec, cfg.n_out
+        winp, wrec, wout = (w.astype(np.int8) for w in (self.winp, self.wrec, self.wout))
         gated = self.gated()
         words = memories.neuron_words(self.neur, self.thr, self.alpha_lsb)
         out = {
@@ -83,12 +85,12 @@ class ChipState:
             "neur_tout": gated[3, :nrec].astype(np.uint16),
             "neur_thr": self.thr.astype(np.int16),
             "neur_alpha_lsb": self.alpha_lsb.astype(np.uint16),
-            "winp_sram": memories.weight_image(self.winp, 4096),
-            "wrec_sram": memories.weight_image(self.wrec, 4096),
-            "wout_sram": memories.weight_image(self.wout, 512),
-            "winp": self.winp[:nin, :nrec].copy(),
-            "wrec": self.wrec[:nrec, :nrec].copy(),
-            "wout": self.wout[:nrec, :nout].copy(),
+            "winp_sram": memories.weight_image(winp, 4096),
+            "wrec_sram": memories.weight_image(wrec, 4096),
+            "wout_sram": memories.weight_image(wout, 512),
+            "winp": winp[:nin, :nrec],
+            "wrec": wrec[:nrec, :nrec],
+            "wout": wout[:nrec, :nout],
             "oneur_u": self.oneur.astype(np.int16),
             "cnt_winner": self.votes.astype(np.int64),
         }

@@ -52,17 +52,14 @@ def _parse_values(term: str, text: str) -> list[int]:
     values: list[int] = []
     for part in text.split(","):
         part = part.strip()
+        bounds = part.split("..", 1)
         try:
-            if ".." in part:
-                lo_text, hi_text = part.split("..", 1)
-                lo, hi = int(lo_text), int(hi_text)
-                if hi < lo:
-                    raise InputError(f"grid '{term}'", f"empty range {lo}..{hi} (write a..b with a <= b)")
-                values.extend(range(lo, hi + 1))
-            else:
-                values.append(int(part))
+            numbers = [int(b) for b in bounds]
         except ValueError:
             raise InputError(f"grid '{term}'", f"'{part}' is not an integer, a range a..b or a list a,b,c") from None
+        if len(numbers) == 2 and numbers[1] < numbers[0]:
+            raise InputError(f"grid '{term}'", f"empty range {part} (write a..b with a <= b)")
+        values.extend(range(numbers[0], numbers[-1] + 1))
     return values
 
 

@@ -34,8 +34,8 @@ SPECS: tuple[WidthSpec, ...] = (
     WidthSpec("trace_inp", 12, 3, 16, STOCHASTIC, ROUNDING_MODES, "input traces; rounding of the decay"),
     WidthSpec("trace_rec", 12, 3, 16, STOCHASTIC, ROUNDING_MODES, "recurrent traces; rounding of the decay"),
     WidthSpec("trace_out", 10, 3, 14, STOCHASTIC, ROUNDING_MODES, "output traces; rounding of the decay"),
-    WidthSpec("learn_sig", 16, 2, 20, TRUNCATE, (NEAREST, TRUNCATE), "learning signal (floor in the chip)"),
-    WidthSpec("ste", 5, 1, 8, TRUNCATE, (NEAREST, TRUNCATE), "surrogate-derivative (STE) values H_0..H_4"),
+    WidthSpec("learn_sig", 16, 2, 16, TRUNCATE, (NEAREST, TRUNCATE), "learning signal (floor in the chip)"),
+    WidthSpec("ste", 5, 1, 5, TRUNCATE, (NEAREST, TRUNCATE), "surrogate-derivative (STE) values H_0..H_4"),
     WidthSpec("alpha_frac", 15, 4, 15, TRUNCATE, (NEAREST, TRUNCATE), "fraction bits of the membrane/trace leak alpha"),
     WidthSpec("kappa_frac", 7, 2, 7, TRUNCATE, (NEAREST, TRUNCATE), "fraction bits of the output leak kappa"),
     WidthSpec("prob", 32, 4, 32, STOCHASTIC, (STOCHASTIC,), "input/recurrent update-probability bits compared with the LFSR"),
@@ -93,3 +93,79 @@ class BitWidths:
 
 
 RECKON = BitWidths()
+
+
+# ---- the kernels' view: one int64 vector of shifts, bounds and rounding codes (index constants below) ----
+W_SH, W_MIN, W_MAX, W_FIRE, M_BITS, M_SH, M_ROUND = range(7)
+T_BITS, T_SH, T_ROUND, T_INC = 7, 10, 13, 16          # 3 entries each: input, recurrent, output trace
+L_MIN, L_MAX, L_SH, L_ROUND, P_DROP, PO_DROP = range(19, 25)
+KERNEL_VECTOR_LEN = 25
+R_STOCH, R_NEAREST, R_TRUNC = 0, 1, 2
+
+
+def kernel_vector(widths: BitWidths, registers: dict) -> "np.ndarray":
+    """Shifts/bounds the kernels apply for these widths (all shifts 0 and chip bounds for RECKON)."""
+    import numpy as np
+    v = np.zeros(KERNEL_VECTOR_LEN, dtype=np.int64)
+    v[W_SH] = 8 - widths.weight
+    v[W_MIN], v[W_MAX] = -(1 << (widths.weight - 1)), (1 << (widths.weight - 1)) - 1
+    v[W_FIRE] = ROUNDING_CODE[widths.rounding_of("weight")]
+    v[M_BITS], v[M_SH] = widths.membrane, 16 - widths.membrane
+    v[M_ROUND] = ROUNDING_CODE[widths.rounding_of("membrane")]
+    for i, (name, fp, inc) in enumerate((("trace_inp", "SPI_FP_LOC_TINP", 8), ("trace_rec", "SPI_FP_LOC_TREC", 8),
+                                         ("trace_out", "SPI_FP_LOC_TOUT", 2))):
+        bits = getattr(widths, name)
+        sh = SPEC[name].chip - bits
+        v[T_BITS + i], v[T_SH + i] = bits, sh
+        v[T_ROUND + i] = ROUNDING_CODE[widths.rounding_of(name)]
+        v[T_INC + i] = shift(inc << registers[fp], -sh)       # the increment in this field's LSBs
+    v[L_MIN], v[L_MAX] = -(1 << (widths.learn_sig - 1)), (1 << (widths.learn_sig - 1)) - 1
+    v[L_SH] = 16 - widths.learn_sig
+    v[L_ROUND] = ROUNDING_CODE[widths.rounding_of("learn_sig")]
+    v[P_DROP], v[PO_DROP] = 32 - widths.prob, 28 - widths.prob_out
+    return v
+
+
+def shift(x: int, s: int) -> int:
+    """x · 2^s with floor for negative s (an arithmetic shift either way)."""
+    return x << s if s >= 0 else x >> -s
+
+
+def quantize(x: int, drop: int, mode: str) -> int:
+    """x with its `drop` LSBs removed (kept in the same frame): floor or round-half-up."""
+    if drop <= 0:
+        return x
+    if mode == NEAREST:
+        x += 1 << (drop - 1)
+    return (x >> drop) << drop
+
+
+def register_overrides(widths: BitWidths, registers: dict) -> dict:
+    """Register values the datapath sees after width changes that only rescale constants.
+
+    STE values and kappa are quantised in their own frame; STE boundaries move into the membrane's LSBs;
+    the update probability of a b-bit weight is scaled by 2^(b-8) (same expected change in the 8-bit frame)."""
+    out = {}
+    for i in range(5):
+        out[f"SPI_H_{i}"] = quantize(registers[f"SPI_H_{i}"], 5 - widths.ste, widths.rounding_of("ste"))
+    for i in range(4):
+        out[f"SPI_THR_H_{i}"] = shift(registers[f"SPI_THR_H_{i}"], widths.membrane - 16)
+    out["SPI_KAPPA"] = min(255, quantize(registers["SPI_KAPPA"], 7 - widths.kappa_frac, widths.rounding_of("kappa_frac")))
+    dw = widths.weight - 8
+    for x in ("WINP", "WREC", "WOUT"):
+        out[f"SPI_LR_P_{x}"] = registers[f"SPI_LR_P_{x}"] + max(0, dw)
+        out[f"SPI_LR_R_{x}"] = registers[f"SPI_LR_R_{x}"] + max(0, -dw)
+    return out
+
+
+def quantize_alpha(alpha: "np.ndarray", widths: BitWidths) -> "np.ndarray":
+    import numpy as np
+    return np.array([quantize(int(a), 15 - widths.alpha_frac, widths.rounding_of("alpha_frac")) for a in alpha],
+                    dtype=np.int64)
+
+
+def convert_weights(w8: "np.ndarray", bits: int) -> "np.ndarray":
+    """8-bit weights (files, presets) into b-bit weights of the same range: round half up, saturate."""
+    import numpy as np
+    scaled = np.floor(np.asarray(w8, dtype=np.float64) * 2.0 ** (bits - 8) + 0.5)
+    return np.clip(scaled, -(1 << (bits - 1)), (1 << (bits - 1)) - 1).astype(np.int16)

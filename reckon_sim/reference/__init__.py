@@ -1,0 +1,12 @@
+"""Float references of ReckOn's learning (same Backend interface as the chip model).
+
+* :mod:`.eprop`      — vanilla e-prop (eprop-PyTorch semantics, online Numba kernel): EpropNetwork, eprop_gradients
+* :mod:`.bptt`       — exact BPTT adjoint of the same LIF network, used to verify e-prop: bptt_gradients
+* :mod:`.chip_float` — the chip's rule (reckon-spec §7-§11) in float, expected-value updates: ChipFloat
+"""
+from .bptt import bptt_gradients, compare_eprop_bptt
+from .chip_float import ChipFloat, ChipFloatParams
+from .eprop import EpropNetwork, EpropParams, eprop_gradients
+
+__all__ = ["EpropNetwork", "EpropParams", "eprop_gradients", "bptt_gradients", "compare_eprop_bptt",
+           "ChipFloat", "ChipFloatParams"]

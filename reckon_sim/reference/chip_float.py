@@ -80,7 +80,10 @@ class ChipFloatParams:
         init_words = int(regs.get("NEUR_INIT_WORDS", n_words))
 
         def per_word(name, bits, signed):
-            value = regs[name] if name in regs else reg(name)
+            """Per neuron-SRAM word value of a NEUR_* key (one int for every programmed word, or a list)."""
+            if name not in regs:
+                raise InputError("registers", f"missing {name}")
+            value = regs[name]
             vals = [value] * init_words if np.isscalar(value) else list(value)[:init_words]
             vals = vals + [0] * max(0, n_words - len(vals))        # unprogrammed words read as 0
             out = np.array([int(v) & ((1 << bits) - 1) for v in vals[:n_words]], np.int64)
@@ -357,12 +360,15 @@ class ChipFloat:
     vote ticks of 0.5 sum_k (err_k / 2048)^2. With record=True, result.extra['record'] holds per-tick arrays
     (row k-1 = tick k) named as in the golden npz: step_u/z/tinp/trec/tout/oneur_u/oneur_err,
     prop_u/tinp/trec/tout/oneur_u, has_step, has_prop; tinp columns = input channels 0..max(NINP, NREC)-1.
-    Options: integer_rounding (floor like the chip without stochastic rounding), saturate (chip saturations).
+    registers: a config.json-style dict (SPI_* names, NEUR_THR, NEUR_ALPHA_LSB, TARGET_TICK, DO_EPROP_*) or a
+    ChipConfig. Options: integer_rounding (floor like the chip without stochastic rounding), saturate.
     Weights are float copies in LSB units; weights() returns 'winp' [NINP, NREC], 'wrec', 'wout' [NREC, NOUT].
     """
 
-    def __init__(self, registers: Mapping[str, int], winp, wrec, wout, *, integer_rounding: bool = False,
+    def __init__(self, registers, winp, wrec, wout, *, integer_rounding: bool = False,
                  saturate: bool = False, record: bool = False):
+        if hasattr(registers, "to_dict"):              # a ChipConfig: its config.json form has every key
+            registers = registers.to_dict()
         self.params = p = ChipFloatParams.from_registers(registers)
         self.integer_rounding, self.saturate, self.record = bool(integer_rounding), bool(saturate), bool(record)
         self._par = p.vector.copy()

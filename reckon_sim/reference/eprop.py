@@ -33,6 +33,13 @@ eprop-PyTorch numerics (models.py ``SRNN.grads_batch``, read and re-derived loop
   to eps); the readout bias is a constant, never learned; ``B_out`` is allocated but unused (symmetric
   feedback only); the monitored BCE loss does not influence learning; everything runs in float32 (tensors and
   the alpha/kappa power kernels), so PyTorch itself matches this float64 code to ~1e-6 relative, not 1e-12.
+* Unchanged by compat (same in both codes): strict ``v > thr``; h on the pre-reset membrane v[t]; the reset is
+  not in the eligibility (d v[t+1]/d v[t] = alpha); vo[0] = 0 without bias; x[T-1] unused by the forward pass;
+  inference = argmax of the softmax summed over the window. Initial weights follow the same distribution
+  (kaiming normal x w_init_gain) but come from numpy's Generator, not torch's stream.
+
+Numerics here: float64 by default (``dtype='float32'`` runs the same kernel in float32); eligibilities that
+decayed below 1e-30 (float32) / 1e-290 (float64) are flushed to 0 every 32 ticks to keep denormals away.
 """
 from __future__ import annotations
 
@@ -82,8 +89,17 @@ class EpropParams:
 
 
 @njit(cache=True)
+def _flush_tiny(elig, flush_below):
+    """Zero eligibilities decayed below flush_below (1e-30 float32, 1e-290 float64): denormals are ~3x slower."""
+    for j in range(elig.shape[0]):
+        for i in range(elig.shape[1]):
+            if abs(elig[j, i]) < flush_below:
+                elig[j, i] = 0.0
+
+
+@njit(cache=True)
 def _eprop_kernel(x, label, winp, wrec, wout, bias, feedback, alpha, kappa, thr, gamma, smooth_beta,
-                  t_window, input_lead, ext_signal, use_ext, g_inp, g_rec, g_out, out_sum,
+                  t_window, input_lead, ext_signal, use_ext, flush_below, g_inp, g_rec, g_out, out_sum,
                   rec_v, rec_z, rec_vo):
     """One sample, online. g_inp [n_rec, n_in] and g_rec [n_rec, n_rec] are [post, pre] (row per post neuron).
 
@@ -105,7 +121,7 @@ def _eprop_kernel(x, label, winp, wrec, wout, bias, feedback, alpha, kappa, thr,
     elig_inp = np.zeros((n_rec, n_in), dt)   # ebar_ij, row = post neuron j
     elig_rec = np.zeros((n_rec, n_rec), dt)
     # the exact learning signal already holds the readout filter, so the eligibility is not filtered again
-    kappa_elig = 0.0 if use_ext else kappa
+    kappa_elig = kappa - kappa if use_ext else kappa      # (written so to keep float32 in float32 mode)
     do_record = rec_v.shape[0] == n_t
     loss = 0.0
     n_spikes = 0
@@ -122,7 +138,7 @@ def _eprop_kernel(x, label, winp, wrec, wout, bias, feedback, alpha, kappa, thr,
                     n_spikes += 1
         t_src = t if input_lead else t - 1      # which input row enters eps_inp[t]
         for i in range(n_in):
-            trace_inp[i] = alpha * trace_inp[i] + (x[t_src, i] if t_src >= 0 else 0.0)
+            trace_inp[i] = alpha * trace_inp[i] + (x[t_src, i] if t_src >= 0 else x[0, i] - x[0, i])
         for j in range(n_rec):
             h[j] = pseudo_derivative(membrane[j], thr, gamma, smooth_beta)
             trace_out[j] = kappa * trace_out[j] + spikes[j]
@@ -158,6 +174,9 @@ def _eprop_kernel(x, label, winp, wrec, wout, bias, feedback, alpha, kappa, thr,
                 row_e[i] = e
                 if accumulate:
                     row_g[i] += lj * e
+        if flush_below > 0 and t % 32 == 31:
+            _flush_tiny(elig_inp, flush_below)
+            _flush_tiny(elig_rec, flush_below)
         if do_record:
             rec_v[t] = membrane
             rec_z[t] = spikes
@@ -221,7 +240,7 @@ def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray
     loss, n_spikes, n_sops = _eprop_kernel(
         x, label, winp, wrec_used, wout, bias, fb, cast(params.alpha), cast(params.kappa), cast(params.thr),
         cast(params.gamma), cast(params.smooth_beta), params.target_tick, params.pytorch_compat, ext, use_ext,
-        g_inp, g_rec, g_out, out_sum, rec_v, rec_z, rec_vo)
+        cast(1e-30 if dtype == np.float32 else 1e-290), g_inp, g_rec, g_out, out_sum, rec_v, rec_z, rec_vo)
     grads = {"winp": g_inp.T.copy(), "wrec": g_rec.T.copy(), "wout": g_out}
     if params.no_self_connections and not params.pytorch_compat:
         np.fill_diagonal(grads["wrec"], 0.0)   # exact gradient of the masked network

@@ -1,0 +1,62 @@
+"""`reckon-sim vectors`: write RTL test vectors (and a drop-in set for the ReckOn testbench) from a model run."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import atomic_dir, main, progress
+from .config import ChipConfig
+from .errors import InputError
+
+
+def _targets(data, cfg: ChipConfig):
+    """Regression targets from DATA/targets.txt (FORMAT §9), required when SPI_REGRESSION = 1."""
+    if not cfg["SPI_REGRESSION"]:
+        return None
+    from .tasks.reckon_files import read_targets
+    if data is None or not (Path(data) / "targets.txt").exists():
+        raise InputError("SPI_REGRESSION", "= 1 needs --data with a targets.txt (regression targets)")
+    return read_targets(Path(data) / "targets.txt", cfg.n_out)
+
+
+@main.command()
+@click.option("--preset", default="reckon-tbench", show_default=True,
+              help="chip preset name or a TOML / config.json file")
+@click.option("--data", type=click.Path(exists=True, file_okay=False),
+              help="folder with datasets + initial weights (stock ReckOn or golden-case names); "
+                   "default: the generated task dataset")
+@click.option("--samples", type=click.IntRange(1), default=3, show_default=True,
+              help="samples per phase (the first K training and the first K test samples)")
+@click.option("--epochs", type=click.IntRange(1), default=1, show_default=True, help="epochs (train + test pass)")
+@click.option("--task", "task_name", default="cue-accumulation", show_default=True,
+              help="task preset for the generated dataset")
+@click.option("--seed", type=int, help="seed of the generated dataset and weights (default: task preset)")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="output folder")
+def vectors(preset, data, samples, epochs, task_name, seed, out_dir):
+    """Write RTL test vectors for a run of the model: SPI programming, $readmemh SRAM images, the tick stream,
+    expected responses, a VCD, a ReckOn-testbench drop-in set and manifest.json (see tools/rtl/)."""
+    from .cli_train import generated_data, load_data_dir, task_preset
+    from .vectors import RunSpec, write_vectors
+    from .vectors.stimulus import check_protocol
+    cfg = ChipConfig.from_preset(preset)
+    check_protocol(cfg)
+    if data:
+        train_set, test_set, weights = load_data_dir(data, cfg)
+        source = f"data {data}"
+    else:
+        task = task_preset(task_name)
+        seed = int(task.get("run", {}).get("seed", 1)) if seed is None else seed
+        train_set, test_set, weights = generated_data(cfg, task, seed, samples, samples)
+        source = f"generated {task_name} (seed {seed})"
+    spec = RunSpec(cfg, train_set[:samples], test_set[:samples], weights, epochs, _targets(data, cfg),
+                   f"preset {preset}; {source}")
+    if not spec.train and not spec.test:
+        raise InputError(str(data), "no samples")
+    bar = progress(epochs * (len(spec.train) + len(spec.test)), "vectors")
+    with atomic_dir(Path(out_dir)) as tmp:
+        manifest = write_vectors(tmp, spec, bar.update)
+    bar.close()
+    n = manifest["run"]["samples"]
+    click.echo(f"wrote {out_dir}: {n} samples ({len(spec.train)} train + {len(spec.test)} test x {epochs} epochs), "
+               f"{len(manifest['files'])} files; run: tools/rtl/run.sh RTL_FILES... with VEC={out_dir}")

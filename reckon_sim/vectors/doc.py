@@ -1,0 +1,82 @@
+"""FORMAT.md of a vector folder (written by `reckon-sim vectors`; also the reference for tools/rtl)."""
+
+FORMAT_DOC = """\
+# ReckOn RTL test vectors (format version 1)
+
+Written by `reckon-sim vectors` from a run of the bit-exact model. Every `.hex`/`.mem` file is ASCII text of
+lower-case hexadecimal tokens without `0x`, separated by spaces and newlines, readable by `$readmemh` (as a flat
+word stream) and by `$fscanf(fd, "%h", x)`. Sample files are numbered by `gidx` (0, 1, ... in execution order:
+for each epoch the training samples, then the test samples). Tick k = 1..T; line k of a per-tick file is tick k.
+
+## Files
+
+| file | content |
+|---|---|
+| `manifest.json` | format version, configuration (`config.json` form), run shape, every file with its kind and format, per-sample label / expected OUT_DATA |
+| `spi_program.hex` | SPI programming after reset: one transaction per line (below) |
+| `mem/{neur,winp,wrec,wout}_init.mem` | `$readmemh` images of the four SRAMs after programming |
+| `mem/{neur,winp,wrec,wout}_NNNN.mem` | images expected after sample NNNN (end of the sample, chip back in IDLE) |
+| `stimulus.hex` | the host's tick stream for the whole run (below) |
+| `expect/outputs.hex` | per sample: `gidx n item_0 .. item_n-1` = the OUT_DATA bytes of the SEND state |
+| `expect/cycles_NNNN.hex` | per tick: `cycles gettar` = clock cycles of the tick (golden `tick_cycles`) and its GET_TAR cycles |
+| `expect/state_NNNN.hex` | per tick: `k z inp u tinp trec tout oneur_u` (below) |
+| `expect/readback_NNNN.hex` | SPI read-back transactions after sample NNNN with the expected data words |
+| `model.vcd` | the per-tick state as a VCD (GTKWave): time = model clock cycles x 20 ns |
+| `tbench/` | drop-in set for the released ReckOn testbench: `tbench.h` (every `SPI_*` define) + datasets and initial weights in the stock formats |
+
+## SRAM images (`*.mem`)
+
+One 128-bit word per line, 32 hex digits, bit 127 first; line w = word w (neuron 128 words, input and
+recurrent weights 4096, output weights 512). Layouts (spec §3): neuron word w = neurons 2w (bits 49:0) and
+2w+1 (99:50), each `u` 15:0 (signed), `tinp` 27:16, `trec` 39:28, `tout` 49:40 (+50 for slot 1), `thr` 115:100,
+`alpha_lsb` 127:116; weight word `{pre, post[7:4]}` byte `post[3:0]` = W[pre][post]; output-weight word `pre`
+byte k = Wout[pre][k]. Never-written words are 0 (the model's zero-memory convention).
+
+## SPI transactions (`spi_program.hex`, `readback_*.hex`)
+
+One transaction per line: the 32-bit command word `{rw, code[2:0], count[11:0], addr[15:0]}` then its `count`
+data words (8 hex digits each). rw 0 = write, 1 = read; code 0 config register, 1 neuron SRAM, 3 input weights,
+4 recurrent weights, 5 output weights; memory addresses are `word << 2 | quarter` and auto-increment per data
+word; data word = bits 32q+31..32q of the word. In a read-back file the data words are the *expected* values.
+`spi_program.hex`: `SPI_EN_CONF = 1`, every register in table order (golden `spi_conf_writes`), `SPI_EN_CONF = 0`,
+`SPI_EN_CONF = 1`, input / recurrent / output weights and neuron words, `SPI_EN_CONF = 0`. Every word of the
+*reachable region* is written (weight rows 0..NUM_NEUR in whole 16-post blocks up to NUM_REC, output rows
+0..NUM_NEUR, neuron words up to the highest neuron the chip visits): zeros where the stock bench writes nothing,
+so a simulator whose memories start as X begins in the model's state. The read-back files cover the same
+region; the bench wraps them in `SPI_EN_CONF = 1` ... `SPI_EN_CONF = 0` (reads only work while it is set).
+
+## Stimulus (`stimulus.hex`)
+
+A stream of records, one per line, first token = opcode:
+
+| record | meaning |
+|---|---|
+| `1 cmd data` | SPI write transaction with one data word (phase switch before the first sample of a phase: `SPI_EN_CONF` 1, `SPI_DO_EPROP`, `SPI_EN_CONF` 0) |
+| `2 gidx epoch phase index T n_items` | sample start (phase 0 train, 1 test; index = sample in its dataset file; n_items OUT_DATA items at the end) |
+| `3 j levels n_aer n_tar n_req aer.. tar.. req..` | step j = 0..T-1, what the host does after tick j (j = 0: before tick 1), then it sends tick j+1 |
+| `4 gidx` | sample end: read the n_items OUT_DATA items, drop TARGET_VALID and INFER_ACC, check the read-back |
+| `0` | end of the run |
+
+Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then
+the `tar` bytes as target transfers (AERIN_TAR_EN = 1; the class label after TARGET_TICK in training), then sets
+`levels` (bit 0 SAMPLE, bit 1 TARGET_VALID, bit 2 INFER_ACC), then pulses TIME_TICK and waits until
+TIMING_ERROR_RDY is high again (or, when SAMPLE is 0, for OUT_REQ: that is tick T). `req` bytes (regression) are
+target transfers the chip asks for during tick j+1: the host sends them when REQ_TAR shows on MISO (GET_TAR).
+Timing (golden FORMAT §3.3): an event in step j is integrated in tick j+1; levels raised in step j are seen by
+tick j+1.
+
+## Expected per-tick state (`state_NNNN.hex`)
+
+Line k: `k z inp u tinp trec tout oneur_u`, each column one hexadecimal number packing one field per neuron,
+neuron/channel/output 0 in the least significant bits: `z` NREC bits (spikes of STEP(k)), `inp` NINP bits
+(input events latched for tick k), `u` 16 bits x NREC (two's complement), `tinp`/`trec` 12 bits x NREC, `tout`
+10 bits x NREC, `oneur_u` 16 bits x NOUT. Neuron values are dirty-gated and sampled at the end of the tick
+(after PROP for k < T, after STEP for k = T; golden FORMAT §4).
+
+## Cycle counts and the bench
+
+`cycles` is counted from the core's tick-start cycle to the first cycle in which it is ready again (k < T) or to
+the first SEND cycle (k = T). Seen from the pins, TIMING_ERROR_RDY (OUT_REQ for k = T) is high at the clock edge
+`cycles + 2` (`cycles + 3`) after the TIME_TICK rise (`manifest.json` `bench`); GET_TAR cycles depend on the host
+and are measured on MISO and excluded from the comparison.
+"""

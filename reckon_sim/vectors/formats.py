@@ -1,0 +1,203 @@
+"""Text formats of the RTL test vectors: writers and the matching parsers (every token is hexadecimal).
+
+All files are plain ASCII, LF line endings, lower-case hex without ``0x``; numbers are separated by single
+spaces. Every file except the ``.md``/``.json``/``.vcd`` ones is readable by ``$readmemh`` (a flat stream of
+words) and by ``$fscanf(fd, "%h", x)`` token by token. The full description is ``FORMAT_DOC`` (written as
+``FORMAT.md`` into every vector folder).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .spi import Transaction
+
+FORMAT_VERSION = 1
+
+# stimulus opcodes (first token of a stimulus record)
+OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END = 0, 1, 2, 3, 4
+LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
+
+
+def _write(path: Path, lines) -> None:
+    Path(path).write_text("".join(f"{line}\n" for line in lines), encoding="ascii")
+
+
+def _tokens(path: Path) -> list[int]:
+    return [int(t, 16) for t in Path(path).read_text(encoding="ascii").split()]
+
+
+# ------------------------------------------------------------------------------------------- $readmemh images
+def write_image(path: Path, image: np.ndarray) -> None:
+    """SRAM image [words, 16] uint8 as one 32-digit hex word per line (bits 127:0, byte 15 first)."""
+    rows = np.ascontiguousarray(image, dtype=np.uint8)[:, ::-1]
+    _write(path, (bytes(r).hex() for r in rows))
+
+
+def read_image(path: Path) -> np.ndarray:
+    """Inverse of `write_image`: [words, 16] uint8."""
+    words = Path(path).read_text(encoding="ascii").split()
+    return np.array([list(bytes.fromhex(w.rjust(32, "0")))[::-1] for w in words], dtype=np.uint8).reshape(-1, 16)
+
+
+# --------------------------------------------------------------------------------------- SPI transaction files
+def write_transactions(path: Path, seq: list[Transaction]) -> None:
+    """One transaction per line: command word then its data words (8 hex digits each)."""
+    _write(path, (" ".join(f"{w:08x}" for w in t.words()) for t in seq))
+
+
+def read_transactions(path: Path) -> list[Transaction]:
+    """Parse a transaction file as a flat word stream: command, then count = cmd[27:16] data words."""
+    words = _tokens(path)
+    out, i = [], 0
+    while i < len(words):
+        cmd = words[i]
+        n = (cmd >> 16) & 0xFFF
+        if i + 1 + n > len(words):
+            raise ValueError(f"{path}: transaction at word {i} announces {n} data words, file ends")
+        out.append(Transaction(cmd, tuple(words[i + 1: i + 1 + n])))
+        i += 1 + n
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ stimulus
+@dataclass
+class Step:
+    """Host actions before tick `j` + 1 (or, for `req`, during it)."""
+
+    j: int
+    levels: int                    # bit0 SAMPLE, bit1 TARGET_VALID, bit2 INFER_ACC (applied after aer/tar)
+    aer: list[int] = field(default_factory=list)     # input events (AERIN_TAR_EN = 0), in order
+    tar: list[int] = field(default_factory=list)     # target transfers before the tick (AERIN_TAR_EN = 1)
+    req: list[int] = field(default_factory=list)     # target transfers sent when REQ_TAR (MISO) rises in the tick
+
+    def tokens(self) -> list[int]:
+        return [OP_STEP, self.j, self.levels, len(self.aer), len(self.tar), len(self.req),
+                *self.aer, *self.tar, *self.req]
+
+
+@dataclass
+class SampleStim:
+    gidx: int
+    epoch: int
+    phase: int                     # 0 train, 1 test
+    index: int                     # sample index in its dataset file
+    n_ticks: int
+    n_items: int                   # OUT_DATA items the chip sends at the end
+    pre_spi: list[Transaction] = field(default_factory=list)   # host SPI writes before the sample
+    steps: list[Step] = field(default_factory=list)
+
+
+def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
+    lines = []
+    for s in samples:
+        for t in s.pre_spi:
+            lines.append(f"{OP_SPI:x} " + " ".join(f"{w:08x}" for w in t.words()))
+        lines.append(" ".join(f"{v:x}" for v in (OP_SAMPLE, s.gidx, s.epoch, s.phase, s.index, s.n_ticks, s.n_items)))
+        lines.extend(" ".join(f"{v:x}" for v in st.tokens()) for st in s.steps)
+        lines.append(f"{OP_SAMPLE_END:x} {s.gidx:x}")
+    lines.append(f"{OP_END:x}")
+    _write(path, lines)
+
+
+def read_stimulus(path: Path) -> list[SampleStim]:
+    """Parse a stimulus file back into SampleStim records (token stream, as the bench reads it)."""
+    tok = _tokens(path)
+    out: list[SampleStim] = []
+    pending: list[Transaction] = []
+    i = 0
+
+    def take(n: int) -> list[int]:
+        nonlocal i
+        if i + n > len(tok):
+            raise ValueError(f"{path}: truncated record at token {i}")
+        v = tok[i: i + n]
+        i += n
+        return v
+
+    while True:
+        (op,) = take(1)
+        if op == OP_END:
+            return out
+        if op == OP_SPI:
+            cmd, data = take(2)
+            pending.append(Transaction(cmd, (data,)))
+        elif op == OP_SAMPLE:
+            out.append(SampleStim(*take(6), pre_spi=pending))
+            pending = []
+        elif op == OP_STEP:
+            j, lv, na, nt, nr = take(5)
+            out[-1].steps.append(Step(j, lv, take(na), take(nt), take(nr)))
+        elif op == OP_SAMPLE_END:
+            (g,) = take(1)
+            if g != out[-1].gidx:
+                raise ValueError(f"{path}: sample end {g} does not close sample {out[-1].gidx}")
+        else:
+            raise ValueError(f"{path}: unknown opcode {op:x} at token {i - 1}")
+
+
+# ---------------------------------------------------------------------------------------- expected responses
+def write_outputs(path: Path, rows: list[tuple[int, list[int]]]) -> None:
+    """Per sample: gidx, number of OUT_DATA items, the items."""
+    _write(path, (" ".join(f"{v:x}" for v in (g, len(items), *items)) for g, items in rows))
+
+
+def read_outputs(path: Path) -> list[tuple[int, list[int]]]:
+    tok, out, i = _tokens(path), [], 0
+    while i < len(tok):
+        g, n = tok[i], tok[i + 1]
+        out.append((g, tok[i + 2: i + 2 + n]))
+        i += 2 + n
+    return out
+
+
+def write_cycles(path: Path, cycles: np.ndarray, gettar: np.ndarray) -> None:
+    """Per tick k = 1..T: clock cycles of the tick (golden `tick_cycles`) and its GET_TAR cycles."""
+    _write(path, (f"{int(c):x} {int(g):x}" for c, g in zip(cycles, gettar)))
+
+
+def read_cycles(path: Path) -> np.ndarray:
+    """[T, 2] int64: tick_cycles, gettar_cycles."""
+    return np.array(_tokens(path), dtype=np.int64).reshape(-1, 2)
+
+
+def lanes_hex(values: np.ndarray, bits: int) -> list[str]:
+    """Rows of fields as big hex numbers: field n of a row in bits bits*n+bits-1 .. bits*n (field 0 = LSBs)."""
+    v = np.asarray(values, dtype=np.int64) & ((1 << bits) - 1)
+    digits = -(-bits * v.shape[1] // 4)
+    out = []
+    for row in v.tolist():
+        acc = 0
+        for n, x in enumerate(row):
+            acc |= x << (bits * n)
+        out.append(f"{acc:0{digits}x}")
+    return out
+
+
+def unlanes_hex(token: str, bits: int, n: int, signed: bool = False) -> np.ndarray:
+    """Inverse of `lanes_hex` for one token: n fields of `bits` bits."""
+    acc = int(token, 16)
+    f = np.array([(acc >> (bits * i)) & ((1 << bits) - 1) for i in range(n)], dtype=np.int64)
+    return np.where(f >> (bits - 1), f - (1 << bits), f) if signed else f
+
+
+STATE_COLUMNS = (  # name, bits per field, signed
+    ("z", 1, False), ("inp", 1, False), ("u", 16, True), ("tinp", 12, False), ("trec", 12, False),
+    ("tout", 10, False), ("oneur_u", 16, True))
+
+
+def write_state(path: Path, cols: dict[str, np.ndarray]) -> None:
+    """Per tick: k then the STATE_COLUMNS as lane-packed hex numbers (see FORMAT_DOC)."""
+    packed = [lanes_hex(cols[name], bits) for name, bits, _ in STATE_COLUMNS]
+    _write(path, (" ".join([f"{k + 1:x}", *(p[k] for p in packed)]) for k in range(len(packed[0]))))
+
+
+def read_state(path: Path, widths: dict[str, int]) -> dict[str, np.ndarray]:
+    """Parse a state file; widths = number of fields per column (NREC, NINP, NOUT as written)."""
+    rows = [line.split() for line in Path(path).read_text(encoding="ascii").splitlines()]
+    out = {"k": np.array([int(r[0], 16) for r in rows], dtype=np.int64)}
+    for c, (name, bits, signed) in enumerate(STATE_COLUMNS, start=1):
+        out[name] = np.array([unlanes_hex(r[c], bits, widths[name], signed) for r in rows], dtype=np.int64)
+    return out

@@ -1,0 +1,149 @@
+"""Run the model over epochs x (train, test) samples and write the complete RTL vector folder (see FORMAT_DOC)."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import ChipConfig
+from ..core.chip import Chip
+from ..hw import memories
+from . import formats as fmt
+from . import spi
+from .doc import FORMAT_DOC
+from .stimulus import check_protocol, n_items, sample_steps
+from .tbench import write_dropin
+from .vcd import StateVcd
+
+IMAGE_KEYS = {"neur": "neur_sram", "winp": "winp_sram", "wrec": "wrec_sram", "wout": "wout_sram"}
+# bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
+# seen high, minus the tick's cycle count (2-flop synchroniser + edge detector; OUT_REQ is registered in SEND)
+EDGES_TO_READY, EDGES_TO_OUT_REQ = 2, 3
+
+
+@dataclass
+class RunSpec:
+    """What to run: configuration, data, initial weights [pre, post] and the run shape."""
+
+    config: ChipConfig
+    train: list
+    test: list
+    weights: dict
+    epochs: int = 1
+    targets: np.ndarray | None = None     # regression targets (FORMAT §9), lines per training sample
+    source: str = ""
+
+
+def _images(snapshot: dict) -> dict[str, np.ndarray]:
+    return {mem: snapshot[key] for mem, key in IMAGE_KEYS.items()}
+
+
+def state_columns(res, cfg: ChipConfig) -> dict[str, np.ndarray]:
+    """End-of-tick state of one sample (after PROP for ticks < T, after STEP for tick T), [T, n] per column."""
+    rec = res.extra["records"]
+    last = np.zeros(rec.z.shape[0], dtype=bool)
+    last[-1] = True
+    neur = np.where(last[:, None, None], rec.step, rec.prop)
+    oneur = np.where(last[:, None], rec.oneur[:, 0, : cfg.n_out], rec.oneur[:, 1, : cfg.n_out])
+    return {"z": rec.z, "inp": rec.inp[:, : cfg.n_inp], "u": neur[:, 0], "tinp": neur[:, 1],
+            "trec": neur[:, 2], "tout": neur[:, 3], "oneur_u": oneur}
+
+
+def _sample_targets(spec: RunSpec, index: int, n_ticks: int):
+    if spec.targets is None or not spec.config["SPI_REGRESSION"]:
+        return None
+    tps = n_ticks - 1 - spec.config.target_tick
+    return spec.targets[index * tps:(index + 1) * tps]
+
+
+def write_vectors(out: Path, spec: RunSpec, progress=None) -> dict:
+    """Write every vector file into `out` (an empty folder) and return the manifest."""
+    cfg = spec.config
+    check_protocol(cfg)
+    out = Path(out)
+    for sub in ("mem", "expect", "tbench"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    files: list[dict] = []
+
+    def add(path: Path, kind: str, fmt_name: str, **extra) -> None:
+        files.append({"path": path.relative_to(out).as_posix(), "kind": kind, "format": fmt_name,
+                      "format_version": fmt.FORMAT_VERSION, **extra})
+
+    chip = Chip.from_config(cfg, **spec.weights)
+    chip.state.flags[0, : 2 * spi.program_dirty_words(cfg)] = 1   # every programmed word is dirty (spec §15)
+    images = _images(chip.state.snapshot(cfg))
+    for mem, img in images.items():
+        fmt.write_image(out / "mem" / f"{mem}_init.mem", img)
+        add(out / "mem" / f"{mem}_init.mem", f"image_init_{mem}", "readmemh-128")
+    fmt.write_transactions(out / "spi_program.hex", spi.program_sequence(cfg, images))
+    add(out / "spi_program.hex", "spi_program", "spi-transactions")
+
+    stim, outputs, samples = [], [], []
+    vcd = StateVcd(out / "model.vcd", cfg.n_inp, cfg.n_rec, cfg.n_out)
+    gidx = 0
+    try:
+        for epoch in range(spec.epochs):
+            for phase, data in ((0, spec.train), (1, spec.test)):
+                learn = phase == 0
+                pre = spi.do_eprop_writes(cfg.do_eprop_train if learn else cfg.do_eprop_test)
+                for index, sample in enumerate(data):
+                    targets = _sample_targets(spec, index, sample.n_ticks) if learn else None
+                    steps = sample_steps(cfg, sample, learn, targets)
+                    res = chip.run_sample(sample, learn, dump=True, targets=targets)
+                    stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
+                                               pre if index == 0 else [], steps))
+                    items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.extra["out_bytes"]]
+                    outputs.append((gidx, items))
+                    _write_sample(out, add, cfg, gidx, res, steps, vcd)
+                    samples.append({"gidx": gidx, "epoch": epoch, "phase": "test" if phase else "train",
+                                    "sample": index, "label": int(sample.label), "ticks": sample.n_ticks,
+                                    "out_data": items, "inference": int(res.inference),
+                                    "sum_tick_cycles": int(res.tick_cycles.sum())})
+                    gidx += 1
+                    if progress is not None:
+                        progress(1)
+    finally:
+        vcd.close()
+    add(out / "model.vcd", "vcd", "vcd")
+    fmt.write_stimulus(out / "stimulus.hex", stim)
+    add(out / "stimulus.hex", "stimulus", "tick-stream")
+    fmt.write_outputs(out / "expect" / "outputs.hex", outputs)
+    add(out / "expect" / "outputs.hex", "expected_out_data", "out-items")
+    for p in write_dropin(out / "tbench", cfg, spec.train, spec.test, spec.weights, spec.epochs):
+        add(p, "tbench_dropin", "reckon-tbench")
+    (out / "FORMAT.md").write_text(FORMAT_DOC, encoding="utf-8")
+    add(out / "FORMAT.md", "doc", "markdown")
+    manifest = {
+        "format": "reckon-sim-rtl-vectors", "format_version": fmt.FORMAT_VERSION, "source": spec.source,
+        "run": {"epochs": spec.epochs, "ntrain": len(spec.train), "ntest": len(spec.test), "samples": gidx},
+        "config": cfg.to_dict(), "regions": {m: len(w) for m, w in spi.regions(cfg).items()},
+        "bench": {"edges_to_ready": EDGES_TO_READY, "edges_to_out_req": EDGES_TO_OUT_REQ,
+                  "protocol": "golden FORMAT.md section 3 (stock testbench order)"},
+        "samples": samples, "files": files}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="ascii")
+    return manifest
+
+
+def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd) -> None:
+    """Expected images, cycles, state, read-back words and the VCD section of one sample."""
+    tag = f"{gidx:04d}"
+    images = _images(res.extra["end_state"])
+    for mem, img in images.items():
+        fmt.write_image(out / "mem" / f"{mem}_{tag}.mem", img)
+        add(out / "mem" / f"{mem}_{tag}.mem", f"image_{mem}", "readmemh-128", gidx=gidx)
+    tk = res.extra["tk"]
+    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", tk[:, 1], tk[:, 5])
+    add(out / "expect" / f"cycles_{tag}.hex", "expected_cycles", "tick-cycles", gidx=gidx)
+    cols = state_columns(res, cfg)
+    fmt.write_state(out / "expect" / f"state_{tag}.hex", cols)
+    add(out / "expect" / f"state_{tag}.hex", "expected_state", "tick-state", gidx=gidx)
+    fmt.write_transactions(out / "expect" / f"readback_{tag}.hex", spi.readback_sequence(cfg, images))
+    add(out / "expect" / f"readback_{tag}.hex", "expected_readback", "spi-transactions", gidx=gidx)
+    vcd.add_sample(gidx, cols, tk[:, 1], [s.levels for s in steps])
+
+
+def neuron_fields(image: np.ndarray) -> np.ndarray:
+    """Raw neuron fields [4, 256] (u, tinp, trec, tout) of a neuron-SRAM image (for users and tests)."""
+    return memories.unpack_neuron_words(memories.bytes_to_words(image))[0]

@@ -1,0 +1,244 @@
+"""Tests of the precision sweep (`reckon-sim sweep`): grid parsing and every validation error, the ReckOn point
+reproducing `reckon-sim train`, the resumable store (skip; SIGKILL of a worker and of the whole sweep, then a
+restart), bit-identical results in-process / joblib-loky / Dask, and the written results.csv + sweep.png."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reckon_sim.cli import main
+from reckon_sim.errors import InputError
+from reckon_sim.experiments import sweep as sweep_mod
+from reckon_sim.experiments.sweep import grid_widths, parse_grid, point_key
+
+GRID = "weight=6..8"
+SMALL = ["--grid", GRID, "--seeds", "2", "--epochs", "2", "--ntrain", "8", "--ntest", "8", "--no-reference"]
+N_RUNS = 3 * 2
+VOLATILE = ("wall_time_s",)        # the only column allowed to differ between backends / runs
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, ["sweep", *map(str, args)], catch_exceptions=False)
+
+
+def results(out: Path) -> dict[str, dict]:
+    with open(out / "results.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len({r["key"] for r in rows}) == len(rows), "duplicated point in results.csv"
+    return {r["key"]: {k: v for k, v in r.items() if k not in VOLATILE} for r in rows}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, dict]:
+    """SMALL run in this process (jobs = 1): the rows every other backend / restart must reproduce exactly."""
+    out = tmp_path_factory.mktemp("sweep_ref")
+    res = invoke(*SMALL, "--jobs", 1, "--out", out)
+    assert res.exit_code == 0, res.output
+    rows = results(out)
+    assert len(rows) == N_RUNS
+    return rows
+
+
+# ------------------------------------------------------------------------------------------------ grid
+def test_parse_grid_ranges_lists_alias_and_union():
+    axes = parse_grid("weight=2..10 trace=6..12 ste=1,3,5 membrane=8..9,16 weight=12")
+    by = {a.label: a for a in axes}
+    assert by["weight"].values == (2, 3, 4, 5, 6, 7, 8, 9, 10, 12)      # repeated terms merge
+    assert by["trace"].fields == ("trace_inp", "trace_rec") and by["trace"].values == tuple(range(6, 13))
+    assert by["ste"].values == (1, 3, 5) and by["membrane"].values == (8, 9, 16)
+    widths = grid_widths(parse_grid("weight=2..10 trace=6..12"))
+    assert len(widths) == 9 + 7 - 1                                      # the ReckOn point once
+    assert all(w["trace_inp"] == w["trace_rec"] for w in widths)
+    assert sum(w["weight"] != 8 for w in widths) == 8 and all(
+        w["trace_inp"] == 12 for w in widths if w["weight"] != 8)          # one field varied at a time
+    assert len(grid_widths(parse_grid("weight=2..10 trace=6..12", True), True)) == 9 * 7
+
+
+def test_product_rejects_a_field_swept_twice():
+    with pytest.raises(InputError, match="trace_inp"):
+        parse_grid("trace=6..8 trace_inp=4", product=True)
+    assert len(grid_widths(parse_grid("trace=6..8 trace_inp=4"))) == 4     # fine as separate 1-D sweeps
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--grid", "bogus=3..4"], "unknown field 'bogus'"),
+    (["--grid", "weight=1..8"], "width 1 of 'weight' out of the supported range 2..12"),
+    (["--grid", "weight=13"], "out of the supported range 2..12"),
+    (["--grid", "trace=2..6"], "width 2 of 'trace_inp'"),
+    (["--grid", "prob=33"], "'prob' out of the supported range 4..32"),
+    (["--grid", "weight=8..3"], "empty range 8..3"),
+    (["--grid", "weight"], "expected FIELD=VALUES"),
+    (["--grid", "weight=x..4"], "'x..4' is not an integer"),
+    (["--grid", "   "], "grid: empty"),
+    (["--grid", "trace=6 trace_rec=4", "--product"], "each field may be swept by one term only"),
+    (["--grid", "weight=6", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], "give one of them"),
+    (["--grid", "weight=6", "--preset", "no-such-preset"], "preset 'no-such-preset': not found"),
+    (["--grid", "weight=6", "--task", "no-such-task"], "task preset not found"),
+    (["--grid", "weight=6", "--scheduler", "localhost:8786"], "expected an address like tcp://HOST:PORT"),
+])
+def test_bad_input_is_one_line_exit_2_before_any_work(tmp_path, args, fragment):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["sweep", *args, "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and fragment in lines[0], res.output
+    assert not out.exists()                                               # nothing started, nothing written
+
+
+def test_data_folder_with_several_seeds_is_refused(tmp_path):
+    from reckon_sim.config import ChipConfig
+    from reckon_sim.cli_train import generated_data, task_preset
+    from reckon_sim.tasks.reckon_files import write_dataset, write_weights
+    cfg = ChipConfig.from_preset("reckon-tbench")
+    tr, te, w = generated_data(cfg, task_preset("cue-accumulation"), 3, 2, 2)
+    write_dataset(tmp_path / "train.dat", tr)
+    write_dataset(tmp_path / "test.dat", te)
+    for name, m in w.items():
+        write_weights(tmp_path / f"{name}.dat", m)
+    res = CliRunner().invoke(main, ["sweep", "--grid", "weight=6", "--data", str(tmp_path), "--seeds", "2",
+                                    "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2 and res.output.startswith("Error: --seeds: = 2 with --data"), res.output
+
+
+# ------------------------------------------------------------------------------------------ one point
+def test_reckon_point_reproduces_train_exactly(tmp_path):
+    res = CliRunner().invoke(main, ["train", "--epochs", "2", "--ntrain", "8", "--ntest", "8",
+                                    "--out", str(tmp_path / "train")], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    with open(tmp_path / "train" / "curve.csv", newline="") as f:
+        curve = list(csv.DictReader(f))
+    template, _ = sweep_mod.base_point("reckon-tbench", "cue-accumulation", None, 2, 8, 8)
+    [point] = sweep_mod.make_points(template, [dict(w) for w in grid_widths(parse_grid("weight=8"))], [1])
+    row = sweep_mod.run_point(point)
+    for r in curve:
+        e = int(r["epoch"]) + 1
+        assert float(r["accuracy"]) == row[f"{r['phase']}_acc_e{e}"]
+        if r["phase"] == "train":
+            assert int(r["weight_updates"]) == row[f"weight_updates_e{e}"]
+    assert json.loads(res.output.strip().splitlines()[-1])["final_test_accuracy"] == row["final_test_accuracy"]
+
+
+def test_run_point_builds_the_chip_with_the_point_widths(monkeypatch):
+    from reckon_sim.core.chip import Chip
+    seen = []
+    original = Chip.from_config.__func__
+
+    def spy(cls, config, *a, **kw):
+        seen.append(kw.get("widths"))
+        return original(cls, config, *a, **kw)
+
+    monkeypatch.setattr(Chip, "from_config", classmethod(spy))
+    template, _ = sweep_mod.base_point("reckon-tbench", "cue-accumulation", None, 1, 2, 2)
+    [point] = sweep_mod.make_points(template, grid_widths(parse_grid("trace=7")), [5])
+    row = sweep_mod.run_point(point)
+    assert seen[0].trace_inp == seen[0].trace_rec == 7 and seen[0].weight == 8
+    assert (row["trace_inp"], row["trace_rec"], row["seed"]) == (7, 7, 5)
+    assert row["key"] == point_key(point) and row["saturations"] is None or isinstance(row["saturations"], int)
+
+
+# ------------------------------------------------------------------------------------------- backends
+def test_outputs_written(reference, tmp_path):
+    res = invoke(*SMALL, "--jobs", 1, "--out", tmp_path)
+    assert res.exit_code == 0, res.output
+    for name in ("results.csv", "sweep.png", "sweep.svg"):
+        assert (tmp_path / name).stat().st_size > 0
+    assert results(tmp_path) == reference
+    with open(tmp_path / "results.csv", newline="") as f:
+        header = next(csv.reader(f))
+    for col in ("weight", "trace_inp", "seed", "train_acc_e1", "test_acc_e2", "final_test_accuracy",
+                "weight_updates", "saturations", "wall_time_s"):
+        assert col in header
+
+
+def test_joblib_workers_bit_identical(reference, tmp_path):
+    res = invoke(*SMALL, "--jobs", 2, "--out", tmp_path)
+    assert res.exit_code == 0, res.output
+    assert results(tmp_path) == reference
+
+
+def test_dask_local_cluster_bit_identical(reference, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster:
+        res = invoke(*SMALL, "--scheduler", cluster.scheduler_address, "--out", tmp_path)
+    assert res.exit_code == 0, res.output
+    assert "Dask cluster" in res.output
+    assert results(tmp_path) == reference
+
+
+# --------------------------------------------------------------------------------------------- resume
+def test_rerun_skips_stored_points(reference, tmp_path, monkeypatch):
+    assert invoke(*SMALL, "--jobs", 1, "--out", tmp_path).exit_code == 0
+    stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "points").iterdir()}
+    monkeypatch.setattr(sweep_mod, "run_point", lambda point: pytest.fail("a stored point ran again"))
+    res = invoke(*SMALL, "--jobs", 1, "--out", tmp_path)
+    assert res.exit_code == 0 and f"{N_RUNS} already in" in res.output and "0 to run" in res.output
+    assert stamps == {p.name: p.stat().st_mtime_ns for p in (tmp_path / "points").iterdir()}
+    assert results(tmp_path) == reference
+
+
+def _start_sweep(out: Path) -> subprocess.Popen:
+    cmd = [sys.executable, "-c", "from reckon_sim.cli import main; main()", "sweep", *SMALL, "--jobs", "2",
+           "--out", str(out)]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_for_stored(proc: subprocess.Popen, out: Path, timeout: float = 60.0) -> int:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        n = len(list((out / "points").glob("*.json"))) if (out / "points").is_dir() else 0
+        if n:
+            return n
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.01)
+    pytest.fail("no point stored in time")
+
+
+def _assert_complete_after_restart(reference, out: Path):
+    stored_before = {p.stem for p in (out / "points").glob("*.json")}
+    assert 0 < len(stored_before) < N_RUNS, "the kill did not land mid-sweep"
+    res = invoke(*SMALL, "--jobs", 1, "--out", out)
+    assert res.exit_code == 0, res.output
+    assert f"{len(stored_before)} already in" in res.output
+    files = sorted(p.stem for p in (out / "points").glob("*.json"))
+    assert files == sorted(reference) and len(files) == N_RUNS                  # none lost, none duplicated
+    assert results(out) == reference
+    for p in (out / "points").glob("*.json"):
+        assert json.loads(p.read_text())["key"] == p.stem
+
+
+def test_sigkill_of_a_worker_then_restart(reference, tmp_path):
+    psutil = pytest.importorskip("psutil")
+    proc = _start_sweep(tmp_path)
+    try:
+        _wait_for_stored(proc, tmp_path)
+        workers = [c for c in psutil.Process(proc.pid).children(recursive=True)
+                   if "popen_loky_posix" in " ".join(c.cmdline())]
+        assert workers, "no loky worker found"
+        os.kill(workers[0].pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 1 and b"worker process died" in err, err.decode()[-2000:]
+    _assert_complete_after_restart(reference, tmp_path)
+
+
+def test_sigkill_of_the_whole_sweep_then_restart(reference, tmp_path):
+    proc = _start_sweep(tmp_path)
+    try:
+        _wait_for_stored(proc, tmp_path)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)        # the sweep process and its workers (own session)
+        proc.wait()
+    _assert_complete_after_restart(reference, tmp_path)
