@@ -5,6 +5,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 def learning_curve(run, path, title: str = "ReckOn on-chip e-prop") -> None:
@@ -15,6 +16,7 @@ def learning_curve(run, path, title: str = "ReckOn on-chip e-prop") -> None:
         ax.plot(range(1, len(acc) + 1), [100 * a for a in acc], style, label=phase)
     ax.axhline(50, color="grey", lw=0.8, ls=":", label="chance")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("accuracy (%)")
     ax.set_ylim(0, 100)
     ax.set_title(title)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from reckon_sim.backend import Backend, Sample
+from reckon_sim.config import ChipConfig
 from reckon_sim.errors import InputError
 from reckon_sim.reference.chip_float import ChipFloat, ChipFloatParams
 from reckon_sim.tasks.reckon_files import read_dataset, read_weights
@@ -150,9 +151,8 @@ def test_integer_mode_matches_rtl_golden_until_first_update():
     keys = ("step_u", "step_z", "step_tinp", "step_trec", "step_tout", "step_oneur_u", "step_oneur_err",
             "prop_u", "prop_tinp", "prop_trec", "prop_tout", "prop_oneur_u")
     tt = regs["TARGET_TICK"]
-    from reckon_sim.config import ChipConfig
-    via_config = ChipFloat(ChipConfig.from_json(case / "config.json"), *(np.zeros(s) for s in ((24, 40), (40, 40),
-                                                                                               (40, 2))))
+    zeros = (np.zeros((24, 40)), np.zeros((40, 40)), np.zeros((40, 2)))
+    via_config = ChipFloat(ChipConfig.from_json(case / "config.json"), *zeros)      # a ChipConfig works too
     assert np.array_equal(via_config.params.vector, ChipFloatParams.from_registers(regs).vector)
     start = np.load(case / "init.npz")
     for gidx, (sample, learn) in enumerate(plan):

@@ -1,0 +1,403 @@
+// reckon_vec_tb.sv - self-checking testbench for ReckOn-pin-compatible RTL, driven by `reckon-sim vectors`.
+//
+// Reads a vector folder (+vec=DIR, format in DIR/FORMAT.md), programs the DUT over SPI (spi_program.hex), plays
+// the tick stream (stimulus.hex) on the pins, and checks per sample: the OUT_DATA items (expect/outputs.hex), the
+// clock cycles of every tick measured on TIMING_ERROR_RDY / OUT_REQ (expect/cycles_NNNN.hex) and, with the chip
+// back in IDLE, every SRAM word read back over SPI (expect/readback_NNNN.hex). Prints one PASS/FAIL line per
+// sample (with the first mismatch) and a final "RESULT: PASS|FAIL" line.
+//
+// Portable subset: builds with Verilator 5.006 (--binary --timing) and Icarus Verilog 11 (-g2012): no ref
+// arguments (tasks drive the module's pins directly), no break, no named task arguments.
+//
+// Plusargs: +vec=DIR (required)  +clk_half=NS (10)  +sck_half=NS (20)  +read_gap=CYCLES (8)
+//           +max_samples=N  +timeout=CYCLES (4000000)  +no_cycle_check  +verbose
+// The DUT module is `reckon` unless compiled with +define+DUT_MODULE=name.
+`timescale 1ns/1ps
+
+`ifndef DUT_MODULE
+`define DUT_MODULE reckon
+`endif
+
+module reckon_vec_tb;
+
+    // ---------------------------------------------------------------- options
+    string  vec;
+    integer clk_half = 10, sck_half = 20, read_gap = 8, max_samples = -1, timeout = 4000000;
+    integer cycle_check = 1, verbose = 0;
+
+    // ---------------------------------------------------------------- DUT pins
+    reg        CLK = 1'b0, RST = 1'b0, SCK = 1'b0, MOSI = 1'b0;
+    reg  [7:0] AERIN_ADDR = 8'd0;
+    reg        AERIN_REQ = 1'b0, AERIN_TAR_EN = 1'b0, SAMPLE = 1'b0, TIME_TICK = 1'b0;
+    reg        TARGET_VALID = 1'b0, INFER_ACC = 1'b0, OUT_ACK = 1'b0;
+    wire       MISO, AERIN_ACK, SPI_RDY, TIMING_ERROR_RDY, OUT_REQ;
+    wire [7:0] OUT_DATA;
+
+    `DUT_MODULE dut (
+        .CLK_EXT(CLK), .CLK_INT_EN(1'b0), .RST(RST),
+        .SCK(SCK), .MOSI(MOSI), .MISO(MISO),
+        .AERIN_ADDR(AERIN_ADDR), .AERIN_REQ(AERIN_REQ), .AERIN_ACK(AERIN_ACK), .AERIN_TAR_EN(AERIN_TAR_EN),
+        .SAMPLE(SAMPLE), .TIME_TICK(TIME_TICK), .TARGET_VALID(TARGET_VALID), .INFER_ACC(INFER_ACC),
+        .SPI_RDY(SPI_RDY), .TIMING_ERROR_RDY(TIMING_ERROR_RDY), .OUT_REQ(OUT_REQ), .OUT_ACK(OUT_ACK),
+        .OUT_DATA(OUT_DATA));
+
+    // ---------------------------------------------------------------- clock, cycle counter, REQ_TAR monitor
+    integer cyc = 0;          // rising CLK edges so far; the main process reads it at falling edges only
+    integer req_cycles = 0;   // cycles with MISO (= REQ_TAR while the SPI is idle) high during the current tick
+    reg     in_tick = 1'b0;
+
+    initial begin
+        #1;
+        forever #(clk_half) CLK = ~CLK;
+    end
+    always @(posedge CLK) begin
+        cyc <= cyc + 1;
+        if (in_tick && MISO === 1'b1) req_cycles <= req_cycles + 1;
+    end
+
+    // ---------------------------------------------------------------- run state
+    localparam EDGES_TO_READY = 2, EDGES_TO_OUT_REQ = 3;
+    integer fd_stim, fd_out, fd_cyc;
+    integer r, op, n_pass = 0, n_fail = 0, n_samples = 0, done = 0;
+    integer s_gidx, s_epoch, s_phase, s_index, s_ticks, s_items;
+    integer bad_items, bad_ticks, first_tick, first_meas, first_exp, bad_words, n_words;
+    reg [31:0] first_cmd, first_got, first_expw;
+    integer first_i;
+    reg [7:0] exp_items [0:31];
+    reg [7:0] got_items [0:31];
+    reg [7:0] req_buf [0:63];
+    reg [31:0] dummy;
+
+    // ---------------------------------------------------------------- small helpers
+    task automatic ncyc(input integer n);
+        integer i;
+        for (i = 0; i < n; i = i + 1) @(negedge CLK);
+    endtask
+
+    function automatic reg pin(input integer which);
+        case (which)
+            0: pin = AERIN_ACK;
+            1: pin = TIMING_ERROR_RDY;
+            2: pin = OUT_REQ;
+            default: pin = 1'bx;
+        endcase
+    endfunction
+
+    task automatic finish_run(input [8*96-1:0] why);
+        begin
+            if (why != 0) $display("[reckon_vec_tb] %0s", why);
+            $display("[reckon_vec_tb] RESULT: %0s (%0d samples checked, %0d passed, %0d failed)",
+                     (n_fail == 0 && why == 0 && n_samples > 0) ? "PASS" : "FAIL", n_samples, n_pass, n_fail);
+            $finish;
+        end
+    endtask
+
+    // wait (at falling edges) until pin `which` equals `level`
+    task automatic wait_pin(input integer which, input reg level);
+        integer n;
+        begin
+            n = 0;
+            while (pin(which) !== level && n < timeout) begin
+                @(negedge CLK);
+                n = n + 1;
+            end
+            if (n >= timeout) begin
+                $display("[reckon_vec_tb] sample %04d: FAIL  timeout: %0d cycles waiting for %0s = %0d",
+                         s_gidx, timeout, which == 0 ? "AERIN_ACK" : (which == 1 ? "TIMING_ERROR_RDY" : "OUT_REQ"),
+                         level);
+                n_fail = n_fail + 1;
+                finish_run("timeout");
+            end
+        end
+    endtask
+
+    task automatic open_or_die(output integer fd, input string path);
+        begin
+            fd = $fopen(path, "r");
+            if (fd == 0) begin
+                $display("[reckon_vec_tb] cannot open %0s", path);
+                finish_run("missing vector file");
+            end
+        end
+    endtask
+
+    // ---------------------------------------------------------------- SPI master (mode 0, MSB first)
+    // MOSI changes while SCK is low; MISO is sampled just before each rising edge.
+    task automatic spi_word(input [31:0] dout, output [31:0] din);
+        integer i;
+        begin
+            din = 32'd0;
+            for (i = 31; i >= 0; i = i - 1) begin
+                MOSI = dout[i];
+                #(sck_half);
+                din = {din[30:0], MISO};
+                SCK = 1'b1;
+                #(sck_half);
+                SCK = 1'b0;
+            end
+        end
+    endtask
+
+    task automatic spi_write1(input [31:0] cmd, input [31:0] data);
+        begin
+            spi_word(cmd, dummy);
+            spi_word(data, dummy);
+        end
+    endtask
+
+    // one transaction from a file; reads (cmd[31] = 1) wait read_gap cycles before each data word (the slave
+    // fetches the word through the core's synchronisers) and compare it with the file's expected word
+    task automatic spi_file_txn(input integer fd, input [31:0] cmd);
+        integer i, n, rr;
+        reg [31:0] w, got;
+        begin
+            n = cmd[27:16];
+            spi_word(cmd, dummy);
+            for (i = 0; i < n; i = i + 1) begin
+                rr = $fscanf(fd, "%h", w);
+                if (rr != 1) finish_run("truncated SPI transaction file");
+                if (cmd[31]) begin
+                    #(read_gap * 2 * clk_half);
+                    spi_word(32'd0, got);
+                    n_words = n_words + 1;
+                    if (got !== w) begin
+                        bad_words = bad_words + 1;
+                        if (bad_words == 1) begin
+                            first_cmd = cmd; first_i = i; first_got = got; first_expw = w;
+                        end
+                    end
+                end else
+                    spi_word(w, dummy);
+            end
+        end
+    endtask
+
+    task automatic spi_file(input string path);
+        integer fd, rr;
+        reg [31:0] cmd;
+        begin
+            open_or_die(fd, path);
+            rr = $fscanf(fd, "%h", cmd);
+            while (rr == 1) begin
+                spi_file_txn(fd, cmd);
+                rr = $fscanf(fd, "%h", cmd);
+            end
+            $fclose(fd);
+        end
+    endtask
+
+    // ---------------------------------------------------------------- AER (four-phase, REQ synchronised by the DUT)
+    task automatic aer_send(input [7:0] addr, input reg tar);
+        begin
+            wait_pin(0, 1'b0);
+            AERIN_ADDR = addr;
+            AERIN_TAR_EN = tar;
+            @(negedge CLK);
+            AERIN_REQ = 1'b1;
+            wait_pin(0, 1'b1);
+            AERIN_REQ = 1'b0;
+            wait_pin(0, 1'b0);
+            AERIN_TAR_EN = 1'b0;
+        end
+    endtask
+
+    // ---------------------------------------------------------------- one tick
+    // Raise TIME_TICK at a falling edge, wait for TIMING_ERROR_RDY to fall and rise again (OUT_REQ to rise on the
+    // last tick); send the tick's requested target bytes when REQ_TAR shows on MISO. Measured cycles =
+    // edges - EDGES_TO_x - GET_TAR cycles, compared with the expected cycles minus expected GET_TAR cycles.
+    task automatic send_tick(input integer k, input reg last, input integer nreq);
+        integer t0, i, rr, exp_cyc, exp_get, meas, seen_low, fin, sent;
+        begin
+            rr = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
+            if (rr != 2) finish_run("cycles file shorter than the sample");
+            if (TIMING_ERROR_RDY !== 1'b1) begin
+                $display("[reckon_vec_tb] sample %04d: FAIL  TIMING_ERROR_RDY low before tick %0d", s_gidx, k);
+                n_fail = n_fail + 1;
+                finish_run("DUT not ready for a tick");
+            end
+            t0 = cyc;
+            req_cycles = 0;
+            in_tick = 1'b1;
+            TIME_TICK = 1'b1;
+            seen_low = 0;
+            fin = 0;
+            sent = (nreq == 0);
+            while (!fin) begin
+                @(negedge CLK);
+                if (TIME_TICK && cyc - t0 >= 3) TIME_TICK = 1'b0;
+                if (!sent && MISO === 1'b1) begin
+                    for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
+                    sent = 1;
+                end
+                if (last) fin = (OUT_REQ === 1'b1);
+                else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1;
+                else if (seen_low) fin = 1;
+                if (cyc - t0 > timeout) begin
+                    $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d did not finish within %0d cycles",
+                             s_gidx, k, timeout);
+                    n_fail = n_fail + 1;
+                    finish_run("timeout");
+                end
+            end
+            in_tick = 1'b0;
+            TIME_TICK = 1'b0;
+            meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles;
+            if (meas != exp_cyc - exp_get) begin
+                bad_ticks = bad_ticks + 1;
+                if (bad_ticks == 1) begin
+                    first_tick = k; first_meas = meas; first_exp = exp_cyc - exp_get;
+                end
+            end
+            if (verbose) $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d)", k, meas, exp_cyc - exp_get);
+        end
+    endtask
+
+    // ---------------------------------------------------------------- stimulus records
+    task automatic do_sample_start;
+        integer g, n, i;
+        begin
+            r = $fscanf(fd_stim, "%h %h %h %h %h %h", s_gidx, s_epoch, s_phase, s_index, s_ticks, s_items);
+            r = $fscanf(fd_out, "%h %h", g, n);
+            if (r != 2 || g != s_gidx || n != s_items || n > 32) finish_run("expect/outputs.hex does not match");
+            for (i = 0; i < n; i = i + 1) r = $fscanf(fd_out, "%h", exp_items[i]);
+            open_or_die(fd_cyc, $sformatf("%0s/expect/cycles_%04d.hex", vec, s_gidx));
+            bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
+        end
+    endtask
+
+    task automatic do_step;
+        integer j, lv, na, nt, nr, i;
+        reg [31:0] v;
+        begin
+            r = $fscanf(fd_stim, "%h %h %h %h %h", j, lv, na, nt, nr);
+            for (i = 0; i < na; i = i + 1) begin
+                r = $fscanf(fd_stim, "%h", v);
+                aer_send(v[7:0], 1'b0);
+            end
+            for (i = 0; i < nt; i = i + 1) begin
+                r = $fscanf(fd_stim, "%h", v);
+                aer_send(v[7:0], 1'b1);
+            end
+            for (i = 0; i < nr; i = i + 1) begin
+                r = $fscanf(fd_stim, "%h", v);
+                req_buf[i] = v[7:0];
+            end
+            SAMPLE = lv[0];
+            TARGET_VALID = lv[1];
+            INFER_ACC = lv[2];
+            ncyc(4);
+            send_tick(j + 1, !lv[0], nr);
+        end
+    endtask
+
+    task automatic report_readback_mismatch;
+        integer code, addr, word, q, b, fb;
+        begin
+            code = first_cmd[30:28];
+            addr = first_cmd[15:0] + first_i;
+            word = addr >> 2;
+            q = addr & 3;
+            fb = -1;
+            for (b = 3; b >= 0; b = b - 1) if (first_got[8*b +: 8] !== first_expw[8*b +: 8]) fb = b;
+            $display("[reckon_vec_tb]   read-back: %0d of %0d words differ; first mismatch at %0s SRAM word 0x%03h quarter %0d (SPI addr 0x%04h): read 0x%08h, expected 0x%08h",
+                     bad_words, n_words, code == 1 ? "neuron" : (code == 3 ? "winp" : (code == 4 ? "wrec" : "wout")),
+                     word, q, addr, first_got, first_expw);
+            if (code == 3 || code == 4)
+                $display("[reckon_vec_tb]   = %0s[pre %0d][post %0d]: read %0d, expected %0d", code == 3 ? "Winp" : "Wrec",
+                         word >> 4, ((word & 15) << 4) + 4 * q + fb, $signed(first_got[8*fb +: 8]),
+                         $signed(first_expw[8*fb +: 8]));
+            else if (code == 5)
+                $display("[reckon_vec_tb]   = Wout[pre %0d][out %0d]: read %0d, expected %0d", word, 4 * q + fb,
+                         $signed(first_got[8*fb +: 8]), $signed(first_expw[8*fb +: 8]));
+            else
+                $display("[reckon_vec_tb]   = neuron word %0d (neurons %0d, %0d) bits %0d:%0d", word, 2 * word,
+                         2 * word + 1, 32 * q + 31, 32 * q);
+        end
+    endtask
+
+    task automatic do_sample_end;
+        integer g, i, ok;
+        begin
+            r = $fscanf(fd_stim, "%h", g);
+            $fclose(fd_cyc);
+            for (i = 0; i < s_items; i = i + 1) begin
+                wait_pin(2, 1'b1);
+                got_items[i] = OUT_DATA;
+                if (OUT_DATA !== exp_items[i]) bad_items = bad_items + 1;
+                OUT_ACK = 1'b1;
+                wait_pin(2, 1'b0);
+                OUT_ACK = 1'b0;
+            end
+            ncyc(8);
+            TARGET_VALID = 1'b0;
+            INFER_ACC = 1'b0;
+            ncyc(8);
+            wait_pin(1, 1'b1);
+            spi_write1(32'h0001_0000, 32'd1);                   // SPI_EN_CONF = 1: read-back enabled
+            spi_file($sformatf("%0s/expect/readback_%04d.hex", vec, s_gidx));
+            spi_write1(32'h0001_0000, 32'd0);                   // SPI_EN_CONF = 0
+            ncyc(8);
+            ok = (bad_items == 0) && (bad_words == 0) && (!cycle_check || bad_ticks == 0);
+            n_samples = n_samples + 1;
+            if (ok) n_pass = n_pass + 1; else n_fail = n_fail + 1;
+            $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d, %0d ticks): %0s  out_data 0x%02h, %0d read-back words",
+                     s_gidx, s_epoch, s_phase ? "test" : "train", s_index, s_ticks, ok ? "PASS" : "FAIL",
+                     got_items[0], n_words);
+            for (i = 0; i < s_items; i = i + 1)
+                if (got_items[i] !== exp_items[i])
+                    $display("[reckon_vec_tb]   OUT_DATA item %0d: read 0x%02h, expected 0x%02h", i, got_items[i],
+                             exp_items[i]);
+            if (bad_ticks != 0)
+                $display("[reckon_vec_tb]   cycles%0s: %0d ticks differ; first tick %0d: %0d cycles, expected %0d",
+                         cycle_check ? "" : " (not checked: +no_cycle_check)", bad_ticks, first_tick, first_meas,
+                         first_exp);
+            if (bad_words != 0) report_readback_mismatch();
+            if (max_samples > 0 && n_samples >= max_samples) done = 1;
+        end
+    endtask
+
+    // ---------------------------------------------------------------- main
+    initial begin
+        if (!$value$plusargs("vec=%s", vec)) begin
+            $display("[reckon_vec_tb] usage: +vec=DIR (a folder written by `reckon-sim vectors`)");
+            finish_run("no vectors");
+        end
+        if ($value$plusargs("clk_half=%d", clk_half)) ;
+        if ($value$plusargs("sck_half=%d", sck_half)) ;
+        if ($value$plusargs("read_gap=%d", read_gap)) ;
+        if ($value$plusargs("max_samples=%d", max_samples)) ;
+        if ($value$plusargs("timeout=%d", timeout)) ;
+        if ($test$plusargs("no_cycle_check")) cycle_check = 0;
+        if ($test$plusargs("verbose")) verbose = 1;
+        s_gidx = -1;
+        $display("[reckon_vec_tb] vectors %0s; CLK %0d ns, SCK %0d ns", vec, 2 * clk_half, 2 * sck_half);
+        #5;
+        RST = 1'b1;
+        ncyc(5);
+        RST = 1'b0;
+        ncyc(10);
+        spi_file($sformatf("%0s/spi_program.hex", vec));
+        $display("[reckon_vec_tb] programmed at %0t ns (%0d cycles)", $time, cyc);
+        ncyc(20);
+        open_or_die(fd_stim, $sformatf("%0s/stimulus.hex", vec));
+        open_or_die(fd_out, $sformatf("%0s/expect/outputs.hex", vec));
+        while (!done) begin
+            r = $fscanf(fd_stim, "%h", op);
+            if (r != 1) finish_run("stimulus.hex ends without its end record");
+            case (op)
+                0: done = 1;
+                1: begin
+                    r = $fscanf(fd_stim, "%h %h", first_cmd, first_got);
+                    spi_write1(first_cmd, first_got);
+                    ncyc(20);
+                end
+                2: do_sample_start();
+                3: do_step();
+                4: do_sample_end();
+                default: finish_run("unknown stimulus record");
+            endcase
+        end
+        finish_run(0);
+    end
+
+endmodule
