@@ -47,6 +47,16 @@ def progress(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="sample", file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
+class shared_bar:
+    """A view of one progress bar that ignores close(): several loops advance the same bar."""
+
+    def __init__(self, bar):
+        self.update = bar.update
+
+    def close(self):
+        pass
+
+
 @click.group(cls=_Group)
 @click.version_option(package_name="reckon-sim")
 def main():
@@ -102,5 +112,5 @@ def info():
         click.echo(f"{m.name}: {m.words} x {m.word_bits} bit — {m.description}")
 
 
-from . import cli_train  # noqa: E402,F401  (registers train and curves)
+from . import cli_curves, cli_train  # noqa: E402,F401  (register their commands)
 from . import cli_sweep  # noqa: E402,F401  (registers sweep)

@@ -85,10 +85,10 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
         store = PointStore(out_dir)
     except (InputError, OSError) as e:
         _one_line_error(e)
-    jobs = jobs or os.cpu_count() or 1
     keys = [point_key(p) for p in points]
     by_key = dict(zip(keys, points))
     todo = [by_key[k] for k in dict.fromkeys(keys) if store.load(k) is None]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     where = f"Dask cluster {scheduler}" if client is not None else f"{jobs} local worker(s)"
     t = points[0]
     click.echo(f"sweep: {len(widths)} width points x {seeds} seed(s){'' if note else ' + float reference'} = "

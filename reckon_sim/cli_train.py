@@ -2,57 +2,13 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import click
 
 from .cli import atomic_dir, main, progress
-from .config import MODELS_DIR, ChipConfig
-from .errors import InputError
-
-DATA_NAMES = {"train": ("dataset_cueAcc_train.dat", "train.dat"), "test": ("dataset_cueAcc_test.dat", "test.dat"),
-              "winp": ("init_rand_weights_inp_cueAcc.dat", "winp.dat"),
-              "wrec": ("init_rand_weights_rec_cueAcc.dat", "wrec.dat"),
-              "wout": ("init_rand_weights_out_cueAcc.dat", "wout.dat")}
-
-
-def task_preset(name: str = "cue-accumulation") -> dict:
-    p = Path(name) if Path(name).exists() else MODELS_DIR / f"{name}.toml"
-    try:
-        return tomllib.loads(p.read_text())
-    except FileNotFoundError:
-        raise InputError(str(p), "task preset not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(str(p), f"malformed TOML ({e})") from None
-
-
-def load_data_dir(folder, cfg: ChipConfig):
-    """Datasets and initial weights from a folder with the stock ReckOn names or the golden-case names."""
-    from .tasks.reckon_files import read_dataset, read_weights
-    folder = Path(folder)
-    paths = {}
-    for key, names in DATA_NAMES.items():
-        found = [folder / n for n in names if (folder / n).exists()]
-        if not found:
-            raise InputError(str(folder), f"no {key} file (expected one of {', '.join(names)})")
-        paths[key] = found[0]
-    return (read_dataset(paths["train"]), read_dataset(paths["test"]),
-            {"winp": read_weights(paths["winp"], cfg.n_inp, cfg.n_rec),
-             "wrec": read_weights(paths["wrec"], cfg.n_rec, cfg.n_rec),
-             "wout": read_weights(paths["wout"], cfg.n_rec, cfg.n_out)})
-
-
-def generated_data(cfg: ChipConfig, task: dict, seed: int, n_train: int, n_test: int):
-    from .tasks.cue_accumulation import CueAccumulationParams, make_dataset_pair
-    from .tasks.init_weights import generate_initial_weights
-    params = CueAccumulationParams(**task.get("task", {}))
-    if params.target_tick != cfg.target_tick:
-        raise InputError("task.target_tick", f"= {params.target_tick} differs from the chip's TARGET_TICK "
-                                             f"{cfg.target_tick}")
-    train_set, test_set = make_dataset_pair(n_train, n_test, seed, params)
-    return train_set, test_set, generate_initial_weights(cfg.n_inp, cfg.n_rec, cfg.n_out, seed)
-
+from .config import ChipConfig
+from .experiments.data import DATA_NAMES, generated_data, load_data_dir, task_preset  # noqa: F401  (re-exported)
 
 @main.command()
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")

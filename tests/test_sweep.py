@@ -19,6 +19,7 @@ from reckon_sim.cli import main
 from reckon_sim.errors import InputError
 from reckon_sim.experiments import sweep as sweep_mod
 from reckon_sim.experiments.sweep import grid_widths, parse_grid, point_key
+from reckon_sim.hw.widths import SPEC
 
 GRID = "weight=6..8"
 SMALL = ["--grid", GRID, "--seeds", "2", "--epochs", "2", "--ntrain", "8", "--ntest", "8", "--no-reference"]
@@ -142,7 +143,28 @@ def test_run_point_builds_the_chip_with_the_point_widths(monkeypatch):
     row = sweep_mod.run_point(point)
     assert seen[0].trace_inp == seen[0].trace_rec == 7 and seen[0].weight == 8
     assert (row["trace_inp"], row["trace_rec"], row["seed"]) == (7, 7, 5)
-    assert row["key"] == point_key(point) and row["saturations"] is None or isinstance(row["saturations"], int)
+    assert row["key"] == point_key(point)
+    if row["saturations"] is not None:                 # the chip reports extra['saturations'] per sample
+        assert row["saturations"] == sum(v for k, v in row.items() if k.startswith("saturations_"))
+
+
+def test_panel_series_union_and_product():
+    def row(weight, trace, seed, acc):
+        w = {f: SPEC[f].chip for f in sweep_mod.WIDTH_FIELDS}
+        return {**w, "weight": weight, "trace_inp": trace, "trace_rec": trace, "seed": seed, "backend": "chip",
+                "final_test_accuracy": acc}
+
+    union = [row(6, 12, 1, 0.5), row(6, 12, 2, 0.7), row(8, 12, 1, 0.9), row(8, 10, 1, 0.6)]
+    panels = sweep_mod.panel_series(parse_grid("weight=6,8 trace=10,12"), union)
+    assert panels["weight"] == [{"name": "others at ReckOn", "points": [(6, [0.5, 0.7]), (8, [0.9])], "reckon": True}]
+    assert panels["trace"][0]["points"] == [(10, [0.6]), (12, [0.9])]
+    product = union + [row(6, 10, 1, 0.4)]
+    panels = sweep_mod.panel_series(parse_grid("weight=6,8 trace=10,12", True), product, product=True)
+    assert [(e["name"], e["reckon"]) for e in panels["weight"]] == [("trace=10", False), ("trace=12", True)]
+    assert panels["weight"][0]["points"] == [(6, [0.4]), (8, [0.6])]
+    pooled = sweep_mod.panel_series(parse_grid("weight=6,8 trace=10,12", True), product, product=True, max_series=1)
+    assert pooled["weight"] == [{"name": "mean over other fields", "points": [(6, [0.4, 0.5, 0.7]),
+                                                                             (8, [0.6, 0.9])], "reckon": False}]
 
 
 # ------------------------------------------------------------------------------------------- backends
@@ -173,6 +195,41 @@ def test_dask_local_cluster_bit_identical(reference, tmp_path):
     assert res.exit_code == 0, res.output
     assert "Dask cluster" in res.output
     assert results(tmp_path) == reference
+
+
+def test_float_reference_line_or_note(tmp_path, monkeypatch):
+    args = ["--grid", "weight=8", "--epochs", 1, "--ntrain", 3, "--ntest", 3, "--jobs", 1]
+    res = invoke(*args, "--out", tmp_path / "a")
+    assert res.exit_code == 0, res.output
+    assert "float reference (ChipFloat):" in res.output or "float reference skipped" in res.output
+    import reckon_sim.reference.chip_float as chip_float
+
+    def broken(*a, **kw):
+        raise RuntimeError("not ready")
+
+    monkeypatch.setattr(chip_float, "ChipFloat", broken)
+    res = invoke(*args, "--out", tmp_path / "b")
+    assert res.exit_code == 0 and "float reference skipped, no line in the plot: RuntimeError: not ready" in res.output
+    assert (tmp_path / "b" / "sweep.png").exists() and len(results(tmp_path / "b")) == 1
+
+
+def test_a_failing_point_is_reported_not_stored_and_the_others_are(tmp_path, monkeypatch):
+    real = sweep_mod.run_point
+
+    def flaky(point):
+        if point["widths"]["weight"] == 7:
+            raise RuntimeError("boom")
+        return real(point)
+
+    monkeypatch.setattr(sweep_mod, "run_point", flaky)
+    res = invoke("--grid", "weight=6..8", "--epochs", 1, "--ntrain", 3, "--ntest", 3, "--jobs", 1, "--no-reference",
+                 "--out", tmp_path)
+    assert res.exit_code == 1 and "1 point(s) failed" in res.output and "RuntimeError: boom" in res.output
+    assert sorted(r["weight"] for r in results(tmp_path).values()) == ["6", "8"]
+    monkeypatch.setattr(sweep_mod, "run_point", real)
+    res = invoke("--grid", "weight=6..8", "--epochs", 1, "--ntrain", 3, "--ntest", 3, "--jobs", 1, "--no-reference",
+                 "--out", tmp_path)
+    assert res.exit_code == 0 and "2 already in" in res.output and "1 to run" in res.output
 
 
 # --------------------------------------------------------------------------------------------- resume

@@ -14,7 +14,8 @@ from ..errors import InputError
 from ..hw import widths as wmod
 from ..hw.widths import RECKON, BitWidths
 from . import lfsr as lfsr_mod
-from .kernels import ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_UPDATES
+from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
+                      ST_UPDATES)
 from .protocol import GETTAR_HOST_CYCLES, schedule
 from .sample_kernel import ERR_LABEL_WAIT, run_sample_kernel
 from .state import ChipState
@@ -131,7 +132,9 @@ class Chip:
         if dump:
             extra["records"] = rec
             extra["end_state"] = st.snapshot(cfg)
-        result = SampleResult(inference=inference, label=int(sample.label), n_spikes=int(stats[ST_SPIKES]),
+        # loss: 0.5 Σ (target − hard-sigmoid output)² over the vote ticks, 1.0 = 2048 (as reference.ChipFloat)
+        loss = float("nan") if cfg["SPI_REGRESSION"] else 0.5 * float(stats[ST_SQERR]) / 2048.0 ** 2
+        result = SampleResult(inference=inference, label=int(sample.label), loss=loss, n_spikes=int(stats[ST_SPIKES]),
                               n_updates=int(stats[ST_UPDATES]), n_sops=int(stats[ST_SOPS]),
                               tick_cycles=tk[:, 1].astype(np.int32), extra=extra)
         st.enter_idle()

@@ -44,7 +44,7 @@ assert _P["SPI_LR_R_WREC"] == LR_R_WINP + 2 and _P["SPI_LR_P_WREC"] == LR_P_WINP
 L_NEUR, L_ONEUR, L_TINP, L_TREC, L_TOUT, L_NOISE, L_WINP, L_WREC, L_WOUT = 0, 2, 3, 5, 7, 9, 10, 11, 12
 ALPHA_ONE, KAPPA_ONE = 0x8000, 0x80
 CLASS_LABEL, GOT_LABEL, TV, IA = 0, 1, 2, 3
-ST_SPIKES, ST_UPDATES, ST_SOPS, ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W = range(7)
+ST_SPIKES, ST_UPDATES, ST_SOPS, ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SQERR = range(8)
 
 
 @njit(cache=True, inline="always")
@@ -117,6 +117,29 @@ def step_phase(prm, wid, alpha, thr, neur, flags, oneur, lfsr, qreg, neur_next, 
 
 
 # ---------------------------------------------------------------------------------------------------- SDONE
+@njit(cache=True, inline="always")
+def activation(prm, wid, vo):
+    """Hard sigmoid of an output membrane in the 16-bit frame: 2048 = 1.0 (spec §10)."""
+    vo = shl(vo, wid[M_SH])
+    if prm[NO_OUT_ACT] != 0:
+        return vo
+    if vo > 2047:
+        return 2048
+    if vo < -2048:
+        return 0
+    return (vo + 2048) >> 1
+
+
+@njit(cache=True)
+def vote_sq_error(prm, wid, oneur, label):
+    """Σ_k (target_k − y_k)² of a vote tick for class `label` (the loss reported per sample, in 2048² units)."""
+    sq = 0
+    for k in range(prm[NUM_OUT] + 1):
+        d = (2048 if k == label else 0) - activation(prm, wid, oneur[k])
+        sq += d * d
+    return sq
+
+
 @njit(cache=True)
 def output_errors(prm, wid, oneur, learn, ctl, do_eprop, err):
     """err_k = target − activation on the current output membranes (spec §10); 0 unless learning output k."""
@@ -125,15 +148,7 @@ def output_errors(prm, wid, oneur, learn, ctl, do_eprop, err):
         if not (en and k <= prm[NUM_OUT]):
             err[k] = 0
             continue
-        vo = shl(oneur[k], wid[M_SH])                # into the 16-bit frame of the activation
-        if prm[NO_OUT_ACT] != 0:
-            y = vo
-        elif vo > 2047:
-            y = 2048
-        elif vo < -2048:
-            y = 0
-        else:
-            y = (vo + 2048) >> 1
+        y = activation(prm, wid, oneur[k])
         yt = learn[3, k] if prm[REGRESSION] != 0 else (2048 if ctl[CLASS_LABEL] == k else 0)
         e = s16(yt - y)
         if yt >= 0 and y < 0 and e < 0:

@@ -9,8 +9,8 @@ import numpy as np
 from numba import njit
 
 from .kernels import (CLASS_LABEL, GOT_LABEL, IA, NUM_INP, NUM_OUT, NUM_REC, REGRESSION, REGUL_MODE,
-                      ST_EPROP_TICKS, ST_SPIKES, TV, eprop_phase, output_errors, prop_phase, sdone_vote,
-                      step_phase)
+                      ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, TV, eprop_phase, output_errors, prop_phase,
+                      sdone_vote, step_phase, vote_sq_error)
 
 # columns of the per-tick cycle table (FORMAT §5.4 tk_table)
 TK_K, TK_CYCLES, TK_STEP, TK_SDONE, TK_EPROP, TK_GETTAR, TK_CONFIG, TK_PROP, TK_END = range(9)
@@ -81,6 +81,8 @@ def run_sample_kernel(prm, wid, alpha, thr, neur, flags, winp, wrec, wout, oneur
             tk[r, TK_STEP] = num_recout + 1
             tk[r, TK_SDONE] = 1
             sdone_vote(prm, oneur, votes, ctl)
+            if ctl[IA] != 0 and not regression:
+                stats[ST_SQERR] += vote_sq_error(prm, wid, oneur, label)
             if dump:
                 output_errors(prm, wid, oneur, learn, ctl, do_eprop, err)
                 for j in range(nrec):

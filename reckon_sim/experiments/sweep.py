@@ -115,12 +115,20 @@ def grid_widths(axes: list[GridAxis], product: bool = False) -> list[dict[str, i
 
 
 # ---------------------------------------------------------------------------------------------- points
+def _data_sources():
+    """The module with task_preset / load_data_dir / generated_data / DATA_NAMES (the ones `train` uses)."""
+    try:
+        from . import data
+    except ImportError:                 # older layout: they lived in cli_train
+        from .. import cli_train as data
+    return data
+
+
 def data_digest(folder) -> str:
     """sha256 over the dataset and initial-weight files `load_data_dir` reads (names + contents)."""
-    from ..cli_train import DATA_NAMES
     h = hashlib.sha256()
     folder = Path(folder)
-    for key, names in DATA_NAMES.items():
+    for key, names in _data_sources().DATA_NAMES.items():
         found = [folder / n for n in names if (folder / n).exists()]
         if not found:
             raise InputError(str(folder), f"no {key} file (expected one of {', '.join(names)})")
@@ -131,15 +139,15 @@ def data_digest(folder) -> str:
 def base_point(preset: str, task_name: str, data, epochs, n_train, n_test) -> tuple[dict, dict]:
     """Validate preset/task/data/sizes (InputError) -> (point template without widths/seed, run section of the
     task preset). Defaults as `reckon-sim train`: task preset's epochs, n_train/n_test (all samples with data)."""
-    from ..cli_train import load_data_dir, task_preset
     from ..config import ChipConfig
     from ..tasks.cue_accumulation import CueAccumulationParams
-    task = task_preset(task_name)
+    sources = _data_sources()
+    task = sources.task_preset(task_name)
     run_cfg = task.get("run", {})
     cfg = ChipConfig.from_preset(preset)
     task_params = dict(task.get("task", {}))
     if data:
-        train_set, test_set, _ = load_data_dir(data, cfg)
+        train_set, test_set, _ = sources.load_data_dir(data, cfg)
         n_train = len(train_set) if n_train is None else min(n_train, len(train_set))
         n_test = len(test_set) if n_test is None else min(n_test, len(test_set))
         data_spec = {"dir": str(Path(data).resolve()), "digest": data_digest(data)}
@@ -200,11 +208,11 @@ class _CountingBackend:
 
 
 def _load_point_data(point: dict, cfg):
-    from ..cli_train import generated_data, load_data_dir
+    sources = _data_sources()
     if point["data"]:
-        train_set, test_set, weights = load_data_dir(point["data"]["dir"], cfg)
+        train_set, test_set, weights = sources.load_data_dir(point["data"]["dir"], cfg)
         return train_set[:point["n_train"]], test_set[:point["n_test"]], weights
-    return generated_data(cfg, {"task": point["task_params"]}, point["seed"], point["n_train"], point["n_test"])
+    return sources.generated_data(cfg, {"task": point["task_params"]}, point["seed"], point["n_train"], point["n_test"])
 
 
 def run_point(point: dict) -> dict:

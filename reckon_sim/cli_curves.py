@@ -1,0 +1,58 @@
+"""`reckon-sim curves`: the chip model and the float references trained side by side on the same data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .cli import atomic_dir, main, progress, shared_bar
+from .experiments.data import generated_data, load_data_dir, task_preset
+from .config import ChipConfig
+from .errors import InputError
+
+BACKENDS = ("chip", "chip_float", "eprop")
+
+
+@main.command()
+@click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
+@click.option("--task", "task_name", default="cue-accumulation", show_default=True, help="task preset")
+@click.option("--data", type=click.Path(exists=True, file_okay=False), help="ReckOn data folder (default: generated)")
+@click.option("--epochs", type=click.IntRange(1), default=5, show_default=True)
+@click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: all / 50)")
+@click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: all / 50)")
+@click.option("--seed", type=int, help="seed of the generated data, initial weights and float e-prop")
+@click.option("--backends", default=",".join(BACKENDS), show_default=True, help="comma-separated subset")
+@click.option("--eprop-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
+              help="Adam learning rate of the vanilla e-prop reference")
+@click.option("--out", "out_dir", default="runs/curves", show_default=True, type=click.Path(file_okay=False))
+def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, out_dir):
+    """Train the chip and the float references on the same data and seeds; write curves.csv and curves.png."""
+    from . import plots
+    from .experiments.curves import BACKEND_NOTES, make_backends, run_curves, write_curves_csv
+    names = tuple(b.strip() for b in backends.split(",") if b.strip())
+    bad = [b for b in names if b not in BACKENDS]
+    if bad or not names:
+        raise InputError("--backends", f"unknown backend '{bad[0] if bad else ''}' (allowed: {', '.join(BACKENDS)})")
+    task = task_preset(task_name)
+    run_cfg = task.get("run", {})
+    cfg = ChipConfig.from_preset(preset)
+    seed = int(run_cfg.get("seed", 1)) if seed is None else seed
+    if data:
+        train_set, test_set, weights = load_data_dir(data, cfg)
+    else:
+        train_set, test_set, weights = generated_data(cfg, task, seed, ntrain or int(run_cfg.get("n_train", 50)),
+                                                      ntest or int(run_cfg.get("n_test", 50)))
+    train_set, test_set = train_set[:ntrain] if ntrain else train_set, test_set[:ntest] if ntest else test_set
+    per_epoch = len(train_set) + len(test_set)
+    bar = progress(len(names) * epochs * per_epoch, "curves")
+
+    runs = run_curves(make_backends(cfg, weights, seed, names, eprop_lr), train_set, test_set, epochs,
+                      progress=lambda name, e: shared_bar(bar))
+    bar.close()
+    with atomic_dir(Path(out_dir)) as tmp:
+        write_curves_csv(tmp / "curves.csv", runs)
+        plots.curves(runs, tmp / "curves.png", BACKEND_NOTES)
+        plots.curves(runs, tmp / "curves.svg", BACKEND_NOTES)
+    for name, run in runs.items():
+        click.echo(f"{name:10s} test accuracy per epoch: " + " ".join(f"{100 * a:5.1f}" for a in run.accuracy("test")))
+    click.echo(f"wrote {out_dir}/curves.csv, curves.png, curves.svg")
