@@ -79,11 +79,14 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
 
     from .experiments.sweep import CHIP, point_key
     from .experiments.sweep_store import PointStore
+    client = None
     try:
         axes, widths, points, note, client = _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest,
                                                       preset, task_name, data, jobs, scheduler, no_reference)
         store = PointStore(out_dir)
     except (InputError, OSError) as e:
+        if client is not None:
+            client.close()
         _one_line_error(e)
     keys = [point_key(p) for p in points]
     by_key = dict(zip(keys, points))

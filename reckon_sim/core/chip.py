@@ -48,9 +48,11 @@ _NO_RECORDS = TickRecords.empty(0, 0)
 class Chip:
     """A ReckOn chip: configuration + state. Weights and LFSRs persist across `run_sample` calls."""
 
-    def __init__(self, config: ChipConfig, state: ChipState | None = None, widths: BitWidths = RECKON):
+    def __init__(self, config: ChipConfig, state: ChipState | None = None, widths: BitWidths = RECKON,
+                 clock_hz: float | None = None, tick_period_s: float = 1e-3):
         self.config = config
         self.widths = widths
+        self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
         # widths that only rescale constants are applied here; the kernels see shifts and bounds in `wid`
         regs = {**config.registers, **wmod.register_overrides(widths, config.registers)}
@@ -129,6 +131,8 @@ class Chip:
         extra = {"out_bytes": out_bytes, "votes": st.votes.copy(), "tk": tk, "eprop_ticks": int(stats[ST_EPROP_TICKS]),
                  "saturations": {"membrane": int(stats[ST_SAT_MEM]), "trace": int(stats[ST_SAT_TRACE]),
                                  "weight": int(stats[ST_SAT_W])}}
+        if self.clock_hz:
+            extra["timing_errors"] = self.timing_errors(tk[:, 1], self.clock_hz, self.tick_period_s)
         if dump:
             extra["records"] = rec
             extra["end_state"] = st.snapshot(cfg)
@@ -166,5 +170,6 @@ class Chip:
 
     @staticmethod
     def timing_errors(tick_cycles: np.ndarray, clock_hz: float, tick_period_s: float = 1e-3) -> int:
-        """Ticks whose processing would not finish within one tick period at this clock (TIMING_ERROR)."""
+        """Ticks whose processing would not finish within one tick period at this clock: the next TIME_TICK
+        would arrive outside IDLE/idle PROP and set TIMING_ERROR (spec §5), halting the chip with ERROR_HALT."""
         return int(np.count_nonzero(np.asarray(tick_cycles) > clock_hz * tick_period_s))
