@@ -6,8 +6,7 @@ from pathlib import Path
 import click
 
 from .cli import atomic_dir, main, progress, shared_bar
-from .experiments.data import generated_data, load_data_dir, task_preset
-from .config import ChipConfig
+from .experiments.data import run_inputs
 from .errors import InputError
 
 BACKENDS = ("chip", "chip_float", "eprop")
@@ -33,20 +32,12 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
     bad = [b for b in names if b not in BACKENDS]
     if bad or not names:
         raise InputError("--backends", f"unknown backend '{bad[0] if bad else ''}' (allowed: {', '.join(BACKENDS)})")
-    task = task_preset(task_name)
-    run_cfg = task.get("run", {})
-    cfg = ChipConfig.from_preset(preset)
-    seed = int(run_cfg.get("seed", 1)) if seed is None else seed
-    if data:
-        train_set, test_set, weights = load_data_dir(data, cfg)
-    else:
-        train_set, test_set, weights = generated_data(cfg, task, seed, ntrain or int(run_cfg.get("n_train", 50)),
-                                                      ntest or int(run_cfg.get("n_test", 50)))
-    train_set, test_set = train_set[:ntrain] if ntrain else train_set, test_set[:ntest] if ntest else test_set
+    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest)
+    train_set, test_set = inp.train, inp.test
     per_epoch = len(train_set) + len(test_set)
     bar = progress(len(names) * epochs * per_epoch, "curves")
 
-    runs = run_curves(make_backends(cfg, weights, seed, names, eprop_lr), train_set, test_set, epochs,
+    runs = run_curves(make_backends(inp.config, inp.weights, inp.seed, names, eprop_lr), train_set, test_set, epochs,
                       progress=lambda name, e: shared_bar(bar))
     bar.close()
     with atomic_dir(Path(out_dir)) as tmp:

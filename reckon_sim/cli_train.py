@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from .cli import atomic_dir, main, progress
-from .config import ChipConfig
-from .experiments.data import DATA_NAMES, generated_data, load_data_dir, task_preset  # noqa: F401  (re-exported)
+from .experiments.data import DATA_NAMES, generated_data, load_data_dir, run_inputs, task_preset  # noqa: F401
 
 @main.command()
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
@@ -27,17 +26,9 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
     from .experiments.train import train as run_training
     from .experiments.train import write_report
     from .tasks.reckon_files import write_weights
-    task = task_preset(task_name)
-    run_cfg = task.get("run", {})
-    cfg = ChipConfig.from_preset(preset)
-    epochs = epochs or int(run_cfg.get("epochs", 10))
-    seed = int(run_cfg.get("seed", 1)) if seed is None else seed
-    if data:
-        train_set, test_set, weights = load_data_dir(data, cfg)
-    else:
-        train_set, test_set, weights = generated_data(cfg, task, seed, ntrain or int(run_cfg.get("n_train", 50)),
-                                                      ntest or int(run_cfg.get("n_test", 50)))
-    train_set, test_set = train_set[:ntrain] if ntrain else train_set, test_set[:ntest] if ntest else test_set
+    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest)
+    cfg, train_set, test_set, weights, seed = inp.config, inp.train, inp.test, inp.weights, inp.seed
+    epochs = epochs or int(inp.run.get("epochs", 10))
     chip = Chip.from_config(cfg, **weights)
     click.echo(f"chip {preset}: {cfg.n_inp}/{cfg.n_rec}/{cfg.n_out} neurons; data "
                f"{data or f'generated (seed {seed})'}: {len(train_set)} train + {len(test_set)} test samples")
