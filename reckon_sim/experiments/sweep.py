@@ -117,10 +117,7 @@ def grid_widths(axes: list[GridAxis], product: bool = False) -> list[dict[str, i
 # ---------------------------------------------------------------------------------------------- points
 def _data_sources():
     """The module with task_preset / load_data_dir / generated_data / DATA_NAMES (the ones `train` uses)."""
-    try:
-        from . import data
-    except ImportError:                 # older layout: they lived in cli_train
-        from .. import cli_train as data
+    from . import data
     return data
 
 
