@@ -145,7 +145,12 @@ class Chip:
         return result
 
     def _check_protocol(self, do_eprop: int, learn: bool) -> None:
+        """Configurations the stock host protocol cannot drive (the RTL would hang or never start)."""
         cfg = self.config
+        if cfg["SPI_LOCAL_TICK"]:
+            raise InputError("SPI_LOCAL_TICK", "= 1: the host protocol sends external ticks (allowed: 0)")
+        if cfg["SPI_SEND_PER_TIMESTEP"]:
+            raise InputError("SPI_SEND_PER_TIMESTEP", "= 1 is not part of the modelled host protocol (allowed: 0)")
         if do_eprop and not cfg["SPI_REGRESSION"] and not cfg["SPI_SINGLE_LABEL"] and learn:
             raise InputError("SPI_SINGLE_LABEL", "= 0 with classification: the chip would wait in GET_TAR for a "
                                                  "label on every learning tick (allowed: 1)")
