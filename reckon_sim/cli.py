@@ -129,3 +129,4 @@ def info(width_args):
 
 from . import cli_curves, cli_train  # noqa: E402,F401  (register their commands)
 from . import cli_sweep  # noqa: E402,F401  (registers sweep)
+from . import cli_vectors  # noqa: E402,F401  (registers vectors)

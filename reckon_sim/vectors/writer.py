@@ -9,7 +9,6 @@ import numpy as np
 
 from ..config import ChipConfig
 from ..core.chip import Chip
-from ..hw import memories
 from . import formats as fmt
 from . import spi
 from .doc import FORMAT_DOC
@@ -143,7 +142,3 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
     add(out / "expect" / f"readback_{tag}.hex", "expected_readback", "spi-transactions", gidx=gidx)
     vcd.add_sample(gidx, cols, tk[:, 1], [s.levels for s in steps])
 
-
-def neuron_fields(image: np.ndarray) -> np.ndarray:
-    """Raw neuron fields [4, 256] (u, tinp, trec, tout) of a neuron-SRAM image (for users and tests)."""
-    return memories.unpack_neuron_words(memories.bytes_to_words(image))[0]

@@ -23,7 +23,7 @@ module reckon_vec_tb;
     // ---------------------------------------------------------------- options
     string  vec;
     integer clk_half = 10, sck_half = 20, read_gap = 8, max_samples = -1, timeout = 4000000;
-    integer cycle_check = 1, verbose = 0;
+    reg     cycle_check = 1'b1, verbose = 1'b0;
 
     // ---------------------------------------------------------------- DUT pins
     reg        CLK = 1'b0, RST = 1'b0, SCK = 1'b0, MOSI = 1'b0;
@@ -58,7 +58,8 @@ module reckon_vec_tb;
     // ---------------------------------------------------------------- run state
     localparam EDGES_TO_READY = 2, EDGES_TO_OUT_REQ = 3;
     integer fd_stim, fd_out, fd_cyc;
-    integer r, op, n_pass = 0, n_fail = 0, n_samples = 0, done = 0;
+    integer r, op, n_pass = 0, n_fail = 0, n_samples = 0;
+    reg     done = 1'b0;
     integer s_gidx, s_epoch, s_phase, s_index, s_ticks, s_items;
     integer bad_items, bad_ticks, first_tick, first_meas, first_exp, bad_words, n_words;
     reg [31:0] first_cmd, first_got, first_expw;
@@ -90,6 +91,11 @@ module reckon_vec_tb;
                      (n_fail == 0 && why == 0 && n_samples > 0) ? "PASS" : "FAIL", n_samples, n_pass, n_fail);
             $finish;
         end
+    endtask
+
+    // every $fscanf result is checked (an unread result lets Verilator drop the call as dead code)
+    task automatic scan_ok(input integer got, input integer want);
+        if (got != want) finish_run("malformed or truncated vector file (see FORMAT.md)");
     endtask
 
     // wait (at falling edges) until pin `which` equals `level`
@@ -148,14 +154,14 @@ module reckon_vec_tb;
     // one transaction from a file; reads (cmd[31] = 1) wait read_gap cycles before each data word (the slave
     // fetches the word through the core's synchronisers) and compare it with the file's expected word
     task automatic spi_file_txn(input integer fd, input [31:0] cmd);
-        integer i, n, rr;
+        integer i, n;
         reg [31:0] w, got;
         begin
-            n = cmd[27:16];
+            n = {20'd0, cmd[27:16]};
             spi_word(cmd, dummy);
             for (i = 0; i < n; i = i + 1) begin
-                rr = $fscanf(fd, "%h", w);
-                if (rr != 1) finish_run("truncated SPI transaction file");
+                r = $fscanf(fd, "%h", w);
+                scan_ok(r, 1);
                 if (cmd[31]) begin
                     #(read_gap * 2 * clk_half);
                     spi_word(32'd0, got);
@@ -206,10 +212,11 @@ module reckon_vec_tb;
     // last tick); send the tick's requested target bytes when REQ_TAR shows on MISO. Measured cycles =
     // edges - EDGES_TO_x - GET_TAR cycles, compared with the expected cycles minus expected GET_TAR cycles.
     task automatic send_tick(input integer k, input reg last, input integer nreq);
-        integer t0, i, rr, exp_cyc, exp_get, meas, seen_low, fin, sent;
+        integer t0, i, exp_cyc, exp_get, meas;
+        reg     seen_low, fin, sent;
         begin
-            rr = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
-            if (rr != 2) finish_run("cycles file shorter than the sample");
+            r = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
+            scan_ok(r, 2);
             if (TIMING_ERROR_RDY !== 1'b1) begin
                 $display("[reckon_vec_tb] sample %04d: FAIL  TIMING_ERROR_RDY low before tick %0d", s_gidx, k);
                 n_fail = n_fail + 1;
@@ -219,19 +226,19 @@ module reckon_vec_tb;
             req_cycles = 0;
             in_tick = 1'b1;
             TIME_TICK = 1'b1;
-            seen_low = 0;
-            fin = 0;
+            seen_low = 1'b0;
+            fin = 1'b0;
             sent = (nreq == 0);
             while (!fin) begin
                 @(negedge CLK);
                 if (TIME_TICK && cyc - t0 >= 3) TIME_TICK = 1'b0;
                 if (!sent && MISO === 1'b1) begin
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
-                    sent = 1;
+                    sent = 1'b1;
                 end
                 if (last) fin = (OUT_REQ === 1'b1);
-                else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1;
-                else if (seen_low) fin = 1;
+                else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;
+                else if (seen_low) fin = 1'b1;
                 if (cyc - t0 > timeout) begin
                     $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d did not finish within %0d cycles",
                              s_gidx, k, timeout);
@@ -257,9 +264,14 @@ module reckon_vec_tb;
         integer g, n, i;
         begin
             r = $fscanf(fd_stim, "%h %h %h %h %h %h", s_gidx, s_epoch, s_phase, s_index, s_ticks, s_items);
+            scan_ok(r, 6);
             r = $fscanf(fd_out, "%h %h", g, n);
-            if (r != 2 || g != s_gidx || n != s_items || n > 32) finish_run("expect/outputs.hex does not match");
-            for (i = 0; i < n; i = i + 1) r = $fscanf(fd_out, "%h", exp_items[i]);
+            scan_ok(r, 2);
+            if (g != s_gidx || n != s_items || n > 32) finish_run("expect/outputs.hex does not match stimulus.hex");
+            for (i = 0; i < n; i = i + 1) begin
+                r = $fscanf(fd_out, "%h", exp_items[i]);
+                scan_ok(r, 1);
+            end
             open_or_die(fd_cyc, $sformatf("%0s/expect/cycles_%04d.hex", vec, s_gidx));
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
         end
@@ -270,16 +282,21 @@ module reckon_vec_tb;
         reg [31:0] v;
         begin
             r = $fscanf(fd_stim, "%h %h %h %h %h", j, lv, na, nt, nr);
+            scan_ok(r, 5);
+            if (nr > 64) finish_run("more than 64 requested target bytes in one tick");
             for (i = 0; i < na; i = i + 1) begin
                 r = $fscanf(fd_stim, "%h", v);
+                scan_ok(r, 1);
                 aer_send(v[7:0], 1'b0);
             end
             for (i = 0; i < nt; i = i + 1) begin
                 r = $fscanf(fd_stim, "%h", v);
+                scan_ok(r, 1);
                 aer_send(v[7:0], 1'b1);
             end
             for (i = 0; i < nr; i = i + 1) begin
                 r = $fscanf(fd_stim, "%h", v);
+                scan_ok(r, 1);
                 req_buf[i] = v[7:0];
             end
             SAMPLE = lv[0];
@@ -293,13 +310,13 @@ module reckon_vec_tb;
     task automatic report_readback_mismatch;
         integer code, addr, word, q, b, fb;
         begin
-            code = first_cmd[30:28];
-            addr = first_cmd[15:0] + first_i;
+            code = {29'd0, first_cmd[30:28]};
+            addr = {16'd0, first_cmd[15:0]} + first_i;
             word = addr >> 2;
             q = addr & 3;
             fb = -1;
             for (b = 3; b >= 0; b = b - 1) if (first_got[8*b +: 8] !== first_expw[8*b +: 8]) fb = b;
-            $display("[reckon_vec_tb]   read-back: %0d of %0d words differ; first mismatch at %0s SRAM word 0x%03h quarter %0d (SPI addr 0x%04h): read 0x%08h, expected 0x%08h",
+            $display("[reckon_vec_tb]   read-back: %0d of %0d words differ; first mismatch at %0s SRAM word 0x%0h quarter %0d (SPI addr 0x%0h): read 0x%08h, expected 0x%08h",
                      bad_words, n_words, code == 1 ? "neuron" : (code == 3 ? "winp" : (code == 4 ? "wrec" : "wout")),
                      word, q, addr, first_got, first_expw);
             if (code == 3 || code == 4)
@@ -316,9 +333,11 @@ module reckon_vec_tb;
     endtask
 
     task automatic do_sample_end;
-        integer g, i, ok;
+        integer g, i;
+        reg     ok;
         begin
             r = $fscanf(fd_stim, "%h", g);
+            scan_ok(r, 1);
             $fclose(fd_cyc);
             for (i = 0; i < s_items; i = i + 1) begin
                 wait_pin(2, 1'b1);
@@ -341,18 +360,17 @@ module reckon_vec_tb;
             n_samples = n_samples + 1;
             if (ok) n_pass = n_pass + 1; else n_fail = n_fail + 1;
             $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d, %0d ticks): %0s  out_data 0x%02h, %0d read-back words",
-                     s_gidx, s_epoch, s_phase ? "test" : "train", s_index, s_ticks, ok ? "PASS" : "FAIL",
+                     s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, s_ticks, ok ? "PASS" : "FAIL",
                      got_items[0], n_words);
             for (i = 0; i < s_items; i = i + 1)
                 if (got_items[i] !== exp_items[i])
                     $display("[reckon_vec_tb]   OUT_DATA item %0d: read 0x%02h, expected 0x%02h", i, got_items[i],
                              exp_items[i]);
             if (bad_ticks != 0)
-                $display("[reckon_vec_tb]   cycles%0s: %0d ticks differ; first tick %0d: %0d cycles, expected %0d",
-                         cycle_check ? "" : " (not checked: +no_cycle_check)", bad_ticks, first_tick, first_meas,
-                         first_exp);
+                $display("[reckon_vec_tb]   cycles: %0d ticks differ; first tick %0d: %0d cycles, expected %0d%0s",
+                         bad_ticks, first_tick, first_meas, first_exp, cycle_check ? "" : " (ignored: +no_cycle_check)");
             if (bad_words != 0) report_readback_mismatch();
-            if (max_samples > 0 && n_samples >= max_samples) done = 1;
+            if (max_samples > 0 && n_samples >= max_samples) done = 1'b1;
         end
     endtask
 
@@ -367,8 +385,8 @@ module reckon_vec_tb;
         if ($value$plusargs("read_gap=%d", read_gap)) ;
         if ($value$plusargs("max_samples=%d", max_samples)) ;
         if ($value$plusargs("timeout=%d", timeout)) ;
-        if ($test$plusargs("no_cycle_check")) cycle_check = 0;
-        if ($test$plusargs("verbose")) verbose = 1;
+        if ($test$plusargs("no_cycle_check")) cycle_check = 1'b0;
+        if ($test$plusargs("verbose")) verbose = 1'b1;
         s_gidx = -1;
         $display("[reckon_vec_tb] vectors %0s; CLK %0d ns, SCK %0d ns", vec, 2 * clk_half, 2 * sck_half);
         #5;
@@ -377,7 +395,7 @@ module reckon_vec_tb;
         RST = 1'b0;
         ncyc(10);
         spi_file($sformatf("%0s/spi_program.hex", vec));
-        $display("[reckon_vec_tb] programmed at %0t ns (%0d cycles)", $time, cyc);
+        $display("[reckon_vec_tb] programmed over SPI in %0d cycles", cyc);
         ncyc(20);
         open_or_die(fd_stim, $sformatf("%0s/stimulus.hex", vec));
         open_or_die(fd_out, $sformatf("%0s/expect/outputs.hex", vec));
@@ -385,9 +403,10 @@ module reckon_vec_tb;
             r = $fscanf(fd_stim, "%h", op);
             if (r != 1) finish_run("stimulus.hex ends without its end record");
             case (op)
-                0: done = 1;
+                0: done = 1'b1;
                 1: begin
                     r = $fscanf(fd_stim, "%h %h", first_cmd, first_got);
+                    scan_ok(r, 2);
                     spi_write1(first_cmd, first_got);
                     ncyc(20);
                 end

@@ -1,0 +1,126 @@
+"""tools/rtl: the self-checking bench against our pin-compatible replay DUT (never the ReckOn RTL).
+
+The replay DUT must PASS; deliberately wrong variants (a flipped weight, a wrong OUT_DATA, a tick one cycle
+too long) must FAIL with the first mismatch named. Each simulator is skipped when it is not installed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reckon_sim.vectors import write_vectors
+
+from .test_vectors import small_spec
+
+RTL = Path(__file__).resolve().parents[1] / "tools" / "rtl"
+BENCH, REPLAY = RTL / "reckon_vec_tb.sv", RTL / "reckon_replay.sv"
+FAULTS = {  # +replay_corrupt code -> text the bench must print for the first failing sample (sample 1)
+    1: "first mismatch at wrec SRAM word 0x0 quarter 0",
+    2: "OUT_DATA item 0: read",
+    3: "cycles: 1 ticks differ; first tick 5",
+}
+
+
+def need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        pytest.skip(f"{tool} is not installed")
+    return path
+
+
+@pytest.fixture(scope="module")
+def vec(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rtlvec")
+    write_vectors(out, small_spec())
+    return out
+
+
+@pytest.fixture(scope="module")
+def icarus(tmp_path_factory):
+    need("iverilog")
+    build = tmp_path_factory.mktemp("icarus")
+    subprocess.run(["iverilog", "-g2012", "-DDUT_MODULE=reckon_replay", "-s", "reckon_vec_tb", "-o",
+                    str(build / "tb.vvp"), str(BENCH), str(REPLAY)], check=True, capture_output=True, text=True)
+    return ["vvp", "-n", str(build / "tb.vvp")]
+
+
+@pytest.fixture(scope="module")
+def verilator(tmp_path_factory):
+    need("verilator")
+    build = tmp_path_factory.mktemp("verilator")
+    r = subprocess.run(["verilator", "--binary", "--timing", "+define+DUT_MODULE=reckon_replay", "--top-module",
+                        "reckon_vec_tb", "-Mdir", str(build), "-o", "tb", str(BENCH), str(REPLAY)],
+                       capture_output=True, text=True, env={**os.environ, "MAKEFLAGS": "-j4"})
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    return [str(build / "tb")]
+
+
+def run(cmd: list[str], vec: Path, *plus: str) -> str:
+    r = subprocess.run([*cmd, f"+vec={vec}", *plus], capture_output=True, text=True, timeout=120)
+    return r.stdout + r.stderr
+
+
+def check_pass_and_faults(cmd: list[str], vec: Path) -> None:
+    out = run(cmd, vec)
+    assert "RESULT: PASS (3 samples checked, 3 passed, 0 failed)" in out, out
+    assert out.count(": PASS  out_data") == 3
+    for code, text in FAULTS.items():
+        out = run(cmd, vec, f"+replay_corrupt={code}", "+replay_corrupt_sample=1")
+        assert "RESULT: FAIL" in out, out
+        first_fail = out[out.index("sample 0001"):]
+        assert first_fail.startswith("sample 0001 (epoch 0 train #1, 30 ticks): FAIL"), out
+        assert text in first_fail, out
+        assert "sample 0000 (epoch 0 train #0, 30 ticks): PASS" in out
+
+
+def test_bench_on_replay_dut_icarus(icarus, vec):
+    check_pass_and_faults(icarus, vec)
+
+
+def test_bench_on_replay_dut_verilator(verilator, vec):
+    check_pass_and_faults(verilator, vec)
+
+
+def test_bench_reports_weight_as_pre_post(icarus, vec):
+    out = run(icarus, vec, "+replay_corrupt=1", "+replay_corrupt_sample=0")
+    assert "= Wrec[pre 0][post 1]: read" in out and "1 of" in out
+
+
+def test_bench_without_vectors_fails_cleanly(icarus, tmp_path):
+    out = run(icarus, tmp_path)                 # the replay DUT or the bench notices first: either way no PASS
+    assert "RESULT: PASS" not in out and ("cannot open" in out or "missing vector file" in out), out
+
+
+def test_lint_verilator():
+    need("verilator")
+    r = subprocess.run(["verilator", "--lint-only", "--timing", "+define+DUT_MODULE=reckon_replay", "--top-module",
+                        "reckon_vec_tb", str(BENCH), str(REPLAY)], capture_output=True, text=True)
+    assert r.returncode == 0 and "%Warning" not in r.stderr and "%Error" not in r.stderr, r.stderr
+
+
+def test_run_sh_exit_status(vec, tmp_path):
+    need("iverilog")
+    env = {**os.environ, "VEC": str(vec), "SIM": "icarus", "TOP": "reckon_replay", "BUILD": str(tmp_path / "b")}
+    ok = subprocess.run([str(RTL / "run.sh"), str(REPLAY)], env=env, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "RESULT: PASS" in ok.stdout, ok.stdout + ok.stderr
+    bad = subprocess.run([str(RTL / "run.sh"), str(REPLAY), "--", "+replay_corrupt=2"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "RESULT: FAIL" in bad.stdout
+    usage = subprocess.run([str(RTL / "run.sh")], env={**env, "VEC": ""}, capture_output=True, text=True)
+    assert usage.returncode == 2 and "VEC=DIR" in usage.stderr
+
+
+def test_cocotb_module(vec, tmp_path):
+    pytest.importorskip("cocotb")
+    need("iverilog")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("test_cocotb_reckon", RTL / "test_cocotb_reckon.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    assert mod.run_cocotb(vec, [REPLAY], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "ok")
+    assert not mod.run_cocotb(vec, [REPLAY], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "bad",
+                              plusargs=["+replay_corrupt=1", "+replay_corrupt_sample=2"])

@@ -1,0 +1,264 @@
+// reckon_replay.sv - a pin-compatible stand-in for the ReckOn top level (`reckon`) that replays the expected
+// responses of a vector folder. It is NOT a model of the chip: it exists to test tools/rtl/reckon_vec_tb.sv
+// without the ReckOn RTL (which this project never contains).
+//
+// What it does, on ReckOn's pins and with ReckOn's pin timing:
+//  * SPI slave (mode 0, 32-bit command {rw, code, count, addr} + count data words, auto-increment): config
+//    address 0 = SPI_EN_CONF (reset 1); memory writes/reads of the four SRAMs only while SPI_EN_CONF = 1 (a read
+//    with SPI_EN_CONF = 0 returns 0xdeadbeef). Memory writes are applied in the CLK domain.
+//  * TIME_TICK through a 2-flop synchroniser + edge detector; TIMING_ERROR_RDY low from the third edge after the
+//    TIME_TICK rise until `cycles + 2` edges after it (expect/cycles_NNNN.hex); a tick seen with SAMPLE low is the
+//    last: OUT_REQ rises `cycles + 3` edges after TIME_TICK and the OUT_DATA items of expect/outputs.hex are sent
+//    with the OUT_REQ / OUT_ACK handshake (OUT_ACK synchronised).
+//  * AER: AERIN_REQ synchronised, AERIN_ACK four-phase; events and targets are acknowledged and ignored.
+//  * At the end of sample g every SRAM word becomes `word ^ image(g-1) ^ image(g)` (mem/*_NNNN.mem): the
+//    learning the model predicts, applied on top of what the bench actually programmed over SPI.
+// Deliberate faults for the bench's own tests: +replay_corrupt=1 flips bit 8 of recurrent-weight word 0 (Wrec[0][1])
+// after sample +replay_corrupt_sample=S (default 0); =2 sends a wrong OUT_DATA (bit 0 flipped) in sample S; =3
+// makes tick 5 of sample S one cycle longer.
+`timescale 1ns/1ps
+
+module reckon_replay (
+    input  wire       CLK_EXT, CLK_INT_EN, RST,
+    input  wire       SCK, MOSI,
+    output wire       MISO,
+    input  wire [7:0] AERIN_ADDR,
+    input  wire       AERIN_REQ,
+    output reg        AERIN_ACK,
+    input  wire       AERIN_TAR_EN, SAMPLE, TIME_TICK, TARGET_VALID, INFER_ACC,
+    output wire       SPI_RDY, TIMING_ERROR_RDY, OUT_REQ,
+    input  wire       OUT_ACK,
+    output wire [7:0] OUT_DATA
+);
+    string  vec;
+    integer corrupt = 0, corrupt_sample = 0;
+    initial begin
+        if (!$value$plusargs("vec=%s", vec)) vec = ".";
+        if ($value$plusargs("replay_corrupt=%d", corrupt)) ;
+        if ($value$plusargs("replay_corrupt_sample=%d", corrupt_sample)) ;
+        load_outputs();
+    end
+
+    reg [127:0] neur [0:127];
+    reg [127:0] winp [0:4095];
+    reg [127:0] wrec [0:4095];
+    reg [127:0] wout [0:511];
+    reg [127:0] img_a [0:4095];
+    reg [127:0] img_b [0:4095];
+
+    // ------------------------------------------------------------------------------------ SPI slave (SCK domain)
+    reg [31:0] sh = 0, cmd = 0, rd_sh = 0, wr_data = 0;
+    reg [15:0] addr = 0, wr_addr = 0;
+    reg [11:0] left = 0;
+    reg [4:0]  bitn = 0;
+    reg [2:0]  wr_code = 0;
+    reg        have_cmd = 0, reading = 0, en_conf = 1, wr_tog = 0;
+    wire [31:0] word_in = {sh[30:0], MOSI};
+
+    function automatic [31:0] mem_read(input [2:0] code, input [15:0] a);
+        reg [127:0] w;
+        begin
+            case (code)
+                3'd1: w = neur[a[8:2]];
+                3'd3: w = winp[a[13:2]];
+                3'd4: w = wrec[a[13:2]];
+                3'd5: w = wout[a[10:2]];
+                default: w = 128'd0;
+            endcase
+            mem_read = en_conf ? w[32 * a[1:0] +: 32] : 32'hdeadbeef;
+        end
+    endfunction
+
+    always @(posedge SCK or posedge RST) begin
+        if (RST) begin
+            bitn <= 0; have_cmd <= 0; reading <= 0; en_conf <= 1;
+        end else begin
+            sh <= word_in;
+            bitn <= bitn + 5'd1;
+            if (reading) rd_sh <= {rd_sh[30:0], 1'b0};
+            if (bitn == 5'd31) begin
+                if (!have_cmd) begin
+                    cmd <= word_in;
+                    addr <= word_in[15:0];
+                    left <= word_in[27:16];
+                    have_cmd <= (word_in[27:16] != 12'd0);
+                    if (word_in[31] && word_in[27:16] != 12'd0) begin
+                        rd_sh <= mem_read(word_in[30:28], word_in[15:0]);
+                        reading <= 1;
+                    end
+                end else begin
+                    if (!cmd[31] && cmd[30:28] == 3'd0 && cmd[15:0] == 16'd0) en_conf <= word_in[0];
+                    if (!cmd[31] && cmd[30:28] != 3'd0 && en_conf) begin
+                        wr_code <= cmd[30:28]; wr_addr <= addr; wr_data <= word_in; wr_tog <= ~wr_tog;
+                    end
+                    if (cmd[30:28] != 3'd0) addr <= addr + 16'd1;
+                    left <= left - 12'd1;
+                    if (left == 12'd1) begin
+                        have_cmd <= 0;
+                        reading <= 0;
+                    end else if (cmd[31])
+                        rd_sh <= mem_read(cmd[30:28], addr + 16'd1);
+                end
+            end
+        end
+    end
+    assign MISO = reading ? rd_sh[31] : 1'b0;
+    assign SPI_RDY = 1'b0;
+
+    // ------------------------------------------------------------------------------------ core side (CLK domain)
+    wire CLK = CLK_EXT;
+    reg rst1 = 0, rst2 = 0, tt1 = 0, tt2 = 0, tt3 = 0, s1 = 0, s2 = 0, r1 = 0, r2 = 0, o1 = 0, o2 = 0;
+    reg w1 = 0, w2 = 0, w3 = 0;
+    reg busy = 0, last = 0, sending = 0, oreq = 0;
+    reg [7:0] odata = 0;
+    reg [7:0] items [0:31];
+    localparam MAX_TICKS = 65536, MAX_SAMPLES = 4096;
+    reg [31:0] cyc_mem [0:2 * MAX_TICKS - 1];           // expected cycles, GET_TAR cycles of each tick
+    reg [7:0]  out_mem [0:32 * MAX_SAMPLES - 1];         // OUT_DATA items of each sample
+    integer    out_n [0:MAX_SAMPLES - 1];
+    integer n_items = 0, item = 0, gidx = 0, k = 0, cnt = 0, i, g;
+    wire tick_new = tt2 & ~tt3;
+
+    // image file of memory `name` before (which = 0) or after (which = 1) the current sample
+    function automatic string image(input string name, input integer which);
+        if (which == 0 && gidx == 0) image = $sformatf("%0s/mem/%0s_init.mem", vec, name);
+        else image = $sformatf("%0s/mem/%0s_%04d.mem", vec, name, gidx - 1 + which);
+    endfunction
+
+    task automatic apply_delta;
+        begin
+            $readmemh(image("neur", 0), img_a, 0, 127);
+            $readmemh(image("neur", 1), img_b, 0, 127);
+            for (i = 0; i < 128; i = i + 1) neur[i] = neur[i] ^ img_a[i] ^ img_b[i];
+            $readmemh(image("winp", 0), img_a, 0, 4095);
+            $readmemh(image("winp", 1), img_b, 0, 4095);
+            for (i = 0; i < 4096; i = i + 1) winp[i] = winp[i] ^ img_a[i] ^ img_b[i];
+            $readmemh(image("wrec", 0), img_a, 0, 4095);
+            $readmemh(image("wrec", 1), img_b, 0, 4095);
+            for (i = 0; i < 4096; i = i + 1) wrec[i] = wrec[i] ^ img_a[i] ^ img_b[i];
+            $readmemh(image("wout", 0), img_a, 0, 511);
+            $readmemh(image("wout", 1), img_b, 0, 511);
+            for (i = 0; i < 512; i = i + 1) wout[i] = wout[i] ^ img_a[i] ^ img_b[i];
+            if (corrupt == 1 && gidx == corrupt_sample) wrec[0] = wrec[0] ^ (128'd1 << 8);
+        end
+    endtask
+
+    // Files are read start to end within one call (Verilator 5.006 loses a descriptor kept across clocked
+    // activations); every $fscanf result is checked (an unread one may be dropped as dead code).
+    task automatic scan_ok(input integer got, input integer want);
+        if (got != want) begin
+            $display("reckon_replay: malformed or missing vector file under %0s", vec);
+            $finish;
+        end
+    endtask
+
+    // static tasks: Icarus 11 crashes on some $fscanf calls into automatic variables
+    task load_outputs;
+        integer fd, n, j, gg, rs;
+        reg [7:0] v;
+        begin
+            fd = $fopen($sformatf("%0s/expect/outputs.hex", vec), "r");
+            if (fd == 0) scan_ok(0, 1);
+            rs = $fscanf(fd, "%h %h", gg, n);
+            while (rs == 2) begin
+                out_n[gg] = n;
+                for (j = 0; j < n; j = j + 1) begin
+                    rs = $fscanf(fd, "%h", v);
+                    scan_ok(rs, 1);
+                    out_mem[32 * gg + j] = v;
+                end
+                rs = $fscanf(fd, "%h %h", gg, n);
+            end
+            $fclose(fd);
+        end
+    endtask
+
+    task load_cycles;
+        integer fd, j, rs;
+        reg [31:0] c, t;
+        begin
+            fd = $fopen($sformatf("%0s/expect/cycles_%04d.hex", vec, gidx), "r");
+            if (fd == 0) scan_ok(0, 1);
+            j = 0;
+            rs = $fscanf(fd, "%h %h", c, t);
+            while (rs == 2 && j < 2 * MAX_TICKS) begin
+                cyc_mem[j] = c;
+                cyc_mem[j + 1] = t;
+                j = j + 2;
+                rs = $fscanf(fd, "%h %h", c, t);
+            end
+            $fclose(fd);
+        end
+    endtask
+
+    task automatic start_tick;
+        begin
+            if (k == 0) begin
+                load_cycles();
+                n_items = out_n[gidx];
+                for (i = 0; i < n_items; i = i + 1) items[i] = out_mem[32 * gidx + i];
+                if (corrupt == 2 && gidx == corrupt_sample) items[0] = items[0] ^ 8'd1;
+            end
+            cnt = cyc_mem[2 * k] - cyc_mem[2 * k + 1] - 2 + ((corrupt == 3 && gidx == corrupt_sample && k == 4) ? 1 : 0);
+            k = k + 1;
+            busy = 1;
+            last = !s2;
+        end
+    endtask
+
+    always @(posedge CLK) begin
+        rst1 <= RST; rst2 <= rst1;
+        tt1 <= TIME_TICK; tt2 <= tt1; tt3 <= tt2;
+        s1 <= SAMPLE; s2 <= s1;
+        r1 <= AERIN_REQ; r2 <= r1;
+        o1 <= OUT_ACK; o2 <= o1;
+        w1 <= wr_tog; w2 <= w1; w3 <= w2;
+        if (rst2) begin
+            for (i = 0; i < 4096; i = i + 1) begin
+                winp[i] = 128'd0;
+                wrec[i] = 128'd0;
+                if (i < 512) wout[i] = 128'd0;
+                if (i < 128) neur[i] = 128'd0;
+            end
+            busy = 0; sending = 0; oreq <= 0; AERIN_ACK <= 0; k = 0;
+        end else begin
+            if (w2 != w3)
+                case (wr_code)
+                    3'd1: neur[wr_addr[8:2]][32 * wr_addr[1:0] +: 32] = wr_data;
+                    3'd3: winp[wr_addr[13:2]][32 * wr_addr[1:0] +: 32] = wr_data;
+                    3'd4: wrec[wr_addr[13:2]][32 * wr_addr[1:0] +: 32] = wr_data;
+                    3'd5: wout[wr_addr[10:2]][32 * wr_addr[1:0] +: 32] = wr_data;
+                    default: ;
+                endcase
+            if (r2 && !AERIN_ACK) AERIN_ACK <= 1'b1;
+            else if (!r2 && AERIN_ACK) AERIN_ACK <= 1'b0;
+            if (tick_new && !busy && !sending) start_tick();
+            else if (busy) begin
+                if (cnt <= 0) begin
+                    busy = 0;
+                    sending = last;
+                    item = 0;
+                end else
+                    cnt = cnt - 1;
+            end else if (sending) begin
+                if (!oreq && !o2) begin
+                    oreq <= 1'b1;
+                    odata <= items[item];
+                end else if (oreq && o2) begin
+                    oreq <= 1'b0;
+                    item = item + 1;
+                    if (item == n_items) begin
+                        sending = 0;
+                        apply_delta();
+                        gidx = gidx + 1;
+                        k = 0;
+                    end
+                end
+            end
+        end
+    end
+    assign TIMING_ERROR_RDY = !busy && !sending;
+    assign OUT_REQ = oreq;
+    assign OUT_DATA = oreq ? odata : 8'd0;
+
+endmodule

@@ -1,0 +1,237 @@
+"""cocotb version of reckon_vec_tb.sv: the same protocol and checks, driven from Python through cocotb's runner.
+
+The DUT (ReckOn's `reckon` top level, or any pin-compatible module) is the simulation top; this module programs it
+over SPI, plays `stimulus.hex` and checks OUT_DATA, the cycles of every tick and the SPI read-back of every SRAM
+against a vector folder written by `reckon-sim vectors` (the file formats are parsed by reckon_sim.vectors.formats).
+
+    RECKON_VEC=DIR RECKON_RTL="rtl/reckon.v rtl/srnn.v ..." [SIM=icarus|verilator] python tools/rtl/test_cocotb_reckon.py
+
+or, under pytest, `test_reckon_rtl` (skipped unless cocotb, the simulator, RECKON_VEC and RECKON_RTL are there).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))           # the reckon_sim package of this checkout
+
+from reckon_sim.vectors import formats  # noqa: E402
+
+EDGES_TO_READY, EDGES_TO_OUT_REQ = 2, 3
+SCK_HALF_NS, READ_GAP_CYCLES, CLK_NS = 20, 8, 20
+
+try:
+    import cocotb
+    from cocotb.clock import Clock
+    from cocotb.triggers import FallingEdge, RisingEdge, Timer
+except ImportError:                                  # the runner helpers below still import cleanly
+    cocotb = None
+
+
+def _ns(t: float):
+    try:
+        return Timer(t, unit="ns")
+    except TypeError:                                # cocotb 1.x
+        return Timer(t, units="ns")
+
+
+class Host:
+    """The bench's host side (see reckon_vec_tb.sv for the protocol and the timing conventions)."""
+
+    def __init__(self, dut, vec: Path):
+        self.dut, self.vec, self.cyc, self.req_cycles, self.in_tick = dut, vec, 0, 0, False
+
+    def pin(self, name: str) -> int:
+        v = getattr(self.dut, name).value
+        return int(v) if v.is_resolvable else -1
+
+    async def count(self):
+        while True:
+            await RisingEdge(self.dut.CLK_EXT)
+            self.cyc += 1
+            if self.in_tick and self.pin("MISO") == 1:
+                self.req_cycles += 1
+
+    async def wait_pin(self, name: str, level: int, limit: int = 4_000_000) -> None:
+        for _ in range(limit):
+            if self.pin(name) == level:
+                return
+            await FallingEdge(self.dut.CLK_EXT)
+        raise AssertionError(f"timeout waiting for {name} = {level}")
+
+    async def spi_word(self, dout: int) -> int:
+        d, din = self.dut, 0
+        for i in range(31, -1, -1):
+            d.MOSI.value = (dout >> i) & 1
+            await _ns(SCK_HALF_NS)
+            din = (din << 1) | max(self.pin("MISO"), 0)
+            d.SCK.value = 1
+            await _ns(SCK_HALF_NS)
+            d.SCK.value = 0
+        return din
+
+    async def transaction(self, t) -> list[int]:
+        """Run one SPI transaction; returns the read words (reads) or []."""
+        await self.spi_word(t.cmd)
+        got = []
+        for w in t.data:
+            if t.read:
+                await _ns(READ_GAP_CYCLES * CLK_NS)
+                got.append(await self.spi_word(0))
+            else:
+                await self.spi_word(w)
+        return got
+
+    async def aer(self, addr: int, tar: int) -> None:
+        d = self.dut
+        await self.wait_pin("AERIN_ACK", 0)
+        d.AERIN_ADDR.value, d.AERIN_TAR_EN.value = addr, tar
+        await FallingEdge(d.CLK_EXT)
+        d.AERIN_REQ.value = 1
+        await self.wait_pin("AERIN_ACK", 1)
+        d.AERIN_REQ.value = 0
+        await self.wait_pin("AERIN_ACK", 0)
+        d.AERIN_TAR_EN.value = 0
+
+    async def tick(self, last: bool, req: list[int]) -> int:
+        d = self.dut
+        assert self.pin("TIMING_ERROR_RDY") == 1, "TIMING_ERROR_RDY low before a tick"
+        t0, self.req_cycles, self.in_tick, seen_low, sent = self.cyc, 0, True, False, not req
+        d.TIME_TICK.value = 1
+        while True:
+            await FallingEdge(d.CLK_EXT)
+            if self.cyc - t0 >= 3:
+                d.TIME_TICK.value = 0
+            if not sent and self.pin("MISO") == 1:
+                for b in req:
+                    await self.aer(b, 1)
+                sent = True
+            if last and self.pin("OUT_REQ") == 1:
+                break
+            if not last:
+                if self.pin("TIMING_ERROR_RDY") != 1:
+                    seen_low = True
+                elif seen_low:
+                    break
+        self.in_tick = False
+        d.TIME_TICK.value = 0
+        return self.cyc - t0 - (EDGES_TO_OUT_REQ if last else EDGES_TO_READY) - self.req_cycles
+
+
+async def run_vectors(dut, vec: Path) -> list[str]:
+    """Program, play and check every sample; returns the failure lines (empty = PASS)."""
+    host, d = Host(dut, vec), dut
+    for name in ("RST", "SCK", "MOSI", "AERIN_ADDR", "AERIN_REQ", "AERIN_TAR_EN", "SAMPLE", "TIME_TICK",
+                 "TARGET_VALID", "INFER_ACC", "OUT_ACK", "CLK_INT_EN"):
+        getattr(d, name).value = 0
+    cocotb.start_soon(Clock(d.CLK_EXT, CLK_NS, "ns").start())
+    cocotb.start_soon(host.count())
+    await _ns(5)
+    d.RST.value = 1
+    for _ in range(5):
+        await FallingEdge(d.CLK_EXT)
+    d.RST.value = 0
+    for t in formats.read_transactions(vec / "spi_program.hex"):
+        await host.transaction(t)
+    outputs = dict(formats.read_outputs(vec / "expect" / "outputs.hex"))
+    failures = []
+    for s in formats.read_stimulus(vec / "stimulus.hex"):
+        for t in s.pre_spi:
+            await host.transaction(t)
+        expected = formats.read_cycles(vec / "expect" / f"cycles_{s.gidx:04d}.hex")
+        problems = []
+        for st in s.steps:
+            for a in st.aer:
+                await host.aer(a, 0)
+            for a in st.tar:
+                await host.aer(a, 1)
+            d.SAMPLE.value, d.TARGET_VALID.value, d.INFER_ACC.value = (st.levels >> 0) & 1, (st.levels >> 1) & 1, (st.levels >> 2) & 1
+            for _ in range(4):
+                await FallingEdge(d.CLK_EXT)
+            meas = await host.tick(not st.levels & formats.LV_SAMPLE, st.req)
+            exp = int(expected[st.j, 0] - expected[st.j, 1])
+            if meas != exp and not any(p.startswith("cycles") for p in problems):
+                problems.append(f"cycles: first tick {st.j + 1}: {meas} cycles, expected {exp}")
+        items = []
+        for _ in range(s.n_items):
+            await host.wait_pin("OUT_REQ", 1)
+            items.append(host.pin("OUT_DATA"))
+            d.OUT_ACK.value = 1
+            await host.wait_pin("OUT_REQ", 0)
+            d.OUT_ACK.value = 0
+        if items != outputs[s.gidx]:
+            problems.append(f"OUT_DATA {items}, expected {outputs[s.gidx]}")
+        d.TARGET_VALID.value = d.INFER_ACC.value = 0
+        await host.wait_pin("TIMING_ERROR_RDY", 1)
+        await host.transaction(formats.Transaction(0x0001_0000, (1,)))
+        for t in formats.read_transactions(vec / "expect" / f"readback_{s.gidx:04d}.hex"):
+            got = await host.transaction(t)
+            bad = [i for i, (g, e) in enumerate(zip(got, t.data)) if g != e]
+            if bad and not any(p.startswith("read-back") for p in problems):
+                a = (t.addr + bad[0])
+                problems.append(f"read-back: first mismatch code {t.code} SPI addr 0x{a:x} (word 0x{a >> 2:x} "
+                                f"quarter {a & 3}): read 0x{got[bad[0]]:08x}, expected 0x{t.data[bad[0]]:08x}")
+        await host.transaction(formats.Transaction(0x0001_0000, (0,)))
+        verdict = "FAIL" if problems else "PASS"
+        d._log.info(f"sample {s.gidx:04d} ({'test' if s.phase else 'train'} #{s.index}): {verdict} "
+                    + "; ".join(problems))
+        failures += [f"sample {s.gidx:04d}: {p}" for p in problems]
+    return failures
+
+
+if cocotb is not None:
+    @cocotb.test()
+    async def reckon_vectors(dut):
+        """The whole vector folder RECKON_VEC on the DUT; fails with the first mismatch of every failing sample."""
+        failures = await run_vectors(dut, Path(os.environ["RECKON_VEC"]))
+        assert not failures, "\n".join(failures)
+
+
+def _runner(simulator: str):
+    try:
+        from cocotb_tools.runner import get_runner    # cocotb >= 2.0
+    except ImportError:
+        from cocotb.runner import get_runner          # cocotb 1.8 / 1.9
+    return get_runner(simulator)
+
+
+def run_cocotb(vec, rtl_files, toplevel: str = "reckon", simulator: str = "icarus", build_dir=None,
+               plusargs=()) -> bool:
+    """Build `rtl_files` with cocotb's runner and run `reckon_vectors`; True iff it passed."""
+    vec = Path(vec).resolve()
+    build = Path(build_dir or vec / "cocotb_build").resolve()
+    runner = _runner(simulator)
+    runner.build(sources=[Path(f).resolve() for f in rtl_files], hdl_toplevel=toplevel, build_dir=build,
+                 defines={"SRAM_BEHAV": 1}, always=True,
+                 build_args=["--timing", "-Wno-fatal"] if simulator == "verilator" else [])
+    if str(HERE) not in sys.path:           # the runner passes sys.path on: the simulator imports this module
+        sys.path.insert(0, str(HERE))
+    try:
+        results = runner.test(hdl_toplevel=toplevel, test_module="test_cocotb_reckon", build_dir=build,
+                              test_dir=build, extra_env={"RECKON_VEC": str(vec)}, plusargs=[f"+vec={vec}", *plusargs])
+    except SystemExit:                       # the runner exits when the simulation produced no results
+        return False
+    text = Path(results).read_text()
+    return "<testcase" in text and "<failure" not in text and "<error" not in text
+
+
+def test_reckon_rtl(tmp_path):
+    """pytest entry: RECKON_VEC (vector folder) and RECKON_RTL (space-separated RTL files) must be set."""
+    import pytest
+    pytest.importorskip("cocotb")
+    sim = os.environ.get("SIM", "icarus")
+    if shutil.which("iverilog" if sim == "icarus" else "verilator") is None:
+        pytest.skip(f"{sim} is not installed")
+    if not os.environ.get("RECKON_VEC") or not os.environ.get("RECKON_RTL"):
+        pytest.skip("set RECKON_VEC and RECKON_RTL to run the cocotb bench on an RTL")
+    assert run_cocotb(os.environ["RECKON_VEC"], os.environ["RECKON_RTL"].split(), simulator=sim, build_dir=tmp_path)
+
+
+if __name__ == "__main__":
+    ok = run_cocotb(os.environ["RECKON_VEC"], os.environ["RECKON_RTL"].split(), os.environ.get("TOP", "reckon"),
+                    os.environ.get("SIM", "icarus"))
+    print("RESULT:", "PASS" if ok else "FAIL")
+    sys.exit(0 if ok else 1)
