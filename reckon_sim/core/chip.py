@@ -29,8 +29,8 @@ class TickRecords:
     z: np.ndarray         # uint8 [T, NREC]
     step: np.ndarray      # int64 [T, 4, NREC] gated u, tinp, trec, tout after STEP
     prop: np.ndarray      # int64 [T, 4, NREC] after PROP
-    oneur: np.ndarray     # int64 [T, 3, 16] output membranes after STEP / after PROP / (unused)
-    err: np.ndarray       # int64 [T, 3, 16] errors at SDONE / (unused) / first EPROP cycle
+    oneur: np.ndarray     # int64 [T, 2, 16] output membranes after STEP / after PROP
+    err: np.ndarray       # int64 [T, 2, 16] errors at SDONE / at the first EPROP cycle (after GET_TAR)
     lfsr: np.ndarray      # int64 [T, 2, 13] LFSR states after STEP / after PROP
     wchk: np.ndarray      # int64 [T, 6] weight checksums after EPROP
 
@@ -38,7 +38,7 @@ class TickRecords:
     def empty(cls, n_ticks: int, nrec: int) -> "TickRecords":
         return cls(np.zeros((n_ticks, 256), np.uint8), np.zeros((n_ticks, nrec), np.uint8),
                    np.zeros((n_ticks, 4, nrec), np.int64), np.zeros((n_ticks, 4, nrec), np.int64),
-                   np.zeros((n_ticks, 3, 16), np.int64), np.zeros((n_ticks, 3, 16), np.int64),
+                   np.zeros((n_ticks, 2, 16), np.int64), np.zeros((n_ticks, 2, 16), np.int64),
                    np.zeros((n_ticks, 2, 13), np.int64), np.zeros((n_ticks, 6), np.int64))
 
 

@@ -53,7 +53,7 @@ def run_sample_kernel(prm, wid, alpha, thr, neur, flags, winp, wrec, wout, oneur
 
     ev_tick/ev_chan: events sorted by delivery tick (delivered after that tick; 0 = before tick 1).
     targets: int64 [T, 16] regression targets of tick k in row k-1 (unused for classification).
-    rec_*: per-tick records (only written when dump): rec_oneur/rec_err [T, 3, 16] = step / prop / eprop;
+    rec_*: per-tick records (only written when dump): rec_oneur [T, 2, 16] after STEP / PROP, rec_err [T, 2, 16] at SDONE / EPROP;
     rec_lfsr [T, 2, 13] LFSR states after STEP and after PROP. Returns an error code (ERR_*)."""
     (neur_next, neur_out, oneur_next, oneur_out, noise_next, noise_out, wide_nxt, wide_lanes,
      wout_nxt, wout_lanes, jump_tabs) = tables
@@ -104,7 +104,7 @@ def run_sample_kernel(prm, wid, alpha, thr, neur, flags, winp, wrec, wout, oneur
                     tk[r, TK_GETTAR] = gettar_cycles
                 output_errors(prm, wid, oneur, learn, ctl, do_eprop, err)
                 if dump:
-                    rec_err[r, 2, :] = err
+                    rec_err[r, 1, :] = err
                 tk[r, TK_EPROP] = eprop_phase(prm, wid, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl,
                                               do_eprop, err, stats, wide_nxt, wide_lanes, wout_nxt, wout_lanes,
                                               jump_tabs)

@@ -122,5 +122,5 @@ def tick_arrays(result, cfg: ChipConfig) -> dict[str, np.ndarray]:
     out["prop_lfsr_noise"] = prop_l["lfsr_noise"] * has_prop
     out["tk_table"] = tk.astype(np.int64)
     if cfg["SPI_REGRESSION"]:
-        out["eprop_oneur_err"] = rec.err[:, 2, :nout].astype(np.int16)
+        out["eprop_oneur_err"] = rec.err[:, 1, :nout].astype(np.int16)
     return out
