@@ -53,8 +53,7 @@ def run_sample_kernel(prm, wid, alpha, thr, neur, flags, winp, wrec, wout, oneur
 
     ev_tick/ev_chan: events sorted by delivery tick (delivered after that tick; 0 = before tick 1).
     targets: int64 [T, 16] regression targets of tick k in row k-1 (unused for classification).
-    rec_*: per-tick records (only written when dump): rec_oneur [T, 2, 16] after STEP / PROP, rec_err [T, 2, 16] at SDONE / EPROP;
-    rec_lfsr [T, 2, 13] LFSR states after STEP and after PROP. Returns an error code (ERR_*)."""
+    rec_*: per-tick records, written only when dump (core.chip.TickRecords). Returns an error code (ERR_*)."""
     (neur_next, neur_out, oneur_next, oneur_out, noise_next, noise_out, wide_nxt, wide_lanes,
      wout_nxt, wout_lanes, jump_tabs) = tables
     nin, nrec, nout = prm[NUM_INP] + 1, prm[NUM_REC] + 1, prm[NUM_OUT] + 1
