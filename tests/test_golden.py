@@ -60,7 +60,6 @@ def test_stock_first_training_sample_via_cli(tmp_path):
     assert int(got["inference"]) == 0 and int(got["tk_table"][:, 4].astype(bool).sum()) == 149
 
 
-@pytest.mark.slow
 def test_stock_case_all_samples_via_cli_compare(tmp_path):
     stock = need_shared(GOLDEN / "stock_3")
     runner = CliRunner()

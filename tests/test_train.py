@@ -91,3 +91,14 @@ def test_bad_preset_field_exit_2(tmp_path):
     p.write_text((MODELS_DIR / "reckon-tbench.toml").read_text().replace("SPI_NUM_OUT_NEUR = 1 ", "SPI_NUM_OUT_NEUR = 16 "))
     res = CliRunner().invoke(main, ["train", "--preset", str(p), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "field 'SPI_NUM_OUT_NEUR' = 16 out of range 0..15 (4-bit unsigned)" in res.output
+
+
+@pytest.mark.slow
+def test_full_testbench_run_learns(tmp_path):
+    """The full 10-epoch ReckOn testbench run (1000 samples): test accuracy >= 94 % in every epoch from the 2nd."""
+    need_shared(RECKON_DATA)
+    res = CliRunner().invoke(main, ["train", "--data", str(RECKON_DATA), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(open(tmp_path / "o" / "curve.csv")))
+    test_acc = [float(r["accuracy"]) for r in rows if r["phase"] == "test"]
+    assert len(test_acc) == 10 and min(test_acc[1:]) >= 0.94 and test_acc[-1] == 0.98
