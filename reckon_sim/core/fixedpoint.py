@@ -10,10 +10,9 @@ from ..hw.widths import R_NEAREST, R_STOCH
 @njit(cache=True, inline="always")
 def wrap(x, bits, signed):
     """x reduced to `bits` bits, read as two's complement if signed."""
-    x &= (1 << bits) - 1
-    if signed and x >= (1 << (bits - 1)):
-        x -= 1 << bits
-    return x
+    if signed:                       # branch-free: data-dependent signs would defeat the branch predictor
+        return ((x + (1 << (bits - 1))) & ((1 << bits) - 1)) - (1 << (bits - 1))
+    return x & ((1 << bits) - 1)
 
 
 @njit(cache=True, inline="always")
@@ -58,12 +57,10 @@ def leak(value, factor, frac_bits, width, signed, rnd, mode):
     p = value * factor
     t = (p >> frac_bits) & ((1 << width) - 1)
     f = p & ((1 << frac_bits) - 1)
-    if mode == R_STOCH:
-        if f >= rnd and t != 0:
-            t += 1
+    if mode == R_STOCH:              # +bool, not an if: the comparison with the LFSR is a coin flip
+        t += (f >= rnd) & (t != 0)
     elif mode == R_NEAREST:
-        if f >= (1 << (frac_bits - 1)):
-            t += 1
+        t += f >= (1 << (frac_bits - 1))
     return wrap(t, width, signed)
 
 
@@ -89,8 +86,8 @@ def fires(prob, lr_r, lr_p, rnd, width, drop, mode):
 @njit(cache=True, inline="always")
 def bump(w, negative, wmin, wmax):
     """w ∓ 1; a step past the weight's range writes the old value back."""
-    nw = w - 1 if negative else w + 1
-    return w if (nw < wmin or nw > wmax) else nw
+    nw = w + 1 - 2 * negative          # arithmetic, not a branch: the sign of a probability is data
+    return w if (nw < wmin) | (nw > wmax) else nw
 
 
 @njit(cache=True, inline="always")

@@ -204,6 +204,7 @@ def eprop_phase(prm, wid, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl,
     coef = np.zeros(16, np.int64)           # per post lane of the current block and weight type
     reg_a = np.zeros(16, np.int64)
     scale = np.zeros(16, np.int64)
+    active = np.zeros(16, np.int64)
     # rows q of each weight type that phase B may write, and the shifted presynaptic trace each one sees:
     # block-invariant, since EPROP never writes the neuron SRAM
     row_last = (num_inp, num_rec)
@@ -265,7 +266,7 @@ def eprop_phase(prm, wid, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl,
             if not ((do_eprop >> x) & 1 != 0 and (tv or (every_tick and regul_this))):
                 continue
             n_act = _lane_terms(prm, wid, learn, tv, rm, rw, regul_this, prm[K_INP_P + 2 * x],
-                                prm[K_INP_R + 2 * x], coef, reg_a, scale)
+                                prm[K_INP_R + 2 * x], coef, reg_a, scale, active)
             st = lfsr[L_WINP + x]
             if n_act == 0:                           # nothing can fire: only the LFSR advances
                 st = wide_jump(st, (row_last[x] + 1) if not treg_zero else nz_rows[x], jump_tabs)
@@ -273,7 +274,7 @@ def eprop_phase(prm, wid, neur, flags, winp, wrec, wout, learn, lfsr, qreg, ctl,
                 for q in range(row_last[x] + 1):
                     if trace[x, q] == 0 and treg_zero:
                         continue                     # row skipped: not written, LFSR holds
-                    _update_row(winp if x == 0 else wrec, q, msb, trace[x, q], coef, reg_a, scale,
+                    _update_row(winp if x == 0 else wrec, q, msb, trace[x, q], coef, reg_a, scale, active, n_act,
                                 prm[LR_R_WINP + 2 * x], prm[LR_P_WINP + 2 * x], st, wide_lanes, x == 1, wid, stats)
                     st = wide_next(st, wide_nxt)
             lfsr[L_WINP + x] = st
@@ -294,10 +295,10 @@ def _learning_signal(psum, lss, wid):
 
 
 @njit(cache=True, inline="always")
-def _lane_terms(prm, wid, learn, tv, rm, rw, regul_this, k_p, k_r, coef, reg_a, scale):
+def _lane_terms(prm, wid, learn, tv, rm, rw, regul_this, k_p, k_r, coef, reg_a, scale, active):
     """Per-post factors of one block's update probabilities, prob = f(coef·trace, reg_a, scale) (spec §11.4).
 
-    Returns the number of lanes whose probability can be non-zero."""
+    Lists in `active` the lanes whose probability can be non-zero and returns their number."""
     add_reg = (rm & 2) != 0 and regul_this
     mul_reg = (rm & 1) != 0 and rw != 0
     n_active = 0
@@ -309,29 +310,36 @@ def _lane_terms(prm, wid, learn, tv, rm, rw, regul_this, k_p, k_r, coef, reg_a, 
         m = treg >> prm[K_MUL]
         scale[n] = (0 if m >= 16 else 16 - m) if mul_reg else 16
         if coef[n] != 0 or reg_a[n] != 0:
+            active[n_active] = n
             n_active += 1
     return n_active
 
 
 @njit(cache=True, inline="always")
-def _update_row(weights, q, msb, trace, coef, reg_a, scale, lr_r, lr_p, lfsr_state, wide_lanes, zero_self,
-                wid, stats):
-    """One written input/recurrent row {q, msb}: synapses q -> 16*msb+n (spec §11.4, §11.6); self-connections
-    are written as 0 whenever their update fires."""
+def _update_row(weights, q, msb, trace, coef, reg_a, scale, active, n_act, lr_r, lr_p, lfsr_state, wide_lanes,
+                zero_self, wid, stats):
+    """One written input/recurrent row {q, msb}: synapses q -> 16*msb+n of the active lanes (spec §11.4,
+    §11.6); self-connections are written as 0 whenever their update fires."""
     p0 = 16 * msb
-    for n in range(16):
+    fired, saturated = 0, 0
+    for a in range(n_act):
+        n = active[a]
         e = coef[n] * trace
         k = 16 * e if e < 0 else scale[n] * e
         s = s32(s32(k >> 4) - reg_a[n])
         prob = -2147483648 if (s >= 0 and ((k >> 31) & 1) != 0) else s   # bit 31 of the 37-bit product
         if prob == 0:
             continue
-        if fires(prob, lr_r, lr_p, wide_lane(lfsr_state, wide_lanes, n), 32, wid[P_DROP], wid[W_FIRE]):
-            w = np.int64(weights[q, p0 + n])
-            nw = bump(w, prob < 0, wid[W_MIN], wid[W_MAX])
-            stats[ST_SAT_W] += 1 if nw == w else 0
-            weights[q, p0 + n] = 0 if (zero_self and p0 + n == q) else nw
-            stats[ST_UPDATES] += 1
+        # selects instead of branches below: whether an update fires is a coin flip against the LFSR
+        fire = fires(prob, lr_r, lr_p, wide_lane(lfsr_state, wide_lanes, n), 32, wid[P_DROP], wid[W_FIRE])
+        w = np.int64(weights[q, p0 + n])
+        nw = bump(w, prob < 0, wid[W_MIN], wid[W_MAX])
+        saturated += fire & (nw == w)
+        nw = 0 if (zero_self and p0 + n == q) else nw
+        weights[q, p0 + n] = nw if fire else w
+        fired += fire
+    stats[ST_UPDATES] += fired
+    stats[ST_SAT_W] += saturated
 
 
 # ----------------------------------------------------------------------------------------------------- PROP
