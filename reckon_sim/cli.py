@@ -23,8 +23,9 @@ class _Group(click.Group):
 
 
 @contextmanager
-def atomic_dir(out: Path):
-    """Write into a temporary sibling folder and move it into place only if everything succeeded."""
+def atomic_dir(out: Path, stale=()):
+    """Write into a temporary sibling folder and move it into place only if everything succeeded; files of
+    `out` matching the `stale` glob patterns (a previous run's outputs) are removed first."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -34,6 +35,9 @@ def atomic_dir(out: Path):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     out.mkdir(exist_ok=True)
+    for pattern in stale:
+        for p in out.glob(pattern):
+            p.unlink()
     for p in tmp.iterdir():
         target = out / p.name
         if target.is_dir():
@@ -81,7 +85,8 @@ def run(case, out_dir, config, epochs, ntrain, ntest, dump):
             setattr(c, name, v)
     total = c.epochs * (len(c.phase_samples("train")) + len(c.phase_samples("test")))
     bar = progress(total, f"run {c.name}")
-    rows = run_case(c, out_dir, dump, bar.update)
+    with atomic_dir(Path(out_dir), stale=("sample_*.npz",)) as tmp:
+        rows = run_case(c, tmp, dump, bar.update)
     bar.close()
     correct = sum(r["correct"] for r in rows)
     click.echo(f"{len(rows)} samples, {correct} correct; wrote {out_dir}")

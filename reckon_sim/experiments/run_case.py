@@ -33,16 +33,14 @@ def sample_summary(result, meta: dict) -> dict:
 
 
 def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) -> list[dict]:
-    """Run every epoch/phase/sample of `case`; write init.npz, sample_NNNN.npz, inferences.txt, summary.json.
-
-    Files are written to a temporary folder and moved into place at the end (no half-written output)."""
-    out_dir = Path(out_dir)
+    """Run every epoch/phase/sample of `case`; write init.npz, sample_NNNN.npz, inferences.txt, summary.json
+    into out_dir (the CLI hands it a temporary folder that is moved into place only on success)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     dump = case.dump_level if dump_level is None else dump_level
     cfg = case.config
-    tmp = out_dir.with_name(out_dir.name + ".partial")
-    tmp.mkdir(parents=True, exist_ok=True)
     chip = Chip.from_config(cfg, case.winp, case.wrec, case.wout)
-    np.savez(tmp / "init.npz", **chip.state.snapshot(cfg))
+    np.savez(out / "init.npz", **chip.state.snapshot(cfg))
     rows, all_cycles = [], []
     gidx = 0
     for epoch in range(case.epochs):
@@ -65,7 +63,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
                 arrays.update({k: np.int64(v) for k, v in scalars.items()})
                 if cfg["SPI_REGRESSION"]:
                     arrays["out_bytes"] = res.extra["out_bytes"].astype(np.uint8)
-                np.savez(tmp / f"sample_{gidx:04d}.npz", **arrays)
+                np.savez(out / f"sample_{gidx:04d}.npz", **arrays)
                 meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx,
                             regression=bool(cfg["SPI_REGRESSION"]))
                 row = sample_summary(res, meta)
@@ -75,7 +73,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
                 gidx += 1
                 if progress is not None:
                     progress(1)
-    with open(tmp / "inferences.txt", "w") as f:
+    with open(out / "inferences.txt", "w") as f:
         f.write("# gidx epoch phase sample inference label correct sample_cycles wall_s cpu_s\n")
         for r in rows:
             f.write(f"{r['gidx']} {r['epoch']} {r['phase']} {r['sample']} {r['inference']} {r['label']} "
@@ -85,14 +83,6 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
     tick_all.update({f"p{q}": float(np.percentile(cyc, q)) for q in (5, 25, 75, 95, 99)})
     meta = {"name": case.name, "sim": "reckon-sim", "epochs": case.epochs, "ntrain": case.ntrain,
             "ntest": case.ntest, "dump_level": dump, "config": cfg.to_dict(), "files": case.files}
-    (tmp / "summary.json").write_text(json.dumps({"meta": meta, "samples": rows, "tick_cycles_all": tick_all},
+    (out / "summary.json").write_text(json.dumps({"meta": meta, "samples": rows, "tick_cycles_all": tick_all},
                                                  indent=1))
-    if out_dir.exists():
-        for p in out_dir.glob("*"):
-            if p.is_file() and (p.suffix in (".npz", ".json") or p.name == "inferences.txt"):
-                p.unlink()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for p in tmp.iterdir():
-        p.replace(out_dir / p.name)
-    tmp.rmdir()
     return rows
