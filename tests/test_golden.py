@@ -102,3 +102,16 @@ def test_run_failure_leaves_no_output(tmp_path):
                                     str(tmp_path / "o")])
     assert res.exit_code == 2 and "SPI_SINGLE_LABEL: = 0 with classification" in res.output, res.output
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*"))
+
+
+def test_run_from_individual_files(tmp_path):
+    case = need_shared(GOLDEN / "pub_regul")
+    args = ["run", "--out", str(tmp_path / "o"), "--config", str(case / "config.json")]
+    for k in ("train", "test", "winp", "wrec", "wout"):
+        args += [f"--{k}", str(case / f"{k}.dat")]
+    runner = CliRunner()
+    assert runner.invoke(main, args).exit_code == 0
+    res = runner.invoke(main, ["compare", str(case), str(tmp_path / "o")])
+    assert res.exit_code == 0 and res.output.startswith("identical: 6 samples"), res.output
+    res = runner.invoke(main, ["run", "--out", str(tmp_path / "p"), "--config", str(case / "config.json")])
+    assert res.exit_code == 2 and "without a CASE folder, --train is required" in res.output

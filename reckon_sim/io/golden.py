@@ -59,19 +59,33 @@ def _find(folder: Path, name: str) -> Path:
     raise InputError(str(folder / name), "file not found (also looked in ../../reckon-data/)")
 
 
-def load_case(folder, config=None) -> Case:
-    """Read a case folder (config.json, datasets, weights, optional meta_run.json and targets.txt)."""
+def load_case(folder=None, config=None, files: dict | None = None) -> Case:
+    """Read a case: a folder (config.json, datasets, weights, optional meta_run.json and targets.txt) and/or
+    explicit paths (`config`, and `files` keyed train/test/winp/wrec/wout/targets) that override it."""
     from ..tasks.reckon_files import read_dataset, read_targets, read_weights
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(str(folder), "not a case folder")
-    meta_path = folder / "meta_run.json"
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    files = dict(meta.get("files") or {})
-    if not files:
-        files = CASE_FILES if (folder / "train.dat").exists() else STOCK_FILES
+    given = {k: Path(v) for k, v in (files or {}).items() if v}
+    if folder is None:
+        missing = [k for k in ("train", "test", "winp", "wrec", "wout") if k not in given] + \
+            ([] if config else ["config"])
+        if missing:
+            raise InputError("run", f"without a CASE folder, --{missing[0]} is required")
+        folder = given["train"].parent
+        meta, files = {}, {}
+    else:
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise InputError(str(folder), "not a case folder")
+        meta_path = folder / "meta_run.json"
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        files = dict(meta.get("files") or {})
+        if not files:
+            files = CASE_FILES if (folder / "train.dat").exists() else STOCK_FILES
     cfg = ChipConfig.from_file(config) if config else ChipConfig.from_json(folder / "config.json")
-    paths = {k: _find(folder, v) for k, v in files.items()}
+    paths = {k: _find(folder, v) for k, v in files.items() if k not in given}
+    for k, p in given.items():
+        if not p.exists():
+            raise InputError(str(p), "file not found")
+        paths[k] = p
     case = Case(name=meta.get("name", folder.name), config=cfg,
                 train=read_dataset(paths["train"]), test=read_dataset(paths["test"]),
                 winp=read_weights(paths["winp"], cfg.n_inp, cfg.n_rec),
