@@ -51,6 +51,20 @@ def progress(total: int, desc: str):
     return tqdm(total=total, desc=desc, unit="sample", file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
+class _DataDir(click.ParamType):
+    """--data DIR | generated: a folder of ReckOn dataset/weight files, or the word 'generated' (the default)."""
+
+    name = "DIR|generated"
+
+    def convert(self, value, param, ctx):
+        if value is None or value == "generated":
+            return None
+        return click.Path(exists=True, file_okay=False).convert(value, param, ctx)
+
+
+DATA_DIR = _DataDir()
+
+
 class shared_bar:
     """A view of one progress bar that ignores close(): several loops advance the same bar."""
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .cli import atomic_dir, main, progress, shared_bar
+from .cli import DATA_DIR, atomic_dir, main, progress, shared_bar
 from .experiments.data import run_inputs
 from .errors import InputError
 
@@ -15,7 +15,7 @@ BACKENDS = ("chip", "chip_float", "eprop")
 @main.command()
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True, help="task preset")
-@click.option("--data", type=click.Path(exists=True, file_okay=False), help="ReckOn data folder (default: generated)")
+@click.option("--data", type=DATA_DIR, help="ReckOn data folder (default: generated)")
 @click.option("--epochs", type=click.IntRange(1), default=5, show_default=True)
 @click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: all / 50)")
 @click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: all / 50)")

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from .cli import main
+from .cli import DATA_DIR, main
 from .errors import InputError
 
 
@@ -66,7 +66,7 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True,
               help="task preset name or TOML file")
-@click.option("--data", type=click.Path(exists=True, file_okay=False),
+@click.option("--data", type=DATA_DIR,
               help="folder with ReckOn dataset + initial-weight files (default: generated from each seed)")
 @click.option("--out", "out_dir", default="runs/sweep", show_default=True, type=click.Path(file_okay=False))
 @click.option("--jobs", type=click.IntRange(1), help="local worker processes (default: CPU count)")

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from .cli import atomic_dir, main, progress
+from .cli import DATA_DIR, atomic_dir, main, progress
 from .experiments.data import DATA_NAMES, generated_data, load_data_dir, run_inputs, task_preset  # noqa: F401
 
 @main.command()
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True, help="task preset (models/*.toml)")
-@click.option("--data", type=click.Path(exists=True, file_okay=False),
+@click.option("--data", type=DATA_DIR,
               help="folder with ReckOn dataset + initial-weight files (default: a generated, seeded dataset)")
 @click.option("--epochs", type=click.IntRange(1), help="epochs (default: task preset, 10)")
 @click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: all / 50)")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from .cli import atomic_dir, main, progress
+from .cli import DATA_DIR, atomic_dir, main, progress
 from .config import ChipConfig
 from .errors import InputError
 
@@ -23,7 +23,7 @@ def _targets(data, cfg: ChipConfig):
 @main.command()
 @click.option("--preset", default="reckon-tbench", show_default=True,
               help="chip preset name or a TOML / config.json file")
-@click.option("--data", type=click.Path(exists=True, file_okay=False),
+@click.option("--data", type=DATA_DIR,
               help="folder with datasets + initial weights (stock ReckOn or golden-case names); "
                    "default: the generated task dataset")
 @click.option("--samples", type=click.IntRange(1), default=3, show_default=True,
