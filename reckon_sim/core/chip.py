@@ -159,19 +159,21 @@ class Chip:
                                               "in GET_TAR for a label in every test tick (allowed: 0)")
 
     def _send(self) -> tuple[int, np.ndarray]:
-        """SEND: the vote winner (ties to the lowest index) or the output-membrane bytes (spec §13)."""
+        """SEND (spec §13): (inference = OUT_DATA[3:0] of the first item, every OUT_DATA byte sent).
+
+        SEND_LABEL_ONLY: one item, the vote winner (ties to the lowest index; 0 in regression mode);
+        otherwise 2·NOUT items, the output membranes' low and high bytes."""
         cfg, st = self.config, self.state
-        nout = cfg.n_out
-        out_bytes = np.array([(int(st.oneur[k]) >> s) & 0xFF for k in range(nout) for s in (0, 8)], np.uint8)
         if not cfg["SPI_SEND_LABEL_ONLY"]:
+            out_bytes = np.array([(int(st.oneur[k]) >> s) & 0xFF for k in range(cfg.n_out) for s in (0, 8)],
+                                 np.uint8)
             return int(out_bytes[0]) & 0xF, out_bytes
-        if cfg["SPI_REGRESSION"]:
-            return 0, out_bytes
         win = 0
-        for k in range(1, nout):
-            if st.votes[k] > st.votes[win]:
-                win = k
-        return win, out_bytes
+        if not cfg["SPI_REGRESSION"]:
+            for k in range(1, cfg.n_out):
+                if st.votes[k] > st.votes[win]:
+                    win = k
+        return win, np.array([win], np.uint8)
 
     @staticmethod
     def timing_errors(tick_cycles: np.ndarray, clock_hz: float, tick_period_s: float = 1e-3) -> int:

@@ -26,9 +26,9 @@ def sample_summary(result, meta: dict) -> dict:
     if eprop.any():
         d["eprop_tick_cycles_median"] = float(np.median(tc[eprop]))
         d["noeprop_tick_cycles_median"] = float(np.median(tc[noeprop])) if noeprop.any() else 0.0
-    if result.extra.get("out_bytes") is not None and meta.get("regression"):
+    if meta.get("all_bytes"):
         d["out_bytes"] = [int(b) for b in result.extra["out_bytes"]]
-    d.pop("regression", None)
+    d.pop("all_bytes", None)
     return d
 
 
@@ -61,11 +61,11 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
                                inference=res.inference, label=res.label, ticks=len(tk),
                                sample_cycles=int(tk[:, 1].sum()))
                 arrays.update({k: np.int64(v) for k, v in scalars.items()})
-                if cfg["SPI_REGRESSION"]:
+                all_bytes = bool(cfg["SPI_REGRESSION"] or not cfg["SPI_SEND_LABEL_ONLY"])
+                if all_bytes:                        # every OUT_DATA byte of SEND (FORMAT §9)
                     arrays["out_bytes"] = res.extra["out_bytes"].astype(np.uint8)
                 np.savez(out / f"sample_{gidx:04d}.npz", **arrays)
-                meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx,
-                            regression=bool(cfg["SPI_REGRESSION"]))
+                meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx, all_bytes=all_bytes)
                 row = sample_summary(res, meta)
                 row.update(sample_cycles=int(tk[:, 1].sum()), wall_s=round(wall, 4), cpu_s=round(cpu, 4))
                 rows.append(row)
