@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..hw.widths import RECKON, SPEC, SPECS, BitWidths
+from . import data as sources      # the data helpers `reckon-sim train` uses
 
 WIDTH_FIELDS = tuple(s.name for s in SPECS)
 ALIASES = {"trace": ("trace_inp", "trace_rec")}
@@ -115,17 +116,11 @@ def grid_widths(axes: list[GridAxis], product: bool = False) -> list[dict[str, i
 
 
 # ---------------------------------------------------------------------------------------------- points
-def _data_sources():
-    """The module with task_preset / load_data_dir / generated_data / DATA_NAMES (the ones `train` uses)."""
-    from . import data
-    return data
-
-
 def data_digest(folder) -> str:
     """sha256 over the dataset and initial-weight files `load_data_dir` reads (names + contents)."""
     h = hashlib.sha256()
     folder = Path(folder)
-    for key, names in _data_sources().DATA_NAMES.items():
+    for key, names in sources.DATA_NAMES.items():
         found = [folder / n for n in names if (folder / n).exists()]
         if not found:
             raise InputError(str(folder), f"no {key} file (expected one of {', '.join(names)})")
@@ -138,7 +133,6 @@ def base_point(preset: str, task_name: str, data, epochs, n_train, n_test) -> tu
     task preset). Defaults as `reckon-sim train`: task preset's epochs, n_train/n_test (all samples with data)."""
     from ..config import ChipConfig
     from ..tasks.cue_accumulation import CueAccumulationParams
-    sources = _data_sources()
     task = sources.task_preset(task_name)
     run_cfg = task.get("run", {})
     cfg = ChipConfig.from_preset(preset)
@@ -205,7 +199,6 @@ class _CountingBackend:
 
 
 def _load_point_data(point: dict, cfg):
-    sources = _data_sources()
     if point["data"]:
         train_set, test_set, weights = sources.load_data_dir(point["data"]["dir"], cfg)
         return train_set[:point["n_train"]], test_set[:point["n_test"]], weights
