@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .cli import DATA_DIR, atomic_dir, main, progress
-from .experiments.data import DATA_NAMES, generated_data, load_data_dir, run_inputs, task_preset  # noqa: F401
+from .experiments.data import run_inputs
 
 @main.command()
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")

@@ -36,21 +36,14 @@ def _targets(data, cfg: ChipConfig):
 def vectors(preset, data, samples, epochs, task_name, seed, out_dir):
     """Write RTL test vectors for a run of the model: SPI programming, $readmemh SRAM images, the tick stream,
     expected responses, a VCD, a ReckOn-testbench drop-in set and manifest.json (see tools/rtl/)."""
-    from .cli_train import generated_data, load_data_dir, task_preset
+    from .experiments.data import run_inputs
     from .vectors import RunSpec, write_vectors
     from .vectors.stimulus import check_protocol
     cfg = ChipConfig.from_preset(preset)
-    check_protocol(cfg)
-    if data:
-        train_set, test_set, weights = load_data_dir(data, cfg)
-        source = f"data {data}"
-    else:
-        task = task_preset(task_name)
-        seed = int(task.get("run", {}).get("seed", 1)) if seed is None else seed
-        train_set, test_set, weights = generated_data(cfg, task, seed, samples, samples)
-        source = f"generated {task_name} (seed {seed})"
-    spec = RunSpec(cfg, train_set[:samples], test_set[:samples], weights, epochs, _targets(data, cfg),
-                   f"preset {preset}; {source}")
+    check_protocol(cfg)                           # before any data is read or generated
+    inp = run_inputs(cfg, task_name, data, seed, samples, samples)
+    source = f"data {data}" if data else f"generated {task_name} (seed {inp.seed})"
+    spec = RunSpec(cfg, inp.train, inp.test, inp.weights, epochs, _targets(data, cfg), f"preset {preset}; {source}")
     if not spec.train and not spec.test:
         raise InputError(str(data), "no samples")
     bar = progress(epochs * (len(spec.train) + len(spec.test)), "vectors")

@@ -135,26 +135,14 @@ class ChipConfig:
 
     @classmethod
     def from_json(cls, path) -> "ChipConfig":
-        path = Path(path)
-        try:
-            data = json.loads(path.read_text())
-        except FileNotFoundError:
-            raise InputError(str(path), "file not found") from None
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}:{e.lineno}", f"malformed JSON ({e.msg})") from None
+        data = _read_file(path, json.loads, json.JSONDecodeError)
         if not isinstance(data, dict):
             raise InputError(str(path), "expected a JSON object of register values")
         return cls.from_dict(data, where=str(path))
 
     @classmethod
     def from_toml(cls, path) -> "ChipConfig":
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            raise InputError(str(path), "file not found") from None
-        except tomllib.TOMLDecodeError as e:
-            raise InputError(str(path), f"malformed TOML ({e})") from None
+        data = _read_file(path, tomllib.loads, tomllib.TOMLDecodeError)
         return cls.from_dict(data.get("chip", data), where=str(path))
 
     @classmethod
@@ -174,6 +162,19 @@ class ChipConfig:
 
     def replace(self, **kw) -> "ChipConfig":
         return replace(self, **kw)
+
+
+def _read_file(path, parse, error):
+    """Parse a config file; a missing or malformed file is one InputError naming it (and its line if known)."""
+    path = Path(path)
+    try:
+        return parse(path.read_text())
+    except FileNotFoundError:
+        raise InputError(str(path), "file not found") from None
+    except error as e:
+        line = getattr(e, "lineno", None)
+        raise InputError(f"{path}:{line}" if line else str(path), f"malformed {path.suffix[1:].upper() or 'file'} "
+                                                                  f"({getattr(e, 'msg', e)})") from None
 
 
 def _word_values(where, key, value, words, lo, hi) -> np.ndarray:

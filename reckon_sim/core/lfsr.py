@@ -117,24 +117,36 @@ def full_tables(kind: LfsrKind) -> tuple[np.ndarray, np.ndarray]:
     return nxt, out
 
 
+def _apply(cols: list[int], vec: int) -> int:
+    """The linear map with columns `cols` applied to the bit vector `vec` (GF(2))."""
+    v = 0
+    for i, col in enumerate(cols):
+        if (vec >> i) & 1:
+            v ^= col
+    return v
+
+
+def _byte_slices(cols: list[int]) -> list[list[int]]:
+    """[c][byte] = the map applied to `byte` placed at bits 8c..8c+7 (4 slices cover any L <= 32)."""
+    slices = []
+    for c in range(4):
+        row = [0] * 256
+        for b in range(1, 256):
+            low = (b & -b).bit_length() - 1        # linearity: add the column of b's lowest set bit
+            i = 8 * c + low
+            row[b] = row[b & (b - 1)] ^ (cols[i] if i < len(cols) else 0)
+        slices.append(row)
+    return slices
+
+
 @lru_cache(maxsize=None)
 def sliced_tables(kind: LfsrKind, lane_bits: int) -> tuple[np.ndarray, np.ndarray]:
     """Byte-sliced tables for the wide LFSRs: next[c, byte] and lanes[c, byte, 16] (16 lanes of lane_bits)."""
     outs, nexts = _basis(kind)
-    n_chunks = (kind.length + 7) // 8
-    nxt = np.zeros((n_chunks, 256), dtype=np.int64)
-    lanes = np.zeros((n_chunks, 256, 16), dtype=np.int64)
+    nxt = np.array(_byte_slices(nexts), dtype=np.int64)
     lane_mask = (1 << lane_bits) - 1
-    for c in range(n_chunks):
-        for b in range(256):
-            nv, ov = 0, 0
-            for j in range(8):
-                i = 8 * c + j
-                if (b >> j) & 1 and i < kind.length:
-                    nv ^= nexts[i]
-                    ov ^= outs[i]
-            nxt[c, b] = nv
-            lanes[c, b] = [(ov >> (lane_bits * n)) & lane_mask for n in range(16)]
+    lanes = np.array([[[(ov >> (lane_bits * n)) & lane_mask for n in range(16)] for ov in row]
+                      for row in _byte_slices(outs)], dtype=np.int64)
     return nxt, lanes
 
 
@@ -144,36 +156,9 @@ def sliced_jump_tables(kind: LfsrKind, n_pows: int = 9) -> np.ndarray:
     _, cols = _basis(kind)
     out = np.zeros((n_pows, 4, 256), dtype=np.int64)
     for j in range(n_pows):
-        for c in range(4):
-            for b in range(256):
-                v = 0
-                for bit in range(8):
-                    i = 8 * c + bit
-                    if (b >> bit) & 1 and i < kind.length:
-                        v ^= cols[i]
-                out[j, c, b] = v
-        # square the map: column i of M^2 = M applied to column i of M
-        cols = [_apply(cols, col) for col in cols]
+        out[j] = _byte_slices(cols)
+        cols = [_apply(cols, col) for col in cols]     # square the map: column i of M^2 = M(column i of M)
     return out
-
-
-def _apply(cols: list[int], vec: int) -> int:
-    v = 0
-    i = 0
-    while vec:
-        if vec & 1:
-            v ^= cols[i]
-        vec >>= 1
-        i += 1
-    return v
-
-
-def wide_output_bytes(lanes: np.ndarray, lane_bits: int) -> np.ndarray:
-    """Little-endian byte encoding (FORMAT §5.6) of a wide output given as 16 lanes."""
-    value = 0
-    for n in range(16):
-        value |= int(lanes[n]) << (lane_bits * n)
-    return np.frombuffer(value.to_bytes(2 * lane_bits, "little"), dtype=np.uint8).copy()
 
 
 class LfsrTables:
@@ -186,12 +171,7 @@ class LfsrTables:
         self.noise_next, self.noise_out = full_tables(NOISE)
         self.wide_next, self.wide_lanes = sliced_tables(WINP_WREC, 32)
         self.wide_jump = sliced_jump_tables(WINP_WREC)
-        wout_next, wout_lanes = sliced_tables(WOUT, 28)
-        # pad the 3-chunk wout tables to 4 chunks so both wide LFSRs share one kernel helper
-        self.wout_next = np.zeros((4, 256), dtype=np.int64)
-        self.wout_next[:3] = wout_next
-        self.wout_lanes = np.zeros((4, 256, 16), dtype=np.int64)
-        self.wout_lanes[:3] = wout_lanes
+        self.wout_next, self.wout_lanes = sliced_tables(WOUT, 28)
 
     def as_tuple(self):
         return (self.neur_next, self.neur_out, self.oneur_next, self.oneur_out, self.noise_next,

@@ -63,11 +63,12 @@ class RunInputs:
     run: dict          # the task preset's [run] table (epochs, n_train, n_test, seed)
 
 
-def run_inputs(preset: str, task_name: str, data, seed, ntrain, ntest) -> RunInputs:
-    """Chip preset + (ReckOn data folder | seeded generated task) with the task preset's defaults."""
+def run_inputs(preset: str | ChipConfig, task_name: str, data, seed, ntrain, ntest) -> RunInputs:
+    """Chip preset (name, file or a loaded ChipConfig) + (ReckOn data folder | seeded generated task) with the
+    task preset's defaults."""
     task = task_preset(task_name)
     run_cfg = task.get("run", {})
-    cfg = ChipConfig.from_preset(preset)
+    cfg = preset if isinstance(preset, ChipConfig) else ChipConfig.from_preset(preset)
     seed = int(run_cfg.get("seed", 1)) if seed is None else seed
     if data:
         train_set, test_set, weights = load_data_dir(data, cfg)

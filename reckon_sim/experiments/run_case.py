@@ -9,10 +9,9 @@ import numpy as np
 
 from ..core.chip import Chip
 from ..io.golden import Case, tick_arrays
+from .train import tick_stats
 
 
-def _tick_stats(tc: np.ndarray) -> dict:
-    return {"min": int(tc.min()), "median": float(np.median(tc)), "max": int(tc.max()), "mean": float(tc.mean())}
 
 
 def sample_summary(result, meta: dict) -> dict:
@@ -22,7 +21,7 @@ def sample_summary(result, meta: dict) -> dict:
     noeprop = (tk[:, 8] == 1) & ~eprop
     d = dict(meta, inference=int(result.inference), label=int(result.label), correct=int(result.correct),
              ticks=int(len(tc)), sum_tick_cycles=int(tc.sum()),
-             **{f"tick_cycles_{k}": v for k, v in _tick_stats(tc).items()}, eprop_ticks=int(eprop.sum()))
+             **{f"tick_cycles_{k}": v for k, v in tick_stats(tc).items()}, eprop_ticks=int(eprop.sum()))
     if eprop.any():
         d["eprop_tick_cycles_median"] = float(np.median(tc[eprop]))
         d["noeprop_tick_cycles_median"] = float(np.median(tc[noeprop])) if noeprop.any() else 0.0
@@ -79,7 +78,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
             f.write(f"{r['gidx']} {r['epoch']} {r['phase']} {r['sample']} {r['inference']} {r['label']} "
                     f"{r['correct']} {r['sample_cycles']} {r['wall_s']:.2f} {r['cpu_s']:.2f}\n")
     cyc = np.concatenate(all_cycles) if all_cycles else np.zeros(1)
-    tick_all = _tick_stats(cyc)
+    tick_all = tick_stats(cyc)
     tick_all.update({f"p{q}": float(np.percentile(cyc, q)) for q in (5, 25, 75, 95, 99)})
     meta = {"name": case.name, "sim": "reckon-sim", "epochs": case.epochs, "ntrain": case.ntrain,
             "ntest": case.ntest, "dump_level": dump, "config": cfg.to_dict(), "files": case.files}

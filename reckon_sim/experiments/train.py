@@ -17,6 +17,11 @@ SOP_ENERGY_J = 5.3e-12        # ReckOn, ISSCC 2022: 5.3 pJ per synaptic operatio
 CURVE_FIELDS = ("epoch", "phase", "accuracy", "loss", "mean_tick_cycles", "spikes", "weight_updates", "sops")
 
 
+def tick_stats(tc: np.ndarray) -> dict:
+    """min / median / max / mean of per-tick cycle counts."""
+    return {"min": int(tc.min()), "median": float(np.median(tc)), "max": int(tc.max()), "mean": float(tc.mean())}
+
+
 @dataclass
 class PhaseStats:
     epoch: int
@@ -55,10 +60,8 @@ class TrainRun:
                "energy_note": "estimate: synaptic operations x 5.3 pJ/SOP (ReckOn at 0.5 V, ISSCC 2022)"}
         if self.tick_cycles:
             tc = np.concatenate(self.tick_cycles)
-            out.update(tick_cycles_min=int(tc.min()), tick_cycles_median=float(np.median(tc)),
-                       tick_cycles_max=int(tc.max()),
-                       min_clock_hz_realtime=float(tc.max() / tick_period_s),
-                       tick_period_s=tick_period_s)
+            out.update({f"tick_cycles_{k}": v for k, v in tick_stats(tc).items()},
+                       min_clock_hz_realtime=float(tc.max() / tick_period_s), tick_period_s=tick_period_s)
         return out
 
 

@@ -77,8 +77,7 @@ class BitWidths:
 
     @property
     def is_reckon(self) -> bool:
-        return self == RECKON or (all(getattr(self, s.name) == s.chip for s in SPECS)
-                                  and all(self.rounding_of(s.name) == s.chip_rounding for s in SPECS))
+        return all(getattr(self, s.name) == s.chip and self.rounding_of(s.name) == s.chip_rounding for s in SPECS)
 
     def as_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "rounding"}

@@ -96,10 +96,6 @@ def load_case(folder=None, config=None, files: dict | None = None) -> Case:
                 files={k: str(v) for k, v in paths.items()})
     if "targets" in paths:
         case.targets = read_targets(paths["targets"], cfg.n_out)
-    for phase in ("train", "test"):
-        for i, s in enumerate(getattr(case, phase)):
-            if np.any(np.asarray(s.events)[:, 0] > 255) if len(s.events) else False:
-                raise InputError(f"{paths[phase]}", f"sample {i}: channel out of range 0..255")
     return case
 
 
