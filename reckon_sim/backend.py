@@ -39,7 +39,7 @@ class Sample:
 
 @dataclass
 class SampleResult:
-    """What every backend reports for one sample (train or test)."""
+    """What every backend reports for one sample (train or test); chip-only fields stay None for float backends."""
 
     inference: int                 # class answered by the network (OUT_DATA[3:0] for the chip)
     label: int
@@ -47,8 +47,16 @@ class SampleResult:
     n_spikes: int = 0              # recurrent spikes in the sample
     n_updates: int = 0             # weight updates that fired (chip: written bytes that changed or saturated)
     n_sops: int = 0                # synaptic operations (accumulations) in the sample
-    tick_cycles: np.ndarray | None = None   # chip only: cycles per tick (int32 [T])
-    extra: dict = field(default_factory=dict)
+    tick_cycles: np.ndarray | None = None   # chip: cycles per tick (int32 [T])
+    tick_table: np.ndarray | None = None    # chip: int64 [T, len(TICK_COLUMNS)] per-phase cycles (core.records)
+    out_bytes: np.ndarray | None = None     # chip: every OUT_DATA byte sent in SEND (uint8)
+    votes: np.ndarray | None = None         # inference votes per output (cnt_winner) at the end of the sample
+    eprop_ticks: int = 0                    # ticks that ran EPROP
+    saturations: dict | None = None         # {"membrane", "trace", "weight"}: saturation events in the sample
+    timing_errors: int | None = None        # chip with a clock: ticks that would overrun the tick period
+    records: object | None = None           # per-tick records when asked for (chip TickRecords / float dict)
+    end_state: dict | None = None           # chip, when dumping: golden state keys after SEND (FORMAT §5.3)
+    extra: dict = field(default_factory=dict)   # DEPRECATED: being removed (issue 9); use the typed fields
 
     @property
     def correct(self) -> bool:

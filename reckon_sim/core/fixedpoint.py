@@ -120,3 +120,13 @@ def wide_jump(state, steps, jump_tabs):
         steps >>= 1
         j += 1
     return state
+
+
+@njit(cache=True)
+def vote_winner(values, n):
+    """Index of the largest of values[0..n-1], ties to the lowest index (the chip's SDONE comparator chain)."""
+    win = 0
+    for k in range(1, n):
+        if values[k] > values[win]:
+            win = k
+    return win
