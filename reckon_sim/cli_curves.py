@@ -27,7 +27,8 @@ BACKENDS = ("chip", "chip_float", "eprop")
 def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, out_dir):
     """Train the chip and the float references on the same data and seeds; write curves.csv and curves.png."""
     from . import plots
-    from .experiments.curves import BACKEND_NOTES, make_backends, run_curves, write_curves_csv
+    from .experiments.curves import BACKEND_NOTES, make_backends, run_curves
+    from .io.results import write_curves_csv
     names = tuple(b.strip() for b in backends.split(",") if b.strip())
     bad = [b for b in names if b not in BACKENDS]
     if bad or not names:

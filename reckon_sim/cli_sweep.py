@@ -147,7 +147,7 @@ def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
 
     from .config import ChipConfig
     from .experiments.sweep import CHIP, panel_series
-    from .experiments.sweep_store import write_results_csv
+    from .io.results import write_results_csv
     from .plots_sweep import sweep_figure
     out = Path(out_dir)
     write_results_csv(rows, out / "results.csv")

@@ -24,8 +24,8 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
     from . import plots
     from .core.chip import Chip
     from .experiments.train import train as run_training
-    from .experiments.train import write_report
-    from .tasks.reckon_files import write_weights
+    from .io.reckon_files import write_weights
+    from .io.results import write_curve_csv, write_report
     inp = run_inputs(preset, task_name, data, seed, ntrain, ntest)
     cfg, train_set, test_set, weights, seed = inp.config, inp.train, inp.test, inp.weights, inp.seed
     epochs = epochs or int(inp.run.get("epochs", 10))
@@ -40,7 +40,7 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
     run = run_training(chip, train_set, test_set, epochs, on_epoch,
                        lambda e: progress(len(train_set) + len(test_set), f"epoch {e + 1}/{epochs}"))
     with atomic_dir(Path(out_dir)) as tmp:
-        run.write_csv(tmp / "curve.csv")
+        write_curve_csv(tmp / "curve.csv", run.rows)
         plots.learning_curve(run, tmp / "curve.png")
         plots.learning_curve(run, tmp / "curve.svg")
         for name, w in chip.weights().items():

@@ -14,7 +14,7 @@ def _targets(data, cfg: ChipConfig):
     """Regression targets from DATA/targets.txt (FORMAT §9), required when SPI_REGRESSION = 1."""
     if not cfg["SPI_REGRESSION"]:
         return None
-    from .tasks.reckon_files import read_targets
+    from .io.reckon_files import read_targets
     if data is None or not (Path(data) / "targets.txt").exists():
         raise InputError("SPI_REGRESSION", "= 1 needs --data with a targets.txt (regression targets)")
     return read_targets(Path(data) / "targets.txt", cfg.n_out)

@@ -12,7 +12,7 @@ from reckon_sim.tasks.cue_accumulation import (
     LEFT, NOISE, RECALL, RIGHT, CueAccumulationParams, count_cues, generate, make_dataset_pair,
 )
 from reckon_sim.tasks.init_weights import generate_initial_weights
-from reckon_sim.tasks.reckon_files import read_dataset, read_weights, write_dataset
+from reckon_sim.io.reckon_files import read_dataset, read_weights, write_dataset
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DATA = SHARED / "reckon-data"

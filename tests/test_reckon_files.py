@@ -1,4 +1,4 @@
-"""Tests of reckon_sim.tasks.reckon_files: byte-exact round trips of the stock/golden files, every validation
+"""Tests of reckon_sim.io.reckon_files: byte-exact round trips of the stock/golden files, every validation
 error (file:line, field name, allowed range) and hypothesis write->read round trips."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from reckon_sim.backend import Sample
 from reckon_sim.errors import InputError
-from reckon_sim.tasks.reckon_files import (
+from reckon_sim.io.reckon_files import (
     check_sample, detect_newline, read_dataset, read_targets, read_weights, write_dataset, write_targets,
     write_weights,
 )

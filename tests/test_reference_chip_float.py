@@ -11,7 +11,7 @@ from reckon_sim.backend import Backend, Sample
 from reckon_sim.config import ChipConfig
 from reckon_sim.errors import InputError
 from reckon_sim.reference.chip_float import ChipFloat, ChipFloatParams
-from reckon_sim.tasks.reckon_files import read_dataset, read_weights
+from reckon_sim.io.reckon_files import read_dataset, read_weights
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 GOLDEN = SHARED / "golden"

@@ -98,7 +98,7 @@ def test_bad_input_is_one_line_exit_2_before_any_work(tmp_path, args, fragment):
 def test_data_folder_with_several_seeds_is_refused(tmp_path):
     from reckon_sim.config import ChipConfig
     from reckon_sim.experiments.data import generated_data, task_preset
-    from reckon_sim.tasks.reckon_files import write_dataset, write_weights
+    from reckon_sim.io.reckon_files import write_dataset, write_weights
     cfg = ChipConfig.from_preset("reckon-tbench")
     tr, te, w = generated_data(cfg, task_preset("cue-accumulation"), 3, 2, 2)
     write_dataset(tmp_path / "train.dat", tr)

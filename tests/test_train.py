@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from reckon_sim.cli import main
-from reckon_sim.tasks.reckon_files import read_weights
+from reckon_sim.io.reckon_files import read_weights
 
 from .conftest import GOLDEN, RECKON_DATA, need_shared
 

@@ -12,8 +12,9 @@ from reckon_sim.cli import main
 from reckon_sim.config import ChipConfig
 from reckon_sim.core.chip import Chip
 from reckon_sim.hw.registers import CONFIG_REGISTERS
-from reckon_sim.tasks.reckon_files import read_dataset, read_weights, write_dataset, write_weights
-from reckon_sim.vectors import RunSpec, formats, spi, write_vectors
+from reckon_sim.io import vector_files
+from reckon_sim.io.reckon_files import read_dataset, read_weights, write_dataset, write_weights
+from reckon_sim.vectors import RunSpec, spi, write_vectors
 from reckon_sim.vectors.stimulus import sample_steps
 from reckon_sim.vectors.writer import state_columns
 
@@ -67,7 +68,7 @@ def test_manifest_lists_every_file(vec):
     on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {"manifest.json"}
     assert listed == on_disk
     assert json.loads((out / "manifest.json").read_text()) == manifest
-    assert all(f["format_version"] == formats.FORMAT_VERSION for f in manifest["files"])
+    assert all(f["format_version"] == vector_files.FORMAT_VERSION for f in manifest["files"])
     assert manifest["config"] == small_spec().config.to_dict()
     assert manifest["run"] == {"epochs": 1, "ntrain": 2, "ntest": 1, "samples": 3}
 
@@ -79,43 +80,43 @@ def test_images_program_and_readback_agree_with_model(vec):
     chip.state.flags[0, : 2 * spi.program_dirty_words(cfg)] = 1
     init = chip.state.snapshot(cfg)
     images = {m: np.zeros((spi.MEM_WORDS[m], 16), np.uint8) for m in spi.MEMS}
-    prog = formats.read_transactions(out / "spi_program.hex")
+    prog = vector_files.read_transactions(out / "spi_program.hex")
     _apply(images, prog)
     conf = [(t.addr, t.data[0]) for t in prog if t.code == 0]
     assert conf[: len(conf) - 2] == [(t.addr, t.data[0]) for t in spi.config_writes(cfg)]
     for mem in spi.MEMS:
-        img = formats.read_image(out / "mem" / f"{mem}_init.mem")
+        img = vector_files.read_image(out / "mem" / f"{mem}_init.mem")
         assert np.array_equal(img, init[f"{mem}_sram"]) and np.array_equal(images[mem], img)
     data = [(0, s) for s in spec.train] + [(1, s) for s in spec.test]
     for gidx, (phase, sample) in enumerate(data):
         res = chip.run_sample(sample, phase == 0, dump=True)
         end = res.extra["end_state"]
         reg = spi.regions(cfg)
-        for t in formats.read_transactions(out / "expect" / f"readback_{gidx:04d}.hex"):
+        for t in vector_files.read_transactions(out / "expect" / f"readback_{gidx:04d}.hex"):
             assert t.read
             mem = {v: k for k, v in spi.CODE.items()}[t.code]
             q = end[f"{mem}_sram"].view("<u4").reshape(-1)
             assert list(t.data) == [int(x) for x in q[t.addr: t.addr + len(t.data)]]
             assert all((a >> 2) in reg[mem] for a in range(t.addr, t.addr + len(t.data)))
         for mem in spi.MEMS:
-            assert np.array_equal(formats.read_image(out / "mem" / f"{mem}_{gidx:04d}.mem"), end[f"{mem}_sram"])
-        cyc = formats.read_cycles(out / "expect" / f"cycles_{gidx:04d}.hex")
+            assert np.array_equal(vector_files.read_image(out / "mem" / f"{mem}_{gidx:04d}.mem"), end[f"{mem}_sram"])
+        cyc = vector_files.read_cycles(out / "expect" / f"cycles_{gidx:04d}.hex")
         assert np.array_equal(cyc[:, 0], res.tick_cycles) and not cyc[:, 1].any()
         cols = state_columns(res, cfg)
-        got = formats.read_state(out / "expect" / f"state_{gidx:04d}.hex",
+        got = vector_files.read_state(out / "expect" / f"state_{gidx:04d}.hex",
                                  {"z": cfg.n_rec, "inp": cfg.n_inp, "u": cfg.n_rec, "tinp": cfg.n_rec,
                                   "trec": cfg.n_rec, "tout": cfg.n_rec, "oneur_u": cfg.n_out})
         assert np.array_equal(got["k"], np.arange(1, T + 1))
         for name in cols:
             assert np.array_equal(got[name], cols[name]), name
         assert manifest["samples"][gidx]["out_data"] == [res.inference]
-    assert formats.read_outputs(out / "expect" / "outputs.hex") == [
+    assert vector_files.read_outputs(out / "expect" / "outputs.hex") == [
         (s["gidx"], s["out_data"]) for s in manifest["samples"]]
 
 
 def test_stimulus_parses_back(vec):
     out, _, spec = vec
-    stim = formats.read_stimulus(out / "stimulus.hex")
+    stim = vector_files.read_stimulus(out / "stimulus.hex")
     assert [(s.gidx, s.phase, s.index, s.n_ticks, s.n_items) for s in stim] == [
         (0, 0, 0, T, 1), (1, 0, 1, T, 1), (2, 1, 0, T, 1)]
     assert [t.data for t in stim[0].pre_spi] == [(1,), (7,), (0,)] and not stim[1].pre_spi
@@ -125,9 +126,9 @@ def test_stimulus_parses_back(vec):
         assert sum(len(st.aer) for st in s.steps) == len(sample.events)
         assert [st.tar for st in s.steps if st.tar] == ([[sample.label]] if learn else [])
         lv = [st.levels for st in s.steps]
-        assert lv[0] & formats.LV_SAMPLE and not lv[-1] & formats.LV_SAMPLE
-        assert lv[TT] & formats.LV_INFER_ACC and not lv[TT - 1] & formats.LV_INFER_ACC
-        assert bool(lv[TT] & formats.LV_TARGET_VALID) == learn
+        assert lv[0] & vector_files.LV_SAMPLE and not lv[-1] & vector_files.LV_SAMPLE
+        assert lv[TT] & vector_files.LV_INFER_ACC and not lv[TT - 1] & vector_files.LV_INFER_ACC
+        assert bool(lv[TT] & vector_files.LV_TARGET_VALID) == learn
 
 
 def test_tbench_dropin(vec):
@@ -151,10 +152,10 @@ def test_vcd_header(vec):
 
 def test_lanes_roundtrip_and_truncated_transaction(tmp_path):
     v = np.array([[-1, 5, -32768, 32767]])
-    assert np.array_equal(formats.unlanes_hex(formats.lanes_hex(v, 16)[0], 16, 4, signed=True), v[0])
+    assert np.array_equal(vector_files.unlanes_hex(vector_files.lanes_hex(v, 16)[0], 16, 4, signed=True), v[0])
     (tmp_path / "t.hex").write_text("00030000 1 2\n")
     with pytest.raises(ValueError, match="announces 3 data words"):
-        formats.read_transactions(tmp_path / "t.hex")
+        vector_files.read_transactions(tmp_path / "t.hex")
 
 
 def test_region_and_address_description():

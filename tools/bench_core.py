@@ -19,7 +19,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "reckon-data"))
     args = ap.parse_args()
-    from reckon_sim.experiments.data import load_data_dir
+    from reckon_sim.io.data_folder import load_data_dir
     from reckon_sim.config import ChipConfig
     from reckon_sim.core.chip import Chip
     cfg = ChipConfig.from_preset("reckon-tbench")

@@ -25,7 +25,7 @@ from reckon_sim.backend import Sample
 from reckon_sim.reference.bptt import compare_eprop_bptt
 from reckon_sim.reference.chip_float import ChipFloat
 from reckon_sim.reference.eprop import EpropNetwork, EpropParams
-from reckon_sim.tasks.reckon_files import read_dataset
+from reckon_sim.io.reckon_files import read_dataset
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "reckon-data" / "dataset_cueAcc_train.dat"
 STOCK_REGS = dict(SPI_RST_MODE=0, SPI_FP_LOC_WINP=3, SPI_FP_LOC_WREC=3, SPI_FP_LOC_WOUT=3, SPI_FP_LOC_TINP=3,

@@ -77,7 +77,7 @@ class Chip:
 
     @classmethod
     def from_files(cls, config_path, winp_path, wrec_path, wout_path) -> "Chip":
-        from ..tasks.reckon_files import read_weights
+        from ..io.reckon_files import read_weights
         cfg = ChipConfig.from_file(config_path)
         return cls.from_config(cfg, read_weights(winp_path, cfg.n_inp, cfg.n_rec),
                                read_weights(wrec_path, cfg.n_rec, cfg.n_rec),

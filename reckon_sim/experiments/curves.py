@@ -1,13 +1,9 @@
 """Quantized vs float training curves: several backends, the same data, the same initial weights and seeds."""
 from __future__ import annotations
 
-import csv
-from dataclasses import asdict
-
 from ..backend import Backend, Sample
 from .train import TrainRun, train
 
-CURVE_FIELDS = ("backend", "epoch", "phase", "accuracy", "loss", "spikes", "weight_updates", "sops")
 BACKEND_NOTES = {
     "chip": "ReckOn fixed point (bit-exact); loss = 0.5 sum (target - hard sigmoid)^2 over vote ticks",
     "chip_float": "the chip's rule in float, expected-value updates; same loss as chip",
@@ -44,11 +40,3 @@ def run_curves(backends: dict[str, Backend], train_set: list[Sample], test_set: 
                         progress_factory=(lambda e, n=name: progress(n, e)) if progress else None)
             for name, b in backends.items()}
 
-
-def write_curves_csv(path, runs: dict[str, TrainRun]) -> None:
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=CURVE_FIELDS, extrasaction="ignore")
-        w.writeheader()
-        for name, run in runs.items():
-            for row in run.rows:
-                w.writerow({"backend": name, **asdict(row)})

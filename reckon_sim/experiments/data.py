@@ -7,11 +7,7 @@ from pathlib import Path
 
 from ..config import MODELS_DIR, ChipConfig
 from ..errors import InputError
-
-DATA_NAMES = {"train": ("dataset_cueAcc_train.dat", "train.dat"), "test": ("dataset_cueAcc_test.dat", "test.dat"),
-              "winp": ("init_rand_weights_inp_cueAcc.dat", "winp.dat"),
-              "wrec": ("init_rand_weights_rec_cueAcc.dat", "wrec.dat"),
-              "wout": ("init_rand_weights_out_cueAcc.dat", "wout.dat")}
+from ..io.data_folder import load_data_dir
 
 
 def task_preset(name: str = "cue-accumulation") -> dict:
@@ -22,22 +18,6 @@ def task_preset(name: str = "cue-accumulation") -> dict:
         raise InputError(str(p), "task preset not found") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(str(p), f"malformed TOML ({e})") from None
-
-
-def load_data_dir(folder, cfg: ChipConfig):
-    """Datasets and initial weights from a folder with the stock ReckOn names or the golden-case names."""
-    from ..tasks.reckon_files import read_dataset, read_weights
-    folder = Path(folder)
-    paths = {}
-    for key, names in DATA_NAMES.items():
-        found = [folder / n for n in names if (folder / n).exists()]
-        if not found:
-            raise InputError(str(folder), f"no {key} file (expected one of {', '.join(names)})")
-        paths[key] = found[0]
-    return (read_dataset(paths["train"]), read_dataset(paths["test"]),
-            {"winp": read_weights(paths["winp"], cfg.n_inp, cfg.n_rec),
-             "wrec": read_weights(paths["wrec"], cfg.n_rec, cfg.n_rec),
-             "wout": read_weights(paths["wout"], cfg.n_rec, cfg.n_out)})
 
 
 def generated_data(cfg: ChipConfig, task: dict, seed: int, n_train: int, n_test: int):

@@ -1,17 +1,14 @@
 """`reckon-sim run`: a golden case's protocol on the chip model, writing the golden output files."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from ..core.chip import Chip
-from ..io.golden import Case, tick_arrays
+from ..io.golden import Case, tick_arrays, write_inferences, write_summary
 from .train import tick_stats
-
-
 
 
 def sample_summary(result, meta: dict) -> dict:
@@ -72,16 +69,11 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
                 gidx += 1
                 if progress is not None:
                     progress(1)
-    with open(out / "inferences.txt", "w") as f:
-        f.write("# gidx epoch phase sample inference label correct sample_cycles wall_s cpu_s\n")
-        for r in rows:
-            f.write(f"{r['gidx']} {r['epoch']} {r['phase']} {r['sample']} {r['inference']} {r['label']} "
-                    f"{r['correct']} {r['sample_cycles']} {r['wall_s']:.2f} {r['cpu_s']:.2f}\n")
+    write_inferences(out / "inferences.txt", rows)
     cyc = np.concatenate(all_cycles) if all_cycles else np.zeros(1)
     tick_all = tick_stats(cyc)
     tick_all.update({f"p{q}": float(np.percentile(cyc, q)) for q in (5, 25, 75, 95, 99)})
     meta = {"name": case.name, "sim": "reckon-sim", "epochs": case.epochs, "ntrain": case.ntrain,
             "ntest": case.ntest, "dump_level": dump, "config": cfg.to_dict(), "files": case.files}
-    (out / "summary.json").write_text(json.dumps({"meta": meta, "samples": rows, "tick_cycles_all": tick_all},
-                                                 indent=1))
+    write_summary(out / "summary.json", meta, rows, tick_all)
     return rows

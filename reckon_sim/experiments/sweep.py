@@ -28,6 +28,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..hw.widths import RECKON, SPEC, SPECS, BitWidths
+from ..io.data_folder import data_digest, load_data_dir
 from . import data as sources      # the data helpers `reckon-sim train` uses
 
 WIDTH_FIELDS = tuple(s.name for s in SPECS)
@@ -116,18 +117,6 @@ def grid_widths(axes: list[GridAxis], product: bool = False) -> list[dict[str, i
 
 
 # ---------------------------------------------------------------------------------------------- points
-def data_digest(folder) -> str:
-    """sha256 over the dataset and initial-weight files `load_data_dir` reads (names + contents)."""
-    h = hashlib.sha256()
-    folder = Path(folder)
-    for key, names in sources.DATA_NAMES.items():
-        found = [folder / n for n in names if (folder / n).exists()]
-        if not found:
-            raise InputError(str(folder), f"no {key} file (expected one of {', '.join(names)})")
-        h.update(key.encode() + b"\0" + found[0].read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def base_point(preset: str, task_name: str, data, epochs, n_train, n_test) -> tuple[dict, dict]:
     """Validate preset/task/data/sizes (InputError) -> (point template without widths/seed, run section of the
     task preset). Defaults as `reckon-sim train`: task preset's epochs, n_train/n_test (all samples with data)."""
@@ -138,7 +127,7 @@ def base_point(preset: str, task_name: str, data, epochs, n_train, n_test) -> tu
     cfg = ChipConfig.from_preset(preset)
     task_params = dict(task.get("task", {}))
     if data:
-        train_set, test_set, _ = sources.load_data_dir(data, cfg)
+        train_set, test_set, _ = load_data_dir(data, cfg)
         n_train = len(train_set) if n_train is None else min(n_train, len(train_set))
         n_test = len(test_set) if n_test is None else min(n_test, len(test_set))
         data_spec = {"dir": str(Path(data).resolve()), "digest": data_digest(data)}
@@ -200,7 +189,7 @@ class _CountingBackend:
 
 def _load_point_data(point: dict, cfg):
     if point["data"]:
-        train_set, test_set, weights = sources.load_data_dir(point["data"]["dir"], cfg)
+        train_set, test_set, weights = load_data_dir(point["data"]["dir"], cfg)
         return train_set[:point["n_train"]], test_set[:point["n_test"]], weights
     return sources.generated_data(cfg, {"task": point["task_params"]}, point["seed"], point["n_train"], point["n_test"])
 

@@ -5,30 +5,13 @@ its finished points, a killed run loses only the points that were in flight, and
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
+from ..io.results import write_atomic
+
 STALE_PART_S = 600     # leftover *.part files (a run killed while writing) older than this are removed
-
-
-def write_atomic(path, text: str) -> None:
-    """Write `text` to a temporary sibling, fsync, then rename over `path` (readers never see half a file)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class PointStore:
@@ -55,24 +38,3 @@ class PointStore:
 
     def save(self, key: str, point: dict, row: dict) -> None:
         write_atomic(self.path(key), json.dumps({"key": key, "point": point, "row": row}, indent=1) + "\n")
-
-    def keys(self) -> list[str]:
-        return sorted(p.stem for p in self.dir.glob("*.json"))
-
-
-def write_results_csv(rows: list[dict], path) -> None:
-    """Tidy CSV, one row per point and seed; columns in first-appearance order, missing values empty."""
-    columns: list[str] = []
-    for r in rows:
-        columns.extend(k for k in r if k not in columns)
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=columns, restval="", lineterminator="\n")
-    w.writeheader()
-    for r in rows:
-        w.writerow({k: ("" if v is None else v) for k, v in r.items()})
-    write_atomic(path, buf.getvalue())
-
-
-def read_results_csv(path) -> list[dict]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))

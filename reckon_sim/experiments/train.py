@@ -4,17 +4,13 @@ Works with any backend (chip model or float reference); the chip's cycle counts 
 """
 from __future__ import annotations
 
-import csv
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..backend import Backend, Sample
 
 SOP_ENERGY_J = 5.3e-12        # ReckOn, ISSCC 2022: 5.3 pJ per synaptic operation at 0.5 V
-CURVE_FIELDS = ("epoch", "phase", "accuracy", "loss", "mean_tick_cycles", "spikes", "weight_updates", "sops")
 
 
 def tick_stats(tc: np.ndarray) -> dict:
@@ -44,13 +40,6 @@ class TrainRun:
 
     def accuracy(self, phase: str) -> list[float]:
         return [r.accuracy for r in self.rows if r.phase == phase]
-
-    def write_csv(self, path) -> None:
-        with open(path, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=CURVE_FIELDS)
-            w.writeheader()
-            for r in self.rows:
-                w.writerow(asdict(r))
 
     def report(self, tick_period_s: float = 1e-3) -> dict:
         """Energy and latency estimate from the model's own counts (not a measurement)."""
@@ -103,7 +92,3 @@ def train(backend: Backend, train_set: list[Sample], test_set: list[Sample], epo
         if on_epoch:
             on_epoch(tr, te)
     return run
-
-
-def write_report(path, report: dict) -> None:
-    Path(path).write_text(json.dumps(report, indent=1))

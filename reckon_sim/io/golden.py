@@ -10,11 +10,8 @@ import numpy as np
 from ..backend import Sample
 from ..config import ChipConfig
 from ..errors import InputError
-
-STOCK_FILES = {"train": "dataset_cueAcc_train.dat", "test": "dataset_cueAcc_test.dat",
-               "winp": "init_rand_weights_inp_cueAcc.dat", "wrec": "init_rand_weights_rec_cueAcc.dat",
-               "wout": "init_rand_weights_out_cueAcc.dat"}
-CASE_FILES = {"train": "train.dat", "test": "test.dat", "winp": "winp.dat", "wrec": "wrec.dat", "wout": "wout.dat"}
+from .data_folder import DATA_FILES
+from .reckon_files import read_dataset, read_targets, read_weights, sample_targets
 
 
 @dataclass
@@ -40,15 +37,10 @@ class Case:
         return samples if n < 0 else samples[:n]
 
     def sample_targets(self, index: int, n_ticks: int) -> np.ndarray | None:
-        """Regression targets of training sample `index` (FORMAT §9: lines s*TPS .. s*TPS+TPS-1)."""
+        """Regression targets of training sample `index` (None without a targets file)."""
         if self.targets is None:
             return None
-        tps = n_ticks - 1 - self.config.target_tick
-        rows = self.targets[index * tps:(index + 1) * tps]
-        if len(rows) < tps:
-            raise InputError("targets", f"{len(self.targets)} lines, training sample {index} needs lines "
-                                        f"{index * tps}..{(index + 1) * tps - 1}")
-        return rows
+        return sample_targets(self.targets, index, n_ticks, self.config.target_tick)
 
 
 def _find(folder: Path, name: str) -> Path:
@@ -62,10 +54,9 @@ def _find(folder: Path, name: str) -> Path:
 def load_case(folder=None, config=None, files: dict | None = None) -> Case:
     """Read a case: a folder (config.json, datasets, weights, optional meta_run.json and targets.txt) and/or
     explicit paths (`config`, and `files` keyed train/test/winp/wrec/wout/targets) that override it."""
-    from ..tasks.reckon_files import read_dataset, read_targets, read_weights
     given = {k: Path(v) for k, v in (files or {}).items() if v}
     if folder is None:
-        missing = [k for k in ("train", "test", "winp", "wrec", "wout") if k not in given] + \
+        missing = [k for k in DATA_FILES if k not in given] + \
             ([] if config else ["config"])
         if missing:
             raise InputError("run", f"without a CASE folder, --{missing[0]} is required")
@@ -79,7 +70,8 @@ def load_case(folder=None, config=None, files: dict | None = None) -> Case:
         meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
         files = dict(meta.get("files") or {})
         if not files:
-            files = CASE_FILES if (folder / "train.dat").exists() else STOCK_FILES
+            case_names = (folder / DATA_FILES["train"].case).exists()
+            files = {k: f.case if case_names else f.stock for k, f in DATA_FILES.items()}
     cfg = ChipConfig.from_file(config) if config else ChipConfig.from_json(folder / "config.json")
     paths = {k: _find(folder, v) for k, v in files.items() if k not in given}
     for k, p in given.items():
@@ -97,6 +89,21 @@ def load_case(folder=None, config=None, files: dict | None = None) -> Case:
     if "targets" in paths:
         case.targets = read_targets(paths["targets"], cfg.n_out)
     return case
+
+
+# ------------------------------------------------------------------------------------------ run outputs
+def write_inferences(path: Path, rows: list[dict]) -> None:
+    """inferences.txt (FORMAT §5.1): a header line, then one line per sample of the run summary rows."""
+    with open(path, "w") as f:
+        f.write("# gidx epoch phase sample inference label correct sample_cycles wall_s cpu_s\n")
+        for r in rows:
+            f.write(f"{r['gidx']} {r['epoch']} {r['phase']} {r['sample']} {r['inference']} {r['label']} "
+                    f"{r['correct']} {r['sample_cycles']} {r['wall_s']:.2f} {r['cpu_s']:.2f}\n")
+
+
+def write_summary(path: Path, meta: dict, rows: list[dict], tick_cycles_all: dict) -> None:
+    """summary.json (FORMAT §5.2): the run's meta data, one row per sample and the tick-cycle distribution of the whole run."""
+    path.write_text(json.dumps({"meta": meta, "samples": rows, "tick_cycles_all": tick_cycles_all}, indent=1))
 
 
 # ------------------------------------------------------------------------------------------ sample records

@@ -11,40 +11,16 @@ given the same dirty flags anyway, see ``program_dirty_words``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..config import ChipConfig
 from ..hw.registers import BY_NAME, CONFIG_REGISTERS, spi_words
+from ..io.vector_files import Transaction
 
 CODE = {"config": 0, "neur": 1, "oneur": 2, "winp": 3, "wrec": 4, "wout": 5}
 MEMS = ("neur", "winp", "wrec", "wout")          # order of images, read-back and programming listings
 MEM_WORDS = {"neur": 128, "winp": 4096, "wrec": 4096, "wout": 512}
 MAX_BURST = 64                                    # data words per memory transaction
-
-
-@dataclass(frozen=True)
-class Transaction:
-    """One SPI transaction: command word + data words (count = len(data))."""
-
-    cmd: int
-    data: tuple[int, ...]
-
-    @property
-    def read(self) -> bool:
-        return bool(self.cmd >> 31)
-
-    @property
-    def code(self) -> int:
-        return (self.cmd >> 28) & 7
-
-    @property
-    def addr(self) -> int:
-        return self.cmd & 0xFFFF
-
-    def words(self) -> list[int]:
-        return [self.cmd, *self.data]
 
 
 def command(code: int, count: int, addr: int, read: bool = False) -> int:

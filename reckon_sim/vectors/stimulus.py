@@ -13,7 +13,7 @@ from ..backend import Sample
 from ..config import ChipConfig
 from ..core.protocol import schedule
 from ..errors import InputError
-from .formats import LV_INFER_ACC, LV_SAMPLE, LV_TARGET_VALID, Step
+from ..io.vector_files import LV_INFER_ACC, LV_SAMPLE, LV_TARGET_VALID, Step
 
 # register values the tick-stream protocol (ticks on TIME_TICK, ready on TIMING_ERROR_RDY, one SEND per sample)
 # cannot drive; FORMAT §2.1 lists the same restrictions for the golden runs

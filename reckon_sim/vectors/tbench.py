@@ -12,8 +12,8 @@ from pathlib import Path
 
 from ..config import ChipConfig
 from ..hw.registers import CONFIG_REGISTERS
-from ..io.golden import STOCK_FILES as STOCK_NAMES
-from ..tasks.reckon_files import write_dataset, write_weights
+from ..io.data_folder import DATA_FILES
+from ..io.reckon_files import write_dataset, write_weights
 
 
 def define_value(width: int, signed: bool, value: int) -> str:
@@ -53,8 +53,8 @@ def write_dropin(folder: Path, cfg: ChipConfig, train, test, weights: dict, epoc
     folder.mkdir(parents=True, exist_ok=True)
     n_ticks = (train or test)[0].n_ticks
     (folder / "tbench.h").write_text(tbench_header(cfg, epochs, n_ticks), encoding="ascii")
-    write_dataset(folder / STOCK_NAMES["train"], train)
-    write_dataset(folder / STOCK_NAMES["test"], test)
+    write_dataset(folder / DATA_FILES["train"].stock, train)
+    write_dataset(folder / DATA_FILES["test"].stock, test)
     for key in ("winp", "wrec", "wout"):
-        write_weights(folder / STOCK_NAMES[key], weights[key])
-    return [folder / "tbench.h", *(folder / n for n in STOCK_NAMES.values())]
+        write_weights(folder / DATA_FILES[key].stock, weights[key])
+    return [folder / "tbench.h", *(folder / f.stock for f in DATA_FILES.values())]

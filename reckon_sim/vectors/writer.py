@@ -9,17 +9,15 @@ import numpy as np
 
 from ..config import ChipConfig
 from ..core.chip import Chip
-from . import formats as fmt
+from ..io import vector_files as fmt
+from ..io.reckon_files import sample_targets
+from ..io.vector_files_doc import FORMAT_DOC
 from . import spi
-from .doc import FORMAT_DOC
 from .stimulus import check_protocol, n_items, sample_steps
 from .tbench import write_dropin
 from .vcd import StateVcd
 
 IMAGE_KEYS = {"neur": "neur_sram", "winp": "winp_sram", "wrec": "wrec_sram", "wout": "wout_sram"}
-# bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
-# seen high, minus the tick's cycle count (2-flop synchroniser + edge detector; OUT_REQ is registered in SEND)
-EDGES_TO_READY, EDGES_TO_OUT_REQ = 2, 3
 
 
 @dataclass
@@ -50,13 +48,6 @@ def state_columns(res, cfg: ChipConfig) -> dict[str, np.ndarray]:
             "trec": neur[:, 2], "tout": neur[:, 3], "oneur_u": oneur}
 
 
-def _sample_targets(spec: RunSpec, index: int, n_ticks: int):
-    if spec.targets is None or not spec.config["SPI_REGRESSION"]:
-        return None
-    tps = n_ticks - 1 - spec.config.target_tick
-    return spec.targets[index * tps:(index + 1) * tps]
-
-
 def write_vectors(out: Path, spec: RunSpec, progress=None) -> dict:
     """Write every vector file into `out` (an empty folder) and return the manifest."""
     cfg = spec.config
@@ -79,6 +70,7 @@ def write_vectors(out: Path, spec: RunSpec, progress=None) -> dict:
     fmt.write_transactions(out / "spi_program.hex", spi.program_sequence(cfg, images))
     add(out / "spi_program.hex", "spi_program", "spi-transactions")
 
+    regression = spec.targets is not None and cfg["SPI_REGRESSION"]
     stim, outputs, samples = [], [], []
     vcd = StateVcd(out / "model.vcd", cfg.n_inp, cfg.n_rec, cfg.n_out)
     gidx = 0
@@ -88,7 +80,8 @@ def write_vectors(out: Path, spec: RunSpec, progress=None) -> dict:
                 learn = phase == 0
                 pre = spi.do_eprop_writes(cfg.do_eprop_train if learn else cfg.do_eprop_test)
                 for index, sample in enumerate(data):
-                    targets = _sample_targets(spec, index, sample.n_ticks) if learn else None
+                    targets = (sample_targets(spec.targets, index, sample.n_ticks, cfg.target_tick)
+                               if learn and regression else None)
                     steps = sample_steps(cfg, sample, learn, targets)
                     res = chip.run_sample(sample, learn, dump=True, targets=targets)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
@@ -118,7 +111,7 @@ def write_vectors(out: Path, spec: RunSpec, progress=None) -> dict:
         "format": "reckon-sim-rtl-vectors", "format_version": fmt.FORMAT_VERSION, "source": spec.source,
         "run": {"epochs": spec.epochs, "ntrain": len(spec.train), "ntest": len(spec.test), "samples": gidx},
         "config": cfg.to_dict(), "regions": {m: len(w) for m, w in spi.regions(cfg).items()},
-        "bench": {"edges_to_ready": EDGES_TO_READY, "edges_to_out_req": EDGES_TO_OUT_REQ,
+        "bench": {"edges_to_ready": fmt.EDGES_TO_READY, "edges_to_out_req": fmt.EDGES_TO_OUT_REQ,
                   "protocol": "golden FORMAT.md section 3 (stock testbench order)"},
         "samples": samples, "files": files}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="ascii")

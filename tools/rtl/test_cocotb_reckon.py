@@ -2,7 +2,7 @@
 
 The DUT (ReckOn's `reckon` top level, or any pin-compatible module) is the simulation top; this module programs it
 over SPI, plays `stimulus.hex` and checks OUT_DATA, the cycles of every tick and the SPI read-back of every SRAM
-against a vector folder written by `reckon-sim vectors` (the file formats are parsed by reckon_sim.vectors.formats).
+against a vector folder written by `reckon-sim vectors` (the file formats are parsed by reckon_sim.io.vector_files).
 
     RECKON_VEC=DIR RECKON_RTL="rtl/reckon.v rtl/srnn.v ..." [SIM=icarus|verilator] python tools/rtl/test_cocotb_reckon.py
 
@@ -18,9 +18,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))           # the reckon_sim package of this checkout
 
-from reckon_sim.vectors import formats  # noqa: E402
+from reckon_sim.io import vector_files  # noqa: E402
 
-EDGES_TO_READY, EDGES_TO_OUT_REQ = 2, 3
 SCK_HALF_NS, READ_GAP_CYCLES, CLK_NS = 20, 8, 20
 
 try:
@@ -118,7 +117,8 @@ class Host:
                     break
         self.in_tick = False
         d.TIME_TICK.value = 0
-        return self.cyc - t0 - (EDGES_TO_OUT_REQ if last else EDGES_TO_READY) - self.req_cycles
+        edges = vector_files.EDGES_TO_OUT_REQ if last else vector_files.EDGES_TO_READY
+        return self.cyc - t0 - edges - self.req_cycles
 
 
 async def run_vectors(dut, vec: Path) -> list[str]:
@@ -134,14 +134,14 @@ async def run_vectors(dut, vec: Path) -> list[str]:
     for _ in range(5):
         await FallingEdge(d.CLK_EXT)
     d.RST.value = 0
-    for t in formats.read_transactions(vec / "spi_program.hex"):
+    for t in vector_files.read_transactions(vec / "spi_program.hex"):
         await host.transaction(t)
-    outputs = dict(formats.read_outputs(vec / "expect" / "outputs.hex"))
+    outputs = dict(vector_files.read_outputs(vec / "expect" / "outputs.hex"))
     failures = []
-    for s in formats.read_stimulus(vec / "stimulus.hex"):
+    for s in vector_files.read_stimulus(vec / "stimulus.hex"):
         for t in s.pre_spi:
             await host.transaction(t)
-        expected = formats.read_cycles(vec / "expect" / f"cycles_{s.gidx:04d}.hex")
+        expected = vector_files.read_cycles(vec / "expect" / f"cycles_{s.gidx:04d}.hex")
         problems = []
         for st in s.steps:
             for a in st.aer:
@@ -151,7 +151,7 @@ async def run_vectors(dut, vec: Path) -> list[str]:
             d.SAMPLE.value, d.TARGET_VALID.value, d.INFER_ACC.value = (st.levels >> 0) & 1, (st.levels >> 1) & 1, (st.levels >> 2) & 1
             for _ in range(4):
                 await FallingEdge(d.CLK_EXT)
-            meas = await host.tick(not st.levels & formats.LV_SAMPLE, st.req)
+            meas = await host.tick(not st.levels & vector_files.LV_SAMPLE, st.req)
             exp = int(expected[st.j, 0] - expected[st.j, 1])
             if meas != exp and not any(p.startswith("cycles") for p in problems):
                 problems.append(f"cycles: first tick {st.j + 1}: {meas} cycles, expected {exp}")
@@ -166,15 +166,15 @@ async def run_vectors(dut, vec: Path) -> list[str]:
             problems.append(f"OUT_DATA {items}, expected {outputs[s.gidx]}")
         d.TARGET_VALID.value = d.INFER_ACC.value = 0
         await host.wait_pin("TIMING_ERROR_RDY", 1)
-        await host.transaction(formats.Transaction(0x0001_0000, (1,)))
-        for t in formats.read_transactions(vec / "expect" / f"readback_{s.gidx:04d}.hex"):
+        await host.transaction(vector_files.Transaction(0x0001_0000, (1,)))
+        for t in vector_files.read_transactions(vec / "expect" / f"readback_{s.gidx:04d}.hex"):
             got = await host.transaction(t)
             bad = [i for i, (g, e) in enumerate(zip(got, t.data)) if g != e]
             if bad and not any(p.startswith("read-back") for p in problems):
                 a = (t.addr + bad[0])
                 problems.append(f"read-back: first mismatch code {t.code} SPI addr 0x{a:x} (word 0x{a >> 2:x} "
                                 f"quarter {a & 3}): read 0x{got[bad[0]]:08x}, expected 0x{t.data[bad[0]]:08x}")
-        await host.transaction(formats.Transaction(0x0001_0000, (0,)))
+        await host.transaction(vector_files.Transaction(0x0001_0000, (0,)))
         verdict = "FAIL" if problems else "PASS"
         d._log.info(f"sample {s.gidx:04d} ({'test' if s.phase else 'train'} #{s.index}): {verdict} "
                     + "; ".join(problems))

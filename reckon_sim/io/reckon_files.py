@@ -30,6 +30,7 @@ from reckon_sim.errors import InputError
 __all__ = [
     "STOCK_NEWLINE", "MAX_LABEL", "detect_newline", "check_sample",
     "read_dataset", "write_dataset", "read_weights", "write_weights", "read_targets", "write_targets",
+    "sample_targets",
 ]
 
 STOCK_NEWLINE = "\r\n"      # what the stock ReckOn data files use (every line, including the last, ends with it)
@@ -268,6 +269,16 @@ def read_targets(path: PathArg, n_out: int) -> np.ndarray:
             out[lineno - 1, k] = _parse_int(token, where, f"target[{k}]", "-32768..32767")
             _check_range(int(out[lineno - 1, k]), -32768, 32767, where, f"target[{k}]")
     return out.astype(np.int16)
+
+
+def sample_targets(targets: np.ndarray, index: int, n_ticks: int, target_tick: int) -> np.ndarray:
+    """The rows of training sample `index` (FORMAT §9: lines s*TPS .. s*TPS+TPS-1, TPS = T - 1 - TARGET_TICK)."""
+    tps = n_ticks - 1 - target_tick
+    rows = targets[index * tps:(index + 1) * tps]
+    if len(rows) < tps:
+        raise InputError("targets", f"{len(targets)} lines, training sample {index} needs lines "
+                                    f"{index * tps}..{(index + 1) * tps - 1}")
+    return rows
 
 
 def write_targets(path: PathArg, targets: np.ndarray, newline: str = "\n", sep: str = " ") -> None:

@@ -1,9 +1,10 @@
-"""Text formats of the RTL test vectors: writers and the matching parsers (every token is hexadecimal).
+"""Text formats of the RTL test vectors (`reckon-sim vectors`): writers, the matching parsers (every token is
+hexadecimal) and the constants the bench shares with them.
 
 All files are plain ASCII, LF line endings, lower-case hex without ``0x``; numbers are separated by single
 spaces. Every file except the ``.md``/``.json``/``.vcd`` ones is readable by ``$readmemh`` (a flat stream of
-words) and by ``$fscanf(fd, "%h", x)`` token by token. The full description is ``FORMAT_DOC`` (written as
-``FORMAT.md`` into every vector folder).
+words) and by ``$fscanf(fd, "%h", x)`` token by token. The full description is ``vector_files_doc.FORMAT_DOC``
+(written as ``FORMAT.md`` into every vector folder).
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .spi import Transaction
-
 FORMAT_VERSION = 1
 
 # stimulus opcodes (first token of a stimulus record)
 OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END = 0, 1, 2, 3, 4
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
+# bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
+# seen high, minus the tick's cycle count (2-flop synchroniser + edge detector; OUT_REQ is registered in SEND)
+EDGES_TO_READY, EDGES_TO_OUT_REQ = 2, 3
 
 
 def _write(path: Path, lines) -> None:
@@ -43,6 +45,29 @@ def read_image(path: Path) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------- SPI transaction files
+@dataclass(frozen=True)
+class Transaction:
+    """One SPI transaction: command word + data words (count = len(data))."""
+
+    cmd: int
+    data: tuple[int, ...]
+
+    @property
+    def read(self) -> bool:
+        return bool(self.cmd >> 31)
+
+    @property
+    def code(self) -> int:
+        return (self.cmd >> 28) & 7
+
+    @property
+    def addr(self) -> int:
+        return self.cmd & 0xFFFF
+
+    def words(self) -> list[int]:
+        return [self.cmd, *self.data]
+
+
 def write_transactions(path: Path, seq: list[Transaction]) -> None:
     """One transaction per line: command word then its data words (8 hex digits each)."""
     _write(path, (" ".join(f"{w:08x}" for w in t.words()) for t in seq))
