@@ -33,7 +33,7 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
     bad = [b for b in names if b not in BACKENDS]
     if bad or not names:
         raise InputError("--backends", f"unknown backend '{bad[0] if bad else ''}' (allowed: {', '.join(BACKENDS)})")
-    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest)
+    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest, epochs)
     train_set, test_set = inp.train, inp.test
     per_epoch = len(train_set) + len(test_set)
     bar = progress(len(names) * epochs * per_epoch, "curves")

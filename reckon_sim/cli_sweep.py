@@ -43,11 +43,11 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
         raise InputError("--jobs/--scheduler", "give one of them (local workers or a Dask cluster)")
     axes = parse_grid(grid, product)
     widths = grid_widths(axes, product)
-    template, run_cfg = base_point(preset, task_name, data, epochs, ntrain, ntest)
+    template, task_seed = base_point(preset, task_name, data, epochs, ntrain, ntest)
     if data and seeds > 1:
         raise InputError("--seeds", f"= {seeds} with --data: the folder fixes the dataset and the initial weights, "
                                     f"so every seed would repeat the same run (allowed: 1)")
-    first = int(run_cfg.get("seed", 1)) if first_seed is None else first_seed
+    first = task_seed if first_seed is None else first_seed
     note = "disabled (--no-reference)" if no_reference else _reference_note(template)
     points = make_points(template, widths, list(range(first, first + seeds)), reference=note is None)
     client = connect_dask(scheduler) if scheduler else None

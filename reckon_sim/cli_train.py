@@ -26,10 +26,9 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
     from .experiments.train import train as run_training
     from .io.reckon_files import write_weights
     from .io.results import write_curve_csv, write_report
-    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest)
-    cfg, train_set, test_set, weights, seed = inp.config, inp.train, inp.test, inp.weights, inp.seed
-    epochs = epochs or int(inp.run.get("epochs", 10))
-    chip = Chip.from_config(cfg, **weights)
+    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest, epochs)
+    cfg, train_set, test_set, seed, epochs = inp.config, inp.train, inp.test, inp.seed, inp.epochs
+    chip = Chip.from_config(cfg, **inp.weights)
     click.echo(f"chip {preset}: {cfg.n_inp}/{cfg.n_rec}/{cfg.n_out} neurons; data "
                f"{data or f'generated (seed {seed})'}: {len(train_set)} train + {len(test_set)} test samples")
 

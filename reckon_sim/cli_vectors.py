@@ -1,6 +1,7 @@
 """`reckon-sim vectors`: write RTL test vectors (and a drop-in set for the ReckOn testbench) from a model run."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -37,13 +38,13 @@ def vectors(preset, data, samples, epochs, task_name, seed, out_dir):
     """Write RTL test vectors for a run of the model: SPI programming, $readmemh SRAM images, the tick stream,
     expected responses, a VCD, a ReckOn-testbench drop-in set and manifest.json (see tools/rtl/)."""
     from .experiments.data import run_inputs
-    from .vectors import RunSpec, write_vectors
+    from .vectors import write_vectors
     from .vectors.stimulus import check_protocol
     cfg = ChipConfig.from_preset(preset)
     check_protocol(cfg)                           # before any data is read or generated
-    inp = run_inputs(cfg, task_name, data, seed, samples, samples)
+    inp = run_inputs(cfg, task_name, data, seed, samples, samples, epochs)
     source = f"data {data}" if data else f"generated {task_name} (seed {inp.seed})"
-    spec = RunSpec(cfg, inp.train, inp.test, inp.weights, epochs, _targets(data, cfg), f"preset {preset}; {source}")
+    spec = replace(inp, targets=_targets(data, cfg), source=f"preset {preset}; {source}")
     if not spec.train and not spec.test:
         raise InputError(str(data), "no samples")
     bar = progress(epochs * (len(spec.train) + len(spec.test)), "vectors")

@@ -12,8 +12,8 @@ from hypothesis import given, settings, strategies as st
 from reckon_sim.backend import Sample
 from reckon_sim.errors import InputError
 from reckon_sim.io.reckon_files import (
-    check_sample, detect_newline, read_dataset, read_targets, read_weights, write_dataset, write_targets,
-    write_weights,
+    check_sample, detect_newline, read_dataset, read_targets, read_weights, sample_targets, write_dataset,
+    write_targets, write_weights,
 )
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -224,6 +224,13 @@ def test_targets_accept_any_whitespace(tmp_path):
     p = tmp_path / "targets.txt"
     p.write_text("-63\t447\r\n41  435 \n32767 -32768")
     assert read_targets(p, 2).tolist() == [[-63, 447], [41, 435], [32767, -32768]]
+
+
+def test_sample_targets_are_the_lines_of_one_training_sample():
+    targets = np.arange(14, dtype=np.int16).reshape(7, 2)           # T = 6, TARGET_TICK = 2: 3 lines per sample
+    assert sample_targets(targets, 1, 6, 2).tolist() == [[6, 7], [8, 9], [10, 11]]
+    with pytest.raises(InputError, match="7 lines, training sample 2 needs lines 6..8"):
+        sample_targets(targets, 2, 6, 2)
 
 
 @pytest.mark.parametrize("reader", [lambda p: read_dataset(p), lambda p: read_weights(p, 2, 2),

@@ -97,10 +97,11 @@ def test_bad_input_is_one_line_exit_2_before_any_work(tmp_path, args, fragment):
 
 def test_data_folder_with_several_seeds_is_refused(tmp_path):
     from reckon_sim.config import ChipConfig
-    from reckon_sim.experiments.data import generated_data, task_preset
+    from reckon_sim.experiments.data import run_inputs
     from reckon_sim.io.reckon_files import write_dataset, write_weights
     cfg = ChipConfig.from_preset("reckon-tbench")
-    tr, te, w = generated_data(cfg, task_preset("cue-accumulation"), 3, 2, 2)
+    inputs = run_inputs(cfg, "cue-accumulation", None, 3, 2, 2)
+    tr, te, w = inputs.train, inputs.test, inputs.weights
     write_dataset(tmp_path / "train.dat", tr)
     write_dataset(tmp_path / "test.dat", te)
     for name, m in w.items():

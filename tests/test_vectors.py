@@ -11,10 +11,11 @@ from reckon_sim.backend import Sample
 from reckon_sim.cli import main
 from reckon_sim.config import ChipConfig
 from reckon_sim.core.chip import Chip
+from reckon_sim.experiments.data import RunInputs
 from reckon_sim.hw.registers import CONFIG_REGISTERS
 from reckon_sim.io import vector_files
 from reckon_sim.io.reckon_files import read_dataset, read_weights, write_dataset, write_weights
-from reckon_sim.vectors import RunSpec, spi, write_vectors
+from reckon_sim.vectors import spi, write_vectors
 from reckon_sim.vectors.stimulus import sample_steps
 from reckon_sim.vectors.writer import state_columns
 
@@ -23,7 +24,7 @@ import reckon_sim.cli_vectors  # noqa: F401  (registers the command until cli.py
 T, TT = 30, 20
 
 
-def small_spec(epochs: int = 1) -> RunSpec:
+def small_spec(epochs: int = 1) -> RunInputs:
     """8 inputs, 16 recurrent, 2 outputs, 30-tick samples: 2 train + 1 test (seconds to simulate in RTL)."""
     d = ChipConfig.from_preset("reckon-tbench").to_dict()
     d.update(SPI_NUM_INP_NEUR=7, SPI_NUM_REC_NEUR=15, SPI_NUM_OUT_NEUR=1, TARGET_TICK=TT, NEUR_INIT_WORDS=8,
@@ -39,7 +40,7 @@ def small_spec(epochs: int = 1) -> RunSpec:
     weights = {"winp": rng.integers(-60, 60, (8, 16)).astype(np.int8),
                "wrec": rng.integers(-30, 40, (16, 16)).astype(np.int8),
                "wout": rng.integers(-40, 40, (16, 2)).astype(np.int8)}
-    return RunSpec(cfg, [sample(0), sample(1)], [sample(1)], weights, epochs, source="tests/small_spec")
+    return RunInputs(cfg, [sample(0), sample(1)], [sample(1)], weights, epochs, source="tests/small_spec")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pytest
 from reckon_sim.config import ChipConfig
 from reckon_sim.core.chip import Chip
 from reckon_sim.errors import InputError
-from reckon_sim.experiments.data import generated_data, task_preset
+from reckon_sim.experiments.data import generated_data, task_params, task_preset
 from reckon_sim.hw.widths import (RECKON, BitWidths, convert_weights, float_to_fixed_weights, fxp_formats,
                                   kernel_vector, register_overrides)
 
@@ -36,7 +36,8 @@ def test_weight_conversion_rounds_half_up_and_saturates():
 
 def _stock_like():
     cfg = ChipConfig.from_preset("reckon-tbench")
-    train, _, w = generated_data(cfg, task_preset("cue-accumulation"), 3, 2, 0)
+    params = task_params(task_preset("cue-accumulation"), "cue-accumulation", cfg)
+    train, _, w = generated_data(cfg, params, 3, 2, 0)
     return cfg, train, w
 
 

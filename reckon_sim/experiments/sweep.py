@@ -26,10 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import ChipConfig
 from ..errors import InputError
 from ..hw.widths import RECKON, SPEC, SPECS, BitWidths
-from ..io.data_folder import data_digest, load_data_dir
-from . import data as sources      # the data helpers `reckon-sim train` uses
+from ..io.data_folder import data_digest
+from .data import RunInputs, run_inputs, task_preset
 
 WIDTH_FIELDS = tuple(s.name for s in SPECS)
 ALIASES = {"trace": ("trace_inp", "trace_rec")}
@@ -117,35 +118,16 @@ def grid_widths(axes: list[GridAxis], product: bool = False) -> list[dict[str, i
 
 
 # ---------------------------------------------------------------------------------------------- points
-def base_point(preset: str, task_name: str, data, epochs, n_train, n_test) -> tuple[dict, dict]:
-    """Validate preset/task/data/sizes (InputError) -> (point template without widths/seed, run section of the
-    task preset). Defaults as `reckon-sim train`: task preset's epochs, n_train/n_test (all samples with data)."""
-    from ..config import ChipConfig
-    from ..tasks.cue_accumulation import CueAccumulationParams
-    task = sources.task_preset(task_name)
-    run_cfg = task.get("run", {})
-    cfg = ChipConfig.from_preset(preset)
-    task_params = dict(task.get("task", {}))
-    if data:
-        train_set, test_set, _ = load_data_dir(data, cfg)
-        n_train = len(train_set) if n_train is None else min(n_train, len(train_set))
-        n_test = len(test_set) if n_test is None else min(n_test, len(test_set))
-        data_spec = {"dir": str(Path(data).resolve()), "digest": data_digest(data)}
-    else:
-        try:
-            params = CueAccumulationParams(**task_params)
-        except TypeError as e:
-            raise InputError(f"task '{task_name}'", f"bad [task] table ({e})") from None
-        if params.target_tick != cfg.target_tick:
-            raise InputError("task.target_tick", f"= {params.target_tick} differs from the chip's TARGET_TICK "
-                                                 f"{cfg.target_tick}")
-        n_train = int(run_cfg.get("n_train", 50)) if n_train is None else n_train
-        n_test = int(run_cfg.get("n_test", 50)) if n_test is None else n_test
-        data_spec = None
-    point = {"schema": POINT_SCHEMA, "backend": CHIP, "preset": str(preset), "chip_config": cfg.to_dict(),
-             "task": str(task_name), "task_params": task_params, "data": data_spec,
-             "epochs": int(epochs or run_cfg.get("epochs", 10)), "n_train": int(n_train), "n_test": int(n_test)}
-    return json.loads(json.dumps(point)), run_cfg
+def base_point(preset: str, task_name: str, data, epochs, n_train, n_test) -> tuple[dict, int]:
+    """Validate preset/task/data/sizes (InputError) -> (point template without widths/seed, the task preset's
+    seed). Defaults as `reckon-sim train`, through the same set-up path (`run_inputs`)."""
+    task = task_preset(task_name)
+    inputs = run_inputs(preset, task_name, data, None, n_train, n_test, epochs, task=task)
+    data_spec = {"dir": str(Path(data).resolve()), "digest": data_digest(data)} if data else None
+    point = {"schema": POINT_SCHEMA, "backend": CHIP, "preset": str(preset), "chip_config": inputs.config.to_dict(),
+             "task": str(task_name), "task_params": dict(task.get("task", {})), "data": data_spec,
+             "epochs": inputs.epochs, "n_train": len(inputs.train), "n_test": len(inputs.test)}
+    return json.loads(json.dumps(point)), inputs.seed
 
 
 def make_points(template: dict, widths_list: list[dict], seeds: list[int], reference: bool = False) -> list[dict]:
@@ -163,6 +145,13 @@ def point_key(point: dict) -> str:
         content["data"] = {"digest": content["data"]["digest"]}
     blob = json.dumps(content, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def point_inputs(point: dict) -> RunInputs:
+    """The run a point describes, through the set-up path of `reckon-sim train`."""
+    cfg = ChipConfig.from_dict(point["chip_config"], where="point")
+    return run_inputs(cfg, point["task"], point["data"]["dir"] if point["data"] else None, point["seed"],
+                      point["n_train"], point["n_test"], point["epochs"], task={"task": point["task_params"]})
 
 
 # ----------------------------------------------------------------------------------------- one point
@@ -187,21 +176,13 @@ class _CountingBackend:
         return self.backend.weights()
 
 
-def _load_point_data(point: dict, cfg):
-    if point["data"]:
-        train_set, test_set, weights = load_data_dir(point["data"]["dir"], cfg)
-        return train_set[:point["n_train"]], test_set[:point["n_test"]], weights
-    return sources.generated_data(cfg, {"task": point["task_params"]}, point["seed"], point["n_train"], point["n_test"])
-
-
 def run_point(point: dict) -> dict:
     """Train one point (epochs x (train pass, test pass)) and return its flat results row."""
-    from ..config import ChipConfig
     from ..core.chip import Chip
     from .train import train
     t0 = time.perf_counter()
-    cfg = ChipConfig.from_dict(point["chip_config"], where="point")
-    train_set, test_set, weights = _load_point_data(point, cfg)
+    inputs = point_inputs(point)
+    cfg, train_set, test_set, weights = inputs.config, inputs.train, inputs.test, inputs.weights
     if point["backend"] == CHIP_FLOAT:
         from ..reference.chip_float import ChipFloat
         backend = ChipFloat(cfg.to_dict(), **weights)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..config import ChipConfig
 from ..core.chip import Chip
+from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
 from ..io.vector_files_doc import FORMAT_DOC
@@ -18,19 +18,6 @@ from .tbench import write_dropin
 from .vcd import StateVcd
 
 IMAGE_KEYS = {"neur": "neur_sram", "winp": "winp_sram", "wrec": "wrec_sram", "wout": "wout_sram"}
-
-
-@dataclass
-class RunSpec:
-    """What to run: configuration, data, initial weights [pre, post] and the run shape."""
-
-    config: ChipConfig
-    train: list
-    test: list
-    weights: dict
-    epochs: int = 1
-    targets: np.ndarray | None = None     # regression targets (FORMAT §9), lines per training sample
-    source: str = ""
 
 
 def _images(snapshot: dict) -> dict[str, np.ndarray]:
@@ -48,9 +35,9 @@ def state_columns(res, cfg: ChipConfig) -> dict[str, np.ndarray]:
             "trec": neur[:, 2], "tout": neur[:, 3], "oneur_u": oneur}
 
 
-def write_vectors(out: Path, spec: RunSpec, progress=None) -> dict:
+def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
     """Write every vector file into `out` (an empty folder) and return the manifest."""
-    cfg = spec.config
+    cfg = inputs.config
     check_protocol(cfg)
     out = Path(out)
     for sub in ("mem", "expect", "tbench"):
@@ -61,7 +48,7 @@ def write_vectors(out: Path, spec: RunSpec, progress=None) -> dict:
         files.append({"path": path.relative_to(out).as_posix(), "kind": kind, "format": fmt_name,
                       "format_version": fmt.FORMAT_VERSION, **extra})
 
-    chip = Chip.from_config(cfg, **spec.weights)
+    chip = Chip.from_config(cfg, **inputs.weights)
     chip.state.flags[0, : 2 * spi.program_dirty_words(cfg)] = 1   # every programmed word is dirty (spec §15)
     images = _images(chip.state.snapshot(cfg))
     for mem, img in images.items():
@@ -70,17 +57,17 @@ def write_vectors(out: Path, spec: RunSpec, progress=None) -> dict:
     fmt.write_transactions(out / "spi_program.hex", spi.program_sequence(cfg, images))
     add(out / "spi_program.hex", "spi_program", "spi-transactions")
 
-    regression = spec.targets is not None and cfg["SPI_REGRESSION"]
+    regression = inputs.targets is not None and cfg["SPI_REGRESSION"]
     stim, outputs, samples = [], [], []
     vcd = StateVcd(out / "model.vcd", cfg.n_inp, cfg.n_rec, cfg.n_out)
     gidx = 0
     try:
-        for epoch in range(spec.epochs):
-            for phase, data in ((0, spec.train), (1, spec.test)):
+        for epoch in range(inputs.epochs):
+            for phase, data in ((0, inputs.train), (1, inputs.test)):
                 learn = phase == 0
                 pre = spi.do_eprop_writes(cfg.do_eprop_train if learn else cfg.do_eprop_test)
                 for index, sample in enumerate(data):
-                    targets = (sample_targets(spec.targets, index, sample.n_ticks, cfg.target_tick)
+                    targets = (sample_targets(inputs.targets, index, sample.n_ticks, cfg.target_tick)
                                if learn and regression else None)
                     steps = sample_steps(cfg, sample, learn, targets)
                     res = chip.run_sample(sample, learn, dump=True, targets=targets)
@@ -103,13 +90,13 @@ def write_vectors(out: Path, spec: RunSpec, progress=None) -> dict:
     add(out / "stimulus.hex", "stimulus", "tick-stream")
     fmt.write_outputs(out / "expect" / "outputs.hex", outputs)
     add(out / "expect" / "outputs.hex", "expected_out_data", "out-items")
-    for p in write_dropin(out / "tbench", cfg, spec.train, spec.test, spec.weights, spec.epochs):
+    for p in write_dropin(out / "tbench", cfg, inputs.train, inputs.test, inputs.weights, inputs.epochs):
         add(p, "tbench_dropin", "reckon-tbench")
     (out / "FORMAT.md").write_text(FORMAT_DOC, encoding="utf-8")
     add(out / "FORMAT.md", "doc", "markdown")
     manifest = {
-        "format": "reckon-sim-rtl-vectors", "format_version": fmt.FORMAT_VERSION, "source": spec.source,
-        "run": {"epochs": spec.epochs, "ntrain": len(spec.train), "ntest": len(spec.test), "samples": gidx},
+        "format": "reckon-sim-rtl-vectors", "format_version": fmt.FORMAT_VERSION, "source": inputs.source,
+        "run": {"epochs": inputs.epochs, "ntrain": len(inputs.train), "ntest": len(inputs.test), "samples": gidx},
         "config": cfg.to_dict(), "regions": {m: len(w) for m, w in spi.regions(cfg).items()},
         "bench": {"edges_to_ready": fmt.EDGES_TO_READY, "edges_to_out_req": fmt.EDGES_TO_OUT_REQ,
                   "protocol": "golden FORMAT.md section 3 (stock testbench order)"},
