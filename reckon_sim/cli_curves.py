@@ -7,9 +7,8 @@ import click
 
 from .cli import DATA_DIR, atomic_dir, main, progress, shared_bar
 from .experiments.data import run_inputs
+from .backends import BACKENDS
 from .errors import InputError
-
-BACKENDS = ("chip", "chip_float", "eprop")
 
 
 @main.command()
@@ -27,19 +26,17 @@ BACKENDS = ("chip", "chip_float", "eprop")
 def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, out_dir):
     """Train the chip and the float references on the same data and seeds; write curves.csv and curves.png."""
     from . import plots
-    from .experiments.curves import BACKEND_NOTES, make_backends, run_curves
+    from .experiments.curves import BACKEND_NOTES, run_curves
     from .io.results import write_curves_csv
     names = tuple(b.strip() for b in backends.split(",") if b.strip())
     bad = [b for b in names if b not in BACKENDS]
     if bad or not names:
         raise InputError("--backends", f"unknown backend '{bad[0] if bad else ''}' (allowed: {', '.join(BACKENDS)})")
     inp = run_inputs(preset, task_name, data, seed, ntrain, ntest, epochs)
-    train_set, test_set = inp.train, inp.test
-    per_epoch = len(train_set) + len(test_set)
+    per_epoch = len(inp.train) + len(inp.test)
     bar = progress(len(names) * epochs * per_epoch, "curves")
 
-    runs = run_curves(make_backends(inp.config, inp.weights, inp.seed, names, eprop_lr), train_set, test_set, epochs,
-                      progress=lambda name, e: shared_bar(bar))
+    runs = run_curves(inp, names, eprop_lr, progress=lambda name, e: shared_bar(bar))
     bar.close()
     with atomic_dir(Path(out_dir)) as tmp:
         write_curves_csv(tmp / "curves.csv", runs)

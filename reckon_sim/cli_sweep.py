@@ -21,15 +21,17 @@ def _one_line_error(e: Exception) -> None:
 
 
 def _reference_note(template: dict) -> str | None:
-    """None if the float reference (reckon_sim.reference.chip_float.ChipFloat) can be built, else why not."""
+    """None if the float reference (the registry's chip_float backend) can be built, else why not."""
     try:
         import numpy as np
 
+        from .backends import CHIP_FLOAT, make_backend
         from .config import ChipConfig
-        from .reference.chip_float import ChipFloat
+        from .experiments.data import RunInputs
         cfg = ChipConfig.from_dict(template["chip_config"])
-        ChipFloat(cfg.to_dict(), np.zeros((cfg.n_inp, cfg.n_rec)), np.zeros((cfg.n_rec, cfg.n_rec)),
-                  np.zeros((cfg.n_rec, cfg.n_out)))
+        zeros = {"winp": np.zeros((cfg.n_inp, cfg.n_rec)), "wrec": np.zeros((cfg.n_rec, cfg.n_rec)),
+                 "wout": np.zeros((cfg.n_rec, cfg.n_out))}
+        make_backend(CHIP_FLOAT, RunInputs(cfg, [], [], zeros))
     except Exception as e:  # noqa: BLE001 - any failure only drops the reference line
         return f"{type(e).__name__}: {e}"
     return None
@@ -77,7 +79,8 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
     """Accuracy vs datapath width: train every grid point x seed; resumable (OUT/points/), results.csv, sweep.png."""
     from tqdm import tqdm
 
-    from .experiments.sweep import CHIP, point_key
+    from .backends import CHIP
+    from .experiments.sweep import point_key
     from .experiments.sweep_store import PointStore
     client = None
     try:
@@ -146,7 +149,8 @@ def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
     import numpy as np
 
     from .config import ChipConfig
-    from .experiments.sweep import CHIP, panel_series
+    from .backends import CHIP
+    from .experiments.sweep import panel_series
     from .io.results import write_results_csv
     from .plots_sweep import sweep_figure
     out = Path(out_dir)

@@ -22,13 +22,13 @@ from .experiments.data import run_inputs
 def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
     """Train the chip model with on-chip e-prop: per epoch a training pass and a test pass."""
     from . import plots
-    from .core.chip import Chip
+    from .backends import CHIP, make_backend
     from .experiments.train import train as run_training
     from .io.reckon_files import write_weights
     from .io.results import write_curve_csv, write_report
     inp = run_inputs(preset, task_name, data, seed, ntrain, ntest, epochs)
     cfg, train_set, test_set, seed, epochs = inp.config, inp.train, inp.test, inp.seed, inp.epochs
-    chip = Chip.from_config(cfg, **inp.weights)
+    chip = make_backend(CHIP, inp)
     click.echo(f"chip {preset}: {cfg.n_inp}/{cfg.n_rec}/{cfg.n_out} neurons; data "
                f"{data or f'generated (seed {seed})'}: {len(train_set)} train + {len(test_set)} test samples")
 

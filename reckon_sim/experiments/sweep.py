@@ -26,16 +26,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backends import CHIP, CHIP_FLOAT, make_backend
 from ..config import ChipConfig
 from ..errors import InputError
 from ..hw.widths import RECKON, SPEC, SPECS, BitWidths
 from ..io.data_folder import data_digest
 from .data import RunInputs, run_inputs, task_preset
+from .train import train
 
 WIDTH_FIELDS = tuple(s.name for s in SPECS)
 ALIASES = {"trace": ("trace_inp", "trace_rec")}
 POINT_SCHEMA = 1                 # bump when the meaning of a point (or of run_point's row) changes
-CHIP, CHIP_FLOAT = "chip", "chip_float"
 
 
 @dataclass(frozen=True)
@@ -178,21 +179,14 @@ class _CountingBackend:
 
 def run_point(point: dict) -> dict:
     """Train one point (epochs x (train pass, test pass)) and return its flat results row."""
-    from ..core.chip import Chip
-    from .train import train
     t0 = time.perf_counter()
     inputs = point_inputs(point)
-    cfg, train_set, test_set, weights = inputs.config, inputs.train, inputs.test, inputs.weights
-    if point["backend"] == CHIP_FLOAT:
-        from ..reference.chip_float import ChipFloat
-        backend = ChipFloat(cfg.to_dict(), **weights)
-        widths: dict = {f: None for f in BitWidths().as_dict()}
-    else:
-        bw = RECKON.with_(**point["widths"])
-        backend = Chip.from_config(cfg, **weights, widths=bw)
-        widths = bw.as_dict()
+    bw = RECKON if point["widths"] is None else RECKON.with_(**point["widths"])
+    backend = make_backend(point["backend"], inputs, widths=bw)
+    widths = dict.fromkeys(bw.as_dict()) if point["widths"] is None else bw.as_dict()   # float points: no widths
+    train_set, test_set = inputs.train, inputs.test
     counting = _CountingBackend(backend)
-    run = train(counting, train_set, test_set, point["epochs"])
+    run = train(counting, train_set, test_set, inputs.epochs)
     row = {"key": point_key(point), "backend": point["backend"], "preset": point["preset"], "task": point["task"],
            "data": point["data"]["dir"] if point["data"] else "generated", "seed": point["seed"],
            "epochs": point["epochs"], "n_train": len(train_set), "n_test": len(test_set), **widths}

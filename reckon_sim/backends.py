@@ -1,0 +1,52 @@
+"""The one registry of backends: name -> factory building a Backend from a run's inputs.
+
+Every factory takes (inputs, widths, seed, eprop_lr) and uses what its backend needs: the chip model its
+datapath widths, the float e-prop reference its seed and learning rate. Experiments pick backends by name only.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from .backend import Backend
+from .hw.widths import RECKON, BitWidths
+
+if TYPE_CHECKING:
+    from .experiments.data import RunInputs
+
+CHIP, CHIP_FLOAT, EPROP = "chip", "chip_float", "eprop"
+
+
+def _chip(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: float) -> Backend:
+    """The bit-exact fixed-point chip model, from the inputs' 8-bit initial weights."""
+    from .core.chip import Chip
+    return Chip.from_config(inputs.config, **inputs.weights, widths=widths)
+
+
+def _chip_float(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: float) -> Backend:
+    """The chip's rule in float (expected-value updates), from the same initial weights."""
+    from .reference.chip_float import ChipFloat
+    return ChipFloat(inputs.config, **inputs.weights)
+
+
+def _eprop(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: float) -> Backend:
+    """Vanilla e-prop: draws its own float initial weights (eprop-PyTorch's rule) from `seed`."""
+    from .reference.eprop import EpropNetwork
+    if seed is None:
+        raise ValueError("the eprop backend draws its initial weights from a seed: give one")
+    cfg = inputs.config
+    return EpropNetwork.from_config(seed=seed, n_in=cfg.n_inp, n_rec=cfg.n_rec, n_out=cfg.n_out,
+                                    target_tick=cfg.target_tick, lr=eprop_lr)
+
+
+BACKENDS: dict[str, Callable[..., Backend]] = {CHIP: _chip, CHIP_FLOAT: _chip_float, EPROP: _eprop}
+
+
+def make_backend(name: str, inputs: RunInputs, *, widths: BitWidths = RECKON, seed: int | None = None,
+                 eprop_lr: float = 1e-3) -> Backend:
+    """The backend `name` of BACKENDS for `inputs`; seed None = the inputs' seed.
+
+    eprop_lr: Adam learning rate of vanilla e-prop (eprop-PyTorch's 1e-4 needs tens of epochs on 50-sample
+    epochs)."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
+    return BACKENDS[name](inputs, widths, inputs.seed if seed is None else seed, eprop_lr)
