@@ -40,7 +40,9 @@ def _reference_note(template: dict) -> str | None:
 def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_name, data, jobs, scheduler,
              no_reference):
     """All validation (InputError) -> (axes, widths, points, reference note or None, Dask client or None)."""
-    from .experiments.sweep import base_point, connect_dask, grid_widths, make_points, parse_grid
+    from .experiments.executors import connect_dask
+    from .experiments.grid import grid_widths, parse_grid
+    from .experiments.sweep import base_point, make_points
     if jobs is not None and scheduler:
         raise InputError("--jobs/--scheduler", "give one of them (local workers or a Dask cluster)")
     axes = parse_grid(grid, product)
@@ -131,7 +133,7 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
 
 def _execute(todo, on_result, jobs, client) -> None:
     """`sweep.execute`, with a dead local worker turned into one line + exit 1 (finished points are kept)."""
-    from .experiments.sweep import execute
+    from .experiments.executors import execute
     try:
         execute(todo, on_result, jobs, client)
     except Exception as e:
@@ -150,7 +152,7 @@ def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
 
     from .config import ChipConfig
     from .backends import CHIP
-    from .experiments.sweep import panel_series
+    from .experiments.grid import panel_series
     from .io.results import write_results_csv
     from .plots_sweep import sweep_figure
     out = Path(out_dir)

@@ -17,8 +17,10 @@ from click.testing import CliRunner
 
 from reckon_sim.cli import main
 from reckon_sim.errors import InputError
+from reckon_sim.experiments import grid as grid_mod
 from reckon_sim.experiments import sweep as sweep_mod
-from reckon_sim.experiments.sweep import grid_widths, parse_grid, point_key
+from reckon_sim.experiments.grid import grid_widths, parse_grid
+from reckon_sim.experiments.sweep import point_key
 from reckon_sim.hw.widths import SPEC
 
 GRID = "weight=6..8"
@@ -151,19 +153,19 @@ def test_run_point_builds_the_chip_with_the_point_widths(monkeypatch):
 
 def test_panel_series_union_and_product():
     def row(weight, trace, seed, acc):
-        w = {f: SPEC[f].chip for f in sweep_mod.WIDTH_FIELDS}
+        w = {f: SPEC[f].chip for f in grid_mod.WIDTH_FIELDS}
         return {**w, "weight": weight, "trace_inp": trace, "trace_rec": trace, "seed": seed, "backend": "chip",
                 "final_test_accuracy": acc}
 
     union = [row(6, 12, 1, 0.5), row(6, 12, 2, 0.7), row(8, 12, 1, 0.9), row(8, 10, 1, 0.6)]
-    panels = sweep_mod.panel_series(parse_grid("weight=6,8 trace=10,12"), union)
+    panels = grid_mod.panel_series(parse_grid("weight=6,8 trace=10,12"), union)
     assert panels["weight"] == [{"name": "others at ReckOn", "points": [(6, [0.5, 0.7]), (8, [0.9])], "reckon": True}]
     assert panels["trace"][0]["points"] == [(10, [0.6]), (12, [0.9])]
     product = union + [row(6, 10, 1, 0.4)]
-    panels = sweep_mod.panel_series(parse_grid("weight=6,8 trace=10,12", True), product, product=True)
+    panels = grid_mod.panel_series(parse_grid("weight=6,8 trace=10,12", True), product, product=True)
     assert [(e["name"], e["reckon"]) for e in panels["weight"]] == [("trace=10", False), ("trace=12", True)]
     assert panels["weight"][0]["points"] == [(6, [0.4]), (8, [0.6])]
-    pooled = sweep_mod.panel_series(parse_grid("weight=6,8 trace=10,12", True), product, product=True, max_series=1)
+    pooled = grid_mod.panel_series(parse_grid("weight=6,8 trace=10,12", True), product, product=True, max_series=1)
     assert pooled["weight"] == [{"name": "mean over other fields", "points": [(6, [0.4, 0.5, 0.7]),
                                                                              (8, [0.6, 0.9])], "reckon": False}]
 

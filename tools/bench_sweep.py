@@ -12,7 +12,9 @@ import argparse
 import os
 import time
 
-from reckon_sim.experiments.sweep import base_point, execute, grid_widths, make_points, parse_grid
+from reckon_sim.experiments.executors import execute
+from reckon_sim.experiments.grid import grid_widths, parse_grid
+from reckon_sim.experiments.sweep import base_point, make_points
 
 
 def time_points(points: list[dict], jobs: int) -> float:
