@@ -80,7 +80,7 @@ def test_malformed_files_one_line_exit_2(tmp_path, fname, content, msg):
     (data / fname).write_text(content)
     res = CliRunner().invoke(main, ["train", "--data", str(data), "--epochs", "1", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
-    err_lines = [line for line in res.output.splitlines() if line.startswith("Error:")]
+    err_lines = [line for line in res.output.splitlines() if line.startswith("reckon-sim train: error: ")]
     assert len(err_lines) == 1 and msg in err_lines[0], res.output
     assert "Traceback" not in res.output and not (tmp_path / "o").exists()
 

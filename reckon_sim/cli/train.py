@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from .cli import DATA_DIR, atomic_dir, main, progress
-from .experiments.data import run_inputs
+from ..experiments.data import run_inputs
+from .common import DATA_DIR, atomic_dir, progress
 
-@main.command()
+@click.command()
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True, help="task preset (models/*.toml)")
 @click.option("--data", type=DATA_DIR,
@@ -21,11 +21,11 @@ from .experiments.data import run_inputs
 @click.option("--out", "out_dir", default="runs/train", show_default=True, type=click.Path(file_okay=False))
 def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
     """Train the chip model with on-chip e-prop: per epoch a training pass and a test pass."""
-    from . import plots
-    from .core.chip import Chip
-    from .experiments.train import train as run_training
-    from .experiments.train import write_report
-    from .tasks.reckon_files import write_weights
+    from ..plots.curves import learning_curve
+    from ..core.chip import Chip
+    from ..experiments.train import train as run_training
+    from ..experiments.train import write_report
+    from ..tasks.reckon_files import write_weights
     inp = run_inputs(preset, task_name, data, seed, ntrain, ntest)
     cfg, train_set, test_set, weights, seed = inp.config, inp.train, inp.test, inp.weights, inp.seed
     epochs = epochs or int(inp.run.get("epochs", 10))
@@ -41,8 +41,8 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
                        lambda e: progress(len(train_set) + len(test_set), f"epoch {e + 1}/{epochs}"))
     with atomic_dir(Path(out_dir)) as tmp:
         run.write_csv(tmp / "curve.csv")
-        plots.learning_curve(run, tmp / "curve.png")
-        plots.learning_curve(run, tmp / "curve.svg")
+        learning_curve(run, tmp / "curve.png")
+        learning_curve(run, tmp / "curve.svg")
         for name, w in chip.weights().items():
             write_weights(tmp / f"{name}_final.dat", w)
         report = run.report()

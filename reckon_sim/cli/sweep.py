@@ -1,7 +1,7 @@
 """`reckon-sim sweep`: accuracy vs datapath width (grid x seeds), local (joblib/loky) or on a Dask cluster.
 
-Everything is validated before any work starts (bad grid, preset, task, data, scheduler: one `Error:` line,
-exit status 2). Finished points are stored one file each under OUT/points/ as they complete, so re-running the
+Everything is validated before any work starts (bad grid, preset, task, data, scheduler, output folder: one
+error line, exit status 2). Finished points are stored one file each under OUT/points/ as they complete, so re-running the
 same command resumes; results.csv and sweep.png/.svg are (re)written from the store at the end.
 """
 from __future__ import annotations
@@ -11,13 +11,8 @@ import sys
 
 import click
 
-from .cli import DATA_DIR, main
-from .errors import InputError
-
-
-def _one_line_error(e: Exception) -> None:
-    click.echo(f"Error: {e}", err=True)
-    sys.exit(2)
+from ..errors import InputError
+from .common import DATA_DIR, fail
 
 
 def _reference_note(template: dict) -> str | None:
@@ -25,8 +20,8 @@ def _reference_note(template: dict) -> str | None:
     try:
         import numpy as np
 
-        from .config import ChipConfig
-        from .reference.chip_float import ChipFloat
+        from ..config import ChipConfig
+        from ..reference.chip_float import ChipFloat
         cfg = ChipConfig.from_dict(template["chip_config"])
         ChipFloat(cfg.to_dict(), np.zeros((cfg.n_inp, cfg.n_rec)), np.zeros((cfg.n_rec, cfg.n_rec)),
                   np.zeros((cfg.n_rec, cfg.n_out)))
@@ -38,7 +33,7 @@ def _reference_note(template: dict) -> str | None:
 def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_name, data, jobs, scheduler,
              no_reference):
     """All validation (InputError) -> (axes, widths, points, reference note or None, Dask client or None)."""
-    from .experiments.sweep import base_point, connect_dask, grid_widths, make_points, parse_grid
+    from ..experiments.sweep import base_point, connect_dask, grid_widths, make_points, parse_grid
     if jobs is not None and scheduler:
         raise InputError("--jobs/--scheduler", "give one of them (local workers or a Dask cluster)")
     axes = parse_grid(grid, product)
@@ -54,7 +49,7 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
     return axes, widths, points, note, client
 
 
-@main.command()
+@click.command()
 @click.option("--grid", required=True, help="widths to sweep, e.g. \"weight=2..10 trace=6..12 ste=1,3,5\"")
 @click.option("--product", is_flag=True, help="full Cartesian product of the grid terms (default: each term "
                                               "varied alone around the ReckOn widths)")
@@ -77,8 +72,8 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
     """Accuracy vs datapath width: train every grid point x seed; resumable (OUT/points/), results.csv, sweep.png."""
     from tqdm import tqdm
 
-    from .experiments.sweep import CHIP, point_key
-    from .experiments.sweep_store import PointStore
+    from ..experiments.sweep import CHIP, point_key
+    from ..experiments.sweep_store import PointStore
     client = None
     try:
         axes, widths, points, note, client = _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest,
@@ -87,7 +82,9 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
     except (InputError, OSError) as e:
         if client is not None:
             client.close()
-        _one_line_error(e)
+        if isinstance(e, OSError):
+            raise InputError("--out", str(e)) from None     # the results store cannot be created
+        raise
     keys = [point_key(p) for p in points]
     by_key = dict(zip(keys, points))
     todo = [by_key[k] for k in dict.fromkeys(keys) if store.load(k) is None]
@@ -121,22 +118,20 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
         note = ref_failures[0]["error"]
     _write_outputs(out_dir, axes, [r for r in rows.values() if r is not None], product, note, points[0])
     if chip_failures:
-        click.echo(f"{len(chip_failures)} point(s) failed (first: {chip_failures[0]['key']}: "
-                   f"{chip_failures[0]['error']}); the others are stored, re-run to retry", err=True)
-        sys.exit(1)
+        fail(f"{len(chip_failures)} point(s) failed (first: {chip_failures[0]['key']}: "
+             f"{chip_failures[0]['error']}); the others are stored, re-run to retry", 1)
 
 
 def _execute(todo, on_result, jobs, client) -> None:
     """`sweep.execute`, with a dead local worker turned into one line + exit 1 (finished points are kept)."""
-    from .experiments.sweep import execute
+    from ..experiments.sweep import execute
     try:
         execute(todo, on_result, jobs, client)
     except Exception as e:
         if type(e).__name__ != "TerminatedWorkerError":
             raise
-        click.echo("\nError: a worker process died (killed or out of memory); finished points are stored: "
-                   "re-run the same command to resume", err=True)
-        sys.exit(1)
+        fail("a worker process died (killed or out of memory); finished points are stored: re-run the same "
+             "command to resume", 1)
 
 
 def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
@@ -145,10 +140,10 @@ def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
 
     import numpy as np
 
-    from .config import ChipConfig
-    from .experiments.sweep import CHIP, panel_series
-    from .experiments.sweep_store import write_results_csv
-    from .plots_sweep import sweep_figure
+    from ..config import ChipConfig
+    from ..experiments.sweep import CHIP, panel_series
+    from ..experiments.sweep_store import write_results_csv
+    from ..plots.sweep import sweep_figure
     out = Path(out_dir)
     write_results_csv(rows, out / "results.csv")
     ref = [float(r["final_test_accuracy"]) for r in rows if r["backend"] != CHIP]
