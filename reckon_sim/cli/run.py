@@ -15,7 +15,8 @@ def _file_option(name: str, what: str):
 @click.command()
 @click.argument("case", required=False, type=click.Path(exists=True, file_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="output folder")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False), help="config.json / TOML preset (default: CASE/config.json)")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False),
+              help="config.json / TOML preset (default: CASE/config.json)")
 @_file_option("train", "training dataset")
 @_file_option("test", "test dataset")
 @_file_option("winp", "initial input weights")

@@ -1,9 +1,9 @@
 """`reckon-sim sweep`: accuracy vs datapath width (grid x seeds), local (joblib/loky) or on a Dask cluster.
 
-Everything is validated before any work starts (bad grid, preset, task, data, scheduler, output folder: one
-error line, exit status 2). Finished points are stored one file each under OUT/points/ as they complete, so re-running the
-same command resumes; results.csv and sweep.png/.svg are (re)written from the store at the end.
-"""
+Everything is validated before any work starts (bad grid, preset, task, data, scheduler, output folder:
+one error line, exit status 2). Finished points are stored one file each under OUT/points/ as they complete,
+so re-running the same command resumes; results.csv and sweep.png/.svg are (re)written from the store at the
+end."""
 from __future__ import annotations
 
 import os
