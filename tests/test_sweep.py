@@ -83,7 +83,7 @@ def test_product_rejects_a_field_swept_twice():
     (["--grid", "trace=6 trace_rec=4", "--product"], "each field may be swept by one term only"),
     (["--grid", "weight=6", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], "give one of them"),
     (["--grid", "weight=6", "--preset", "no-such-preset"], "preset 'no-such-preset': not found"),
-    (["--grid", "weight=6", "--task", "no-such-task"], "task preset not found"),
+    (["--grid", "weight=6", "--task", "no-such-task"], "task preset 'no-such-task': not found"),
     (["--grid", "weight=6", "--scheduler", "localhost:8786"], "expected an address like tcp://HOST:PORT"),
 ])
 def test_bad_input_is_one_line_exit_2_before_any_work(tmp_path, args, fragment):

@@ -5,7 +5,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import MODELS_DIR, ChipConfig
+from .. import presets
+from ..config import ChipConfig
 from ..errors import InputError
 
 DATA_NAMES = {"train": ("dataset_cueAcc_train.dat", "train.dat"), "test": ("dataset_cueAcc_test.dat", "test.dat"),
@@ -15,11 +16,9 @@ DATA_NAMES = {"train": ("dataset_cueAcc_train.dat", "train.dat"), "test": ("data
 
 
 def task_preset(name: str = "cue-accumulation") -> dict:
-    p = Path(name) if Path(name).exists() else MODELS_DIR / f"{name}.toml"
+    p = presets.find(name, "task preset")
     try:
         return tomllib.loads(p.read_text())
-    except FileNotFoundError:
-        raise InputError(str(p), "task preset not found") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(str(p), f"malformed TOML ({e})") from None
 
