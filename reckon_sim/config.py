@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from . import presets
 from .errors import InputError
 from .hw.registers import BY_NAME, CONFIG_REGISTERS, PARAM_INDEX, Register
 
 N_WORDS = 128   # neuron-SRAM words (pairs)
 EXTRA_KEYS = ("NEUR_THR", "NEUR_ALPHA_LSB", "NEUR_INIT_WORDS", "DO_EPROP_TRAIN", "DO_EPROP_TEST", "TARGET_TICK")
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 
 
 def _check_int(where: str, key: str, value, lo: int, hi: int, what: str = "") -> int:
@@ -151,14 +151,8 @@ class ChipConfig:
 
     @classmethod
     def from_preset(cls, name: str = "reckon-tbench") -> "ChipConfig":
-        """A preset from models/ by name (e.g. 'reckon-tbench', 'reckon-reset') or a path to a TOML/JSON file."""
-        p = Path(name)
-        if not p.exists():
-            p = MODELS_DIR / (name if name.endswith(".toml") else f"{name}.toml")
-        if not p.exists():
-            known = ", ".join(sorted(q.stem for q in MODELS_DIR.glob("*.toml")))
-            raise InputError(f"preset '{name}'", f"not found (known presets: {known})")
-        return cls.from_file(p)
+        """A shipped preset by name (e.g. 'reckon-tbench', 'reckon-reset') or a path to a TOML/JSON file."""
+        return cls.from_file(presets.find(name))
 
     def replace(self, **kw) -> "ChipConfig":
         return replace(self, **kw)

@@ -1,14 +1,48 @@
-"""The README's register, memory and width tables are generated from the hardware tables (tools/gen_docs.py)."""
+"""The README's register, memory, width and option tables are generated (tools/gen_docs.py): every marked section
+is filled, up to date, and a stale or emptied section is detected."""
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from gen_docs import SECTION, render, sections  # noqa: E402
+
+README = (ROOT / "README.md").read_text()
 
 
-def test_readme_tables_are_up_to_date():
-    sys.path.insert(0, str(ROOT / "tools"))
-    from gen_docs import render
-    text = (ROOT / "README.md").read_text()
-    assert render(text) == text, "README.md is stale: run python tools/gen_docs.py"
-    for marker in ("registers", "memories", "widths"):
-        assert f"<!-- {marker}:begin -->" in text
+def test_readme_is_what_the_generator_renders():
+    assert render(README) == README, "README.md is stale: run python tools/gen_docs.py"
+
+
+def test_every_generated_section_is_marked_and_filled():
+    marked = {m["name"]: m["body"] for m in SECTION.finditer(README)}
+    assert set(marked) == {"registers", "memories", "widths", "options"}
+    for name, body in sections().items():
+        rows = body.splitlines()
+        assert len(rows) > 2 and all(r.startswith("|") and r.endswith("|") for r in rows), name  # header, rule, data
+        assert marked[name] == body + "\n", name
+    assert "`SPI_NUM_REC_NEUR`" in marked["registers"] and "`weight`" in marked["widths"]
+    assert "`--epochs INTEGER RANGE`" in marked["options"]
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda t: t.replace("| `weight` | 8 |", "| `weight` | 7 |"),                               # a stale value
+    lambda t: SECTION.sub(lambda m: m["begin"] + m["end"], t, count=1),                      # an emptied section
+    lambda t: t.replace("<!-- memories:end -->", "<!-- memories:end -->\n\n<!-- memories:begin -->\n"),
+])
+def test_a_stale_or_empty_readme_is_detected(mutate):
+    text = mutate(README)
+    assert text != README
+    try:
+        assert render(text) != text
+    except ValueError:
+        pass                                                                                # unmatched markers
+
+
+def test_a_missing_or_unknown_marker_is_an_error():
+    with pytest.raises(ValueError, match="generated sections"):
+        render(README.replace("<!-- widths:begin -->", "<!-- width:begin -->"))
+    with pytest.raises(ValueError, match="generated sections"):
+        render(README + "\n<!-- extra:begin -->\n<!-- extra:end -->\n")

@@ -85,7 +85,7 @@ def test_product_rejects_a_field_swept_twice():
     (["--grid", "trace=6 trace_rec=4", "--product"], "each field may be swept by one term only"),
     (["--grid", "weight=6", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], "give one of them"),
     (["--grid", "weight=6", "--preset", "no-such-preset"], "preset 'no-such-preset': not found"),
-    (["--grid", "weight=6", "--task", "no-such-task"], "task preset not found"),
+    (["--grid", "weight=6", "--task", "no-such-task"], "task preset 'no-such-task': not found"),
     (["--grid", "weight=6", "--scheduler", "localhost:8786"], "expected an address like tcp://HOST:PORT"),
 ])
 def test_bad_input_is_one_line_exit_2_before_any_work(tmp_path, args, fragment):
@@ -93,7 +93,7 @@ def test_bad_input_is_one_line_exit_2_before_any_work(tmp_path, args, fragment):
     res = CliRunner().invoke(main, ["sweep", *args, "--out", str(out)])
     assert res.exit_code == 2, res.output
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and fragment in lines[0], res.output
+    assert len(lines) == 1 and lines[0].startswith("reckon-sim sweep: error: ") and fragment in lines[0], res.output
     assert not out.exists()                                               # nothing started, nothing written
 
 
@@ -110,7 +110,7 @@ def test_data_folder_with_several_seeds_is_refused(tmp_path):
         write_weights(tmp_path / f"{name}.dat", m)
     res = CliRunner().invoke(main, ["sweep", "--grid", "weight=6", "--data", str(tmp_path), "--seeds", "2",
                                     "--out", str(tmp_path / "out")])
-    assert res.exit_code == 2 and res.output.startswith("Error: --seeds: = 2 with --data"), res.output
+    assert res.exit_code == 2 and res.output.startswith("reckon-sim sweep: error: --seeds: = 2 with --data"), res.output
 
 
 # ------------------------------------------------------------------------------------------ one point

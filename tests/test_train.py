@@ -80,15 +80,15 @@ def test_malformed_files_one_line_exit_2(tmp_path, fname, content, msg):
     (data / fname).write_text(content)
     res = CliRunner().invoke(main, ["train", "--data", str(data), "--epochs", "1", "--out", str(tmp_path / "o")])
     assert res.exit_code == 2
-    err_lines = [line for line in res.output.splitlines() if line.startswith("Error:")]
+    err_lines = [line for line in res.output.splitlines() if line.startswith("reckon-sim train: error: ")]
     assert len(err_lines) == 1 and msg in err_lines[0], res.output
     assert "Traceback" not in res.output and not (tmp_path / "o").exists()
 
 
 def test_bad_preset_field_exit_2(tmp_path):
-    from reckon_sim.config import MODELS_DIR
+    from reckon_sim.presets import find
     p = tmp_path / "bad.toml"
-    p.write_text((MODELS_DIR / "reckon-tbench.toml").read_text().replace("SPI_NUM_OUT_NEUR = 1 ", "SPI_NUM_OUT_NEUR = 16 "))
+    p.write_text(find("reckon-tbench").read_text().replace("SPI_NUM_OUT_NEUR = 1 ", "SPI_NUM_OUT_NEUR = 16 "))
     res = CliRunner().invoke(main, ["train", "--preset", str(p), "--out", str(tmp_path / "o")])
     assert res.exit_code == 2 and "field 'SPI_NUM_OUT_NEUR' = 16 out of range 0..15 (4-bit unsigned)" in res.output
 

@@ -19,8 +19,6 @@ from reckon_sim.vectors import spi, write_vectors
 from reckon_sim.vectors.stimulus import sample_steps
 from reckon_sim.vectors.writer import state_columns
 
-import reckon_sim.cli_vectors  # noqa: F401  (registers the command until cli.py imports it)
-
 T, TT = 30, 20
 
 
@@ -195,7 +193,7 @@ def test_cli_rejects_unsupported_protocol(tmp_path, override, message):
     cfg_path.write_text(json.dumps({**small_spec().config.to_dict(), **override}))
     r = _cli(["--preset", str(cfg_path), "--out", str(tmp_path / "v")])
     assert r.exit_code == 2 and message in r.output
-    assert r.output.strip().splitlines()[-1].startswith("Error:")
+    assert r.output.strip().splitlines()[-1].startswith("reckon-sim vectors: error: ")
     assert not (tmp_path / "v").exists()
 
 

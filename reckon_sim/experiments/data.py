@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import presets
 from ..backend import Sample
-from ..config import MODELS_DIR, ChipConfig
+from ..config import ChipConfig
 from ..errors import InputError
 from ..io.data_folder import load_data_dir
 from ..tasks.cue_accumulation import CueAccumulationParams, make_dataset_pair
@@ -16,11 +17,9 @@ from ..tasks.init_weights import generate_initial_weights
 
 
 def task_preset(name: str = "cue-accumulation") -> dict:
-    p = Path(name) if Path(name).exists() else MODELS_DIR / f"{name}.toml"
+    p = presets.find(name, "task preset")
     try:
         return tomllib.loads(p.read_text())
-    except FileNotFoundError:
-        raise InputError(str(p), "task preset not found") from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(str(p), f"malformed TOML ({e})") from None
 

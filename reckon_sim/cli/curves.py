@@ -5,13 +5,13 @@ from pathlib import Path
 
 import click
 
-from .cli import DATA_DIR, atomic_dir, main, progress, shared_bar
-from .experiments.data import run_inputs
-from .backends import BACKENDS
-from .errors import InputError
+from ..backends import BACKENDS
+from ..errors import InputError
+from ..experiments.data import run_inputs
+from .common import DATA_DIR, atomic_dir, progress, shared_bar
 
 
-@main.command()
+@click.command()
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True, help="task preset")
 @click.option("--data", type=DATA_DIR, help="ReckOn data folder (default: generated)")
@@ -25,9 +25,9 @@ from .errors import InputError
 @click.option("--out", "out_dir", default="runs/curves", show_default=True, type=click.Path(file_okay=False))
 def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, out_dir):
     """Train the chip and the float references on the same data and seeds; write curves.csv and curves.png."""
-    from . import plots
-    from .experiments.curves import BACKEND_NOTES, run_curves
-    from .io.results import write_curves_csv
+    from ..experiments.curves import BACKEND_NOTES, run_curves
+    from ..io.results import write_curves_csv
+    from ..plots.curves import backend_curves
     names = tuple(b.strip() for b in backends.split(",") if b.strip())
     bad = [b for b in names if b not in BACKENDS]
     if bad or not names:
@@ -40,8 +40,8 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
     bar.close()
     with atomic_dir(Path(out_dir)) as tmp:
         write_curves_csv(tmp / "curves.csv", runs)
-        plots.curves(runs, tmp / "curves.png", BACKEND_NOTES)
-        plots.curves(runs, tmp / "curves.svg", BACKEND_NOTES)
+        backend_curves(runs, tmp / "curves.png", BACKEND_NOTES)
+        backend_curves(runs, tmp / "curves.svg", BACKEND_NOTES)
     for name, run in runs.items():
         click.echo(f"{name:10s} test accuracy per epoch: " + " ".join(f"{100 * a:5.1f}" for a in run.accuracy("test")))
     click.echo(f"wrote {out_dir}/curves.csv, curves.png, curves.svg")

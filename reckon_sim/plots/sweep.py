@@ -4,10 +4,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from . import plots  # noqa: F401  (selects the headless Agg backend)
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from .save import save_figure
 
 
 def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: float | None = None,
@@ -19,7 +19,8 @@ def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: fl
     n = max(1, len(panels))
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 3.6 * rows), squeeze=False)
+    fig = Figure(figsize=(4.6 * cols, 3.6 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, (label, series) in zip(axes.flat, panels.items()):
         chip_w = reckon_widths[label]
         for entry in series:
@@ -50,5 +51,4 @@ def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: fl
         ax.set_visible(False)
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, path)

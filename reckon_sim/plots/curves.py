@@ -1,16 +1,16 @@
-"""Every figure of reckon-sim, headless (Agg)."""
+"""Per-epoch figures: the learning curve of `train` (curve.png/.svg) and the backend comparison of `curves`."""
 from __future__ import annotations
 
-import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+from .save import save_figure
 
 
 def learning_curve(run, path, title: str = "ReckOn on-chip e-prop") -> None:
     """Accuracy per epoch, train and test (curve.png / curve.svg)."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     for phase, style in (("train", "o-"), ("test", "s--")):
         acc = run.accuracy(phase)
         ax.plot(range(1, len(acc) + 1), [100 * a for a in acc], style, label=phase)
@@ -22,13 +22,13 @@ def learning_curve(run, path, title: str = "ReckOn on-chip e-prop") -> None:
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
-def curves(runs: dict, path, notes: dict | None = None) -> None:
+def backend_curves(runs: dict, path, notes: dict | None = None) -> None:
     """Two panels side by side: accuracy and loss per epoch, one colour per backend (train solid, test dashed)."""
-    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 4))
+    fig = Figure(figsize=(11, 4))
+    ax_acc, ax_loss = fig.subplots(1, 2)
     for i, (name, run) in enumerate(runs.items()):
         color = f"C{i}"
         for phase, style in (("train", "o-"), ("test", "s--")):
@@ -47,5 +47,4 @@ def curves(runs: dict, path, notes: dict | None = None) -> None:
     for i, line in enumerate(lines):
         fig.text(0.01, 0.01 + 0.025 * (len(lines) - 1 - i), line, fontsize=7)
     fig.tight_layout(rect=(0, 0.025 * len(lines) + 0.01, 1, 1))
-    fig.savefig(path)
-    plt.close(fig)
+    save_figure(fig, path)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from .cli import DATA_DIR, atomic_dir, main, progress
-from .experiments.data import run_inputs
+from ..experiments.data import run_inputs
+from .common import DATA_DIR, atomic_dir, progress
 
-@main.command()
+@click.command()
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True, help="task preset (models/*.toml)")
 @click.option("--data", type=DATA_DIR,
@@ -21,11 +21,11 @@ from .experiments.data import run_inputs
 @click.option("--out", "out_dir", default="runs/train", show_default=True, type=click.Path(file_okay=False))
 def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
     """Train the chip model with on-chip e-prop: per epoch a training pass and a test pass."""
-    from . import plots
-    from .backends import CHIP, make_backend
-    from .experiments.train import train as run_training
-    from .io.reckon_files import write_weights
-    from .io.results import write_curve_csv, write_report
+    from ..plots.curves import learning_curve
+    from ..backends import CHIP, make_backend
+    from ..experiments.train import train as run_training
+    from ..io.reckon_files import write_weights
+    from ..io.results import write_curve_csv, write_report
     inp = run_inputs(preset, task_name, data, seed, ntrain, ntest, epochs)
     cfg, train_set, test_set, seed, epochs = inp.config, inp.train, inp.test, inp.seed, inp.epochs
     chip = make_backend(CHIP, inp)
@@ -40,8 +40,8 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
                        lambda e: progress(len(train_set) + len(test_set), f"epoch {e + 1}/{epochs}"))
     with atomic_dir(Path(out_dir)) as tmp:
         write_curve_csv(tmp / "curve.csv", run.rows)
-        plots.learning_curve(run, tmp / "curve.png")
-        plots.learning_curve(run, tmp / "curve.svg")
+        learning_curve(run, tmp / "curve.png")
+        learning_curve(run, tmp / "curve.svg")
         for name, w in chip.weights().items():
             write_weights(tmp / f"{name}_final.dat", w)
         report = run.report()

@@ -6,22 +6,22 @@ from pathlib import Path
 
 import click
 
-from .cli import DATA_DIR, atomic_dir, main, progress
-from .config import ChipConfig
-from .errors import InputError
+from ..config import ChipConfig
+from ..errors import InputError
+from .common import DATA_DIR, atomic_dir, progress
 
 
 def _targets(data, cfg: ChipConfig):
     """Regression targets from DATA/targets.txt (FORMAT §9), required when SPI_REGRESSION = 1."""
     if not cfg["SPI_REGRESSION"]:
         return None
-    from .io.reckon_files import read_targets
+    from ..io.reckon_files import read_targets
     if data is None or not (Path(data) / "targets.txt").exists():
         raise InputError("SPI_REGRESSION", "= 1 needs --data with a targets.txt (regression targets)")
     return read_targets(Path(data) / "targets.txt", cfg.n_out)
 
 
-@main.command()
+@click.command()
 @click.option("--preset", default="reckon-tbench", show_default=True,
               help="chip preset name or a TOML / config.json file")
 @click.option("--data", type=DATA_DIR,
@@ -37,9 +37,9 @@ def _targets(data, cfg: ChipConfig):
 def vectors(preset, data, samples, epochs, task_name, seed, out_dir):
     """Write RTL test vectors for a run of the model: SPI programming, $readmemh SRAM images, the tick stream,
     expected responses, a VCD, a ReckOn-testbench drop-in set and manifest.json (see tools/rtl/)."""
-    from .experiments.data import run_inputs
-    from .vectors import write_vectors
-    from .vectors.stimulus import check_protocol
+    from ..experiments.data import run_inputs
+    from ..vectors import write_vectors
+    from ..vectors.stimulus import check_protocol
     cfg = ChipConfig.from_preset(preset)
     check_protocol(cfg)                           # before any data is read or generated
     inp = run_inputs(cfg, task_name, data, seed, samples, samples, epochs)

@@ -1,9 +1,9 @@
 """`reckon-sim sweep`: accuracy vs datapath width (grid x seeds), local (joblib/loky) or on a Dask cluster.
 
-Everything is validated before any work starts (bad grid, preset, task, data, scheduler: one `Error:` line,
-exit status 2). Finished points are stored one file each under OUT/points/ as they complete, so re-running the
-same command resumes; results.csv and sweep.png/.svg are (re)written from the store at the end.
-"""
+Everything is validated before any work starts (bad grid, preset, task, data, scheduler, output folder:
+one error line, exit status 2). Finished points are stored one file each under OUT/points/ as they complete,
+so re-running the same command resumes; results.csv and sweep.png/.svg are (re)written from the store at the
+end."""
 from __future__ import annotations
 
 import os
@@ -11,13 +11,8 @@ import sys
 
 import click
 
-from .cli import DATA_DIR, main
-from .errors import InputError
-
-
-def _one_line_error(e: Exception) -> None:
-    click.echo(f"Error: {e}", err=True)
-    sys.exit(2)
+from ..errors import InputError
+from .common import DATA_DIR, fail
 
 
 def _reference_note(template: dict) -> str | None:
@@ -25,9 +20,9 @@ def _reference_note(template: dict) -> str | None:
     try:
         import numpy as np
 
-        from .backends import CHIP_FLOAT, make_backend
-        from .config import ChipConfig
-        from .experiments.data import RunInputs
+        from ..backends import CHIP_FLOAT, make_backend
+        from ..config import ChipConfig
+        from ..experiments.data import RunInputs
         cfg = ChipConfig.from_dict(template["chip_config"])
         zeros = {"winp": np.zeros((cfg.n_inp, cfg.n_rec)), "wrec": np.zeros((cfg.n_rec, cfg.n_rec)),
                  "wout": np.zeros((cfg.n_rec, cfg.n_out))}
@@ -40,9 +35,9 @@ def _reference_note(template: dict) -> str | None:
 def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_name, data, jobs, scheduler,
              no_reference):
     """All validation (InputError) -> (axes, widths, points, reference note or None, Dask client or None)."""
-    from .experiments.executors import connect_dask
-    from .experiments.grid import grid_widths, parse_grid
-    from .experiments.sweep import base_point, make_points
+    from ..experiments.executors import connect_dask
+    from ..experiments.grid import grid_widths, parse_grid
+    from ..experiments.sweep import base_point, make_points
     if jobs is not None and scheduler:
         raise InputError("--jobs/--scheduler", "give one of them (local workers or a Dask cluster)")
     axes = parse_grid(grid, product)
@@ -58,7 +53,7 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
     return axes, widths, points, note, client
 
 
-@main.command()
+@click.command()
 @click.option("--grid", required=True, help="widths to sweep, e.g. \"weight=2..10 trace=6..12 ste=1,3,5\"")
 @click.option("--product", is_flag=True, help="full Cartesian product of the grid terms (default: each term "
                                               "varied alone around the ReckOn widths)")
@@ -81,9 +76,9 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
     """Accuracy vs datapath width: train every grid point x seed; resumable (OUT/points/), results.csv, sweep.png."""
     from tqdm import tqdm
 
-    from .backends import CHIP
-    from .experiments.sweep import point_key
-    from .experiments.sweep_store import PointStore
+    from ..backends import CHIP
+    from ..experiments.sweep import point_key
+    from ..experiments.sweep_store import PointStore
     client = None
     try:
         axes, widths, points, note, client = _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest,
@@ -92,7 +87,9 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
     except (InputError, OSError) as e:
         if client is not None:
             client.close()
-        _one_line_error(e)
+        if isinstance(e, OSError):
+            raise InputError("--out", str(e)) from None     # the results store cannot be created
+        raise
     keys = [point_key(p) for p in points]
     by_key = dict(zip(keys, points))
     todo = [by_key[k] for k in dict.fromkeys(keys) if store.load(k) is None]
@@ -126,22 +123,20 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
         note = ref_failures[0]["error"]
     _write_outputs(out_dir, axes, [r for r in rows.values() if r is not None], product, note, points[0])
     if chip_failures:
-        click.echo(f"{len(chip_failures)} point(s) failed (first: {chip_failures[0]['key']}: "
-                   f"{chip_failures[0]['error']}); the others are stored, re-run to retry", err=True)
-        sys.exit(1)
+        fail(f"{len(chip_failures)} point(s) failed (first: {chip_failures[0]['key']}: "
+             f"{chip_failures[0]['error']}); the others are stored, re-run to retry", 1)
 
 
 def _execute(todo, on_result, jobs, client) -> None:
     """`sweep.execute`, with a dead local worker turned into one line + exit 1 (finished points are kept)."""
-    from .experiments.executors import execute
+    from ..experiments.executors import execute
     try:
         execute(todo, on_result, jobs, client)
     except Exception as e:
         if type(e).__name__ != "TerminatedWorkerError":
             raise
-        click.echo("\nError: a worker process died (killed or out of memory); finished points are stored: "
-                   "re-run the same command to resume", err=True)
-        sys.exit(1)
+        fail("a worker process died (killed or out of memory); finished points are stored: re-run the same "
+             "command to resume", 1)
 
 
 def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
@@ -150,11 +145,11 @@ def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
 
     import numpy as np
 
-    from .config import ChipConfig
-    from .backends import CHIP
-    from .experiments.grid import panel_series
-    from .io.results import write_results_csv
-    from .plots_sweep import sweep_figure
+    from ..config import ChipConfig
+    from ..backends import CHIP
+    from ..experiments.grid import panel_series
+    from ..io.results import write_results_csv
+    from ..plots.sweep import sweep_figure
     out = Path(out_dir)
     write_results_csv(rows, out / "results.csv")
     ref = [float(r["final_test_accuracy"]) for r in rows if r["backend"] != CHIP]

@@ -1,0 +1,1 @@
+"""The shipped presets (*.toml). Installed as the package reckon_sim.models; read via reckon_sim.presets."""

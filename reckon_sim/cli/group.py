@@ -1,0 +1,30 @@
+"""The `reckon-sim` click group: registers every command module and turns user errors into one line (exit 2)."""
+from __future__ import annotations
+
+import click
+
+from . import compare, curves, info, run, sweep, train, vectors
+from .common import one_line_errors
+
+
+class _CommandGroup(click.Group):
+    """Parsing errors (bad option value, missing argument, unknown command) and InputError raised by a command
+    leave as one stderr line `reckon-sim CMD: error: ...`, exit status 2, no traceback."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        with one_line_errors(lambda: info_name):
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx):
+        with one_line_errors(lambda: f"{ctx.command_path} {ctx.invoked_subcommand}"):
+            return super().invoke(ctx)
+
+
+@click.group(name="reckon-sim", cls=_CommandGroup)
+@click.version_option(package_name="reckon-sim")
+def main():
+    """reckon-sim: a bit-exact, cycle-level simulator of the ReckOn spiking-RNN processor."""
+
+
+for command in (train.train, run.run, compare.compare, curves.curves, sweep.sweep, vectors.vectors, info.info):
+    main.add_command(command)

@@ -1,0 +1,45 @@
+"""`reckon-sim run`: the golden protocol on a golden case folder (or its files given one by one)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import atomic_dir, progress
+
+
+def _file_option(name: str, what: str):
+    return click.option(f"--{name}", type=click.Path(exists=True, dir_okay=False), help=f"{what} (default: in CASE)")
+
+
+@click.command()
+@click.argument("case", required=False, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="output folder")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False),
+              help="config.json / TOML preset (default: CASE/config.json)")
+@_file_option("train", "training dataset")
+@_file_option("test", "test dataset")
+@_file_option("winp", "initial input weights")
+@_file_option("wrec", "initial recurrent weights")
+@_file_option("wout", "initial output weights")
+@_file_option("targets", "regression targets.txt")
+@click.option("--epochs", type=click.IntRange(1), help="override the case's epochs")
+@click.option("--ntrain", type=click.IntRange(-1), help="training samples per epoch (-1: all)")
+@click.option("--ntest", type=click.IntRange(-1), help="test samples per epoch (-1: all)")
+@click.option("--dump", type=click.IntRange(0, 1), help="dump level: 1 per-tick arrays, 0 state + tk_table only")
+def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, ntrain, ntest, dump):
+    """Run the golden protocol on CASE (a folder with config.json, train/test .dat, winp/wrec/wout .dat) or on
+    the files given one by one."""
+    from ..experiments.run_case import run_case
+    from ..io.golden import load_case
+    c = load_case(case, config, dict(train=train, test=test, winp=winp, wrec=wrec, wout=wout, targets=targets))
+    for name, v in (("epochs", epochs), ("ntrain", ntrain), ("ntest", ntest)):
+        if v is not None:
+            setattr(c, name, v)
+    total = c.epochs * (len(c.phase_samples("train")) + len(c.phase_samples("test")))
+    bar = progress(total, f"run {c.name}")
+    with atomic_dir(Path(out_dir), stale=("sample_*.npz",)) as tmp:
+        rows = run_case(c, tmp, dump, bar.update)
+    bar.close()
+    correct = sum(r["correct"] for r in rows)
+    click.echo(f"{len(rows)} samples, {correct} correct; wrote {out_dir}")
