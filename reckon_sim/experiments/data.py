@@ -74,3 +74,11 @@ def run_inputs(preset: str | ChipConfig, task_name: str, data, seed, ntrain, nte
                                                       ntest or int(run_cfg.get("n_test", 50)))
     return RunInputs(cfg, train_set[:ntrain] if ntrain else train_set, test_set[:ntest] if ntest else test_set,
                      weights, epochs=int(epochs or run_cfg.get("epochs", 10)), seed=seed)
+
+
+def load_task(task: str = "cue-accumulation", preset: str | ChipConfig = "reckon-tbench", data=None,
+              seed: int | None = None, n_train: int | None = None, n_test: int | None = None,
+              epochs: int | None = None) -> RunInputs:
+    """The Python API's entry to `run_inputs`: a task preset (name or TOML path) on a chip preset, with generated
+    data from `seed` or a ReckOn data folder `data`; None = the task preset's [run] defaults."""
+    return run_inputs(preset, task, data, seed, n_train, n_test, epochs)
