@@ -25,7 +25,7 @@ def _chip(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: floa
 def _chip_float(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: float) -> Backend:
     """The chip's rule in float (expected-value updates), from the same initial weights."""
     from .reference.chip_float import ChipFloat
-    return ChipFloat(inputs.config, **inputs.weights)
+    return ChipFloat.from_config(inputs.config, **inputs.weights)
 
 
 def _eprop(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: float) -> Backend:
@@ -33,9 +33,7 @@ def _eprop(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: flo
     from .reference.eprop import EpropNetwork
     if seed is None:
         raise ValueError("the eprop backend draws its initial weights from a seed: give one")
-    cfg = inputs.config
-    return EpropNetwork.from_config(seed=seed, n_in=cfg.n_inp, n_rec=cfg.n_rec, n_out=cfg.n_out,
-                                    target_tick=cfg.target_tick, lr=eprop_lr)
+    return EpropNetwork.from_config(inputs.config, seed=seed, lr=eprop_lr)
 
 
 BACKENDS: dict[str, Callable[..., Backend]] = {CHIP: _chip, CHIP_FLOAT: _chip_float, EPROP: _eprop}

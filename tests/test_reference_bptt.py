@@ -14,7 +14,7 @@ N_T = 50
 
 def setup(smooth_beta=0.0, **overrides):
     params = EpropParams(**{**BASE, "smooth_beta": smooth_beta, **overrides})
-    weights = EpropNetwork.from_config(params).weights()
+    weights = EpropNetwork.from_params(params).weights()
     x = (np.random.default_rng(3).random((N_T, params.n_in)) < 0.25).astype(float)
     return params, weights, x
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from reckon_sim.backend import Backend, Sample
+from reckon_sim.config import ChipConfig
 from reckon_sim.reference.eprop import EpropNetwork, EpropParams, eprop_gradients
 
 
@@ -114,7 +115,7 @@ def oracle_batch(params, weights, xs, labels):
 def test_pytorch_compat_reproduces_eprop_pytorch_gradients(batch):
     xs, labels = batch
     params = EpropParams(**{**SMALL.__dict__, "pytorch_compat": True})
-    net = EpropNetwork.from_config(params)
+    net = EpropNetwork.from_params(params)
     w = net.weights()
     g_in, g_rec, g_out = oracle_batch(params, w, xs, labels)
     mine = {k: np.zeros_like(v) for k, v in w.items()}
@@ -133,7 +134,7 @@ def test_pytorch_compat_reproduces_eprop_pytorch_gradients(batch):
 def test_clean_mode_differs_from_pytorch_only_in_input_trace_and_diagonal(batch):
     xs, labels = batch
     compat = EpropParams(**{**SMALL.__dict__, "pytorch_compat": True})
-    w = EpropNetwork.from_config(SMALL).weights()
+    w = EpropNetwork.from_params(SMALL).weights()
     g_clean, loss_clean, _ = eprop_gradients(SMALL, w, xs[0], labels[0])
     g_compat, loss_compat, _ = eprop_gradients(compat, w, xs[0], labels[0])
     assert loss_clean == loss_compat
@@ -147,7 +148,7 @@ def test_clean_mode_differs_from_pytorch_only_in_input_trace_and_diagonal(batch)
 def test_adam_batch_step_matches_torch_adam(batch):
     xs, labels = batch
     params = EpropParams(**{**SMALL.__dict__, "pytorch_compat": True, "lr": 1e-3})
-    net = EpropNetwork.from_config(params)
+    net = EpropNetwork.from_params(params)
     w0 = net.weights()
     results = [net.run_sample(to_sample(x, label), learn=True) for x, label in zip(xs, labels)]
     assert [r.n_updates > 0 for r in results] == [False, False, True]
@@ -159,7 +160,7 @@ def test_adam_batch_step_matches_torch_adam(batch):
 
 def test_run_sample_inference_is_argmax_of_summed_softmax(batch):
     xs, labels = batch
-    net = EpropNetwork.from_config(SMALL)
+    net = EpropNetwork.from_params(SMALL)
     assert isinstance(net, Backend)
     res = net.run_sample(to_sample(xs[1], labels[1]), learn=False)
     _, loss, info = eprop_gradients(SMALL, net.weights(), xs[1], labels[1], record=True)
@@ -168,12 +169,25 @@ def test_run_sample_inference_is_argmax_of_summed_softmax(batch):
     p /= p.sum(axis=1, keepdims=True)
     assert res.inference == int(np.argmax(p.sum(axis=0)))
     assert res.loss == pytest.approx(-np.log(p[:, labels[1]]).sum(), rel=1e-12)
-    assert res.n_spikes == int(info["spikes"].sum()) and res.n_updates == 0
+    assert res.n_spikes == int(info["spikes"].sum()) and res.n_updates == 0 and res.eprop_ticks == 0
+    np.testing.assert_allclose(res.votes, p.sum(axis=0), rtol=1e-12)
+    assert net.run_sample(to_sample(xs[1], labels[1]), learn=True).eprop_ticks == xs[1].shape[0] - SMALL.target_tick
+
+
+def test_from_config_takes_sizes_and_window_from_the_chip():
+    cfg = ChipConfig.from_preset("reckon-tbench").with_registers(SPI_NUM_REC_NEUR=19, TARGET_TICK=50)
+    net = EpropNetwork.from_config(cfg, seed=3, lr=1e-3)
+    p = net.params
+    assert (p.n_in, p.n_rec, p.n_out, p.target_tick, p.seed, p.lr) == (40, 20, 2, 50, 3, 1e-3)
+    assert p.tau_mem == EpropParams().tau_mem                           # e-prop's own hyper-parameters
+    np.testing.assert_array_equal(net.weights()["wrec"], EpropNetwork.from_params(p).weights()["wrec"])
+    assert EpropNetwork.from_preset("reckon-tbench").params == EpropParams(n_in=40, n_rec=100, n_out=2,
+                                                                           target_tick=2100)
 
 
 def test_random_feedback_changes_only_hidden_gradients(batch):
     xs, labels = batch
-    net = EpropNetwork.from_config(SMALL, feedback="random")
+    net = EpropNetwork.from_params(SMALL, feedback="random")
     w = net.weights()
     g_sym, _, _ = eprop_gradients(SMALL, w, xs[0], labels[0])
     g_rnd, _, _ = eprop_gradients(SMALL, w, xs[0], labels[0], feedback=net.feedback)
@@ -183,7 +197,7 @@ def test_random_feedback_changes_only_hidden_gradients(batch):
 
 def test_float32_option_is_close_to_float64(batch):
     xs, labels = batch
-    w = EpropNetwork.from_config(SMALL).weights()
+    w = EpropNetwork.from_params(SMALL).weights()
     g64, l64, _ = eprop_gradients(SMALL, w, xs[0], labels[0])
     g32, l32, _ = eprop_gradients(EpropParams(**{**SMALL.__dict__, "dtype": "float32"}), w, xs[0], labels[0])
     assert g32["winp"].dtype == np.float32
@@ -196,7 +210,7 @@ def test_seeded_runs_are_deterministic(batch):
     xs, labels = batch
 
     def train(seed):
-        net = EpropNetwork.from_config(SMALL, seed=seed, batch_size=1, lr=1e-2)
+        net = EpropNetwork.from_params(SMALL, seed=seed, batch_size=1, lr=1e-2)
         losses = [net.run_sample(to_sample(x, lab), learn=True).loss for x, lab in zip(xs, labels)]
         return losses, net.weights()
 
@@ -223,7 +237,7 @@ FROZEN_GRADS = {   # (iteration, layer, pre, post): raw e-prop gradient before t
 def frozen_run():
     params = EpropParams(n_in=4, n_rec=6, n_out=2, tau_mem=0.05, tau_out=0.01, target_tick=30,
                          w_init_gain=(2.5, 0.8, 1.0), optimizer="sgd", lr=0.002, batch_size=1, seed=2024)
-    net = EpropNetwork.from_config(params)
+    net = EpropNetwork.from_params(params)
     rng = np.random.default_rng(99)
     losses, grads = [], []
     for it in range(3):
@@ -260,7 +274,7 @@ def cue_task(rng, n_samples, n_t=90, n_in=8, n_cues=5):
 def test_learns_small_cue_task_above_chance():
     rng = np.random.default_rng(0)
     train, test = cue_task(rng, 40), cue_task(rng, 40)
-    net = EpropNetwork.from_config(n_in=8, n_rec=20, n_out=2, target_tick=60, tau_mem=0.2, tau_out=0.02,
+    net = EpropNetwork.from_params(n_in=8, n_rec=20, n_out=2, target_tick=60, tau_mem=0.2, tau_out=0.02,
                                    w_init_gain=(1.0, 0.3, 0.5), lr=5e-3, batch_size=4, seed=1)
     before = np.mean([net.run_sample(s, learn=False).correct for s in test])
     for _ in range(5):

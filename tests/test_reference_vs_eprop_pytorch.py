@@ -149,7 +149,7 @@ def our_batch_grads(p: EpropParams, w: dict, xs, labels):
 @pytest.mark.parametrize("dtype, tol", [("float64", 1e-12), ("float32", 5e-5)])
 def test_gradients_match_eprop_pytorch(eprop_pytorch, dtype, tol):
     p = replace(PARAMS, dtype=dtype)
-    w = {k: v.astype(dtype) for k, v in EpropNetwork.from_config(p).weights().items()}
+    w = {k: v.astype(dtype) for k, v in EpropNetwork.from_params(p).weights().items()}
     xs = inputs()
     ref, ref_spikes = torch_batch_grads(eprop_pytorch["models"], p, w, xs, LABELS, dtype)
     mine, my_spikes = our_batch_grads(p, w, xs, list(LABELS))
@@ -166,7 +166,7 @@ def test_gradients_match_eprop_pytorch(eprop_pytorch, dtype, tol):
 def test_clean_mode_differs_from_eprop_pytorch(eprop_pytorch):
     """Sanity of the comparison itself: without pytorch_compat the input/recurrent gradients must differ."""
     p = replace(PARAMS, pytorch_compat=False)
-    w = EpropNetwork.from_config(p).weights()
+    w = EpropNetwork.from_params(p).weights()
     xs = inputs()
     ref, _ = torch_batch_grads(eprop_pytorch["models"], p, w, xs, LABELS, "float64")
     mine, _ = our_batch_grads(p, w, xs, list(LABELS))

@@ -210,7 +210,7 @@ def test_float_reference_line_or_note(tmp_path, monkeypatch):
     def broken(*a, **kw):
         raise RuntimeError("not ready")
 
-    monkeypatch.setattr(chip_float, "ChipFloat", broken)
+    monkeypatch.setattr(chip_float.ChipFloat, "from_config", broken)
     res = invoke(*args, "--out", tmp_path / "b")
     assert res.exit_code == 0 and "float reference skipped, no line in the plot: RuntimeError: not ready" in res.output
     assert (tmp_path / "b" / "sweep.png").exists() and len(results(tmp_path / "b")) == 1

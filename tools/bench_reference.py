@@ -22,20 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from reckon_sim.backend import Sample
+from reckon_sim.config import ChipConfig
 from reckon_sim.reference.bptt import compare_eprop_bptt
 from reckon_sim.reference.chip_float import ChipFloat
 from reckon_sim.reference.eprop import EpropNetwork, EpropParams
 from reckon_sim.io.reckon_files import read_dataset
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "reckon-data" / "dataset_cueAcc_train.dat"
-STOCK_REGS = dict(SPI_RST_MODE=0, SPI_FP_LOC_WINP=3, SPI_FP_LOC_WREC=3, SPI_FP_LOC_WOUT=3, SPI_FP_LOC_TINP=3,
-                  SPI_FP_LOC_TREC=4, SPI_FP_LOC_TOUT=6, SPI_LEARN_SIG_SCALE=5, SPI_REGUL_MODE=2, SPI_REGUL_W=3,
-                  SPI_KAPPA=121, SPI_THR_H_0=205, SPI_THR_H_1=205, SPI_THR_H_2=205, SPI_THR_H_3=205, SPI_H_0=0,
-                  SPI_H_1=0, SPI_H_2=0, SPI_H_3=0, SPI_H_4=1, SPI_LR_R_WINP=0, SPI_LR_P_WINP=8, SPI_LR_R_WREC=0,
-                  SPI_LR_P_WREC=8, SPI_LR_R_WOUT=0, SPI_LR_P_WOUT=14, SPI_NUM_INP_NEUR=39, SPI_NUM_REC_NEUR=99,
-                  SPI_NUM_OUT_NEUR=1, SPI_REGUL_F0=160, SPI_REGUL_K_INP_R=0, SPI_REGUL_K_INP_P=10,
-                  SPI_REGUL_K_REC_R=0, SPI_REGUL_K_REC_P=10, SPI_REGUL_K_MUL=0, SPI_NO_OUT_ACT=0, NEUR_THR=614,
-                  NEUR_ALPHA_LSB=4079, TARGET_TICK=2100)
 
 
 def poisson_samples(n: int, n_in=40, n_ticks=2250, rate_hz=10.0, seed=0) -> list[Sample]:
@@ -74,16 +67,16 @@ def main(argv=None) -> int:
     print(f"inputs: {source}; {len(samples)} samples, T = {samples[0].n_ticks}, 40 in / 100 rec / 2 out")
     rows = []
     for dtype in ("float64", "float32"):
-        net = EpropNetwork.from_config(EpropParams(dtype=dtype))
+        net = EpropNetwork.from_params(EpropParams(dtype=dtype))
         rows.append((f"e-prop ({dtype}, Adam, batch 5)",) + time_backend(net, samples, repeat))
     rng = np.random.default_rng(0)
-    chip = ChipFloat(STOCK_REGS, rng.integers(-50, 50, (40, 100)), rng.integers(-6, 9, (100, 100)),
-                     rng.integers(-33, 21, (100, 2)))
+    chip = ChipFloat.from_config(ChipConfig.from_preset("reckon-tbench"), rng.integers(-50, 50, (40, 100)),
+                                 rng.integers(-6, 9, (100, 100)), rng.integers(-33, 21, (100, 2)))
     rows.append(("chip rule in float (ChipFloat)",) + time_backend(chip, samples, repeat))
     for name, ms, peak in rows:
         print(f"{name:36s} {ms:8.2f} ms/sample (median of {repeat})   tracemalloc peak {peak:6.2f} MB")
     params = EpropParams()
-    net = EpropNetwork.from_config(params)
+    net = EpropNetwork.from_params(params)
     x = samples[0].event_matrix(40)[:, :40].astype(float)
     t0 = time.perf_counter()
     cmp = compare_eprop_bptt(params, net.weights(), x, samples[0].label)

@@ -1,8 +1,9 @@
-"""Float references of ReckOn's learning (same Backend interface as the chip model).
+"""Float references of ReckOn's learning, behind the chip model's interface (run_sample, weights, from_config).
 
 * :mod:`.eprop`      — vanilla e-prop (eprop-PyTorch semantics, online Numba kernel): EpropNetwork, eprop_gradients
 * :mod:`.bptt`       — exact BPTT adjoint of the same LIF network, used to verify e-prop: bptt_gradients
 * :mod:`.chip_float` — the chip's rule (reckon-spec §7-§11) in float, expected-value updates: ChipFloat
+  (its Numba kernel and records: :mod:`.chip_float_kernel`)
 """
 from .bptt import bptt_gradients, compare_eprop_bptt
 from .chip_float import ChipFloat, ChipFloatParams

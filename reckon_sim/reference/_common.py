@@ -15,11 +15,44 @@ The discrete LIF network shared by :mod:`eprop` and :mod:`bptt` (eprop-PyTorch's
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from ..backend import Sample
+
+
+class LifParams(NamedTuple):
+    """Scalars of the LIF network and its loss window, in the kernel's dtype."""
+
+    alpha: float               # membrane / eligibility leak exp(-dt / tau_mem)
+    kappa: float               # readout leak exp(-dt / tau_out)
+    thr: float                 # firing threshold
+    gamma: float               # pseudo-derivative height
+    smooth_beta: float         # > 0: logistic spikes of this width (exact-gradient tests only)
+    target_tick: int           # loss window: t >= target_tick
+
+
+class LifWeights(NamedTuple):
+    """Weights [pre, post] as the forward pass uses them (wrec's diagonal cut with no_self_connections)."""
+
+    winp: np.ndarray           # [n_in, n_rec]
+    wrec: np.ndarray           # [n_rec, n_rec]
+    wout: np.ndarray           # [n_rec, n_out]
+    bias: np.ndarray           # [n_out]
+
+
+class LifRecord(NamedTuple):
+    """Forward state of every t: membrane, spikes [T, n_rec], out_membrane [T, n_out]; zero rows: not recorded."""
+
+    membrane: np.ndarray
+    spikes: np.ndarray
+    out_membrane: np.ndarray
+
+    @classmethod
+    def zeros(cls, rows: int, n_rec: int, n_out: int, dtype=np.float64) -> "LifRecord":
+        return cls(np.zeros((rows, n_rec), dtype), np.zeros((rows, n_rec), dtype), np.zeros((rows, n_out), dtype))
 
 
 @njit(cache=True)

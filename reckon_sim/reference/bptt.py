@@ -26,35 +26,50 @@ With ``no_self_connections`` the forward uses wrec with a zero diagonal and the 
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
-from ._common import cosine, lif_step, pseudo_derivative, readout_step, relative_error, softmax_error
-from .eprop import EpropParams, _as_label, eprop_gradients, masked_recurrent
+from ._common import (LifRecord, cosine, lif_step, pseudo_derivative, readout_step, relative_error,
+                      softmax_error)
+from .eprop import EpropParams, _as_label, eprop_gradients, lif_weights
+
+
+class BpttOutputs(NamedTuple):
+    """What the adjoint pass fills: gradients [pre, post] and both learning signals [T, n_rec]."""
+
+    g_inp: np.ndarray
+    g_rec: np.ndarray
+    g_out: np.ndarray
+    signal_total: np.ndarray       # dE/dz[t]
+    signal_readout: np.ndarray     # its readout-only part wout dvo[t]
 
 
 @njit(cache=True)
-def _forward_record(x, winp, wrec, wout, bias, alpha, kappa, thr, smooth_beta, rec_v, rec_z, rec_vo):
-    """Forward pass storing v, z, vo for every t (O(T n) memory, verification only)."""
-    n_rec = wrec.shape[0]
+def _forward_record(x, w, lif, rec):
+    """Forward pass storing v, z, vo for every t in rec (O(T n) memory, verification only)."""
+    n_rec = w.wrec.shape[0]
     membrane = np.zeros(n_rec)
     spikes = np.zeros(n_rec)
-    out_membrane = np.zeros(wout.shape[1])
+    out_membrane = np.zeros(w.wout.shape[1])
     for t in range(1, x.shape[0]):
-        lif_step(membrane, spikes, x[t - 1], winp, wrec, alpha, thr, smooth_beta)
-        readout_step(out_membrane, spikes, wout, bias, kappa)
-        rec_v[t] = membrane
-        rec_z[t] = spikes
-        rec_vo[t] = out_membrane
+        lif_step(membrane, spikes, x[t - 1], w.winp, w.wrec, lif.alpha, lif.thr, lif.smooth_beta)
+        readout_step(out_membrane, spikes, w.wout, w.bias, lif.kappa)
+        rec.membrane[t] = membrane
+        rec.spikes[t] = spikes
+        rec.out_membrane[t] = out_membrane
 
 
 @njit(cache=True)
-def _backward(x, label, wrec, wout, rec_v, rec_z, rec_vo, alpha, kappa, thr, gamma, smooth_beta, t_window,
-              g_inp, g_rec, g_out, signal_total, signal_readout):
-    """Adjoint pass of the module docstring; fills the gradients and both learning signals, returns E."""
+def _backward(x, label, w, rec, lif, out):
+    """Adjoint pass of the module docstring; fills out (BpttOutputs), returns E."""
     n_t, n_in = x.shape
+    wrec, wout = w.wrec, w.wout
     n_rec = wrec.shape[0]
     n_out = wout.shape[1]
+    alpha, kappa, thr = lif.alpha, lif.kappa, lif.thr
+    g_inp, g_rec, g_out, signal_total, signal_readout = out
     adj_v_next = np.zeros(n_rec)
     adj_v = np.zeros(n_rec)
     adj_o_next = np.zeros(n_out)
@@ -62,8 +77,8 @@ def _backward(x, label, wrec, wout, rec_v, rec_z, rec_vo, alpha, kappa, thr, gam
     err = np.zeros(n_out)
     loss = 0.0
     for t in range(n_t - 1, -1, -1):
-        if t >= t_window:
-            loss += softmax_error(rec_vo[t], label, err)
+        if t >= lif.target_tick:
+            loss += softmax_error(rec.out_membrane[t], label, err)
         else:
             err[:] = 0.0
         for k in range(n_out):
@@ -79,17 +94,17 @@ def _backward(x, label, wrec, wout, rec_v, rec_z, rec_vo, alpha, kappa, thr, gam
             signal_total[t, j] = s_out + s_rec
         if t >= 1:
             for j in range(n_rec):
-                adj_v[j] = pseudo_derivative(rec_v[t, j], thr, gamma, smooth_beta) * signal_total[t, j] \
-                    + alpha * adj_v_next[j]
+                adj_v[j] = pseudo_derivative(rec.membrane[t, j], thr, lif.gamma, lif.smooth_beta) \
+                    * signal_total[t, j] + alpha * adj_v_next[j]
                 for k in range(n_out):
-                    g_out[j, k] += rec_z[t, j] * adj_o[k]
+                    g_out[j, k] += rec.spikes[t, j] * adj_o[k]
             for i in range(n_in):
                 xi = x[t - 1, i]
                 if xi != 0.0:
                     for j in range(n_rec):
                         g_inp[i, j] += xi * adj_v[j]
             for i in range(n_rec):
-                zi = rec_z[t - 1, i]
+                zi = rec.spikes[t - 1, i]
                 if zi != 0.0:
                     for j in range(n_rec):
                         g_rec[i, j] += zi * adj_v[j]
@@ -107,28 +122,22 @@ def bptt_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray,
     'out_membrane' [T, .] and the learning signals 'learning_signal_total' (dE/dz[t]) and
     'learning_signal_readout' (its readout-only part, what plain e-prop keeps), both [T, n_rec].
     """
-    winp = np.ascontiguousarray(weights["winp"], np.float64)
-    wrec = np.ascontiguousarray(masked_recurrent(params, np.asarray(weights["wrec"], np.float64)))
-    wout = np.ascontiguousarray(weights["wout"], np.float64)
-    n_in, n_rec = winp.shape
-    n_out = wout.shape[1]
-    bias = np.ascontiguousarray(weights.get("bias", np.full(n_out, params.bias_out)), np.float64)
+    w = lif_weights(params, weights, np.float64)
+    (n_in, n_rec), n_out = w.winp.shape, w.wout.shape[1]
     x = np.ascontiguousarray(input_spikes, np.float64)
     n_t = x.shape[0]
     label = _as_label(target, n_out)
-    rec = {"membrane": np.zeros((n_t, n_rec)), "spikes": np.zeros((n_t, n_rec)),
-           "out_membrane": np.zeros((n_t, n_out)), "learning_signal_total": np.zeros((n_t, n_rec)),
-           "learning_signal_readout": np.zeros((n_t, n_rec))}
-    _forward_record(x, winp, wrec, wout, bias, params.alpha, params.kappa, params.thr, params.smooth_beta,
-                    rec["membrane"], rec["spikes"], rec["out_membrane"])
-    grads = {"winp": np.zeros((n_in, n_rec)), "wrec": np.zeros((n_rec, n_rec)), "wout": np.zeros((n_rec, n_out))}
-    loss = _backward(x, label, wrec, wout, rec["membrane"], rec["spikes"], rec["out_membrane"], params.alpha,
-                     params.kappa, params.thr, params.gamma, params.smooth_beta, params.target_tick,
-                     grads["winp"], grads["wrec"], grads["wout"], rec["learning_signal_total"],
-                     rec["learning_signal_readout"])
+    lif = params.lif(np.float64)
+    rec = LifRecord.zeros(n_t, n_rec, n_out)
+    _forward_record(x, w, lif, rec)
+    out = BpttOutputs(np.zeros((n_in, n_rec)), np.zeros((n_rec, n_rec)), np.zeros((n_rec, n_out)),
+                      np.zeros((n_t, n_rec)), np.zeros((n_t, n_rec)))
+    loss = _backward(x, label, w, rec, lif, out)
+    grads = {"winp": out.g_inp, "wrec": out.g_rec, "wout": out.g_out}
     if params.no_self_connections:
         np.fill_diagonal(grads["wrec"], 0.0)
-    return grads, float(loss), rec
+    return grads, float(loss), {**rec._asdict(), "learning_signal_total": out.signal_total,
+                                "learning_signal_readout": out.signal_readout}
 
 
 def compare_eprop_bptt(params: EpropParams, weights: dict, input_spikes: np.ndarray, target) -> dict:

@@ -46,13 +46,15 @@ decayed below 1e-30 (float32) / 1e-290 (float64) are flushed to 0 every 32 ticks
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from ..backend import Sample, SampleResult
-from ._common import (input_matrix, kaiming_normal, lif_step, make_optimizer, pseudo_derivative,
-                      readout_step, softmax_error)
+from ..config import ChipConfig
+from ._common import (LifParams, LifRecord, LifWeights, input_matrix, kaiming_normal, lif_step, make_optimizer,
+                      pseudo_derivative, readout_step, softmax_error)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,30 @@ class EpropParams:
     def kappa(self) -> float:
         return float(np.exp(-self.dt / self.tau_out))
 
+    def lif(self, dtype) -> LifParams:
+        """The network scalars cast to the kernel's dtype."""
+        cast = np.dtype(dtype).type
+        return LifParams(cast(self.alpha), cast(self.kappa), cast(self.thr), cast(self.gamma),
+                         cast(self.smooth_beta), int(self.target_tick))
+
+
+class EpropRule(NamedTuple):
+    """What the e-prop kernel reads besides weights and inputs."""
+
+    lif: LifParams
+    input_lead: bool           # pytorch_compat: eps_inp[t] takes x[t] (eprop-PyTorch's one-step lead)
+    signal_given: bool         # the learning signal is given [T, n_rec] instead of B err (no readout filter)
+    flush_below: float         # eligibilities below this are zeroed every 32 ticks (denormals are ~3x slower)
+
+
+class EpropSums(NamedTuple):
+    """What one sample accumulates: gradients [post, pre] (row per post neuron) and the windowed softmax."""
+
+    g_inp: np.ndarray          # [n_rec, n_in]
+    g_rec: np.ndarray          # [n_rec, n_rec]
+    g_out: np.ndarray          # [n_rec, n_out] ([pre, post]: exact readout gradient)
+    out_sum: np.ndarray        # [n_out] softmax summed over the window
+
 
 @njit(cache=True)
 def _flush_tiny(elig, flush_below):
@@ -100,31 +126,37 @@ def _flush_tiny(elig, flush_below):
 
 
 @njit(cache=True)
-def _eprop_kernel(x, label, winp, wrec, wout, bias, feedback, alpha, kappa, thr, gamma, smooth_beta,
-                  t_window, input_lead, ext_signal, use_ext, flush_below, g_inp, g_rec, g_out, out_sum,
-                  rec_v, rec_z, rec_vo):
-    """One sample, online. g_inp [n_rec, n_in] and g_rec [n_rec, n_rec] are [post, pre] (row per post neuron).
+def _window_error(out_membrane, label, err, trace_out, sums):
+    """A window tick: err = softmax - onehot, the readout gradient and the softmax sum; returns the CE."""
+    ce = softmax_error(out_membrane, label, err)
+    for k in range(err.shape[0]):
+        sums.out_sum[k] += err[k] + (1.0 if k == label else 0.0)
+        for j in range(trace_out.shape[0]):
+            sums.g_out[j, k] += trace_out[j] * err[k]
+    return ce
 
-    Records are written when rec_v has T rows (pass zero-row arrays otherwise). Returns (loss, spikes, sops).
+
+@njit(cache=True)
+def _eprop_kernel(x, label, w, feedback, rule, given_signal, sums, rec):
+    """One sample, online: x [T, n_in], w LifWeights, feedback B [n_rec, n_out], given_signal [T, n_rec] (zero
+    rows unless rule.signal_given); accumulates into sums (EpropSums), fills rec (LifRecord) when it has T rows.
+
+    Returns (loss, spikes, sops).
     """
     n_t, n_in = x.shape
-    n_rec = wrec.shape[0]
-    n_out = wout.shape[1]
-    dt = winp.dtype
-    membrane = np.zeros(n_rec, dt)
-    spikes = np.zeros(n_rec, dt)
-    out_membrane = np.zeros(n_out, dt)
-    err = np.zeros(n_out, dt)
-    signal = np.zeros(n_rec, dt)
-    h = np.zeros(n_rec, dt)
+    n_rec, n_out = w.wrec.shape[0], w.wout.shape[1]
+    alpha, kappa, thr, gamma, smooth_beta, t_window = rule.lif
+    dt = w.winp.dtype
+    membrane, spikes, h, signal = np.zeros(n_rec, dt), np.zeros(n_rec, dt), np.zeros(n_rec, dt), np.zeros(n_rec, dt)
+    out_membrane, err = np.zeros(n_out, dt), np.zeros(n_out, dt)
     trace_inp = np.zeros(n_in, dt)           # eps_inp: alpha-filtered presynaptic input spikes
     trace_rec = np.zeros(n_rec, dt)          # eps_rec: alpha-filtered presynaptic recurrent spikes
     trace_out = np.zeros(n_rec, dt)          # zbar: kappa-filtered spikes (output-weight eligibility)
     elig_inp = np.zeros((n_rec, n_in), dt)   # ebar_ij, row = post neuron j
     elig_rec = np.zeros((n_rec, n_rec), dt)
-    # the exact learning signal already holds the readout filter, so the eligibility is not filtered again
-    kappa_elig = kappa - kappa if use_ext else kappa      # (written so to keep float32 in float32 mode)
-    do_record = rec_v.shape[0] == n_t
+    # the given (exact) learning signal already holds the readout filter, so the eligibility is not filtered again
+    kappa_elig = kappa - kappa if rule.signal_given else kappa      # (written so to keep float32 in float32 mode)
+    do_record = rec.membrane.shape[0] == n_t
     loss = 0.0
     n_spikes = 0
     n_sops = 0
@@ -132,13 +164,13 @@ def _eprop_kernel(x, label, winp, wrec, wout, bias, feedback, alpha, kappa, thr,
         if t > 0:
             for i in range(n_rec):              # eps_rec[t] uses z[t-1]: update before the spikes change
                 trace_rec[i] = alpha * trace_rec[i] + spikes[i]
-            n_sops += lif_step(membrane, spikes, x[t - 1], winp, wrec, alpha, thr, smooth_beta)
-            readout_step(out_membrane, spikes, wout, bias, kappa)
+            n_sops += lif_step(membrane, spikes, x[t - 1], w.winp, w.wrec, alpha, thr, smooth_beta)
+            readout_step(out_membrane, spikes, w.wout, w.bias, kappa)
             for j in range(n_rec):
                 if spikes[j] != 0.0:
                     n_sops += n_out
                     n_spikes += 1
-        t_src = t if input_lead else t - 1      # which input row enters eps_inp[t] (x - x: a zero of x's dtype)
+        t_src = t if rule.input_lead else t - 1      # which input row enters eps_inp[t] (x - x: a zero of x's dtype)
         for i in range(n_in):
             trace_inp[i] = alpha * trace_inp[i] + (x[t_src, i] if t_src >= 0 else x[0, i] - x[0, i])
         for j in range(n_rec):
@@ -146,15 +178,11 @@ def _eprop_kernel(x, label, winp, wrec, wout, bias, feedback, alpha, kappa, thr,
             trace_out[j] = kappa * trace_out[j] + spikes[j]
         in_window = t >= t_window
         if in_window:
-            loss += softmax_error(out_membrane, label, err)
-            for k in range(n_out):
-                out_sum[k] += err[k] + (1.0 if k == label else 0.0)
-                for j in range(n_rec):
-                    g_out[j, k] += trace_out[j] * err[k]
-        accumulate = use_ext or in_window
+            loss += _window_error(out_membrane, label, err, trace_out, sums)
+        accumulate = rule.signal_given or in_window
         for j in range(n_rec):
-            if use_ext:
-                signal[j] = ext_signal[t, j]
+            if rule.signal_given:
+                signal[j] = given_signal[t, j]
             elif in_window:
                 s = 0.0
                 for k in range(n_out):
@@ -165,26 +193,26 @@ def _eprop_kernel(x, label, winp, wrec, wout, bias, feedback, alpha, kappa, thr,
             hj = h[j]
             lj = signal[j]
             row_e = elig_inp[j]
-            row_g = g_inp[j]
+            row_g = sums.g_inp[j]
             for i in range(n_in):
                 e = kappa_elig * row_e[i] + hj * trace_inp[i]
                 row_e[i] = e
                 if accumulate:
                     row_g[i] += lj * e
             row_e = elig_rec[j]
-            row_g = g_rec[j]
+            row_g = sums.g_rec[j]
             for i in range(n_rec):
                 e = kappa_elig * row_e[i] + hj * trace_rec[i]
                 row_e[i] = e
                 if accumulate:
                     row_g[i] += lj * e
-        if flush_below > 0 and t % 32 == 31:
-            _flush_tiny(elig_inp, flush_below)
-            _flush_tiny(elig_rec, flush_below)
+        if rule.flush_below > 0 and t % 32 == 31:
+            _flush_tiny(elig_inp, rule.flush_below)
+            _flush_tiny(elig_rec, rule.flush_below)
         if do_record:
-            rec_v[t] = membrane
-            rec_z[t] = spikes
-            rec_vo[t] = out_membrane
+            rec.membrane[t] = membrane
+            rec.spikes[t] = spikes
+            rec.out_membrane[t] = out_membrane
     return loss, n_spikes, n_sops
 
 
@@ -204,6 +232,14 @@ def masked_recurrent(params: EpropParams, wrec: np.ndarray) -> np.ndarray:
     return w
 
 
+def lif_weights(params: EpropParams, weights: dict, dtype) -> LifWeights:
+    """Contiguous kernel weights of a weights dict ('winp', 'wrec', 'wout', optional 'bias' [n_out])."""
+    wout = np.ascontiguousarray(weights["wout"], dtype)
+    return LifWeights(np.ascontiguousarray(weights["winp"], dtype),
+                      np.ascontiguousarray(masked_recurrent(params, np.asarray(weights["wrec"], dtype))), wout,
+                      np.ascontiguousarray(weights.get("bias", np.full(wout.shape[1], params.bias_out)), dtype))
+
+
 def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray, target, *,
                     feedback: np.ndarray | None = None, learning_signal: np.ndarray | None = None,
                     record: bool = False):
@@ -217,41 +253,31 @@ def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray
     'membrane' [T, n_rec], 'spikes' [T, n_rec], 'out_membrane' [T, n_out]).
     """
     dtype = np.dtype(params.dtype)
-    cast = dtype.type
-    winp = np.ascontiguousarray(weights["winp"], dtype)
-    wrec_used = np.ascontiguousarray(masked_recurrent(params, np.asarray(weights["wrec"], dtype)))
-    wout = np.ascontiguousarray(weights["wout"], dtype)
-    n_in, n_rec = winp.shape
-    n_out = wout.shape[1]
-    bias = np.ascontiguousarray(weights.get("bias", np.full(n_out, params.bias_out)), dtype)
+    w = lif_weights(params, weights, dtype)
+    (n_in, n_rec), n_out = w.winp.shape, w.wout.shape[1]
     x = np.ascontiguousarray(input_spikes, dtype)
     n_t = x.shape[0]
     if x.shape[1] != n_in:
         raise ValueError(f"input_spikes: expected {n_in} columns, got {x.shape[1]}")
     label = _as_label(target, n_out)
-    fb = wout if feedback is None else np.ascontiguousarray(feedback, dtype)
-    use_ext = learning_signal is not None
-    ext = (np.ascontiguousarray(learning_signal, dtype) if use_ext else np.zeros((0, n_rec), dtype))
-    if use_ext and ext.shape != (n_t, n_rec):
-        raise ValueError(f"learning_signal: expected shape {(n_t, n_rec)}, got {ext.shape}")
-    g_inp = np.zeros((n_rec, n_in), dtype)
-    g_rec = np.zeros((n_rec, n_rec), dtype)
-    g_out = np.zeros((n_rec, n_out), dtype)
-    out_sum = np.zeros(n_out, dtype)
-    rows = n_t if record else 0
-    rec_v, rec_z = np.zeros((rows, n_rec), dtype), np.zeros((rows, n_rec), dtype)
-    rec_vo = np.zeros((rows, n_out), dtype)
-    loss, n_spikes, n_sops = _eprop_kernel(
-        x, label, winp, wrec_used, wout, bias, fb, cast(params.alpha), cast(params.kappa), cast(params.thr),
-        cast(params.gamma), cast(params.smooth_beta), params.target_tick, params.pytorch_compat, ext, use_ext,
-        cast(1e-30 if dtype == np.float32 else 1e-290), g_inp, g_rec, g_out, out_sum, rec_v, rec_z, rec_vo)
-    grads = {"winp": g_inp.T.copy(), "wrec": g_rec.T.copy(), "wout": g_out}
+    fb = w.wout if feedback is None else np.ascontiguousarray(feedback, dtype)
+    signal_given = learning_signal is not None
+    signal = np.ascontiguousarray(learning_signal, dtype) if signal_given else np.zeros((0, n_rec), dtype)
+    if signal_given and signal.shape != (n_t, n_rec):
+        raise ValueError(f"learning_signal: expected shape {(n_t, n_rec)}, got {signal.shape}")
+    rule = EpropRule(params.lif(dtype), bool(params.pytorch_compat), signal_given,
+                     dtype.type(1e-30 if dtype == np.float32 else 1e-290))
+    sums = EpropSums(np.zeros((n_rec, n_in), dtype), np.zeros((n_rec, n_rec), dtype), np.zeros((n_rec, n_out), dtype),
+                     np.zeros(n_out, dtype))
+    rec = LifRecord.zeros(n_t if record else 0, n_rec, n_out, dtype)
+    loss, n_spikes, n_sops = _eprop_kernel(x, label, w, fb, rule, signal, sums, rec)
+    grads = {"winp": sums.g_inp.T.copy(), "wrec": sums.g_rec.T.copy(), "wout": sums.g_out}
     if params.no_self_connections and not params.pytorch_compat:
         np.fill_diagonal(grads["wrec"], 0.0)   # exact gradient of the masked network
-    info = {"out_sum": out_sum, "inference": int(np.argmax(out_sum)), "n_spikes": int(n_spikes),
+    info = {"out_sum": sums.out_sum, "inference": int(np.argmax(sums.out_sum)), "n_spikes": int(n_spikes),
             "n_sops": int(n_sops)}
     if record:
-        info.update(membrane=rec_v, spikes=rec_z, out_membrane=rec_vo)
+        info.update(rec._asdict())
     return grads, float(loss), info
 
 
@@ -259,7 +285,8 @@ class EpropNetwork:
     """Backend: vanilla e-prop training of the LIF network on Samples (gradients summed over batch_size samples).
 
     run_sample(sample, learn): x[b, channel] = 1 for every event, T = sample.n_ticks, window t >= target_tick;
-    inference = argmax of the softmax outputs summed over the window (eprop-PyTorch's rule); loss = summed CE.
+    inference = argmax of the softmax outputs summed over the window (result.votes, eprop-PyTorch's rule);
+    loss = summed CE; eprop_ticks = window ticks whose gradient joined the batch.
     With learn=True the sample's gradients (times lr_layer) join the pending batch; the optimiser steps when
     batch_size samples are pending (call flush() to apply a partial batch).
     """
@@ -277,13 +304,13 @@ class EpropNetwork:
                 raise ValueError(f"{name}: expected shape {shape}, got {self._w[name].shape}")
         self.feedback = None if feedback is None else np.array(feedback, dtype)
         if params.feedback == "random" and self.feedback is None:
-            raise ValueError("feedback='random' needs a feedback matrix (use from_config)")
+            raise ValueError("feedback='random' needs a feedback matrix (use from_params)")
         self.optimizer = make_optimizer(params.optimizer, params.lr)
         self._pending = {name: np.zeros_like(w) for name, w in self._w.items()}
         self._n_pending = 0
 
     @classmethod
-    def from_config(cls, params: EpropParams | None = None, **overrides) -> "EpropNetwork":
+    def from_params(cls, params: EpropParams | None = None, **overrides) -> "EpropNetwork":
         """Weights drawn like eprop-PyTorch (kaiming normal x w_init_gain) from numpy Generator(params.seed)."""
         params = replace(params or EpropParams(), **overrides)
         rng = np.random.default_rng(params.seed)
@@ -298,6 +325,17 @@ class EpropNetwork:
             raise ValueError(f"feedback: expected 'symmetric' or 'random', got {params.feedback!r}")
         return cls(params, winp, wrec, wout, fb)
 
+    @classmethod
+    def from_config(cls, config: ChipConfig, **overrides) -> "EpropNetwork":
+        """The chip's sizes and learning window (t >= TARGET_TICK: the chip's vote ticks TT+1..T), eprop-PyTorch's
+        other hyper-parameters; overrides: EpropParams fields (seed, lr, ...). Weights drawn as from_params."""
+        sizes = dict(n_in=config.n_inp, n_rec=config.n_rec, n_out=config.n_out, target_tick=config.target_tick)
+        return cls.from_params(EpropParams(**{**sizes, **overrides}))
+
+    @classmethod
+    def from_preset(cls, name: str = "reckon-tbench", **overrides) -> "EpropNetwork":
+        return cls.from_config(ChipConfig.from_preset(name), **overrides)
+
     def run_sample(self, sample: Sample, learn: bool) -> SampleResult:
         p = self.params
         x = input_matrix(sample, p.n_in, np.dtype(p.dtype))
@@ -311,7 +349,7 @@ class EpropNetwork:
                 n_updates = self.flush()
         return SampleResult(inference=info["inference"], label=int(sample.label), loss=loss,
                             n_spikes=info["n_spikes"], n_updates=n_updates, n_sops=info["n_sops"],
-                            extra={"out_sum": info["out_sum"]})
+                            votes=info["out_sum"], eprop_ticks=max(0, sample.n_ticks - p.target_tick) if learn else 0)
 
     def flush(self) -> int:
         """Apply the pending (possibly partial) batch; returns the number of weights that changed."""
