@@ -6,7 +6,7 @@ Experiments (train, curves, sweeps) only ever call ``run_sample`` and never ask 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -56,7 +56,6 @@ class SampleResult:
     timing_errors: int | None = None        # chip with a clock: ticks that would overrun the tick period
     records: object | None = None           # per-tick records when asked for (chip TickRecords / float dict)
     end_state: dict | None = None           # chip, when dumping: golden state keys after SEND (FORMAT §5.3)
-    extra: dict = field(default_factory=dict)   # DEPRECATED: being removed (issue 9); use the typed fields
 
     @property
     def correct(self) -> bool:

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import reckon_sim
 
@@ -52,3 +53,17 @@ def test_load_task_matches_run_inputs():
     for k in ("winp", "wrec", "wout"):
         assert np.array_equal(a.weights[k], b.weights[k])
     assert all(np.array_equal(x.events, y.events) for x, y in zip(a.train, b.train))
+
+
+def test_chip_from_files_reads_a_preset_and_reckon_weight_files():
+    from reckon_sim import Chip
+    from reckon_sim.io.reckon_files import read_weights
+    data = Path(__file__).resolve().parents[1].parent / "shared" / "reckon-data"
+    if not data.is_dir():
+        pytest.skip(f"{data} is absent (the testbench's weight files)")
+    preset = Path(__file__).resolve().parents[1] / "models" / "reckon-tbench.toml"
+    names = [data / f"init_rand_weights_{m}_cueAcc.dat" for m in ("inp", "rec", "out")]
+    chip = Chip.from_files(preset, *names)
+    w = chip.weights()
+    assert w["winp"].shape == (40, 100) and w["wout"].shape == (100, 2)
+    assert np.array_equal(w["wrec"], read_weights(names[1], 100, 100).astype(np.int8))

@@ -2,7 +2,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reckon_sim.core.fixedpoint import leak, s16, s32, sat_add16, stoch_update
+from reckon_sim.core.fixedpoint import leak, s16, s32, sat_add, stoch_update
 from reckon_sim.hw.widths import R_NEAREST, R_STOCH, R_TRUNC
 
 i16 = st.integers(-32768, 32767)
@@ -22,12 +22,12 @@ def test_sat_add16_is_the_sign_based_overflow_detector(a, b):
     s = bits(a + b, 16)
     sa, sb, ss = a < 0, b < 0, s >> 15
     expected = 0x7FFF if (not sa and not sb and ss) else 0x8000 if (sa and sb and not ss) else s
-    assert sat_add16(a, b) == signed(expected, 16)
+    assert sat_add(a, b, 16) == signed(expected, 16)
 
 
 def test_sat_add16_edges():
-    assert sat_add16(32767, 1) == 32767 and sat_add16(-32768, -1) == -32768
-    assert sat_add16(32767, -32768) == -1 and sat_add16(0, 0) == 0
+    assert sat_add(32767, 1, 16) == 32767 and sat_add(-32768, -1, 16) == -32768
+    assert sat_add(32767, -32768, 16) == -1 and sat_add(0, 0, 16) == 0
 
 
 @given(st.integers(-(1 << 40), 1 << 40))

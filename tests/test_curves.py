@@ -47,7 +47,7 @@ def test_chip_float_equals_chip_where_quantization_cannot_matter(learn):
                                 record=True)
     r_chip = chip.run_sample(sample, learn, dump=True)
     r_flt = flt.run_sample(sample, learn)
-    rec, frec = r_chip.extra["records"], r_flt.records
+    rec, frec = r_chip.records, r_flt.records
     last = cfg.target_tick + 1 if learn else sample.n_ticks    # rows up to the step snapshot of tick TT+1
     nrec = cfg.n_rec
     for f, name in enumerate(("u", "tinp", "trec", "tout")):

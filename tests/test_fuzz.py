@@ -35,7 +35,7 @@ def test_random_configurations_keep_invariants(seed, narrow):
     ev = np.stack([rng.integers(0, 256, 300), np.sort(rng.integers(0, T, 300))], 1).astype(np.int32)
     sample = Sample(ev, int(rng.integers(0, cfg.n_out)), T, int(np.sum(ev[:, 1] < cfg.target_tick)))
     r = chip.run_sample(sample, True, dump=True)
-    tk = r.extra["tk"]
+    tk = r.tick_table
     nn, nr, nro = cfg.num_neur, cfg["SPI_NUM_REC_NEUR"], cfg.num_recout
     assert np.array_equal(tk[:, 1], tk[:, 2:8].sum(1) + 1)
     assert tk[0, 2] == 0 and np.all(tk[1:, 2] == nro + 1) and np.all(tk[1:, 3] == 1)
@@ -49,9 +49,9 @@ def test_random_configurations_keep_invariants(seed, narrow):
     wmin, wmax = -(1 << (widths.weight - 1)), (1 << (widths.weight - 1)) - 1
     for m in (st_.winp, st_.wrec, st_.wout):
         assert m.min() >= wmin and m.max() <= wmax
-    rec = r.extra["records"]
+    rec = r.records
     assert rec.step[:, 1].max() < (1 << widths.trace_inp) and rec.step[:, 3].max() < (1 << widths.trace_out)
     assert np.abs(rec.step[:, 0]).max() <= (1 << (widths.membrane - 1))
-    assert sum(r.extra["votes"]) == T - cfg.target_tick     # one vote per tick TT+1..T
+    assert sum(r.votes) == T - cfg.target_tick     # one vote per tick TT+1..T
     assert np.all(chip.state.votes == 0) and np.all(chip.state.flags == 0)   # cleared on entering IDLE
     assert 0 <= r.inference <= cfg["SPI_NUM_OUT_NEUR"]

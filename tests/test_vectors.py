@@ -89,7 +89,7 @@ def test_images_program_and_readback_agree_with_model(vec):
     data = [(0, s) for s in spec.train] + [(1, s) for s in spec.test]
     for gidx, (phase, sample) in enumerate(data):
         res = chip.run_sample(sample, phase == 0, dump=True)
-        end = res.extra["end_state"]
+        end = res.end_state
         reg = spi.regions(cfg)
         for t in vector_files.read_transactions(out / "expect" / f"readback_{gidx:04d}.hex"):
             assert t.read

@@ -48,8 +48,8 @@ def test_narrow_weights_equal_chip_when_weights_are_representable():
     w16 = {k: (np.clip(np.round(v / 16.0), -8, 7) * 16).astype(np.int8) for k, v in w.items()}
     ref = Chip.from_config(cfg, **w16).run_sample(train[0], False, dump=True)
     nar = Chip.from_config(cfg, widths=BitWidths(weight=4), **w16).run_sample(train[0], False, dump=True)
-    assert np.array_equal(ref.extra["records"].step, nar.extra["records"].step)
-    assert np.array_equal(ref.extra["records"].oneur, nar.extra["records"].oneur)
+    assert np.array_equal(ref.records.step, nar.records.step)
+    assert np.array_equal(ref.records.oneur, nar.records.oneur)
     assert ref.inference == nar.inference and ref.n_spikes == nar.n_spikes > 0
 
 
@@ -65,7 +65,7 @@ def test_wider_membrane_with_trunc_rounding_tracks_the_chip_frame():
 def test_narrow_traces_saturate_and_increment_in_their_lsbs():
     cfg, train, w = _stock_like()
     r = Chip.from_config(cfg, widths=BitWidths(trace_inp=6), **w).run_sample(train[0], True, dump=True)
-    tinp = r.extra["records"].prop[:, 1, :40]
+    tinp = r.records.prop[:, 1, :40]
     assert tinp.max() <= 63 and np.all(np.unique(tinp) >= 0)
     assert 1 in np.unique(tinp)                      # 64 >> 6 = 1 LSB per input event
 
@@ -80,7 +80,7 @@ def test_timing_error_prediction_against_a_clock():
     slow = Chip.from_config(cfg, **w)
     slow.clock_hz = 1e6                              # 1000 cycles per 1 ms tick: EPROP ticks need > 1700
     r = slow.run_sample(train[0], True)
-    assert r.extra["timing_errors"] == int(np.count_nonzero(r.tick_cycles > 1000)) >= 149
+    assert r.timing_errors == int(np.count_nonzero(r.tick_cycles > 1000)) >= 149
     fast = Chip.from_config(cfg, **w)
     fast.clock_hz = 5e6
-    assert fast.run_sample(train[0], True).extra["timing_errors"] == 0
+    assert fast.run_sample(train[0], True).timing_errors == 0

@@ -17,6 +17,7 @@ from . import lfsr as lfsr_mod
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
 from .protocol import GETTAR_HOST_CYCLES, schedule
+from .records import TICK_COLUMNS, TK
 from .sample_kernel import ERR_LABEL_WAIT, run_sample_kernel
 from .state import ChipState
 
@@ -105,7 +106,7 @@ class Chip:
         """Run one sample with the training (learn) or test DO_EPROP value; state carries over.
 
         targets: regression targets [T-1-TARGET_TICK, n_out] for the learning ticks (FORMAT §9).
-        With dump=True, result.extra['records'] holds the TickRecords of every tick."""
+        With dump=True, result.records holds the TickRecords of every tick and result.end_state the golden state."""
         cfg = self.config
         st = self.state
         sch = schedule(sample, cfg.target_tick)
@@ -116,7 +117,7 @@ class Chip:
         if targets is not None:
             targets = np.asarray(targets, dtype=np.int64)
             tgt[sch.marker_tick: sch.marker_tick + len(targets), : targets.shape[1]] = targets
-        tk = np.zeros((T, 9), np.int64)
+        tk = np.zeros((T, len(TICK_COLUMNS)), np.int64)
         stats = np.zeros(8, np.int64)
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
         code = run_sample_kernel(self._prm, self._wid, self._alpha, st.thr, st.neur, st.flags, st.winp, st.wrec, st.wout,
@@ -128,19 +129,17 @@ class Chip:
             raise InputError("protocol", "the chip waits in GET_TAR for a class label the protocol never sends "
                                          "(SPI_SINGLE_LABEL = 0 or e-prop every tick before TARGET_TICK)")
         inference, out_bytes = self._send()
-        extra = {"out_bytes": out_bytes, "votes": st.votes.copy(), "tk": tk, "eprop_ticks": int(stats[ST_EPROP_TICKS]),
-                 "saturations": {"membrane": int(stats[ST_SAT_MEM]), "trace": int(stats[ST_SAT_TRACE]),
-                                 "weight": int(stats[ST_SAT_W])}}
-        if self.clock_hz:
-            extra["timing_errors"] = self.timing_errors(tk[:, 1], self.clock_hz, self.tick_period_s)
-        if dump:
-            extra["records"] = rec
-            extra["end_state"] = st.snapshot(cfg)
+        timing = self.timing_errors(tk[:, TK.cycles], self.clock_hz, self.tick_period_s) if self.clock_hz else None
         # loss: 0.5 Σ (target − hard-sigmoid output)² over the vote ticks, 1.0 = 2048 (as reference.ChipFloat)
         loss = float("nan") if cfg["SPI_REGRESSION"] else 0.5 * float(stats[ST_SQERR]) / 2048.0 ** 2
         result = SampleResult(inference=inference, label=int(sample.label), loss=loss, n_spikes=int(stats[ST_SPIKES]),
                               n_updates=int(stats[ST_UPDATES]), n_sops=int(stats[ST_SOPS]),
-                              tick_cycles=tk[:, 1].astype(np.int32), extra=extra)
+                              tick_cycles=tk[:, TK.cycles].astype(np.int32), tick_table=tk, out_bytes=out_bytes,
+                              votes=st.votes.copy(), eprop_ticks=int(stats[ST_EPROP_TICKS]),
+                              saturations={"membrane": int(stats[ST_SAT_MEM]), "trace": int(stats[ST_SAT_TRACE]),
+                                           "weight": int(stats[ST_SAT_W])},
+                              timing_errors=timing, records=rec if dump else None,
+                              end_state=st.snapshot(cfg) if dump else None)
         st.enter_idle()
         return result
 

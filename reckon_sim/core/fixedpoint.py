@@ -44,11 +44,6 @@ def sat_add(a, b, bits):
 
 
 @njit(cache=True, inline="always")
-def sat_add16(a, b):
-    return sat_add(a, b, 16)
-
-
-@njit(cache=True, inline="always")
 def leak(value, factor, frac_bits, width, signed, rnd, mode):
     """value·factor >> frac_bits wrapped to `width`, rounded (spec §9.1, §17.8).
 

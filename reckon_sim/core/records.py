@@ -19,4 +19,5 @@ class TickColumns(NamedTuple):
 
 
 TK = TickColumns()
+STATE_PROP, STATE_SEND = 1, 7   # srnn.v global FSM state codes stored in the end column
 TICK_COLUMNS = TickColumns._fields

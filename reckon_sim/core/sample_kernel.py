@@ -8,13 +8,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .records import STATE_PROP, STATE_SEND, TK
 from .kernels import (CLASS_LABEL, GOT_LABEL, IA, NUM_INP, NUM_OUT, NUM_REC, REGRESSION, REGUL_MODE,
                       ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, TV, eprop_phase, output_errors, prop_phase,
                       sdone_vote, step_phase, vote_sq_error)
 
 # columns of the per-tick cycle table (FORMAT §5.4 tk_table)
-TK_K, TK_CYCLES, TK_STEP, TK_SDONE, TK_EPROP, TK_GETTAR, TK_CONFIG, TK_PROP, TK_END = range(9)
-STATE_PROP, STATE_SEND = 1, 7
+TK_K, TK_CYCLES, TK_STEP, TK_SDONE, TK_EPROP, TK_GETTAR, TK_CONFIG, TK_PROP, TK_END = TK   # plain ints for njit
 ERR_NONE, ERR_LABEL_WAIT = 0, 1
 
 

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.records import STATE_PROP, TK
 from ..core.chip import Chip
 from ..io.golden import Case, tick_arrays, write_inferences, write_summary
 from .train import tick_stats
 
 
 def sample_summary(result, meta: dict) -> dict:
-    tk = result.extra["tk"]
-    tc = tk[:, 1]
-    eprop = tk[:, 4] > 0
-    noeprop = (tk[:, 8] == 1) & ~eprop
+    tk = result.tick_table
+    tc = tk[:, TK.cycles]
+    eprop = tk[:, TK.eprop] > 0
+    noeprop = (tk[:, TK.end] == STATE_PROP) & ~eprop
     d = dict(meta, inference=int(result.inference), label=int(result.label), correct=int(result.correct),
              ticks=int(len(tc)), sum_tick_cycles=int(tc.sum()),
              **{f"tick_cycles_{k}": v for k, v in tick_stats(tc).items()}, eprop_ticks=int(eprop.sum()))
@@ -23,7 +24,7 @@ def sample_summary(result, meta: dict) -> dict:
         d["eprop_tick_cycles_median"] = float(np.median(tc[eprop]))
         d["noeprop_tick_cycles_median"] = float(np.median(tc[noeprop])) if noeprop.any() else 0.0
     if meta.get("all_bytes"):
-        d["out_bytes"] = [int(b) for b in result.extra["out_bytes"]]
+        d["out_bytes"] = [int(b) for b in result.out_bytes]
     d.pop("all_bytes", None)
     return d
 
@@ -47,25 +48,25 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
                 t0, c0 = time.perf_counter(), time.process_time()
                 res = chip.run_sample(sample, learn, dump=True, targets=targets)
                 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-                tk = res.extra["tk"]
-                arrays = dict(res.extra["end_state"])
+                tk = res.tick_table
+                arrays = dict(res.end_state)
                 if dump >= 1:
                     arrays.update(tick_arrays(res, cfg))
                 else:
                     arrays["tk_table"] = tk.astype(np.int64)
                 scalars = dict(gidx=gidx, epoch=epoch, sample=idx, is_test=int(not learn),
                                inference=res.inference, label=res.label, ticks=len(tk),
-                               sample_cycles=int(tk[:, 1].sum()))
+                               sample_cycles=int(tk[:, TK.cycles].sum()))
                 arrays.update({k: np.int64(v) for k, v in scalars.items()})
                 all_bytes = bool(cfg["SPI_REGRESSION"] or not cfg["SPI_SEND_LABEL_ONLY"])
                 if all_bytes:                        # every OUT_DATA byte of SEND (FORMAT §9)
-                    arrays["out_bytes"] = res.extra["out_bytes"].astype(np.uint8)
+                    arrays["out_bytes"] = res.out_bytes.astype(np.uint8)
                 np.savez(out / f"sample_{gidx:04d}.npz", **arrays)
                 meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx, all_bytes=all_bytes)
                 row = sample_summary(res, meta)
-                row.update(sample_cycles=int(tk[:, 1].sum()), wall_s=round(wall, 4), cpu_s=round(cpu, 4))
+                row.update(sample_cycles=int(tk[:, TK.cycles].sum()), wall_s=round(wall, 4), cpu_s=round(cpu, 4))
                 rows.append(row)
-                all_cycles.append(tk[:, 1])
+                all_cycles.append(tk[:, TK.cycles])
                 gidx += 1
                 if progress is not None:
                     progress(1)

@@ -72,7 +72,7 @@ class _CountingBackend:
 
     def run_sample(self, sample, learn, **kw):
         res = self.backend.run_sample(sample, learn, **kw)
-        sat = res.extra.get("saturations") if res.extra else None
+        sat = res.saturations
         if sat is not None:
             self.saturations = self.saturations or {}
             items = sat.items() if isinstance(sat, dict) else [("", sat)]

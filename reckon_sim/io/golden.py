@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.records import TK
 from ..backend import Sample
 from ..config import ChipConfig
 from ..errors import InputError
@@ -110,19 +111,18 @@ def write_summary(path: Path, meta: dict, rows: list[dict], tick_cycles_all: dic
 def tick_arrays(result, cfg: ChipConfig) -> dict[str, np.ndarray]:
     """Per-tick keys of FORMAT §5.4 from a dumped SampleResult."""
     from ..core.state import lfsr_outputs
-    rec = result.extra["records"]
-    tk = result.extra["tk"]
+    rec = result.records
+    tk = result.tick_table
     T = tk.shape[0]
     nout = cfg.n_out
-    has_step = (tk[:, 0] >= 2).astype(np.uint8)
-    has_prop = (tk[:, 0] <= T - 1).astype(np.uint8)
-    out = {
-        "tick_cycles": tk[:, 1].astype(np.int32), "tick_step_cycles": tk[:, 2].astype(np.int32),
-        "tick_sdone_cycles": tk[:, 3].astype(np.int32), "tick_eprop_cycles": tk[:, 4].astype(np.int32),
-        "tick_gettar_cycles": tk[:, 5].astype(np.int32), "tick_config_cycles": tk[:, 6].astype(np.int32),
-        "tick_prop_cycles": tk[:, 7].astype(np.int32), "tick_end_state": tk[:, 8].astype(np.int8),
+    has_step = (tk[:, TK.k] >= 2).astype(np.uint8)
+    has_prop = (tk[:, TK.k] <= T - 1).astype(np.uint8)
+    out = {f"tick_{name}_cycles": tk[:, getattr(TK, name)].astype(np.int32)
+           for name in ("step", "sdone", "eprop", "gettar", "config", "prop")}
+    out.update({
+        "tick_cycles": tk[:, TK.cycles].astype(np.int32), "tick_end_state": tk[:, TK.end].astype(np.int8),
         "inp_events": rec.inp.copy(), "has_step": has_step, "has_prop": has_prop, "step_z": rec.z.copy(),
-    }
+    })
     for prefix, arr in (("step", rec.step), ("prop", rec.prop)):
         out[f"{prefix}_u"] = arr[:, 0].astype(np.int16)
         for f, name in ((1, "tinp"), (2, "trec"), (3, "tout")):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.records import TK
 from ..config import ChipConfig
 from ..core.chip import Chip
 from ..experiments.data import RunInputs
@@ -26,7 +27,7 @@ def _images(snapshot: dict) -> dict[str, np.ndarray]:
 
 def state_columns(res, cfg: ChipConfig) -> dict[str, np.ndarray]:
     """End-of-tick state of one sample (after PROP for ticks < T, after STEP for tick T), [T, n] per column."""
-    rec = res.extra["records"]
+    rec = res.records
     last = np.zeros(rec.z.shape[0], dtype=bool)
     last[-1] = True
     neur = np.where(last[:, None, None], rec.step, rec.prop)
@@ -73,7 +74,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
                     res = chip.run_sample(sample, learn, dump=True, targets=targets)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
                                                pre if index == 0 else [], steps))
-                    items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.extra["out_bytes"]]
+                    items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
                     _write_sample(out, add, cfg, gidx, res, steps, vcd)
                     samples.append({"gidx": gidx, "epoch": epoch, "phase": "test" if phase else "train",
@@ -108,17 +109,17 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
 def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd) -> None:
     """Expected images, cycles, state, read-back words and the VCD section of one sample."""
     tag = f"{gidx:04d}"
-    images = _images(res.extra["end_state"])
+    images = _images(res.end_state)
     for mem, img in images.items():
         fmt.write_image(out / "mem" / f"{mem}_{tag}.mem", img)
         add(out / "mem" / f"{mem}_{tag}.mem", f"image_{mem}", "readmemh-128", gidx=gidx)
-    tk = res.extra["tk"]
-    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", tk[:, 1], tk[:, 5])
+    tk = res.tick_table
+    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", tk[:, TK.cycles], tk[:, TK.gettar])
     add(out / "expect" / f"cycles_{tag}.hex", "expected_cycles", "tick-cycles", gidx=gidx)
     cols = state_columns(res, cfg)
     fmt.write_state(out / "expect" / f"state_{tag}.hex", cols)
     add(out / "expect" / f"state_{tag}.hex", "expected_state", "tick-state", gidx=gidx)
     fmt.write_transactions(out / "expect" / f"readback_{tag}.hex", spi.readback_sequence(cfg, images))
     add(out / "expect" / f"readback_{tag}.hex", "expected_readback", "spi-transactions", gidx=gidx)
-    vcd.add_sample(gidx, cols, tk[:, 1], [s.levels for s in steps])
+    vcd.add_sample(gidx, cols, tk[:, TK.cycles], [s.levels for s in steps])
 
