@@ -22,6 +22,7 @@ FAULTS = {  # +replay_corrupt code -> text the bench must print for the first fa
     1: "first mismatch at wrec SRAM word 0x0 quarter 0",
     2: "OUT_DATA item 0: read",
     3: "cycles: 1 ticks differ; first tick 5",
+    4: "= output membrane 1: read 1, expected 0",
 }
 
 
@@ -59,17 +60,21 @@ def verilator(tmp_path_factory):
     return [str(build / "tb")]
 
 
-def run(cmd: list[str], vec: Path, *plus: str) -> str:
+def run(cmd: list[str], vec: Path, *plus: str, status: int | None = None) -> str:
+    """The bench's output; with `status` 0 the bench must exit 0, with 1 it must exit non-zero (a FAIL)."""
     r = subprocess.run([*cmd, f"+vec={vec}", *plus], capture_output=True, text=True, timeout=120)
-    return r.stdout + r.stderr
+    out = r.stdout + r.stderr
+    if status is not None:
+        assert (r.returncode == 0) == (status == 0), f"exit status {r.returncode}: {out[-2000:]}"
+    return out
 
 
 def check_pass_and_faults(cmd: list[str], vec: Path) -> None:
-    out = run(cmd, vec)
+    out = run(cmd, vec, status=0)
     assert "RESULT: PASS (3 samples checked, 3 passed, 0 failed)" in out, out
     assert out.count(": PASS  out_data") == 3
     for code, text in FAULTS.items():
-        out = run(cmd, vec, f"+replay_corrupt={code}", "+replay_corrupt_sample=1")
+        out = run(cmd, vec, f"+replay_corrupt={code}", "+replay_corrupt_sample=1", status=1)
         assert "RESULT: FAIL" in out, out
         first_fail = out[out.index("sample 0001"):]
         assert first_fail.startswith("sample 0001 (epoch 0 train #1, 30 ticks): FAIL"), out
@@ -91,7 +96,7 @@ def test_bench_reports_weight_as_pre_post(icarus, vec):
 
 
 def test_bench_without_vectors_fails_cleanly(icarus, tmp_path):
-    out = run(icarus, tmp_path)                 # the replay DUT or the bench notices first: either way no PASS
+    out = run(icarus, tmp_path, status=1)       # the replay DUT or the bench notices first: either way no PASS
     assert "RESULT: PASS" not in out and ("cannot open" in out or "missing vector file" in out), out
 
 
@@ -110,6 +115,11 @@ def test_run_sh_exit_status(vec, tmp_path):
     bad = subprocess.run([str(RTL / "run.sh"), str(REPLAY), "--", "+replay_corrupt=2"], env=env,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "RESULT: FAIL" in bad.stdout
+    assert bad.stderr.count("reusing the build") == 1          # same sources, simulator and TOP: no rebuild
+    copy = tmp_path / "replay_copy.sv"
+    copy.write_text(REPLAY.read_text() + "\n// changed\n")
+    rebuilt = subprocess.run([str(RTL / "run.sh"), str(copy)], env=env, capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0 and "reusing" not in rebuilt.stderr, rebuilt.stdout + rebuilt.stderr
     usage = subprocess.run([str(RTL / "run.sh")], env={**env, "VEC": ""}, capture_output=True, text=True)
     assert usage.returncode == 2 and "VEC=DIR" in usage.stderr
 

@@ -35,7 +35,8 @@ byte k = Wout[pre][k]. Never-written words are 0 (the model's zero-memory conven
 ## SPI transactions (`spi_program.hex`, `readback_*.hex`)
 
 One transaction per line: the 32-bit command word `{rw, code[2:0], count[11:0], addr[15:0]}` then its `count`
-data words (8 hex digits each). rw 0 = write, 1 = read; code 0 config register, 1 neuron SRAM, 3 input weights,
+data words (8 hex digits each). rw 0 = write, 1 = read; code 0 config register, 1 neuron SRAM, 2 output membranes (address = output index, one
+16-bit value per data word), 3 input weights,
 4 recurrent weights, 5 output weights; memory addresses are `word << 2 | quarter` and auto-increment per data
 word; data word = bits 32q+31..32q of the word. In a read-back file the data words are the *expected* values.
 `spi_program.hex`: `SPI_EN_CONF = 1`, every register in table order (golden `spi_conf_writes`), `SPI_EN_CONF = 0`,
@@ -43,7 +44,7 @@ word; data word = bits 32q+31..32q of the word. In a read-back file the data wor
 *reachable region* is written (weight rows 0..NUM_NEUR in whole 16-post blocks up to NUM_REC, output rows
 0..NUM_NEUR, neuron words up to the highest neuron the chip visits): zeros where the stock bench writes nothing,
 so a simulator whose memories start as X begins in the model's state. The read-back files cover the same
-region; the bench wraps them in `SPI_EN_CONF = 1` ... `SPI_EN_CONF = 0` (reads only work while it is set).
+region, then all 16 output membranes (zero: the chip clears them on entering IDLE); the bench wraps them in `SPI_EN_CONF = 1` ... `SPI_EN_CONF = 0` (reads only work while it is set).
 
 ## Stimulus (`stimulus.hex`)
 

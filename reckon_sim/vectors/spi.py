@@ -108,10 +108,19 @@ def program_sequence(cfg: ChipConfig, images: dict[str, np.ndarray]) -> list[Tra
     return seq + [config_write(0, 0)]
 
 
-def readback_sequence(cfg: ChipConfig, images: dict[str, np.ndarray]) -> list[Transaction]:
-    """Read-back of every region with the expected words (the bench wraps it in SPI_EN_CONF 1 / 0)."""
+def readback_sequence(cfg: ChipConfig, images: dict[str, np.ndarray], oneur=None) -> list[Transaction]:
+    """Read-back of every region with the expected words (the bench wraps it in SPI_EN_CONF 1 / 0), then of the
+    16 output membranes when `oneur` (their expected values) is given."""
     reg = regions(cfg)
-    return [t for mem in MEMS for t in memory_transactions(mem, reg[mem], images[mem], read=True)]
+    seq = [t for mem in MEMS for t in memory_transactions(mem, reg[mem], images[mem], read=True)]
+    return seq if oneur is None else seq + [oneur_readback(oneur)]
+
+
+def oneur_readback(values) -> Transaction:
+    """All 16 output membranes (srnn.v SRNN_READBACK = {16'd0, oneur_u[SPI_ADDR[3:0]]}), one data word each."""
+    words = np.zeros(16, dtype=np.int64)
+    words[: len(values)] = np.asarray(values, dtype=np.int64)
+    return Transaction(command(CODE["oneur"], 16, 0, read=True), tuple(int(v) & 0xFFFF for v in words))
 
 
 def describe_address(code: int, spi_addr: int) -> str:
@@ -119,6 +128,8 @@ def describe_address(code: int, spi_addr: int) -> str:
     word, q = spi_addr >> 2, spi_addr & 3
     if code == CODE["neur"]:
         return f"neuron SRAM word {word} (neurons {2 * word}, {2 * word + 1}) bits {32 * q + 31}:{32 * q}"
+    if code == CODE["oneur"]:
+        return f"output membrane {spi_addr & 15} bits 15:0"
     if code == CODE["wout"]:
         return f"wout SRAM word {word} (pre {word}, outputs {4 * q}..{4 * q + 3})"
     name = "winp" if code == CODE["winp"] else "wrec"

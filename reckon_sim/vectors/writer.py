@@ -76,7 +76,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
                                                pre if index == 0 else [], steps))
                     items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
-                    _write_sample(out, add, cfg, gidx, res, steps, vcd)
+                    _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
                     samples.append({"gidx": gidx, "epoch": epoch, "phase": "test" if phase else "train",
                                     "sample": index, "label": int(sample.label), "ticks": sample.n_ticks,
                                     "out_data": items, "inference": int(res.inference),
@@ -106,8 +106,10 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
     return manifest
 
 
-def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd) -> None:
-    """Expected images, cycles, state, read-back words and the VCD section of one sample."""
+def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> None:
+    """Expected images, cycles, state, read-back words and the VCD section of one sample.
+
+    oneur_idle: the output membranes back in IDLE (cleared on entry, srnn.v oneur_u), read back after SRAMs."""
     tag = f"{gidx:04d}"
     images = _images(res.end_state)
     for mem, img in images.items():
@@ -119,7 +121,7 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
     cols = state_columns(res, cfg)
     fmt.write_state(out / "expect" / f"state_{tag}.hex", cols)
     add(out / "expect" / f"state_{tag}.hex", "expected_state", "tick-state", gidx=gidx)
-    fmt.write_transactions(out / "expect" / f"readback_{tag}.hex", spi.readback_sequence(cfg, images))
+    fmt.write_transactions(out / "expect" / f"readback_{tag}.hex", spi.readback_sequence(cfg, images, oneur_idle))
     add(out / "expect" / f"readback_{tag}.hex", "expected_readback", "spi-transactions", gidx=gidx)
     vcd.add_sample(gidx, cols, tk[:, TK.cycles], [s.levels for s in steps])
 

@@ -15,7 +15,8 @@
 //    learning the model predicts, applied on top of what the bench actually programmed over SPI.
 // Deliberate faults for the bench's own tests: +replay_corrupt=1 flips bit 8 of recurrent-weight word 0 (Wrec[0][1])
 // after sample +replay_corrupt_sample=S (default 0); =2 sends a wrong OUT_DATA (bit 0 flipped) in sample S; =3
-// makes tick 5 of sample S one cycle longer.
+// makes tick 5 of sample S one cycle longer; =4 leaves output membrane 1 at 1 after sample S (not cleared in IDLE).
+// Output membranes (SPI code 2, one 16-bit register per address 0..15) are writable and cleared at sample end.
 `timescale 1ns/1ps
 
 module reckon_replay (
@@ -43,6 +44,7 @@ module reckon_replay (
     reg [127:0] winp [0:4095];
     reg [127:0] wrec [0:4095];
     reg [127:0] wout [0:511];
+    reg [15:0]  oneur [0:15];
     reg [127:0] img_a [0:4095];
     reg [127:0] img_b [0:4095];
 
@@ -65,6 +67,7 @@ module reckon_replay (
                 3'd5: w = wout[a[10:2]];
                 default: w = 128'd0;
             endcase
+            if (code == 3'd2) w = {96'd0, 16'd0, oneur[a[3:0]]} << (32 * a[1:0]);   // no quarters: one word each
             mem_read = en_conf ? w[32 * a[1:0] +: 32] : 32'hdeadbeef;
         end
     endfunction
@@ -148,7 +151,7 @@ module reckon_replay (
     task automatic scan_ok(input integer got, input integer want);
         if (got != want) begin
             $display("reckon_replay: malformed or missing vector file under %0s", vec);
-            $finish;
+            $fatal(1, "reckon_replay: cannot run");   // non-zero exit: the run is invalid
         end
     endtask
 
@@ -219,12 +222,14 @@ module reckon_replay (
                 wrec[i] = 128'd0;
                 if (i < 512) wout[i] = 128'd0;
                 if (i < 128) neur[i] = 128'd0;
+                if (i < 16) oneur[i] = 16'd0;
             end
             busy = 0; sending = 0; oreq <= 0; AERIN_ACK <= 0; k = 0;
         end else begin
             if (w2 != w3)
                 case (wr_code)
                     3'd1: neur[wr_addr[8:2]][32 * wr_addr[1:0] +: 32] = wr_data;
+                    3'd2: oneur[wr_addr[3:0]] = wr_data[15:0];
                     3'd3: winp[wr_addr[13:2]][32 * wr_addr[1:0] +: 32] = wr_data;
                     3'd4: wrec[wr_addr[13:2]][32 * wr_addr[1:0] +: 32] = wr_data;
                     3'd5: wout[wr_addr[10:2]][32 * wr_addr[1:0] +: 32] = wr_data;
@@ -250,6 +255,8 @@ module reckon_replay (
                     if (item == n_items) begin
                         sending = 0;
                         apply_delta();
+                        for (i = 0; i < 16; i = i + 1) oneur[i] = 16'd0;       // srnn.v: cleared on entering IDLE
+                        if (corrupt == 4 && gidx == corrupt_sample) oneur[1] = 16'd1;
                         gidx = gidx + 1;
                         k = 0;
                     end

@@ -89,7 +89,8 @@ module reckon_vec_tb;
             if (why != 0) $display("[reckon_vec_tb] %0s", why);
             $display("[reckon_vec_tb] RESULT: %0s (%0d samples checked, %0d passed, %0d failed)",
                      (n_fail == 0 && why == 0 && n_samples > 0) ? "PASS" : "FAIL", n_samples, n_pass, n_fail);
-            $finish;
+            if (n_fail == 0 && why == 0 && n_samples > 0) $finish;
+            else $fatal(1, "[reckon_vec_tb] FAIL");              // non-zero exit status for scripts and CI
         end
     endtask
 
@@ -317,9 +318,12 @@ module reckon_vec_tb;
             fb = -1;
             for (b = 3; b >= 0; b = b - 1) if (first_got[8*b +: 8] !== first_expw[8*b +: 8]) fb = b;
             $display("[reckon_vec_tb]   read-back: %0d of %0d words differ; first mismatch at %0s SRAM word 0x%0h quarter %0d (SPI addr 0x%0h): read 0x%08h, expected 0x%08h",
-                     bad_words, n_words, code == 1 ? "neuron" : (code == 3 ? "winp" : (code == 4 ? "wrec" : "wout")),
+                     bad_words, n_words, code == 1 ? "neuron" : (code == 2 ? "output-membrane" : (code == 3 ? "winp" : (code == 4 ? "wrec" : "wout"))),
                      word, q, addr, first_got, first_expw);
-            if (code == 3 || code == 4)
+            if (code == 2)
+                $display("[reckon_vec_tb]   = output membrane %0d: read %0d, expected %0d", addr & 15,
+                         $signed(first_got[15:0]), $signed(first_expw[15:0]));
+            else if (code == 3 || code == 4)
                 $display("[reckon_vec_tb]   = %0s[pre %0d][post %0d]: read %0d, expected %0d", code == 3 ? "Winp" : "Wrec",
                          word >> 4, ((word & 15) << 4) + 4 * q + fb, $signed(first_got[8*fb +: 8]),
                          $signed(first_expw[8*fb +: 8]));
