@@ -247,6 +247,21 @@ def gather(backend_name: str, backend, sample: Sample, learn: bool, title: str =
                         **d)
 
 
+def task_channel_groups(task: dict, n_in: int) -> list[tuple[str, int, int]]:
+    """The cue-accumulation input groups (name, first channel, end) of a task preset, cut to n_in channels."""
+    cpg = int(task.get("task", {}).get("channels_per_group", 10))
+    groups = [(name, g * cpg, min(n_in, (g + 1) * cpg)) for g, name in enumerate(("left", "right", "recall", "noise"))]
+    return [g for g in groups if g[1] < g[2]]
+
+
+def inspect_last_test_sample(backend_name: str, backend, inputs, run_name: str) -> InspectTable:
+    """The last test sample, run with learning on a copy of the trained backend (the run's weights stay)."""
+    import copy
+    k = len(inputs.test) - 1
+    return gather(backend_name, copy.deepcopy(backend), inputs.test[k], True,
+                  f"{run_name}: test sample {k} after training (learning on, on a copy of the final weights)")
+
+
 # ------------------------------------------------------------------------------- the numbers behind the figure
 def chosen_neurons(table: InspectTable, neurons=None, n: int = 4) -> list[int]:
     """The neurons to draw: the given ones, else the n that spiked most (ties: lowest index)."""

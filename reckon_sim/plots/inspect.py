@@ -121,8 +121,8 @@ def inspect_figure(tables: list[InspectTable], neurons: list[int], path, groups=
     outputs with targets and the per-tick vote, learning signals, pseudo-derivatives, eligibility traces
     (the learning window) and the sample's weight changes."""
     n = len(tables)
-    fig = Figure(figsize=(7.5 * n, 15))
-    outer = fig.add_gridspec(1, n, wspace=0.32, left=0.07 if n == 1 else 0.05, right=0.95, top=0.93, bottom=0.04)
+    fig = Figure(figsize=(8 * n, 15))
+    outer = fig.add_gridspec(1, n, wspace=0.3, left=0.12 / n, right=1 - 0.05 / n, top=0.93, bottom=0.04)
     for c, tab in enumerate(tables):
         col = outer[0, c].subgridspec(len(_ROWS), 1, height_ratios=_ROWS, hspace=0.75)
         ax_in = fig.add_subplot(col[0])
@@ -149,3 +149,25 @@ def inspect_figure(tables: list[InspectTable], neurons: list[int], path, groups=
             ax.xaxis.label.set_size(7)
     fig.suptitle(suptitle or tables[0].title, fontsize=11)
     save_figure(fig, path)
+
+
+def write_inspect(tables: list[InspectTable], neurons: list[int], stem, groups=None, suptitle: str = "") -> None:
+    """stem.png and stem.svg (the figure), and per table stem[_backend].csv / .npz (the numbers behind it)."""
+    from ..experiments.inspect import write_table
+    for ext in ("png", "svg"):
+        inspect_figure(tables, neurons, f"{stem}.{ext}", groups, suptitle)
+    for tab in tables:
+        write_table(tab, neurons, stem if len(tables) == 1 else f"{stem}_{tab.backend}")
+
+
+def write_end_of_run(out, name: str, backend, before: dict, inputs, task_name: str, data, run_name: str) -> None:
+    """What train/curves write at the end for one backend: weight histograms before/after (weights_NAME.*) and
+    the inspect figure of the last test sample (inspect.* or inspect_NAME.* beside other backends')."""
+    from ..experiments.data import task_preset
+    from ..experiments.inspect import chosen_neurons, inspect_last_test_sample, task_channel_groups
+    from .weights import write_weight_histograms
+    write_weight_histograms(before, backend.weights(), f"{out}/weights_{name}",
+                            f"{run_name}: {name} weights before / after training", "float" if name == "eprop" else "LSB")
+    table = inspect_last_test_sample(name, backend, inputs, run_name)
+    groups = None if data else task_channel_groups(task_preset(task_name), inputs.config.n_inp)
+    write_inspect([table], chosen_neurons(table), f"{out}/inspect_{name}", groups)
