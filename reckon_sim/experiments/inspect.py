@@ -309,4 +309,4 @@ def write_table(table: InspectTable, neurons: list[int], stem) -> None:
     for when in ("before", "after"):
         arrays.update({f"{when}_{k}": v for k, v in getattr(table, when).items()})
     with open(f"{stem}.npz", "wb") as fh:
-        np.savez(fh, **arrays)
+        np.savez_compressed(fh, **arrays)
