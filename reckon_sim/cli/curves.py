@@ -23,7 +23,8 @@ from .common import DATA_DIR, atomic_dir, progress, shared_bar
 @click.option("--eprop-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
               help="Adam learning rate of the vanilla e-prop reference")
 @click.option("--out", "out_dir", default="runs/curves", show_default=True, type=click.Path(file_okay=False))
-def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, out_dir):
+@click.option("--no-inspect", is_flag=True, help="skip the weight histograms and inspect figures per backend")
+def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, out_dir, no_inspect):
     """Train the chip and the float references on the same data and seeds; write curves.csv and curves.png."""
     from ..experiments.curves import BACKEND_NOTES, run_curves
     from ..io.results import write_curves_csv
@@ -36,12 +37,18 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
     per_epoch = len(inp.train) + len(inp.test)
     bar = progress(len(names) * epochs * per_epoch, "curves")
 
-    runs = run_curves(inp, names, eprop_lr, progress=lambda name, e: shared_bar(bar))
+    trained: dict = {}
+    runs = run_curves(inp, names, eprop_lr, progress=lambda name, e: shared_bar(bar), trained=trained)
     bar.close()
     with atomic_dir(Path(out_dir)) as tmp:
         write_curves_csv(tmp / "curves.csv", runs)
         backend_curves(runs, tmp / "curves.png", BACKEND_NOTES)
         backend_curves(runs, tmp / "curves.svg", BACKEND_NOTES)
+        if not no_inspect:
+            from ..plots.inspect import write_end_of_run
+            for name, (backend, initial) in trained.items():
+                write_end_of_run(tmp, name, backend, initial, inp, task_name, data, f"curves {Path(out_dir).name}")
     for name, run in runs.items():
         click.echo(f"{name:10s} test accuracy per epoch: " + " ".join(f"{100 * a:5.1f}" for a in run.accuracy("test")))
-    click.echo(f"wrote {out_dir}/curves.csv, curves.png, curves.svg")
+    extra = "" if no_inspect else ", weights_*.png, inspect_*.png"
+    click.echo(f"wrote {out_dir}/curves.csv, curves.png, curves.svg{extra}")

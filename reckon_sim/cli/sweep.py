@@ -139,6 +139,15 @@ def _execute(todo, on_result, jobs, client) -> None:
              "command to resume", 1)
 
 
+def _write_saturations(out, axes, rows, reckon) -> None:
+    """sweep_saturations.png/.svg/.csv: saturation events vs width per field, beside sweep.png."""
+    from ..plots.sweep import saturation_figure, saturation_series, write_saturation_csv
+    series = saturation_series(axes, rows)
+    for ext in ("png", "svg"):
+        saturation_figure(series, reckon, out / f"sweep_saturations.{ext}")
+    write_saturation_csv(series, out / "sweep_saturations.csv")
+
+
 def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
     """results.csv, sweep.png/.svg and a short summary on stdout."""
     from pathlib import Path
@@ -160,6 +169,7 @@ def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
     chance = None if template["chip_config"].get("SPI_REGRESSION") else 1 / n_out
     for ext in ("png", "svg"):
         sweep_figure(panels, reckon, out / f"sweep.{ext}", ref_acc, chance)
+    _write_saturations(out, axes, rows, reckon)
     for label, series in panels.items():
         for entry in series:
             cells = [f"{w}:{100 * np.mean(a):.0f}%" for w, a in entry["points"] if a]
@@ -168,4 +178,5 @@ def _write_outputs(out_dir, axes, rows, product, note, template) -> None:
         click.echo(f"  float reference (ChipFloat): {100 * ref_acc:.1f} % final test accuracy")
     else:
         click.echo(f"  float reference skipped, no line in the plot: {note}")
-    click.echo(f"wrote {out / 'results.csv'} ({len(rows)} rows), {out / 'sweep.png'}, {out / 'sweep.svg'}")
+    click.echo(f"wrote {out / 'results.csv'} ({len(rows)} rows), {out / 'sweep.png'}, {out / 'sweep.svg'}, "
+               f"{out / 'sweep_saturations.png'}")

@@ -19,7 +19,8 @@ from .common import DATA_DIR, atomic_dir, progress
 @click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: all / 50)")
 @click.option("--seed", type=int, help="seed of the generated dataset and weights (default: task preset)")
 @click.option("--out", "out_dir", default="runs/train", show_default=True, type=click.Path(file_okay=False))
-def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
+@click.option("--no-inspect", is_flag=True, help="skip the weight histograms and the inspect figure (sweeps)")
+def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir, no_inspect):
     """Train the chip model with on-chip e-prop: per epoch a training pass and a test pass."""
     from ..plots.curves import learning_curve
     from ..backends import CHIP, make_backend
@@ -45,12 +46,17 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
         for name, w in chip.weights().items():
             write_weights(tmp / f"{name}_final.dat", w)
         report = run.report()
-        report.update(preset=preset, data=str(data) if data else f"generated(seed={seed})", epochs=epochs)
+        report.update(preset=preset, task=task_name, seed=seed, data=str(data) if data else f"generated(seed={seed})",
+                      epochs=epochs)
         write_report(tmp / "report.json", report)
+        if not no_inspect:
+            from ..plots.inspect import write_end_of_run
+            write_end_of_run(tmp, "chip", chip, inp.weights, inp, task_name, data, f"train {Path(out_dir).name}")
     click.echo(f"synaptic operations {report['synaptic_operations']:,}; energy estimate "
                f"{report['energy_estimate_J'] * 1e6:.2f} uJ (5.3 pJ/SOP at 0.5 V, an estimate)")
     click.echo(f"cycles per tick min/median/max {report['tick_cycles_min']}/{report['tick_cycles_median']:.0f}/"
                f"{report['tick_cycles_max']}; real-time 1 ms ticks need >= "
                f"{report['min_clock_hz_realtime'] / 1e6:.3f} MHz")
-    click.echo(f"wrote {out_dir}/curve.csv, curve.png, report.json, *_final.dat")
+    extra = "" if no_inspect else ", weights_chip.png, inspect_chip.png"
+    click.echo(f"wrote {out_dir}/curve.csv, curve.png, report.json, *_final.dat{extra}")
     click.echo(json.dumps({"final_test_accuracy": run.accuracy("test")[-1]}))

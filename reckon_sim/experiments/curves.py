@@ -12,10 +12,14 @@ BACKEND_NOTES = {
 }
 
 
-def run_curves(inputs: RunInputs, names, eprop_lr: float = 1e-3, progress=None) -> dict[str, TrainRun]:
+def run_curves(inputs: RunInputs, names, eprop_lr: float = 1e-3, progress=None,
+               trained: dict | None = None) -> dict[str, TrainRun]:
     """Train each backend `names` of the registry for `inputs.epochs` (train pass + test pass per epoch) on the
-    same samples, every one built from the same inputs (vanilla e-prop draws its own weights from the seed)."""
+    same samples, every one built from the same inputs (vanilla e-prop draws its own weights from the seed).
+    trained: if given, receives {name: (trained backend, its initial weights)}."""
     backends = {name: make_backend(name, inputs, eprop_lr=eprop_lr) for name in names}
+    if trained is not None:
+        trained.update({name: (b, b.weights()) for name, b in backends.items()})
     return {name: train(b, inputs.train, inputs.test, inputs.epochs,
                         progress_factory=(lambda e, n=name: progress(n, e)) if progress else None)
             for name, b in backends.items()}

@@ -52,3 +52,59 @@ def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: fl
     fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, path)
+
+
+SATURATION_KINDS = ("membrane", "trace", "weight")
+
+
+def saturation_series(axes, rows: list[dict]) -> dict:
+    """{field label: {kind: [(width, [saturation counts over seeds])]}} of the chip rows with every other field
+    at its ReckOn width (the usual reason a narrow width fails)."""
+    from ..experiments.grid import WIDTH_FIELDS
+    from ..hw.widths import SPEC
+    out = {}
+    for axis in axes:
+        others = [f for f in WIDTH_FIELDS if f not in axis.fields]
+        pts: dict = {kind: {} for kind in SATURATION_KINDS}
+        for r in rows:
+            if r.get("backend") != "chip" or any(int(r[f]) != SPEC[f].chip for f in others):
+                continue
+            for kind in SATURATION_KINDS:
+                pts[kind].setdefault(int(r[axis.fields[0]]), []).append(int(r.get(f"saturations_{kind}") or 0))
+        out[axis.label] = {kind: sorted(p.items()) for kind, p in pts.items()}
+    return out
+
+
+def saturation_figure(series: dict, reckon_widths: dict, path,
+                      title: str = "ReckOn e-prop: saturation events vs datapath width") -> None:
+    """One panel per swept field: mean saturation events per run (all epochs) of each kind vs width."""
+    n = max(1, len(series))
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(4.6 * cols, 3.6 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
+    for ax, (label, kinds) in zip(axes.flat, series.items()):
+        for kind, pts in kinds.items():
+            if pts:
+                ax.plot([w for w, _ in pts], [float(np.mean(c)) for _, c in pts], "o-", ms=4, label=kind)
+        ax.axvline(reckon_widths[label], color="grey", ls=":", lw=1)
+        ax.set_yscale("symlog", linthresh=1)
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set(xlabel=f"{label} width (bits)", ylabel="saturation events per run",
+               title=f"{label} (ReckOn: {reckon_widths[label]})")
+        ax.legend(fontsize=7, loc="best")
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def write_saturation_csv(series: dict, path) -> None:
+    with open(path, "w") as fh:
+        fh.write("field,kind,width,mean_saturations,runs\n")
+        for label, kinds in series.items():
+            for kind, pts in kinds.items():
+                for w, c in pts:
+                    fh.write(f"{label},{kind},{w},{float(np.mean(c))!r},{len(c)}\n")

@@ -288,8 +288,11 @@ class EpropNetwork:
     inference = argmax of the softmax outputs summed over the window (result.votes, eprop-PyTorch's rule);
     loss = summed CE; eprop_ticks = window ticks whose gradient joined the batch.
     With learn=True the sample's gradients (times lr_layer) join the pending batch; the optimiser steps when
-    batch_size samples are pending (call flush() to apply a partial batch).
+    batch_size samples are pending (call flush() to apply a partial batch). With record = True, result.records
+    is a dict of per-t arrays: 'membrane', 'spikes' [T, n_rec], 'out_membrane' [T, n_out].
     """
+
+    record = False
 
     LAYERS = ("winp", "wrec", "wout")
 
@@ -339,7 +342,7 @@ class EpropNetwork:
     def run_sample(self, sample: Sample, learn: bool) -> SampleResult:
         p = self.params
         x = input_matrix(sample, p.n_in, np.dtype(p.dtype))
-        grads, loss, info = eprop_gradients(p, self._w, x, sample.label, feedback=self.feedback)
+        grads, loss, info = eprop_gradients(p, self._w, x, sample.label, feedback=self.feedback, record=self.record)
         n_updates = 0
         if learn:
             for factor, name in zip(p.lr_layer, self.LAYERS):
@@ -349,7 +352,8 @@ class EpropNetwork:
                 n_updates = self.flush()
         return SampleResult(inference=info["inference"], label=int(sample.label), loss=loss,
                             n_spikes=info["n_spikes"], n_updates=n_updates, n_sops=info["n_sops"],
-                            votes=info["out_sum"], eprop_ticks=max(0, sample.n_ticks - p.target_tick) if learn else 0)
+                            votes=info["out_sum"], eprop_ticks=max(0, sample.n_ticks - p.target_tick) if learn else 0,
+                            records={k: info[k] for k in ("membrane", "spikes", "out_membrane")} if self.record else None)
 
     def flush(self) -> int:
         """Apply the pending (possibly partial) batch; returns the number of weights that changed."""
