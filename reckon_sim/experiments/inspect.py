@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..io.npz import save_npz
 from ..backend import Sample
 
 MEMBRANE_ONE = 2048.0          # LSBs of the 16-bit membrane frame that make 1.0
@@ -308,5 +309,4 @@ def write_table(table: InspectTable, neurons: list[int], stem) -> None:
               if isinstance(getattr(table, f.name), np.ndarray)}
     for when in ("before", "after"):
         arrays.update({f"{when}_{k}": v for k, v in getattr(table, when).items()})
-    with open(f"{stem}.npz", "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+    save_npz(f"{stem}.npz", arrays, compress=True)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..core.records import STATE_PROP, TK
 from ..core.chip import Chip
+from ..io.npz import save_npz
 from ..io.golden import Case, tick_arrays, write_inferences, write_summary
 from .train import tick_stats
 
@@ -37,7 +38,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
     dump = case.dump_level if dump_level is None else dump_level
     cfg = case.config
     chip = Chip.from_config(cfg, case.winp, case.wrec, case.wout)
-    np.savez(out / "init.npz", **chip.state.snapshot(cfg))
+    save_npz(out / "init.npz", chip.state.snapshot(cfg))
     rows, all_cycles = [], []
     gidx = 0
     for epoch in range(case.epochs):
@@ -61,7 +62,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
                 all_bytes = bool(cfg["SPI_REGRESSION"] or not cfg["SPI_SEND_LABEL_ONLY"])
                 if all_bytes:                        # every OUT_DATA byte of SEND (FORMAT §9)
                     arrays["out_bytes"] = res.out_bytes.astype(np.uint8)
-                np.savez(out / f"sample_{gidx:04d}.npz", **arrays)
+                save_npz(out / f"sample_{gidx:04d}.npz", arrays)
                 meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx, all_bytes=all_bytes)
                 row = sample_summary(res, meta)
                 row.update(sample_cycles=int(tk[:, TK.cycles].sum()), wall_s=round(wall, 4), cpu_s=round(cpu, 4))
