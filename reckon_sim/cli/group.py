@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from . import compare, curves, info, run, sweep, train, vectors
+from . import compare, curves, info, run, sweep, tasks, train, vectors
 from .common import one_line_errors
 
 
@@ -26,5 +26,6 @@ def main():
     """reckon-sim: a bit-exact, cycle-level simulator of the ReckOn spiking-RNN processor."""
 
 
-for command in (train.train, run.run, compare.compare, curves.curves, sweep.sweep, vectors.vectors, info.info):
+for command in (train.train, run.run, compare.compare, curves.curves, sweep.sweep, vectors.vectors, info.info,
+                tasks.tasks):
     main.add_command(command)
