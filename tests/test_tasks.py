@@ -108,3 +108,21 @@ def test_train_cli_reports_nmse_per_epoch_and_writes_the_figure(tmp_path):
     assert report["preset"] == "reckon-patterngen"
     assert "test NMSE" in res.output and (tmp_path / "curve.png").stat().st_size > 10_000
     assert json.loads(res.output.strip().splitlines()[-1])["final_test_nmse"] == report["test_nmse_per_epoch"][-1]
+
+
+def test_curves_and_sweep_accept_the_regression_task(tmp_path):
+    from reckon_sim.experiments.sweep import base_point, make_points, run_point
+    runner = CliRunner()
+    res = runner.invoke(main, ["curves", "--task", "pattern-generation", "--backends", "chip", "--epochs", "1",
+                               "--ntrain", "1", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["curves", "--task", "pattern-generation", "--epochs", "1", "--out",
+                               str(tmp_path / "d")])
+    assert res.exit_code == 2 and res.output.strip().endswith(   # after the progress bar's first frame
+        "\rreckon-sim curves: error: registers: ChipFloat models classification without membrane noise only") or \
+        res.output.strip().endswith("]reckon-sim curves: error: registers: ChipFloat models classification without "
+                                    "membrane noise only"), res.output
+    template, seed = base_point(None, "pattern-generation", None, 1, 1, 1)
+    assert template["preset"] == "reckon-patterngen" and template["task_spec"]["kind"] == "regression"
+    row = run_point(make_points(template, [{"weight": 8}], [seed])[0])
+    assert 0 < row["final_test_nmse"] < 2
