@@ -9,7 +9,11 @@ from .errors import InputError
 
 
 def shipped_dir() -> Path:
-    """The folder of the shipped *.toml presets."""
+    """The folder of the shipped *.toml presets: a source checkout's own models/ first (so a checkout on
+    sys.path reads its presets, not those of another installed copy), else the installed package's."""
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "setup.cfg").is_file() and (checkout / "models" / "__init__.py").is_file():
+        return checkout / "models"
     try:
         return Path(resources.files("reckon_sim.models"))
     except ModuleNotFoundError:        # a source checkout on sys.path, not installed: models/ beside the package

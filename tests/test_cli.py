@@ -32,7 +32,9 @@ def _invoke(args):
     (["bogus"], "reckon-sim: error: No such command 'bogus'."),
     (["info", "--widths", "weight"], "reckon-sim info: error: --widths weight: expected FIELD=BITS"),
     (["train", "--preset", "no-such-preset"], "reckon-sim train: error: preset 'no-such-preset': not found (known "
-                                              "presets: cue-accumulation, reckon-reset, reckon-tbench)"),
+                                              "presets: cue-accumulation, dvs-gesture, nmnist, pattern-generation, "
+                                              "reckon-dvs-gesture, reckon-full, reckon-nmnist, reckon-patterngen, "
+                                              "reckon-reset, reckon-shd, reckon-ssc, reckon-tbench, shd, ssc)"),
 ])
 def test_usage_and_input_errors_are_one_stderr_line_exit_2(args, line):
     res = _invoke(args)
@@ -73,7 +75,7 @@ def test_python_dash_m_is_the_same_program():
 def test_command_modules_import_only_the_shared_helpers_of_the_cli():
     """No import cycle: group.py imports the command modules, they never import group.py or each other."""
     commands = {p.stem for p in CLI_DIR.glob("*.py")} - {"__init__", "__main__", "group", "common"}
-    assert commands == {"train", "run", "compare", "info", "curves", "sweep", "vectors", "inspect"}
+    assert commands == {"train", "run", "compare", "info", "curves", "sweep", "vectors", "inspect", "tasks"}
     for name in commands | {"common"}:
         tree = ast.parse((CLI_DIR / f"{name}.py").read_text())
         local = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1}

@@ -12,7 +12,7 @@ from .common import DATA_DIR, atomic_dir, progress, shared_bar
 
 
 @click.command()
-@click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
+@click.option("--preset", help="chip preset name or TOML/JSON file (default: the task preset's chip_preset)")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True, help="task preset")
 @click.option("--data", type=DATA_DIR, help="ReckOn data folder (default: generated)")
 @click.option("--epochs", type=click.IntRange(1), default=5, show_default=True)

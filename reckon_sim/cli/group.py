@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from . import compare, curves, info, inspect, run, sweep, train, vectors
+from . import compare, curves, info, inspect, run, sweep, tasks, train, vectors
 from .common import one_line_errors
 
 
@@ -27,5 +27,5 @@ def main():
 
 
 for command in (train.train, run.run, compare.compare, curves.curves, sweep.sweep, vectors.vectors, info.info,
-                inspect.inspect):
+                inspect.inspect, tasks.tasks):
     main.add_command(command)

@@ -62,7 +62,7 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
 @click.option("--epochs", type=click.IntRange(1), help="epochs (default: task preset, 10)")
 @click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: task preset / all)")
 @click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: task preset / all)")
-@click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
+@click.option("--preset", help="chip preset name or TOML/JSON file (default: the task preset's chip_preset)")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True,
               help="task preset name or TOML file")
 @click.option("--data", type=DATA_DIR,

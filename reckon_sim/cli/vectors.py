@@ -22,8 +22,7 @@ def _targets(data, cfg: ChipConfig):
 
 
 @click.command()
-@click.option("--preset", default="reckon-tbench", show_default=True,
-              help="chip preset name or a TOML / config.json file")
+@click.option("--preset", help="chip preset name or a TOML / config.json file (default: the task's chip_preset)")
 @click.option("--data", type=DATA_DIR,
               help="folder with datasets + initial weights (stock ReckOn or golden-case names); "
                    "default: the generated task dataset")
@@ -31,7 +30,7 @@ def _targets(data, cfg: ChipConfig):
               help="samples per phase (the first K training and the first K test samples)")
 @click.option("--epochs", type=click.IntRange(1), default=1, show_default=True, help="epochs (train + test pass)")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True,
-              help="task preset for the generated dataset")
+              help="task preset name or TOML file (reckon-sim tasks)")
 @click.option("--seed", type=int, help="seed of the generated dataset and weights (default: task preset)")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="output folder")
 def vectors(preset, data, samples, epochs, task_name, seed, out_dir):
@@ -40,11 +39,14 @@ def vectors(preset, data, samples, epochs, task_name, seed, out_dir):
     from ..experiments.data import run_inputs
     from ..vectors import write_vectors
     from ..vectors.stimulus import check_protocol
+    from ..tasks.registry import load_spec
+    preset = preset or load_spec(task_name).chip_preset
     cfg = ChipConfig.from_preset(preset)
     check_protocol(cfg)                           # before any data is read or generated
     inp = run_inputs(cfg, task_name, data, seed, samples, samples, epochs)
     source = f"data {data}" if data else f"generated {task_name} (seed {inp.seed})"
-    spec = replace(inp, targets=_targets(data, cfg), source=f"preset {preset}; {source}")
+    targets = inp.targets if inp.targets is not None and not data else _targets(data, cfg)
+    spec = replace(inp, targets=targets, source=f"preset {preset}; {source}")
     if not spec.train and not spec.test:
         raise InputError(str(data), "no samples")
     bar = progress(epochs * (len(spec.train) + len(spec.test)), "vectors")

@@ -1,8 +1,7 @@
 """Quantized vs float training curves: several backends, the same data, the same initial weights and seeds."""
 from __future__ import annotations
 
-from ..backends import make_backend
-from .data import RunInputs
+from .data import RunInputs, task_backend
 from .train import TrainRun, train
 
 BACKEND_NOTES = {
@@ -17,7 +16,7 @@ def run_curves(inputs: RunInputs, names, eprop_lr: float = 1e-3, progress=None,
     """Train each backend `names` of the registry for `inputs.epochs` (train pass + test pass per epoch) on the
     same samples, every one built from the same inputs (vanilla e-prop draws its own weights from the seed).
     trained: if given, receives {name: (trained backend, its initial weights)}."""
-    backends = {name: make_backend(name, inputs, eprop_lr=eprop_lr) for name in names}
+    backends = {name: task_backend(name, inputs, eprop_lr=eprop_lr) for name in names}
     if trained is not None:
         trained.update({name: (b, b.weights()) for name, b in backends.items()})
     return {name: train(b, inputs.train, inputs.test, inputs.epochs,

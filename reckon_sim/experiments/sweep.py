@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..backends import CHIP, CHIP_FLOAT, make_backend
+from ..backends import CHIP, CHIP_FLOAT
 from ..config import ChipConfig
 from ..hw.widths import RECKON
 from ..io.data_folder import data_digest
-from .data import RunInputs, run_inputs, task_preset
+from .data import RunInputs, run_inputs, task_backend, task_preset
 from .train import train
 
 POINT_SCHEMA = 1                 # bump when the meaning of a point (or of run_point's row) changes
@@ -31,11 +31,21 @@ def base_point(preset: str, task_name: str, data, epochs, n_train, n_test) -> tu
     seed). Defaults as `reckon-sim train`, through the same set-up path (`run_inputs`)."""
     task = task_preset(task_name)
     inputs = run_inputs(preset, task_name, data, None, n_train, n_test, epochs, task=task)
-    data_spec = {"dir": str(Path(data).resolve()), "digest": data_digest(data)} if data else None
+    preset = preset or inputs.task.chip_preset
+    digest = _samples_digest(inputs) if data and inputs.task.is_adapter else data_digest(data) if data else None
+    data_spec = {"dir": str(Path(data).resolve()), "digest": digest} if data else None
     point = {"schema": POINT_SCHEMA, "backend": CHIP, "preset": str(preset), "chip_config": inputs.config.to_dict(),
-             "task": str(task_name), "task_params": dict(task.get("task", {})), "data": data_spec,
+             "task": str(task_name), "task_spec": task, "data": data_spec,
              "epochs": inputs.epochs, "n_train": len(inputs.train), "n_test": len(inputs.test)}
     return json.loads(json.dumps(point)), inputs.seed
+
+
+def _samples_digest(inputs: RunInputs) -> str:
+    """sha256 of the samples an adapter made from a local dataset (what a point's result depends on)."""
+    h = hashlib.sha256()
+    for sample in inputs.train + inputs.test:
+        h.update(np.asarray(sample.events, np.int32).tobytes() + f"|{sample.label},{sample.n_ticks}|".encode())
+    return h.hexdigest()
 
 
 def make_points(template: dict, widths_list: list[dict], seeds: list[int], reference: bool = False) -> list[dict]:
@@ -59,7 +69,7 @@ def point_inputs(point: dict) -> RunInputs:
     """The run a point describes, through the set-up path of `reckon-sim train`."""
     cfg = ChipConfig.from_dict(point["chip_config"], where="point")
     return run_inputs(cfg, point["task"], point["data"]["dir"] if point["data"] else None, point["seed"],
-                      point["n_train"], point["n_test"], point["epochs"], task={"task": point["task_params"]})
+                      point["n_train"], point["n_test"], point["epochs"], task=point["task_spec"])
 
 
 # ----------------------------------------------------------------------------------------- one point
@@ -89,7 +99,7 @@ def run_point(point: dict) -> dict:
     t0 = time.perf_counter()
     inputs = point_inputs(point)
     bw = RECKON if point["widths"] is None else RECKON.with_(**point["widths"])
-    backend = make_backend(point["backend"], inputs, widths=bw)
+    backend = task_backend(point["backend"], inputs, widths=bw)
     widths = dict.fromkeys(bw.as_dict()) if point["widths"] is None else bw.as_dict()   # float points: no widths
     train_set, test_set = inputs.train, inputs.test
     counting = _CountingBackend(backend)
@@ -102,6 +112,8 @@ def run_point(point: dict) -> dict:
             row[f"{phase}_acc_e{e}"] = acc
     row["final_train_accuracy"] = run.accuracy("train")[-1]
     row["final_test_accuracy"] = run.accuracy("test")[-1]
+    if inputs.regression:                        # loss = NMSE (tasks.regression)
+        row["final_test_nmse"] = [r.loss for r in run.rows if r.phase == "test"][-1]
     train_rows = [r for r in run.rows if r.phase == "train"]
     row["weight_updates"] = int(sum(r.weight_updates for r in train_rows))
     for r in train_rows:

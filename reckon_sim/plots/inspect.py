@@ -166,6 +166,7 @@ def write_end_of_run(out, name: str, backend, before: dict, inputs, task_name: s
     from ..experiments.data import task_preset
     from ..experiments.inspect import chosen_neurons, inspect_last_test_sample, task_channel_groups
     from .weights import write_weight_histograms
+    backend = getattr(backend, "backend", backend)     # a regression task's readout wrapper: show the chip it drives
     write_weight_histograms(before, backend.weights(), f"{out}/weights_{name}",
                             f"{run_name}: {name} weights before / after training", "float" if name == "eprop" else "LSB")
     table = inspect_last_test_sample(name, backend, inputs, run_name)

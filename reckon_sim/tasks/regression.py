@@ -1,0 +1,53 @@
+"""Regression tasks on a backend: targets sent on every learning tick, outputs read per tick, NMSE as the loss.
+
+The chip's outputs are read from its per-tick records (output membranes after STEP, the value the error of
+that tick's EPROP uses: spec §10), until the chip model drives SEND_PER_TIMESTEP. NMSE of a sample =
+mean over the target ticks TARGET_TICK+1..T-1 and the outputs of (y - target)^2, divided by the variance of
+the targets over the same ticks and outputs; 1.0 = no better than predicting the targets' mean.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import replace
+
+import numpy as np
+
+from ..backend import Sample, SampleResult
+from ..errors import InputError
+
+
+def nmse(outputs: np.ndarray, targets: np.ndarray) -> float:
+    """Normalised mean squared error of outputs [n, n_out] against targets [n, n_out]."""
+    t = np.asarray(targets, dtype=np.float64)
+    var = float(np.var(t))
+    return float(np.mean((np.asarray(outputs, np.float64) - t) ** 2) / (var if var > 0 else 1.0))
+
+
+class RegressionReadout:
+    """A backend for a regression task: run_sample sends the targets of the sample's pattern (its label) when
+    learning, and returns a SampleResult whose loss is the sample's NMSE; `last_outputs` keeps the outputs
+    [TPS, n_out] of the last sample, `last_targets` its targets."""
+
+    def __init__(self, backend, targets: dict[int, np.ndarray], target_tick: int, n_out: int, name: str = ""):
+        if "targets" not in inspect.signature(backend.run_sample).parameters:
+            raise InputError(f"backend '{name or type(backend).__name__}'",
+                             "does not learn regression targets (allowed for regression tasks: chip)")
+        self.backend, self.targets, self.target_tick, self.n_out = backend, targets, target_tick, n_out
+        self.last_outputs: np.ndarray | None = None
+        self.last_targets: np.ndarray | None = None
+
+    def run_sample(self, sample: Sample, learn: bool, **kw) -> SampleResult:
+        tgt = self.targets.get(int(sample.label))
+        if tgt is None:
+            raise InputError("sample", f"label {sample.label} has no regression targets "
+                                       f"(patterns: {sorted(self.targets)})")
+        tps = sample.n_ticks - 1 - self.target_tick
+        if len(tgt) != tps:
+            raise InputError("targets", f"{len(tgt)} rows for pattern {sample.label}, T - 1 - TARGET_TICK = {tps}")
+        res = self.backend.run_sample(sample, learn, dump=True, targets=tgt if learn else None)
+        y = np.asarray(res.records.oneur)[self.target_tick:sample.n_ticks - 1, 0, :self.n_out]
+        self.last_outputs, self.last_targets = y.astype(np.int64), np.asarray(tgt, np.int64)
+        return replace(res, inference=-1, loss=nmse(y, tgt), records=None)      # no class: accuracy 0
+
+    def weights(self):
+        return self.backend.weights()
