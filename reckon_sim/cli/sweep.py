@@ -80,7 +80,7 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
 @click.option("--no-reference", is_flag=True, help="skip the float-reference runs (the horizontal line)")
 @click.option("--tolerance", type=click.FloatRange(0, 100, min_open=True), default=1.0, show_default=True,
               help="δ in percentage points: a width is acceptable if its paired accuracy difference to the "
-                   "ReckOn point is >= −δ at 95 %% confidence")
+                   "ReckOn point is >= −δ at 95 % confidence")
 @click.option("--until-decided", is_flag=True, help="add seeds to the points that leave a minimum width "
                                                     "undecided, up to --max-seeds (resumable)")
 @click.option("--max-seeds", type=click.IntRange(1), default=40, show_default=True,
