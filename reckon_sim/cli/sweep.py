@@ -129,10 +129,10 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
     if ref_failures and note is None:
         note = ref_failures[0]["error"]
     from ..experiments.study import widths_key
-    from .sweep_report import write_outputs
+    from ..experiments.sweep_report import write_outputs
     order = [widths_key(w) for w in widths] + sorted({widths_key(r) for r in rows if r["backend"] == CHIP}
                                                      - {widths_key(w) for w in widths})
-    write_outputs(out_dir, axes, order, rows, product, note, template, tol)
+    write_outputs(out_dir, axes, order, rows, product, note, template, tol, click.echo)
     if chip_failures:
         fail(f"{len(chip_failures)} point(s) failed (first: {chip_failures[0]['key']}: "
              f"{chip_failures[0]['error']}); the others are stored, re-run to retry", 1)

@@ -1,15 +1,13 @@
-"""What `reckon-sim sweep` writes and prints at the end: results.csv (with memory figures), summary.json, the
+"""What `reckon-sim sweep` writes and prints (through `echo`) at the end: results.csv (with memory figures), summary.json, the
 paired-statistics and minimum-width tables, sweep.png/.svg and, for --product grids, pareto.csv/.png/.svg."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import click
-
 from ..backends import CHIP
-from ..experiments import study
-from ..experiments.grid import WIDTH_FIELDS, panel_series
+from . import study
+from .grid import WIDTH_FIELDS, panel_series
 from ..hw.memory_cost import memory_row
 from ..hw.widths import RECKON, SPEC
 from ..io.results import write_atomic, write_results_csv
@@ -112,7 +110,7 @@ def _pareto(out: Path, order, stats, ref_acc) -> list[dict]:
 
 
 def write_outputs(out_dir, axes, order: list[tuple], rows: list[dict], product: bool, note: str | None,
-                  template: dict, tolerance: float) -> dict:
+                  template: dict, tolerance: float, echo=print) -> dict:
     """Every output file and the printed tables; returns the summary (as written to summary.json)."""
     from ..config import ChipConfig
     from ..plots.sweep import sweep_figure
@@ -133,12 +131,12 @@ def write_outputs(out_dir, axes, order: list[tuple], rows: list[dict], product: 
                      tolerance=tolerance)
     minima = _minima(axes, stats)
     for line in stats_lines(order, stats, tolerance) + minimum_lines(minima, tolerance):
-        click.echo(line)
+        echo(line)
     if ref is not None:
-        click.echo(f"  float reference (ChipFloat): {100 * ref.mean:.1f} % final test accuracy "
+        echo(f"  float reference (ChipFloat): {100 * ref.mean:.1f} % final test accuracy "
                    f"[{100 * ref.lo:.1f}, {100 * ref.hi:.1f}] over {ref.n} seed(s)")
     else:
-        click.echo(f"  float reference skipped, no line in the plot: {note}")
+        echo(f"  float reference skipped, no line in the plot: {note}")
     summary = {"schema": SUMMARY_SCHEMA, "metric": "final_test_accuracy", "task": template["task"],
                "preset": template["preset"], "epochs": template["epochs"], "n_train": template["n_train"],
                "n_test": template["n_test"], "tolerance_pp": round(100 * tolerance, 6), "level": study.LEVEL,
@@ -151,6 +149,6 @@ def write_outputs(out_dir, axes, order: list[tuple], rows: list[dict], product: 
         summary["pareto"] = _pareto(out, order, stats, ref and ref.mean)
         files += ["pareto.csv", "pareto.png", "pareto.svg"]
     write_atomic(out / "summary.json", json.dumps(summary, indent=1, sort_keys=True) + "\n")
-    click.echo(f"wrote {', '.join(str(out / f) for f in files)} ({len(rows)} rows in results.csv)")
+    echo(f"wrote {', '.join(str(out / f) for f in files)} ({len(rows)} rows in results.csv)")
     return summary
 
