@@ -2,8 +2,9 @@
 
 Everything is validated before any work starts (bad grid, preset, task, data, scheduler, output folder:
 one error line, exit status 2). Finished points are stored one file each under OUT/points/ as they complete,
-so re-running the same command resumes; results.csv and sweep.png/.svg are (re)written from the store at the
-end."""
+so re-running the same command resumes (--until-decided rounds included, recomputed from the store); results.csv,
+summary.json, the paired-statistics and minimum-width tables and the figures are (re)written from the store at
+the end (experiments/sweep_report.py)."""
 from __future__ import annotations
 
 import os
