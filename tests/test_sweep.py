@@ -302,3 +302,78 @@ def test_sigkill_of_the_whole_sweep_then_restart(reference, tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)        # the sweep process and its workers (own session)
         proc.wait()
     _assert_complete_after_restart(reference, tmp_path)
+
+
+# ------------------------------------------------------------------------------------- precision study
+TINY = ["--epochs", 1, "--ntrain", 3, "--ntest", 3, "--jobs", 1, "--no-reference"]
+
+
+def test_summary_tables_and_memory_columns(reference, tmp_path):
+    res = invoke(*SMALL, "--jobs", 1, "--out", tmp_path, "--tolerance", 2)
+    assert res.exit_code == 0, res.output
+    assert "paired statistics over seeds" in res.output and "minimum widths" in res.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["tolerance_pp"] == 2 and summary["reckon_memory"]["sram_kB"] == 138.0
+    assert [m["field"] for m in summary["minimum_widths"]] == ["weight"]
+    points = {json.dumps(p["widths"]): p for p in summary["points"]}
+    assert set(points) == {'{"weight": 6}', '{"weight": 7}', "{}"} and points["{}"]["reckon"]
+    assert points["{}"]["diff_reckon_pp"] == {"mean": 0.0, "lo": 0.0, "hi": 0.0, "n": 2}
+    assert points['{"weight": 6}']["status"] == "undecided"          # 2 seeds never decide (MIN_SEEDS = 3)
+    with open(tmp_path / "results.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    kb = {r["weight"]: float(r["sram_kB"]) for r in rows}
+    assert kb == {"6": 2 + 136 * 6 / 8, "7": 2 + 136 * 7 / 8, "8": 138.0}   # neuron SRAM + weight macros
+    assert all(r["task"] == "cue-accumulation" and r["test_loss_e2"] for r in rows)
+    first = (tmp_path / "summary.json").read_bytes()
+    assert invoke(*SMALL, "--jobs", 1, "--out", tmp_path, "--tolerance", 2).exit_code == 0
+    assert (tmp_path / "summary.json").read_bytes() == first              # same store -> same bytes
+
+
+def test_reckon_point_is_always_run(tmp_path):
+    res = invoke("--grid", "weight=7", "--seeds", 1, *TINY, "--out", tmp_path)
+    assert res.exit_code == 0 and "2 width points" in res.output, res.output
+    assert sorted(r["weight"] for r in results(tmp_path).values()) == ["7", "8"]
+
+
+def test_until_decided_adds_seeds_then_resumes(tmp_path):
+    args = ["--grid", "weight=6", "--seeds", 3, *TINY, "--until-decided", "--max-seeds", 5, "--out", tmp_path]
+    res = invoke(*args)
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    seeds = {json.dumps(p["widths"]): p["seeds"] for p in summary["points"]}
+    status = {json.dumps(p["widths"]): p["status"] for p in summary["points"]}
+    assert 3 <= seeds['{"weight": 6}'] <= 5 and seeds['{"weight": 6}'] == seeds["{}"]
+    assert status['{"weight": 6}'] != "undecided" or seeds['{"weight": 6}'] == 5     # decided, or at the limit
+    assert len(list((tmp_path / "points").glob("*.json"))) == 2 * seeds["{}"]
+    if seeds["{}"] > 3:
+        assert "--until-decided:" in res.output
+    again = invoke(*args)
+    assert again.exit_code == 0 and " to run" in again.output
+    assert all(ln.endswith(" 0 to run on 1 local worker(s)") for ln in again.output.splitlines() if "to run" in ln)
+    assert json.loads((tmp_path / "summary.json").read_text()) == summary
+    bad = CliRunner().invoke(main, ["sweep", *map(str, args[:-1]), str(tmp_path / "x"), "--max-seeds", "2"])
+    assert bad.exit_code == 2 and "--max-seeds: = 2 is below --seeds 3" in bad.output
+
+
+def test_product_grid_writes_the_pareto_front(tmp_path):
+    res = invoke("--grid", "weight=7,8 membrane=14,16", "--product", *TINY, "--out", tmp_path)
+    assert res.exit_code == 0, res.output
+    with open(tmp_path / "pareto.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 4 and [r["point"] for r in rows if r["reckon"] == "1"] == ["ReckOn"]
+    kb = {r["point"]: float(r["sram_kB"]) for r in rows}
+    assert kb["weight=7 membrane=14"] == pytest.approx((128 * (3 * 14 + 12 + 2 * 34) + 8704 * 16 * 7) / 8192, abs=1e-4)
+    assert any(r["pareto_front"] == "1" for r in rows)
+    for name in ("pareto.png", "pareto.svg"):
+        assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_points_of_one_seed_share_their_inputs_without_changing_results():
+    template, _ = sweep_mod.base_point("reckon-tbench", "cue-accumulation", None, 1, 3, 3)
+    p6, p8 = sweep_mod.make_points(template, grid_widths(parse_grid("weight=6,8")), [4])
+    sweep_mod._inputs_memo.clear()
+    fresh = sweep_mod.run_point(p8)
+    assert sweep_mod.point_inputs(p6) is sweep_mod.point_inputs(p8)            # one data set per seed
+    sweep_mod.run_point(p6)
+    after = sweep_mod.run_point(p8)
+    assert {k: v for k, v in after.items() if k not in VOLATILE} == {k: v for k, v in fresh.items() if k not in VOLATILE}

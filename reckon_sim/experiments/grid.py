@@ -100,14 +100,16 @@ def grid_widths(axes: list[GridAxis], product: bool = False) -> list[dict[str, i
     return out
 
 
-def panel_series(axes: list[GridAxis], rows: list[dict], product: bool = False, max_series: int = 6) -> dict:
+def panel_series(axes: list[GridAxis], rows: list[dict], product: bool = False, max_series: int = 6,
+                 values: dict[tuple, list[float]] | None = None) -> dict:
     """Per axis label, the plot's series: [{'name', 'points': [(width, [final test accuracies over seeds])],
-    'reckon': whether the series passes through the ReckOn point (all other fields at ReckOn widths)}].
+    'reckon': whether the series passes through the ReckOn point (all other fields at ReckOn widths)}];
+    `values` ({widths tuple in WIDTH_FIELDS order: [values]}, e.g. paired differences) replaces the accuracies.
 
     Union grids: one series (other fields at ReckOn widths). Product grids: one series per combination of the
     other axes' widths, or one pooled series ("mean over other fields") when there are more than `max_series`."""
-    by_widths: dict[tuple, list[float]] = {}
-    for r in rows:
+    by_widths: dict[tuple, list[float]] = {} if values is None else values
+    for r in rows if values is None else ():
         if r.get("backend", CHIP) == CHIP:
             by_widths.setdefault(tuple(int(r[f]) for f in WIDTH_FIELDS), []).append(float(r["final_test_accuracy"]))
     base = {f: SPEC[f].chip for f in WIDTH_FIELDS}

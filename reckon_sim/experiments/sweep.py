@@ -23,7 +23,8 @@ from ..io.data_folder import data_digest
 from .data import RunInputs, run_inputs, task_backend, task_preset
 from .train import train
 
-POINT_SCHEMA = 1                 # bump when the meaning of a point (or of run_point's row) changes
+POINT_SCHEMA = 2                 # bump when the meaning of a point (or of run_point's row) changes
+INPUTS_MEMO = 4                  # RunInputs kept per process: the points of one seed share their data
 
 
 def base_point(preset: str, task_name: str, data, epochs, n_train, n_test) -> tuple[dict, int]:
@@ -65,11 +66,24 @@ def point_key(point: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
+_inputs_memo: dict[str, RunInputs] = {}
+
+
 def point_inputs(point: dict) -> RunInputs:
-    """The run a point describes, through the set-up path of `reckon-sim train`."""
+    """The run a point describes, through the set-up path of `reckon-sim train`; the last INPUTS_MEMO inputs
+    are kept, so the width points of one seed generate (or read) their data and initial weights once per
+    process. Backends copy what they change (Chip converts the weights, samples are read only)."""
+    fields = ("chip_config", "task", "task_spec", "data", "seed", "n_train", "n_test", "epochs")
+    memo_key = json.dumps({k: point[k] for k in fields}, sort_keys=True)
+    if memo_key in _inputs_memo:
+        return _inputs_memo[memo_key]
     cfg = ChipConfig.from_dict(point["chip_config"], where="point")
-    return run_inputs(cfg, point["task"], point["data"]["dir"] if point["data"] else None, point["seed"],
-                      point["n_train"], point["n_test"], point["epochs"], task=point["task_spec"])
+    inputs = run_inputs(cfg, point["task"], point["data"]["dir"] if point["data"] else None, point["seed"],
+                        point["n_train"], point["n_test"], point["epochs"], task=point["task_spec"])
+    while len(_inputs_memo) >= INPUTS_MEMO:
+        _inputs_memo.pop(next(iter(_inputs_memo)))
+    _inputs_memo[memo_key] = inputs
+    return inputs
 
 
 # ----------------------------------------------------------------------------------------- one point
@@ -110,6 +124,8 @@ def run_point(point: dict) -> dict:
     for phase in ("train", "test"):
         for e, acc in enumerate(run.accuracy(phase), 1):
             row[f"{phase}_acc_e{e}"] = acc
+        for r in (r for r in run.rows if r.phase == phase and np.isfinite(r.loss)):   # NaN: not reported
+            row[f"{phase}_loss_e{r.epoch + 1}"] = round(float(r.loss), 9)
     row["final_train_accuracy"] = run.accuracy("train")[-1]
     row["final_test_accuracy"] = run.accuracy("test")[-1]
     if inputs.regression:                        # loss = NMSE (tasks.regression)

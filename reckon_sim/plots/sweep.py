@@ -1,4 +1,6 @@
-"""The precision-sweep figure (sweep.png / sweep.svg): final test accuracy vs width, one panel per swept field."""
+"""The precision-sweep figure (sweep.png / sweep.svg): per swept field, final test accuracy vs width (top row)
+and, when given, the paired difference to the ReckOn point of the same seed (bottom row), both with bootstrap
+95 % intervals of the mean over seeds."""
 from __future__ import annotations
 
 import math
@@ -7,35 +9,43 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..experiments.study import bootstrap_mean
 from .save import save_figure
 
 
-def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: float | None = None,
-                 chance: float | None = None, title: str = "ReckOn e-prop: accuracy vs datapath width") -> None:
-    """panels: {field label: [{'name', 'points': [(width, [accuracies over seeds])], 'reckon'}]} (sweep.panel_series).
+def _draw_series(ax, series: list[dict], chip_w: int, mark_reckon: bool) -> None:
+    """Mean and bootstrap 95 % interval per width of every series; the ReckOn point starred."""
+    for entry in series:
+        pts = [(w, bootstrap_mean(a)) for w, a in entry["points"] if a]
+        if not pts:
+            continue
+        xs = [w for w, _ in pts]
+        mean = [100 * iv.mean for _, iv in pts]
+        err = [[100 * (iv.mean - iv.lo) for _, iv in pts], [100 * (iv.hi - iv.mean) for _, iv in pts]]
+        line = ax.errorbar(xs, mean, yerr=err, fmt="o-", capsize=3, ms=4,
+                           label=entry["name"] if len(series) > 1 else None)
+        if mark_reckon and entry["reckon"] and chip_w in xs:
+            ax.plot([chip_w], [mean[xs.index(chip_w)]], "*", ms=14, color=line[0].get_color(), mec="k", zorder=5,
+                    label="ReckOn widths")
 
-    Points: mean over seeds, error bars: standard deviation over seeds; the ReckOn width is marked with a star
-    and a dotted vertical line; the float reference's accuracy (if given) is a dashed horizontal line."""
+
+def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: float | None = None,
+                 chance: float | None = None, title: str = "ReckOn e-prop: accuracy vs datapath width",
+                 diff_panels: dict | None = None, tolerance: float | None = None) -> None:
+    """panels: {field label: [{'name', 'points': [(width, [accuracies over seeds])], 'reckon'}]}
+    (grid.panel_series); diff_panels: the same with paired differences to ReckOn (a second row of panels, the
+    tolerance −δ as a dashed line). The float reference's accuracy (if given) is a dashed horizontal line."""
     n = max(1, len(panels))
     cols = min(n, 3)
-    rows = math.ceil(n / cols)
-    fig = Figure(figsize=(4.6 * cols, 3.6 * rows))
-    axes = fig.subplots(rows, cols, squeeze=False)
-    for ax, (label, series) in zip(axes.flat, panels.items()):
+    blocks = math.ceil(n / cols)
+    rows = blocks * (2 if diff_panels else 1)
+    fig = Figure(figsize=(4.6 * cols, 3.4 * rows))
+    grid = fig.subplots(rows, cols, squeeze=False)
+    for i, (label, series) in enumerate(panels.items()):
+        r, c = divmod(i, cols)
+        ax = grid[r * (2 if diff_panels else 1), c]
         chip_w = reckon_widths[label]
-        for entry in series:
-            pts = [(w, a) for w, a in entry["points"] if a]
-            if not pts:
-                continue
-            xs = [w for w, _ in pts]
-            mean = [100 * float(np.mean(a)) for _, a in pts]
-            std = [100 * float(np.std(a)) for _, a in pts]
-            line = ax.errorbar(xs, mean, yerr=std, fmt="o-", capsize=3, ms=4,
-                               label=entry["name"] if len(series) > 1 else None)
-            if entry["reckon"] and chip_w in xs:
-                i = xs.index(chip_w)
-                ax.plot([chip_w], [mean[i]], "*", ms=14, color=line[0].get_color(), mec="k", zorder=5,
-                        label="ReckOn widths")
+        _draw_series(ax, series, chip_w, True)
         ax.axvline(chip_w, color="grey", ls=":", lw=1)
         if reference_accuracy is not None:
             ax.axhline(100 * reference_accuracy, color="k", ls="--", lw=1, label="float reference")
@@ -45,10 +55,24 @@ def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: fl
         ax.set_xlabel(f"{label} width (bits)")
         ax.set_ylabel("final test accuracy (%)")
         ax.set_ylim(0, 102)
-        ax.set_title(f"{label} (ReckOn: {chip_w})")
+        ax.set_title(f"{label} (ReckOn: {chip_w}), mean and 95 % CI", fontsize=9)
         ax.legend(fontsize=7, loc="best")
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
+        if diff_panels:
+            dax = grid[r * 2 + 1, c]
+            _draw_series(dax, diff_panels.get(label, []), chip_w, True)
+            dax.axhline(0, color="k", lw=0.6)
+            if tolerance is not None:
+                dax.axhline(-100 * tolerance, color="tab:red", ls="--", lw=1, label=f"−δ = −{100 * tolerance:g} pp")
+            dax.axvline(chip_w, color="grey", ls=":", lw=1)
+            dax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            dax.set_xlabel(f"{label} width (bits)")
+            dax.set_ylabel("paired Δ to ReckOn (pp)")
+            dax.legend(fontsize=7, loc="best")
+    used = {(divmod(i, cols)[0] * (2 if diff_panels else 1) + k, divmod(i, cols)[1])
+            for i in range(len(panels)) for k in range(2 if diff_panels else 1)}
+    for (r, c), ax in ((rc, grid[rc]) for rc in ((r, c) for r in range(rows) for c in range(cols))):
+        if (r, c) not in used:
+            ax.set_visible(False)
     fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, path)
