@@ -45,7 +45,7 @@ decayed below 1e-30 (float32) / 1e-290 (float64) are flushed to 0 every 32 ticks
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -53,49 +53,10 @@ from numba import njit
 
 from ..backend import Sample, SampleResult
 from ..config import ChipConfig
+from .eprop_general import general_gradients
+from .eprop_params import EpropParams, _as_label, lif_weights, masked_recurrent  # noqa: F401  (re-exported)
 from ._common import (LifParams, LifRecord, LifWeights, input_matrix, kaiming_normal, lif_step, make_optimizer,
                       pseudo_derivative, readout_step, softmax_error)
-
-
-@dataclass(frozen=True)
-class EpropParams:
-    """Hyper-parameters; defaults are eprop-PyTorch's main.py/setup.py values for cue accumulation."""
-
-    n_in: int = 40
-    n_rec: int = 100
-    n_out: int = 2
-    thr: float = 0.6
-    tau_mem: float = 2.0              # s (--tau-mem 2000e-3)
-    tau_out: float = 0.02             # s (--tau-out 20e-3)
-    dt: float = 1e-3
-    gamma: float = 0.3                # pseudo-derivative height (--gamma)
-    bias_out: float = 0.0
-    w_init_gain: tuple = (0.5, 0.1, 0.5)
-    optimizer: str = "adam"           # 'adam' | 'sgd'
-    lr: float = 1e-4
-    lr_layer: tuple = (0.05, 0.05, 1.0)   # gradient factors for (input, recurrent, output) weights
-    batch_size: int = 5               # samples whose gradients are summed per optimiser step
-    target_tick: int = 2100           # loss/learning window: t >= target_tick (eprop-PyTorch: last 150 of 2250)
-    feedback: str = "symmetric"       # 'symmetric' (B = wout) | 'random' (fixed B drawn at init)
-    pytorch_compat: bool = False      # reproduce eprop-PyTorch's input-trace lead and diagonal gradients
-    no_self_connections: bool = True  # eprop-PyTorch zeroes diag(w_rec) before every forward pass
-    smooth_beta: float = 0.0          # > 0: logistic spikes of this width (exact-gradient tests only)
-    seed: int = 0
-    dtype: str = "float64"            # 'float64' | 'float32'
-
-    @property
-    def alpha(self) -> float:
-        return float(np.exp(-self.dt / self.tau_mem))
-
-    @property
-    def kappa(self) -> float:
-        return float(np.exp(-self.dt / self.tau_out))
-
-    def lif(self, dtype) -> LifParams:
-        """The network scalars cast to the kernel's dtype."""
-        cast = np.dtype(dtype).type
-        return LifParams(cast(self.alpha), cast(self.kappa), cast(self.thr), cast(self.gamma),
-                         cast(self.smooth_beta), int(self.target_tick))
 
 
 class EpropRule(NamedTuple):
@@ -216,30 +177,6 @@ def _eprop_kernel(x, label, w, feedback, rule, given_signal, sums, rec):
     return loss, n_spikes, n_sops
 
 
-def _as_label(target, n_out: int) -> int:
-    label = int(np.argmax(target)) if np.ndim(target) else int(target)
-    if not 0 <= label < n_out:
-        raise ValueError(f"target: class label {label} outside 0..{n_out - 1}")
-    return label
-
-
-def masked_recurrent(params: EpropParams, wrec: np.ndarray) -> np.ndarray:
-    """The recurrent matrix the forward pass uses (diagonal cut when no_self_connections)."""
-    if not params.no_self_connections:
-        return wrec
-    w = wrec.copy()
-    np.fill_diagonal(w, 0.0)
-    return w
-
-
-def lif_weights(params: EpropParams, weights: dict, dtype) -> LifWeights:
-    """Contiguous kernel weights of a weights dict ('winp', 'wrec', 'wout', optional 'bias' [n_out])."""
-    wout = np.ascontiguousarray(weights["wout"], dtype)
-    return LifWeights(np.ascontiguousarray(weights["winp"], dtype),
-                      np.ascontiguousarray(masked_recurrent(params, np.asarray(weights["wrec"], dtype))), wout,
-                      np.ascontiguousarray(weights.get("bias", np.full(wout.shape[1], params.bias_out)), dtype))
-
-
 def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray, target, *,
                     feedback: np.ndarray | None = None, learning_signal: np.ndarray | None = None,
                     record: bool = False):
@@ -251,7 +188,11 @@ def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray
     Returns (grads {'winp','wrec','wout'} in [pre, post] layout, loss = sum of CE over the window, info dict with
     'out_sum' (softmax summed over the window), 'inference', 'n_spikes', 'n_sops' and, with record=True,
     'membrane' [T, n_rec], 'spikes' [T, n_rec], 'out_membrane' [T, n_out]).
+    ALIF, refractoriness, regression (target: targets, see eprop_general.regression_targets) and the rate
+    regulariser run the general kernel (:mod:`.alif`); vanilla LIF classification runs the one here.
     """
+    if params.general:
+        return general_gradients(params, weights, input_spikes, target, feedback, learning_signal, record)
     dtype = np.dtype(params.dtype)
     w = lif_weights(params, weights, dtype)
     (n_in, n_rec), n_out = w.winp.shape, w.wout.shape[1]
