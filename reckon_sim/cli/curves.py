@@ -8,7 +8,7 @@ import click
 from ..backends import BACKENDS
 from ..errors import InputError
 from ..experiments.data import run_inputs
-from .common import DATA_DIR, atomic_dir, progress, shared_bar
+from .common import DATA_DIR, atomic_dir, preset_with_settings, progress, shared_bar
 
 
 @click.command()
@@ -22,8 +22,10 @@ from .common import DATA_DIR, atomic_dir, progress, shared_bar
 @click.option("--backends", default=",".join(BACKENDS), show_default=True, help="comma-separated subset")
 @click.option("--eprop-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
               help="Adam learning rate of the vanilla e-prop reference")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="physical/float option for every backend, e.g. tau_mem_ms=20, neuron=alif (repeatable)")
 @click.option("--out", "out_dir", default="runs/curves", show_default=True, type=click.Path(file_okay=False))
-def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, out_dir):
+def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, settings, out_dir):
     """Train the chip and the float references on the same data and seeds; write curves.csv and curves.png."""
     from ..experiments.curves import BACKEND_NOTES, run_curves
     from ..io.results import write_curves_csv
@@ -32,7 +34,7 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
     bad = [b for b in names if b not in BACKENDS]
     if bad or not names:
         raise InputError("--backends", f"unknown backend '{bad[0] if bad else ''}' (allowed: {', '.join(BACKENDS)})")
-    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest, epochs)
+    inp = run_inputs(preset_with_settings(preset, settings), task_name, data, seed, ntrain, ntest, epochs)
     per_epoch = len(inp.train) + len(inp.test)
     bar = progress(len(names) * epochs * per_epoch, "curves")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..experiments.data import run_inputs
-from .common import DATA_DIR, atomic_dir, progress
+from ..errors import InputError
+from .common import DATA_DIR, atomic_dir, preset_with_settings, progress
 
 @click.command()
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
@@ -18,18 +19,24 @@ from .common import DATA_DIR, atomic_dir, progress
 @click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: all / 50)")
 @click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: all / 50)")
 @click.option("--seed", type=int, help="seed of the generated dataset and weights (default: task preset)")
+@click.option("--backend", default="chip", show_default=True, help="backend (chip, chip_float, eprop)")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="physical/float option, e.g. tau_mem_ms=20, neuron=alif, optimizer=rmsprop (repeatable)")
 @click.option("--out", "out_dir", default="runs/train", show_default=True, type=click.Path(file_okay=False))
-def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
-    """Train the chip model with on-chip e-prop: per epoch a training pass and a test pass."""
+def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, settings, out_dir):
+    """Train the chip model with on-chip e-prop (or a float reference, --backend): per epoch a training pass and
+    a test pass."""
     from ..plots.curves import learning_curve
-    from ..backends import CHIP, make_backend
+    from ..backends import BACKENDS, CHIP, make_backend
     from ..experiments.train import train as run_training
     from ..io.reckon_files import write_weights
     from ..io.results import write_curve_csv, write_report
-    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest, epochs)
+    if backend not in BACKENDS:
+        raise InputError("--backend", f"unknown backend '{backend}' (allowed: {', '.join(BACKENDS)})")
+    inp = run_inputs(preset_with_settings(preset, settings), task_name, data, seed, ntrain, ntest, epochs)
     cfg, train_set, test_set, seed, epochs = inp.config, inp.train, inp.test, inp.seed, inp.epochs
-    chip = make_backend(CHIP, inp)
-    click.echo(f"chip {preset}: {cfg.n_inp}/{cfg.n_rec}/{cfg.n_out} neurons; data "
+    chip = make_backend(backend, inp)
+    click.echo(f"{backend} {preset}: {cfg.n_inp}/{cfg.n_rec}/{cfg.n_out} neurons; data "
                f"{data or f'generated (seed {seed})'}: {len(train_set)} train + {len(test_set)} test samples")
 
     def on_epoch(tr, te):
@@ -42,15 +49,16 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir):
         write_curve_csv(tmp / "curve.csv", run.rows)
         learning_curve(run, tmp / "curve.png")
         learning_curve(run, tmp / "curve.svg")
-        for name, w in chip.weights().items():
+        for name, w in chip.weights().items() if backend == CHIP else ():    # float weights are not 8-bit
             write_weights(tmp / f"{name}_final.dat", w)
         report = run.report()
         report.update(preset=preset, data=str(data) if data else f"generated(seed={seed})", epochs=epochs)
         write_report(tmp / "report.json", report)
     click.echo(f"synaptic operations {report['synaptic_operations']:,}; energy estimate "
                f"{report['energy_estimate_J'] * 1e6:.2f} uJ (5.3 pJ/SOP at 0.5 V, an estimate)")
-    click.echo(f"cycles per tick min/median/max {report['tick_cycles_min']}/{report['tick_cycles_median']:.0f}/"
-               f"{report['tick_cycles_max']}; real-time 1 ms ticks need >= "
-               f"{report['min_clock_hz_realtime'] / 1e6:.3f} MHz")
+    if "tick_cycles_min" in report:
+        click.echo(f"cycles per tick min/median/max {report['tick_cycles_min']}/{report['tick_cycles_median']:.0f}/"
+                   f"{report['tick_cycles_max']}; real-time 1 ms ticks need >= "
+                   f"{report['min_clock_hz_realtime'] / 1e6:.3f} MHz")
     click.echo(f"wrote {out_dir}/curve.csv, curve.png, report.json, *_final.dat")
     click.echo(json.dumps({"final_test_accuracy": run.accuracy("test")[-1]}))

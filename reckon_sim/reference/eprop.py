@@ -244,9 +244,9 @@ class EpropNetwork:
             if self._w[name].shape != shape:
                 raise ValueError(f"{name}: expected shape {shape}, got {self._w[name].shape}")
         self.feedback = None if feedback is None else np.array(feedback, dtype)
-        if params.feedback == "random" and self.feedback is None:
-            raise ValueError("feedback='random' needs a feedback matrix (use from_params)")
-        self.optimizer = make_optimizer(params.optimizer, params.lr)
+        if params.feedback != "symmetric" and self.feedback is None:
+            raise ValueError(f"feedback={params.feedback!r} needs a feedback matrix (use from_params)")
+        self.optimizer = make_optimizer(params.optimizer, params.lr, params.momentum)
         self._pending = {name: np.zeros_like(w) for name, w in self._w.items()}
         self._n_pending = 0
 
@@ -260,31 +260,41 @@ class EpropNetwork:
         wrec = kaiming_normal(rng, params.n_rec, (params.n_rec, params.n_rec), g_rec).T
         wout = kaiming_normal(rng, params.n_rec, (params.n_out, params.n_rec), g_out).T
         fb = None
-        if params.feedback == "random":
+        if params.feedback != "symmetric":     # random: fixed; adaptive: learnt with wout's gradient
             fb = kaiming_normal(rng, params.n_rec, (params.n_out, params.n_rec), g_out).T
-        elif params.feedback != "symmetric":
-            raise ValueError(f"feedback: expected 'symmetric' or 'random', got {params.feedback!r}")
         return cls(params, winp, wrec, wout, fb)
 
     @classmethod
     def from_config(cls, config: ChipConfig, **overrides) -> "EpropNetwork":
         """The chip's sizes and learning window (t >= TARGET_TICK: the chip's vote ticks TT+1..T), eprop-PyTorch's
         other hyper-parameters; overrides: EpropParams fields (seed, lr, ...). Weights drawn as from_params."""
+        from ..physical import float_options
         sizes = dict(n_in=config.n_inp, n_rec=config.n_rec, n_out=config.n_out, target_tick=config.target_tick)
-        return cls.from_params(EpropParams(**{**sizes, **overrides}))
+        return cls.from_params(EpropParams(**{**sizes, **float_options(config), **overrides}))
 
     @classmethod
     def from_preset(cls, name: str = "reckon-tbench", **overrides) -> "EpropNetwork":
         return cls.from_config(ChipConfig.from_preset(name), **overrides)
 
-    def run_sample(self, sample: Sample, learn: bool) -> SampleResult:
+    def run_sample(self, sample: Sample, learn: bool, targets=None) -> SampleResult:
+        """targets (regression): float [T, n_out] or the chip's integer rows [T-1-TARGET_TICK, n_out] (FORMAT §9);
+        without them a regression sample has no window (loss nan, no gradient)."""
         p = self.params
         x = input_matrix(sample, p.n_in, np.dtype(p.dtype))
-        grads, loss, info = eprop_gradients(p, self._w, x, sample.label, feedback=self.feedback)
+        regression = p.readout == "regression"
+        target = sample.label
+        if regression:
+            target = np.zeros((0, p.n_out), np.int64) if targets is None else targets
+        grads, loss, info = eprop_gradients(p, self._w, x, target, feedback=self.feedback)
+        if regression and targets is None:
+            loss = float("nan")
         n_updates = 0
         if learn:
             for factor, name in zip(p.lr_layer, self.LAYERS):
                 self._pending[name] += factor * grads[name]    # eprop-PyTorch scales the gradient, not the lr
+            if p.feedback == "adaptive":                          # B follows wout's update (Bellec: adaptive e-prop)
+                self._pending.setdefault("feedback", np.zeros_like(self.feedback))
+                self._pending["feedback"] += p.lr_layer[2] * grads["wout"]
             self._n_pending += 1
             if self._n_pending >= p.batch_size:
                 n_updates = self.flush()
@@ -297,7 +307,8 @@ class EpropNetwork:
         if self._n_pending == 0:
             return 0
         before = {k: w.copy() for k, w in self._w.items()}
-        self.optimizer.step(self._w, self._pending)
+        params = {**self._w, "feedback": self.feedback} if "feedback" in self._pending else self._w
+        self.optimizer.step(params, self._pending)
         for g in self._pending.values():
             g[...] = 0.0
         self._n_pending = 0
