@@ -22,8 +22,12 @@ from .common import DATA_DIR, atomic_dir, preset_with_settings, progress
 @click.option("--backend", default="chip", show_default=True, help="backend (chip, chip_float, eprop)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="physical/float option, e.g. tau_mem_ms=20, neuron=alif, optimizer=rmsprop (repeatable)")
+@click.option("--shuffle", is_flag=True, help="permute the training samples every epoch (seeded by --seed)")
+@click.option("--validation", type=click.IntRange(1), help="hold out the last N training samples for validation")
+@click.option("--patience", type=click.IntRange(1), help="early stopping: epochs without validation-loss gain")
 @click.option("--out", "out_dir", default="runs/train", show_default=True, type=click.Path(file_okay=False))
-def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, settings, out_dir):
+def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, settings, shuffle, validation, patience,
+          out_dir):
     """Train the chip model with on-chip e-prop (or a float reference, --backend): per epoch a training pass and
     a test pass."""
     from ..plots.curves import learning_curve
@@ -35,6 +39,12 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, setting
         raise InputError("--backend", f"unknown backend '{backend}' (allowed: {', '.join(BACKENDS)})")
     inp = run_inputs(preset_with_settings(preset, settings), task_name, data, seed, ntrain, ntest, epochs)
     cfg, train_set, test_set, seed, epochs = inp.config, inp.train, inp.test, inp.seed, inp.epochs
+    if validation is not None and validation >= len(train_set):
+        raise InputError("--validation", f"{validation} must be below the {len(train_set)} training samples")
+    if patience is not None and validation is None:
+        raise InputError("--patience", "needs --validation N (early stopping watches the validation loss)")
+    held_out = train_set[len(train_set) - validation:] if validation else None
+    train_set = train_set[:len(train_set) - validation] if validation else train_set
     chip = make_backend(backend, inp)
     click.echo(f"{backend} {preset}: {cfg.n_inp}/{cfg.n_rec}/{cfg.n_out} neurons; data "
                f"{data or f'generated (seed {seed})'}: {len(train_set)} train + {len(test_set)} test samples")
@@ -44,7 +54,11 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, setting
                    f"({tr.weight_updates} weight updates, {tr.spikes + te.spikes} spikes)")
 
     run = run_training(chip, train_set, test_set, epochs, on_epoch,
-                       lambda e: progress(len(train_set) + len(test_set), f"epoch {e + 1}/{epochs}"))
+                       lambda e: progress(len(train_set) + len(test_set), f"epoch {e + 1}/{epochs}"),
+                       shuffle_seed=(0 if seed is None else seed) if shuffle else None, validation=held_out,
+                       patience=patience)
+    if run.stopped_epoch is not None:
+        click.echo(f"early stop after epoch {run.stopped_epoch + 1} (validation loss)")
     with atomic_dir(Path(out_dir)) as tmp:
         write_curve_csv(tmp / "curve.csv", run.rows)
         learning_curve(run, tmp / "curve.png")
