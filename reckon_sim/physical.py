@@ -56,9 +56,9 @@ def _check(where: str, key: str, value, kind):
                                                                          not float(value).is_integer()):
         raise InputError(where, f"field '{key}' = {value!r} is not {'an integer' if kind == INTEGER else 'a number'}")
     if key != "thr" and not (value >= 0 if key in ("n_adaptive", "beta_adapt", "refractory_ms", "gamma",
-                                                  "reg_rate", "reg_target_hz", "momentum") else value > 0):
+                                                  "reg_rate", "reg_target_hz", "momentum", "lr") else value > 0):
         raise InputError(where, f"field '{key}' = {value!r} out of range (must be "
-                                f"{'>= 0' if key in ('n_adaptive', 'refractory_ms') else '> 0'})")
+                                f"{'> 0' if key in PHYSICAL_KEYS or key in ('tau_adapt_ms', 'batch_size') else '>= 0'})")
     return int(value) if kind == INTEGER else float(value)
 
 

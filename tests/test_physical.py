@@ -98,3 +98,20 @@ def test_cli_rejects_bad_settings_in_one_line(args, line):
     lines = res.output.strip().splitlines() if res.output else []
     err = res.stderr if hasattr(res, "stderr") and res.stderr else res.output
     assert err.strip().startswith(line) and len(err.strip().splitlines()) == 1, (lines, err)
+
+
+def test_curves_seeds_and_train_backend_reach_the_float_options(tmp_path):
+    args = ["curves", "--epochs", "2", "--ntrain", "3", "--ntest", "2", "--backends", "eprop", "--seeds", "2",
+            "--set", "tau_mem_ms=20", "--set", "neuron=alif", "--set", "refractory_ms=2", "--out", tmp_path / "c"]
+    res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    assert "tau_mem_ms 20 -> NEUR_ALPHA_LSB 0x9c1, SPI_ALPHA_CONF 0 -> 19.9886 (-0.06 %)" in res.output
+    rows = (tmp_path / "c" / "seeds.csv").read_text().splitlines()
+    assert rows[0] == "backend,seed,epoch,test_accuracy" and [r.split(",")[:3] for r in rows[1:]] == \
+        [["eprop", "1", "1"], ["eprop", "1", "2"], ["eprop", "2", "1"], ["eprop", "2", "2"]]
+    assert "eprop      final test accuracy over 2 seeds: " in res.output
+    args = ["train", "--backend", "eprop", "--epochs", "3", "--ntrain", "4", "--ntest", "2", "--shuffle",
+            "--validation", "2", "--patience", "1", "--set", "lr=0", "--set", "optimizer=sgd", "--out", tmp_path / "t"]
+    res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    assert "early stop after epoch 2 (validation loss)" in res.output
