@@ -17,6 +17,8 @@ Online e-prop, one pass over t, O(n_rec^2) memory (never O(T n_rec^2))::
 With ``learning_signal`` (an array [T, n_rec], e.g. the exact total dE/dz[t] from :mod:`bptt`) the kernel instead
 computes sum_t L_j[t] h_j[t] eps_ij[t] over all t (no readout filter: the given signal already contains it);
 with the total derivative this is Bellec's eq. (1) and equals BPTT exactly.
+ALIF / mixed LIF+ALIF neurons, refractoriness, regression and the firing-rate regulariser run the general kernel
+of :mod:`.alif` (``EpropParams.general``); ``feedback='adaptive'`` learns B with wout's gradient.
 
 eprop-PyTorch numerics (models.py ``SRNN.grads_batch``, read and re-derived loop by loop):
 * conv1d with kernel alpha^(n_t-1-i) and padding n_t gives out[j] = sum_{s <= j-1} alpha^(j-1-s) x[s]; the
@@ -223,7 +225,7 @@ def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray
 
 
 class EpropNetwork:
-    """Backend: vanilla e-prop training of the LIF network on Samples (gradients summed over batch_size samples).
+    """Backend: e-prop training of the LIF/ALIF network on Samples (gradients summed over batch_size samples).
 
     run_sample(sample, learn): x[b, channel] = 1 for every event, T = sample.n_ticks, window t >= target_tick;
     inference = argmax of the softmax outputs summed over the window (result.votes, eprop-PyTorch's rule);

@@ -44,7 +44,7 @@ class EpropParams:
     neuron: str = "lif"               # 'lif' | 'alif' (LSNN: the last n_adaptive neurons adapt)
     n_adaptive: int = -1              # ALIF neurons of an 'alif' network (-1: all; TU Graz mixes LIF + ALIF)
     tau_adapt: float = 2.0            # s, adaptation time constant of the ALIF population
-    beta_adapt: float = 100.0         # adaptation strength: a spike raises the threshold by beta (1-rho) = 0.05
+    beta_adapt: float = 30.0          # adaptation strength: a spike raises the threshold by beta (1-rho) = 0.015
     refractory: int = 0               # ticks without spikes after a spike
     readout: str = "classification"   # 'classification' (softmax CE) | 'regression' (squared error)
     target_scale: float = 1.0 / 2048  # regression targets given as chip integers (2048 = 1.0) are scaled by this
