@@ -4,7 +4,8 @@ A preset may carry a ``[physical]`` table (quantities both models use) and a ``[
 references only); ``--set key=value`` on the CLI takes keys of both. The chip loader converts ``[physical]`` to
 register words, truncating like the stock presets (tau 2000 ms -> alpha 0x7FEF, tau_out 20 ms -> KAPPA 0x79,
 thr 0.6 -> 614); raw register words in the same preset win over the physical field (``--set`` wins over both).
-The float references read the unquantised values, so ``curves`` runs chip and float on the same dynamics.
+The float references read the unquantised values (or, where a raw word won, what the word means), so ``curves``
+runs chip and float on the same dynamics.
 
 Scales (dt = one chip tick): alpha = exp(-dt/tau_mem) as unsigned 1.15 (spec §3.1: MSBs 0x7 or 0x8 -> tau_mem >=
 7.49 ms or inf), KAPPA = exp(-dt/tau_out) as unsigned 1.7; a float weight of 1.0 is 128 LSB integrated << 3, so a
@@ -140,19 +141,46 @@ def quantisation_report(config: "ChipConfig") -> list[Quantised]:
     return [quantise(k, desc[k], desc.get("dt_ms", 1.0)) for k in PHYSICAL_KEYS if k in desc and k != "dt_ms"]
 
 
+FLOAT_DEFAULTS = {"tau_mem_ms": 2000.0, "tau_out_ms": 20.0, "thr": 0.6}    # EpropParams' (eprop-PyTorch's)
+
+
+def word_meanings(config: "ChipConfig", dt_ms: float = 1.0) -> dict:
+    """tau_mem_ms / tau_out_ms / thr that the chip's words of pair 0 mean (alpha > 1.0 has no tau: left out)."""
+    alpha, kappa = int(config.alpha_words()[0]), config.registers["SPI_KAPPA"]
+    out = {"thr": int(config.neur_thr[0]) / 1024}
+    if 0 < alpha <= 0x8000:
+        out["tau_mem_ms"] = math.inf if alpha == 0x8000 else -dt_ms / math.log(alpha / 32768)
+    if 0 < kappa <= 0x80:
+        out["tau_out_ms"] = math.inf if kappa == 0x80 else -dt_ms / math.log(kappa / 128)
+    return out
+
+
 def float_options(config: "ChipConfig") -> dict:
-    """EpropParams fields of the config's description (seconds, ticks); regression follows SPI_REGRESSION."""
+    """EpropParams fields of the config's description (seconds, ticks); regression follows SPI_REGRESSION.
+
+    tau_mem_ms, tau_out_ms, thr: the physical value (or EpropParams' default) when the chip's word is its
+    quantisation, else the value the chip's word means (raw words win, for the float model too)."""
     desc = config.physical
     dt_ms = desc.get("dt_ms", 1.0)
     out = {"dt": dt_ms / 1000} if "dt_ms" in desc else {}
+    meanings = word_meanings(config, dt_ms)
+    physical = {}
+    for key, default in FLOAT_DEFAULTS.items():
+        value = desc.get(key, default)
+        if key in meanings and quantise(key, value, dt_ms).quantised != meanings[key]:
+            value = meanings[key]
+        if key in desc or value != default:
+            physical[key] = value
+    if "tau_adapt_ms" in desc:
+        physical["tau_adapt_ms"] = desc["tau_adapt_ms"]
     for key, field_name in (("tau_mem_ms", "tau_mem"), ("tau_out_ms", "tau_out"), ("tau_adapt_ms", "tau_adapt")):
-        if key in desc:
-            out[field_name] = desc[key] / 1000
+        if key in physical:
+            out[field_name] = physical[key] / 1000
+    if "thr" in physical:
+        out["thr"] = physical["thr"]
     if "refractory_ms" in desc:
         out["refractory"] = int(round(desc["refractory_ms"] / dt_ms))
     out.update({k: v for k, v in desc.items() if k in FLOAT_KEYS and not k.endswith("_ms")})
-    if "thr" in desc:
-        out["thr"] = desc["thr"]
     if config.registers.get("SPI_REGRESSION") and "readout" not in desc:
         out["readout"] = "regression"
     return out

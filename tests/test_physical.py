@@ -115,3 +115,13 @@ def test_curves_seeds_and_train_backend_reach_the_float_options(tmp_path):
     res = CliRunner().invoke(main, [str(a) for a in args])
     assert res.exit_code == 0, res.output
     assert "early stop after epoch 2 (validation loss)" in res.output
+
+
+def test_float_follows_raw_words_that_differ_from_the_physical_value():
+    stock = ChipConfig.from_preset("reckon-tbench")
+    assert float_options(stock) == {}                                   # stock words = eprop-PyTorch's values
+    short = stock.with_registers(NEUR_ALPHA_LSB=0x9C1, SPI_KAPPA=0x70, NEUR_THR=512)   # no physical table
+    opts = float_options(short)
+    assert opts == {"tau_mem": pytest.approx(-1e-3 / math.log(0x79C1 / 32768), rel=1e-15),
+                    "tau_out": pytest.approx(-1e-3 / math.log(0x70 / 128), rel=1e-15), "thr": 0.5}
+    assert float_options(stock.with_registers(SPI_ALPHA_CONF=ALL_ONES_128, NEUR_ALPHA_LSB=0))["tau_mem"] == math.inf

@@ -22,7 +22,7 @@ from .common import DATA_DIR, atomic_dir, preset_with_settings, progress, shared
 @click.option("--seed", type=int, help="seed of the generated data, initial weights and float e-prop")
 @click.option("--backends", default=",".join(BACKENDS), show_default=True, help="comma-separated subset")
 @click.option("--eprop-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
-              help="Adam learning rate of the vanilla e-prop reference")
+              help="learning rate of the e-prop reference (a preset or --set lr wins)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="physical/float option for every backend, e.g. tau_mem_ms=20, neuron=alif (repeatable)")
 @click.option("--seeds", type=click.IntRange(1), help="repeat for N seeds (--seed, --seed+1, ...): writes seeds.csv "
