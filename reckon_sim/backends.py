@@ -29,11 +29,14 @@ def _chip_float(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr
 
 
 def _eprop(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: float) -> Backend:
-    """Vanilla e-prop: draws its own float initial weights (eprop-PyTorch's rule) from `seed`."""
+    """Float e-prop: draws its own float initial weights (eprop-PyTorch's rule) from `seed`; neuron, readout,
+    feedback, optimiser, ... and the physical time constants come from the preset ([physical], [float], --set),
+    whose `lr` wins over eprop_lr."""
     from .reference.eprop import EpropNetwork
     if seed is None:
         raise ValueError("the eprop backend draws its initial weights from a seed: give one")
-    return EpropNetwork.from_config(inputs.config, seed=seed, lr=eprop_lr)
+    lr = {} if "lr" in inputs.config.physical else {"lr": eprop_lr}
+    return EpropNetwork.from_config(inputs.config, seed=seed, **lr)
 
 
 BACKENDS: dict[str, Callable[..., Backend]] = {CHIP: _chip, CHIP_FLOAT: _chip_float, EPROP: _eprop}

@@ -49,6 +49,8 @@ class ChipConfig:
     do_eprop_train: int = 7
     do_eprop_test: int = 0
     target_tick: int = 2100
+    # physical description ([physical] + [float] tables, reckon_sim.physical): what the float references read
+    physical: dict = field(default_factory=dict, repr=False, compare=False)
 
     # ---- derived sizes (spec §0) ----
     def __getitem__(self, name: str) -> int:
@@ -100,7 +102,7 @@ class ChipConfig:
         return d
 
     def with_registers(self, **regs) -> "ChipConfig":
-        return ChipConfig.from_dict({**self.to_dict(), **regs}, where="override")
+        return replace(ChipConfig.from_dict({**self.to_dict(), **regs}, where="override"), physical=self.physical)
 
     # ---- factories ----
     @classmethod
@@ -108,6 +110,15 @@ class ChipConfig:
         data = dict(data)
         if isinstance(data.get("registers"), dict):      # TOML presets may group the registers
             data = {**data.pop("registers"), **data}
+        physical, float_opts = data.pop("physical", None), data.pop("float", None)
+        description = {}
+        if physical is not None or float_opts is not None:     # physical units -> words; raw words win
+            from .physical import physical_registers
+            for name, table in (("physical", physical), ("float", float_opts)):
+                if table is not None and not isinstance(table, dict):
+                    raise InputError(where, f"field '{name}' must be a table of key = value")
+            words, description, _ = physical_registers(physical or {}, float_opts or {}, where)
+            data = {**words, **data}
         unknown = sorted(k for k in data if k not in BY_NAME and k not in EXTRA_KEYS and k != "name"
                          and k != "description")
         if unknown:
@@ -130,7 +141,7 @@ class ChipConfig:
         cfg = cls(regs, thr, alpha, words,
                   _check_int(where, "DO_EPROP_TRAIN", data.get("DO_EPROP_TRAIN", 7), 0, 7),
                   _check_int(where, "DO_EPROP_TEST", data.get("DO_EPROP_TEST", 0), 0, 7),
-                  _check_int(where, "TARGET_TICK", data.get("TARGET_TICK", 2100), 1, 1 << 31))
+                  _check_int(where, "TARGET_TICK", data.get("TARGET_TICK", 2100), 1, 1 << 31), description)
         return cfg
 
     @classmethod
@@ -143,7 +154,9 @@ class ChipConfig:
     @classmethod
     def from_toml(cls, path) -> "ChipConfig":
         data = _read_file(path, tomllib.loads, tomllib.TOMLDecodeError)
-        return cls.from_dict(data.get("chip", data), where=str(path))
+        chip = data.get("chip", data)
+        extra = {k: data[k] for k in ("physical", "float") if k in data and "chip" in data}
+        return cls.from_dict({**chip, **extra}, where=str(path))
 
     @classmethod
     def from_file(cls, path) -> "ChipConfig":

@@ -104,3 +104,26 @@ class _DataDir(click.ParamType):
 
 
 DATA_DIR = _DataDir()
+
+
+def preset_with_settings(preset: str | None, settings, task_name: str = "cue-accumulation"):
+    """The chip preset name unchanged, or (with `--set key=value` items) the loaded ChipConfig they modify;
+    preset None: the task's chip preset."""
+    if not settings:
+        return preset
+    from ..config import ChipConfig
+    from ..physical import apply_settings
+    if preset is None:
+        from ..tasks.registry import load_spec
+        preset = load_spec(task_name).chip_preset
+    config = apply_settings(ChipConfig.from_preset(preset), settings)
+    echo_quantisation(config)
+    return config
+
+
+def echo_quantisation(config) -> None:
+    """One line per physical value: the register words it became and the value they mean (and its error)."""
+    from ..physical import quantisation_report
+    for q in quantisation_report(config):
+        words = ", ".join(f"{k} {hex(v) if v > 9 else v}" for k, v in q.words.items())
+        click.echo(f"{q.key} {q.value:g} -> {words} -> {q.quantised:.6g} ({100 * q.rel_error:+.2f} %)")

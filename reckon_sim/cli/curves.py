@@ -4,11 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import numpy as np
 
 from ..backends import BACKENDS
 from ..errors import InputError
 from ..experiments.data import run_inputs
-from .common import DATA_DIR, atomic_dir, progress, shared_bar
+from .common import DATA_DIR, atomic_dir, preset_with_settings, progress, shared_bar
 
 
 @click.command()
@@ -21,10 +22,15 @@ from .common import DATA_DIR, atomic_dir, progress, shared_bar
 @click.option("--seed", type=int, help="seed of the generated data, initial weights and float e-prop")
 @click.option("--backends", default=",".join(BACKENDS), show_default=True, help="comma-separated subset")
 @click.option("--eprop-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
-              help="Adam learning rate of the vanilla e-prop reference")
+              help="learning rate of the e-prop reference (a preset or --set lr wins)")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="physical/float option for every backend, e.g. tau_mem_ms=20, neuron=alif (repeatable)")
+@click.option("--seeds", type=click.IntRange(1), help="repeat for N seeds (--seed, --seed+1, ...): writes seeds.csv "
+              "and seeds.png (test accuracy mean ± std over seeds)")
 @click.option("--out", "out_dir", default="runs/curves", show_default=True, type=click.Path(file_okay=False))
 @click.option("--no-inspect", is_flag=True, help="skip the weight histograms and inspect figures per backend")
-def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, out_dir, no_inspect):
+def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, settings, seeds, out_dir,
+           no_inspect):
     """Train the chip and the float references on the same data and seeds; write curves.csv and curves.png."""
     from ..experiments.curves import BACKEND_NOTES, run_curves
     from ..io.results import write_curves_csv
@@ -33,15 +39,23 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
     bad = [b for b in names if b not in BACKENDS]
     if bad or not names:
         raise InputError("--backends", f"unknown backend '{bad[0] if bad else ''}' (allowed: {', '.join(BACKENDS)})")
-    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest, epochs)
+    config = preset_with_settings(preset, settings, task_name)
+    inp = run_inputs(config, task_name, data, seed, ntrain, ntest, epochs)
+    seed_list = [inp.seed + k for k in range(seeds or 1)] if inp.seed is not None else [None]
     per_epoch = len(inp.train) + len(inp.test)
-    bar = progress(len(names) * epochs * per_epoch, "curves")
-
-    trained: dict = {}
-    runs = run_curves(inp, names, eprop_lr, progress=lambda name, e: shared_bar(bar), trained=trained)
+    bar = progress(len(names) * inp.epochs * per_epoch * len(seed_list), "curves")
+    per_seed = []
+    trained: dict = {}                       # backends of the first seed, for the end-of-run figures
+    for s in seed_list:
+        inp_s = inp if s == inp.seed else run_inputs(config, task_name, data, s, ntrain, ntest, epochs)
+        per_seed.append(run_curves(inp_s, names, eprop_lr, progress=lambda name, e: shared_bar(bar),
+                                   trained=trained if not per_seed else None))
     bar.close()
+    runs = per_seed[0]
     with atomic_dir(Path(out_dir)) as tmp:
         write_curves_csv(tmp / "curves.csv", runs)
+        if seeds:
+            write_seed_table(tmp, per_seed, seed_list, " ".join(settings))
         backend_curves(runs, tmp / "curves.png", BACKEND_NOTES)
         backend_curves(runs, tmp / "curves.svg", BACKEND_NOTES)
         if not no_inspect:
@@ -50,5 +64,21 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
                 write_end_of_run(tmp, name, backend, initial, inp, task_name, data, f"curves {Path(out_dir).name}")
     for name, run in runs.items():
         click.echo(f"{name:10s} test accuracy per epoch: " + " ".join(f"{100 * a:5.1f}" for a in run.accuracy("test")))
-    extra = "" if no_inspect else ", weights_*.png, inspect_*.png"
+    if seeds:
+        for name in names:
+            final = np.array([100 * r[name].accuracy("test")[-1] for r in per_seed])
+            click.echo(f"{name:10s} final test accuracy over {len(final)} seeds: {final.mean():.1f} ± "
+                       f"{final.std():.1f} % (min {final.min():.1f}, max {final.max():.1f})")
+    extra = ("" if no_inspect else ", weights_*.png, inspect_*.png") + (", seeds.csv, seeds.png" if seeds else "")
     click.echo(f"wrote {out_dir}/curves.csv, curves.png, curves.svg{extra}")
+
+
+def write_seed_table(folder: Path, per_seed: list, seed_list: list, title: str) -> None:
+    """seeds.csv (backend, seed, epoch, test accuracy) and seeds.png (mean ± std over seeds)."""
+    from ..plots.seeds import seed_spread
+    acc = {name: np.array([r[name].accuracy("test") for r in per_seed]) for name in per_seed[0]}
+    lines = ["backend,seed,epoch,test_accuracy"]
+    lines += [f"{name},{s},{e + 1},{a[i, e]:.6f}" for name, a in acc.items() for i, s in enumerate(seed_list)
+              for e in range(a.shape[1])]
+    (folder / "seeds.csv").write_text("\n".join(lines) + "\n")
+    seed_spread(acc, folder / "seeds.png", title)

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..experiments.data import run_inputs, task_backend
-from .common import DATA_DIR, atomic_dir, progress
+from ..errors import InputError
+from .common import DATA_DIR, atomic_dir, preset_with_settings, progress
 
 @click.command()
 @click.option("--preset", help="chip preset name or TOML/JSON file (default: the task preset's chip_preset)")
@@ -18,20 +19,37 @@ from .common import DATA_DIR, atomic_dir, progress
 @click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: all / 50)")
 @click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: all / 50)")
 @click.option("--seed", type=int, help="seed of the generated dataset and weights (default: task preset)")
+@click.option("--backend", default="chip", show_default=True, help="backend (chip, chip_float, eprop)")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="physical/float option, e.g. tau_mem_ms=20, neuron=alif, optimizer=rmsprop (repeatable)")
+@click.option("--shuffle", is_flag=True, help="permute the training samples every epoch (seeded by --seed)")
+@click.option("--validation", type=click.IntRange(1), help="hold out the last N training samples for validation")
+@click.option("--patience", type=click.IntRange(1), help="early stopping: epochs without validation-loss gain")
 @click.option("--out", "out_dir", default="runs/train", show_default=True, type=click.Path(file_okay=False))
 @click.option("--no-inspect", is_flag=True, help="skip the weight histograms and the inspect figure (sweeps)")
-def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir, no_inspect):
-    """Train the chip model with on-chip e-prop: per epoch a training pass and a test pass."""
+def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, settings, shuffle, validation, patience,
+          out_dir, no_inspect):
+    """Train the chip model with on-chip e-prop (or a float reference, --backend): per epoch a training pass and
+    a test pass."""
     from ..plots.curves import learning_curve
-    from ..backends import CHIP
+    from ..backends import BACKENDS, CHIP
     from ..experiments.train import train as run_training
     from ..io.reckon_files import write_weights
     from ..io.results import write_curve_csv, write_report
-    inp = run_inputs(preset, task_name, data, seed, ntrain, ntest, epochs)
+    if backend not in BACKENDS:
+        raise InputError("--backend", f"unknown backend '{backend}' (allowed: {', '.join(BACKENDS)})")
+    inp = run_inputs(preset_with_settings(preset, settings, task_name), task_name, data, seed, ntrain, ntest, epochs)
     cfg, train_set, test_set, seed, epochs = inp.config, inp.train, inp.test, inp.seed, inp.epochs
-    chip = task_backend(CHIP, inp)
+    if validation is not None and validation >= len(train_set):
+        raise InputError("--validation", f"{validation} must be below the {len(train_set)} training samples")
+    if patience is not None and validation is None:
+        raise InputError("--patience", "needs --validation N (early stopping watches the validation loss)")
+    held_out = train_set[len(train_set) - validation:] if validation else None
+    train_set = train_set[:len(train_set) - validation] if validation else train_set
+    chip = task_backend(backend, inp)
+    initial = chip.weights()                 # for the before/after weight histograms
     preset = preset or inp.task.chip_preset
-    click.echo(f"task {inp.task.name}; chip {preset}: {cfg.n_inp}/{cfg.n_rec}/{cfg.n_out} neurons; data "
+    click.echo(f"task {inp.task.name}; {backend} {preset}: {cfg.n_inp}/{cfg.n_rec}/{cfg.n_out} neurons; data "
                f"{data or f'generated (seed {seed})'}: {len(train_set)} train + {len(test_set)} test samples")
 
     def on_epoch(tr, te):
@@ -43,7 +61,11 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir, no_insp
                    f"({tr.weight_updates} weight updates, {tr.spikes + te.spikes} spikes)")
 
     run = run_training(chip, train_set, test_set, epochs, on_epoch,
-                       lambda e: progress(len(train_set) + len(test_set), f"epoch {e + 1}/{epochs}"))
+                       lambda e: progress(len(train_set) + len(test_set), f"epoch {e + 1}/{epochs}"),
+                       shuffle_seed=(0 if seed is None else seed) if shuffle else None, validation=held_out,
+                       patience=patience)
+    if run.stopped_epoch is not None:
+        click.echo(f"early stop after epoch {run.stopped_epoch + 1} (validation loss)")
     with atomic_dir(Path(out_dir)) as tmp:
         write_curve_csv(tmp / "curve.csv", run.rows)
         if inp.regression:                   # the last test sample's outputs (chip.last_outputs) vs its targets
@@ -53,7 +75,7 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir, no_insp
         else:
             learning_curve(run, tmp / "curve.png")
             learning_curve(run, tmp / "curve.svg")
-        for name, w in chip.weights().items():
+        for name, w in chip.weights().items() if backend == CHIP else ():    # float weights are not 8-bit
             write_weights(tmp / f"{name}_final.dat", w)
         report = run.report()
         if inp.regression:
@@ -64,14 +86,15 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, out_dir, no_insp
         write_report(tmp / "report.json", report)
         if not no_inspect:
             from ..plots.inspect import write_end_of_run
-            write_end_of_run(tmp, "chip", chip, inp.weights, inp, task_name, data, f"train {Path(out_dir).name}")
+            write_end_of_run(tmp, backend, chip, initial, inp, task_name, data, f"train {Path(out_dir).name}")
     click.echo(f"synaptic operations {report['synaptic_operations']:,}; energy estimate "
                f"{report['energy_estimate_J'] * 1e6:.2f} uJ (5.3 pJ/SOP at 0.5 V, an estimate)")
-    click.echo(f"cycles per tick min/median/max {report['tick_cycles_min']}/{report['tick_cycles_median']:.0f}/"
-               f"{report['tick_cycles_max']}; real-time 1 ms ticks need >= "
-               f"{report['min_clock_hz_realtime'] / 1e6:.3f} MHz")
-    extra = "" if no_inspect else ", weights_chip.png, inspect_chip.png"
-    click.echo(f"wrote {out_dir}/curve.csv, curve.png, report.json, *_final.dat{extra}")
+    if "tick_cycles_min" in report:
+        click.echo(f"cycles per tick min/median/max {report['tick_cycles_min']}/{report['tick_cycles_median']:.0f}/"
+                   f"{report['tick_cycles_max']}; real-time 1 ms ticks need >= "
+                   f"{report['min_clock_hz_realtime'] / 1e6:.3f} MHz")
+    extra = "" if no_inspect else f", weights_{backend}.png, inspect_{backend}.png"
+    click.echo(f"wrote {out_dir}/curve.csv, curve.png, report.json{', *_final.dat' if backend == CHIP else ''}{extra}")
     final = ({"final_test_nmse": [r.loss for r in run.rows if r.phase == "test"][-1]} if inp.regression
              else {"final_test_accuracy": run.accuracy("test")[-1]})
     click.echo(json.dumps(final))

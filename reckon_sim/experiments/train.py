@@ -37,6 +37,7 @@ class TrainRun:
     rows: list[PhaseStats] = field(default_factory=list)
     tick_cycles: list[np.ndarray] = field(default_factory=list)
     ticks: int = 0
+    stopped_epoch: int | None = None      # early stopping: the last epoch run
 
     def accuracy(self, phase: str) -> list[float]:
         return [r.accuracy for r in self.rows if r.phase == phase]
@@ -80,15 +81,35 @@ def run_phase(backend: Backend, samples: list[Sample], learn: bool, epoch: int, 
 
 
 def train(backend: Backend, train_set: list[Sample], test_set: list[Sample], epochs: int,
-          on_epoch=None, progress_factory=None, targets_for=None) -> TrainRun:
-    """`epochs` x (train pass, test pass); weights and RNG state carry over (spec §16.2)."""
+          on_epoch=None, progress_factory=None, targets_for=None, *, shuffle_seed: int | None = None,
+          validation: list[Sample] | None = None, patience: int | None = None) -> TrainRun:
+    """`epochs` x (train pass, test pass); weights and RNG state carry over (spec §16.2).
+
+    shuffle_seed: the training order is permuted every epoch by Generator(shuffle_seed) (same seed, same orders);
+    validation: samples run without learning after each test pass (rows of phase 'validation'); with patience,
+    training stops once the validation loss has not improved for `patience` epochs (TrainRun.stopped_epoch)."""
     run = TrainRun()
+    rng = None if shuffle_seed is None else np.random.default_rng(shuffle_seed)
+    best, waited = float("inf"), 0
     for epoch in range(epochs):
+        order = np.arange(len(train_set)) if rng is None else rng.permutation(len(train_set))
+        samples = [train_set[i] for i in order]
+        targets = None if targets_for is None else (lambda i, s: targets_for(int(order[i]), s))
         bar = progress_factory(epoch) if progress_factory else None
-        tr = run_phase(backend, train_set, True, epoch, run, targets_for, bar.update if bar else None)
+        tr = run_phase(backend, samples, True, epoch, run, targets, bar.update if bar else None)
         te = run_phase(backend, test_set, False, epoch, run, None, bar.update if bar else None)
         if bar:
             bar.close()
         if on_epoch:
             on_epoch(tr, te)
+        if validation:
+            va = run_phase(backend, validation, False, epoch, run)
+            va.phase = "validation"
+            if va.loss < best:
+                best, waited = va.loss, 0
+            else:
+                waited += 1
+            if patience is not None and waited >= patience:
+                run.stopped_epoch = epoch
+                break
     return run

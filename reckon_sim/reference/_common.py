@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit
 
 from ..backend import Sample
+from .optim import SGD, Adam, make_optimizer  # noqa: F401  (re-exported: older imports)
 
 
 class LifParams(NamedTuple):
@@ -136,58 +137,6 @@ def input_matrix(sample: Sample, n_in: int, dtype=np.float64) -> np.ndarray:
 def kaiming_normal(rng: np.random.Generator, fan_in: int, shape, gain: float) -> np.ndarray:
     """torch.nn.init.kaiming_normal_ (fan_in mode, ReLU gain sqrt 2) times an extra gain, as eprop-PyTorch."""
     return gain * rng.standard_normal(shape) * math.sqrt(2.0 / fan_in)
-
-
-class Adam:
-    """torch.optim.Adam (defaults: betas 0.9/0.999, eps 1e-8, no weight decay), same operation order."""
-
-    def __init__(self, lr: float, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.lr, self.beta1, self.beta2, self.eps = lr, betas[0], betas[1], eps
-        self.step_count = 0
-        self.m: dict[str, np.ndarray] = {}
-        self.v: dict[str, np.ndarray] = {}
-
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        self.step_count += 1
-        bc1 = 1.0 - self.beta1 ** self.step_count
-        bc2_sqrt = math.sqrt(1.0 - self.beta2 ** self.step_count)
-        for name, g in grads.items():
-            m = self.m.setdefault(name, np.zeros_like(g))
-            v = self.v.setdefault(name, np.zeros_like(g))
-            m += (1.0 - self.beta1) * (g - m)          # torch uses lerp_
-            v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            denom = np.sqrt(v) / bc2_sqrt + self.eps
-            params[name] -= (self.lr / bc1) * m / denom
-
-    def state(self) -> dict:
-        return {"step": self.step_count, "m": {k: a.copy() for k, a in self.m.items()},
-                "v": {k: a.copy() for k, a in self.v.items()}}
-
-
-class SGD:
-    """Plain gradient descent: w <- w - lr * g."""
-
-    def __init__(self, lr: float):
-        self.lr = lr
-        self.step_count = 0
-
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        self.step_count += 1
-        for name, g in grads.items():
-            params[name] -= self.lr * g
-
-    def state(self) -> dict:
-        return {"step": self.step_count}
-
-
-def make_optimizer(name: str, lr: float):
-    key = name.lower()
-    if key == "adam":
-        return Adam(lr)
-    if key == "sgd":
-        return SGD(lr)
-    raise ValueError(f"optimizer: expected 'adam' or 'sgd', got {name!r}")
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:

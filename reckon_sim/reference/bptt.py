@@ -33,6 +33,7 @@ from numba import njit
 
 from ._common import (LifRecord, cosine, lif_step, pseudo_derivative, readout_step, relative_error,
                       softmax_error)
+from .bptt_alif import general_bptt
 from .eprop import EpropParams, _as_label, eprop_gradients, lif_weights
 
 
@@ -121,7 +122,10 @@ def bptt_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray,
     Returns (grads {'winp','wrec','wout'}, loss, record) with record holding 'membrane', 'spikes',
     'out_membrane' [T, .] and the learning signals 'learning_signal_total' (dE/dz[t]) and
     'learning_signal_readout' (its readout-only part, what plain e-prop keeps), both [T, n_rec].
+    ALIF, refractoriness, regression and the regulariser: :func:`.bptt_alif.general_bptt`.
     """
+    if params.general:
+        return general_bptt(params, weights, input_spikes, target)
     w = lif_weights(params, weights, np.float64)
     (n_in, n_rec), n_out = w.winp.shape, w.wout.shape[1]
     x = np.ascontiguousarray(input_spikes, np.float64)

@@ -17,6 +17,8 @@ Online e-prop, one pass over t, O(n_rec^2) memory (never O(T n_rec^2))::
 With ``learning_signal`` (an array [T, n_rec], e.g. the exact total dE/dz[t] from :mod:`bptt`) the kernel instead
 computes sum_t L_j[t] h_j[t] eps_ij[t] over all t (no readout filter: the given signal already contains it);
 with the total derivative this is Bellec's eq. (1) and equals BPTT exactly.
+ALIF / mixed LIF+ALIF neurons, refractoriness, regression and the firing-rate regulariser run the general kernel
+of :mod:`.alif` (``EpropParams.general``); ``feedback='adaptive'`` learns B with wout's gradient.
 
 eprop-PyTorch numerics (models.py ``SRNN.grads_batch``, read and re-derived loop by loop):
 * conv1d with kernel alpha^(n_t-1-i) and padding n_t gives out[j] = sum_{s <= j-1} alpha^(j-1-s) x[s]; the
@@ -45,7 +47,7 @@ decayed below 1e-30 (float32) / 1e-290 (float64) are flushed to 0 every 32 ticks
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import NamedTuple
 
 import numpy as np
@@ -53,49 +55,10 @@ from numba import njit
 
 from ..backend import Sample, SampleResult
 from ..config import ChipConfig
+from .eprop_general import general_gradients
+from .eprop_params import EpropParams, _as_label, lif_weights, masked_recurrent  # noqa: F401  (re-exported)
 from ._common import (LifParams, LifRecord, LifWeights, input_matrix, kaiming_normal, lif_step, make_optimizer,
                       pseudo_derivative, readout_step, softmax_error)
-
-
-@dataclass(frozen=True)
-class EpropParams:
-    """Hyper-parameters; defaults are eprop-PyTorch's main.py/setup.py values for cue accumulation."""
-
-    n_in: int = 40
-    n_rec: int = 100
-    n_out: int = 2
-    thr: float = 0.6
-    tau_mem: float = 2.0              # s (--tau-mem 2000e-3)
-    tau_out: float = 0.02             # s (--tau-out 20e-3)
-    dt: float = 1e-3
-    gamma: float = 0.3                # pseudo-derivative height (--gamma)
-    bias_out: float = 0.0
-    w_init_gain: tuple = (0.5, 0.1, 0.5)
-    optimizer: str = "adam"           # 'adam' | 'sgd'
-    lr: float = 1e-4
-    lr_layer: tuple = (0.05, 0.05, 1.0)   # gradient factors for (input, recurrent, output) weights
-    batch_size: int = 5               # samples whose gradients are summed per optimiser step
-    target_tick: int = 2100           # loss/learning window: t >= target_tick (eprop-PyTorch: last 150 of 2250)
-    feedback: str = "symmetric"       # 'symmetric' (B = wout) | 'random' (fixed B drawn at init)
-    pytorch_compat: bool = False      # reproduce eprop-PyTorch's input-trace lead and diagonal gradients
-    no_self_connections: bool = True  # eprop-PyTorch zeroes diag(w_rec) before every forward pass
-    smooth_beta: float = 0.0          # > 0: logistic spikes of this width (exact-gradient tests only)
-    seed: int = 0
-    dtype: str = "float64"            # 'float64' | 'float32'
-
-    @property
-    def alpha(self) -> float:
-        return float(np.exp(-self.dt / self.tau_mem))
-
-    @property
-    def kappa(self) -> float:
-        return float(np.exp(-self.dt / self.tau_out))
-
-    def lif(self, dtype) -> LifParams:
-        """The network scalars cast to the kernel's dtype."""
-        cast = np.dtype(dtype).type
-        return LifParams(cast(self.alpha), cast(self.kappa), cast(self.thr), cast(self.gamma),
-                         cast(self.smooth_beta), int(self.target_tick))
 
 
 class EpropRule(NamedTuple):
@@ -216,30 +179,6 @@ def _eprop_kernel(x, label, w, feedback, rule, given_signal, sums, rec):
     return loss, n_spikes, n_sops
 
 
-def _as_label(target, n_out: int) -> int:
-    label = int(np.argmax(target)) if np.ndim(target) else int(target)
-    if not 0 <= label < n_out:
-        raise ValueError(f"target: class label {label} outside 0..{n_out - 1}")
-    return label
-
-
-def masked_recurrent(params: EpropParams, wrec: np.ndarray) -> np.ndarray:
-    """The recurrent matrix the forward pass uses (diagonal cut when no_self_connections)."""
-    if not params.no_self_connections:
-        return wrec
-    w = wrec.copy()
-    np.fill_diagonal(w, 0.0)
-    return w
-
-
-def lif_weights(params: EpropParams, weights: dict, dtype) -> LifWeights:
-    """Contiguous kernel weights of a weights dict ('winp', 'wrec', 'wout', optional 'bias' [n_out])."""
-    wout = np.ascontiguousarray(weights["wout"], dtype)
-    return LifWeights(np.ascontiguousarray(weights["winp"], dtype),
-                      np.ascontiguousarray(masked_recurrent(params, np.asarray(weights["wrec"], dtype))), wout,
-                      np.ascontiguousarray(weights.get("bias", np.full(wout.shape[1], params.bias_out)), dtype))
-
-
 def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray, target, *,
                     feedback: np.ndarray | None = None, learning_signal: np.ndarray | None = None,
                     record: bool = False):
@@ -251,7 +190,11 @@ def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray
     Returns (grads {'winp','wrec','wout'} in [pre, post] layout, loss = sum of CE over the window, info dict with
     'out_sum' (softmax summed over the window), 'inference', 'n_spikes', 'n_sops' and, with record=True,
     'membrane' [T, n_rec], 'spikes' [T, n_rec], 'out_membrane' [T, n_out]).
+    ALIF, refractoriness, regression (target: targets, see eprop_general.regression_targets) and the rate
+    regulariser run the general kernel (:mod:`.alif`); vanilla LIF classification runs the one here.
     """
+    if params.general:
+        return general_gradients(params, weights, input_spikes, target, feedback, learning_signal, record)
     dtype = np.dtype(params.dtype)
     w = lif_weights(params, weights, dtype)
     (n_in, n_rec), n_out = w.winp.shape, w.wout.shape[1]
@@ -282,7 +225,7 @@ def eprop_gradients(params: EpropParams, weights: dict, input_spikes: np.ndarray
 
 
 class EpropNetwork:
-    """Backend: vanilla e-prop training of the LIF network on Samples (gradients summed over batch_size samples).
+    """Backend: e-prop training of the LIF/ALIF network on Samples (gradients summed over batch_size samples).
 
     run_sample(sample, learn): x[b, channel] = 1 for every event, T = sample.n_ticks, window t >= target_tick;
     inference = argmax of the softmax outputs summed over the window (result.votes, eprop-PyTorch's rule);
@@ -306,9 +249,9 @@ class EpropNetwork:
             if self._w[name].shape != shape:
                 raise ValueError(f"{name}: expected shape {shape}, got {self._w[name].shape}")
         self.feedback = None if feedback is None else np.array(feedback, dtype)
-        if params.feedback == "random" and self.feedback is None:
-            raise ValueError("feedback='random' needs a feedback matrix (use from_params)")
-        self.optimizer = make_optimizer(params.optimizer, params.lr)
+        if params.feedback != "symmetric" and self.feedback is None:
+            raise ValueError(f"feedback={params.feedback!r} needs a feedback matrix (use from_params)")
+        self.optimizer = make_optimizer(params.optimizer, params.lr, params.momentum)
         self._pending = {name: np.zeros_like(w) for name, w in self._w.items()}
         self._n_pending = 0
 
@@ -322,31 +265,41 @@ class EpropNetwork:
         wrec = kaiming_normal(rng, params.n_rec, (params.n_rec, params.n_rec), g_rec).T
         wout = kaiming_normal(rng, params.n_rec, (params.n_out, params.n_rec), g_out).T
         fb = None
-        if params.feedback == "random":
+        if params.feedback != "symmetric":     # random: fixed; adaptive: learnt with wout's gradient
             fb = kaiming_normal(rng, params.n_rec, (params.n_out, params.n_rec), g_out).T
-        elif params.feedback != "symmetric":
-            raise ValueError(f"feedback: expected 'symmetric' or 'random', got {params.feedback!r}")
         return cls(params, winp, wrec, wout, fb)
 
     @classmethod
     def from_config(cls, config: ChipConfig, **overrides) -> "EpropNetwork":
         """The chip's sizes and learning window (t >= TARGET_TICK: the chip's vote ticks TT+1..T), eprop-PyTorch's
         other hyper-parameters; overrides: EpropParams fields (seed, lr, ...). Weights drawn as from_params."""
+        from ..physical import float_options
         sizes = dict(n_in=config.n_inp, n_rec=config.n_rec, n_out=config.n_out, target_tick=config.target_tick)
-        return cls.from_params(EpropParams(**{**sizes, **overrides}))
+        return cls.from_params(EpropParams(**{**sizes, **float_options(config), **overrides}))
 
     @classmethod
     def from_preset(cls, name: str = "reckon-tbench", **overrides) -> "EpropNetwork":
         return cls.from_config(ChipConfig.from_preset(name), **overrides)
 
-    def run_sample(self, sample: Sample, learn: bool) -> SampleResult:
+    def run_sample(self, sample: Sample, learn: bool, targets=None) -> SampleResult:
+        """targets (regression): float [T, n_out] or the chip's integer rows [T-1-TARGET_TICK, n_out] (FORMAT §9);
+        without them a regression sample has no window (loss nan, no gradient)."""
         p = self.params
         x = input_matrix(sample, p.n_in, np.dtype(p.dtype))
-        grads, loss, info = eprop_gradients(p, self._w, x, sample.label, feedback=self.feedback, record=self.record)
+        regression = p.readout == "regression"
+        target = sample.label
+        if regression:
+            target = np.zeros((0, p.n_out), np.int64) if targets is None else targets
+        grads, loss, info = eprop_gradients(p, self._w, x, target, feedback=self.feedback, record=self.record)
+        if regression and targets is None:
+            loss = float("nan")
         n_updates = 0
         if learn:
             for factor, name in zip(p.lr_layer, self.LAYERS):
                 self._pending[name] += factor * grads[name]    # eprop-PyTorch scales the gradient, not the lr
+            if p.feedback == "adaptive":                          # B follows wout's update (Bellec: adaptive e-prop)
+                self._pending.setdefault("feedback", np.zeros_like(self.feedback))
+                self._pending["feedback"] += p.lr_layer[2] * grads["wout"]
             self._n_pending += 1
             if self._n_pending >= p.batch_size:
                 n_updates = self.flush()
@@ -360,7 +313,8 @@ class EpropNetwork:
         if self._n_pending == 0:
             return 0
         before = {k: w.copy() for k, w in self._w.items()}
-        self.optimizer.step(self._w, self._pending)
+        params = {**self._w, "feedback": self.feedback} if "feedback" in self._pending else self._w
+        self.optimizer.step(params, self._pending)
         for g in self._pending.values():
             g[...] = 0.0
         self._n_pending = 0

@@ -1,0 +1,38 @@
+"""Test accuracy per epoch over several seeds: mean ± standard deviation band per backend."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from .save import save_figure
+
+
+def seed_spread(acc: dict[str, np.ndarray], path, title: str = "") -> None:
+    """acc: backend -> [n_seeds, n_epochs] test accuracy (0..1); one line (mean) and band (± std) per backend."""
+    fig = Figure(figsize=(6, 4))
+    _panel(fig.subplots(), acc, title)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def seed_panels(conditions: dict[str, dict[str, np.ndarray]], path) -> None:
+    """One panel per condition (title -> acc as in seed_spread), side by side, in one figure."""
+    fig = Figure(figsize=(5 * len(conditions), 4))
+    axes = np.atleast_1d(fig.subplots(1, len(conditions)))
+    for ax, (title, acc) in zip(axes, conditions.items()):
+        _panel(ax, acc, title)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def _panel(ax, acc: dict[str, np.ndarray], title: str) -> None:
+    for i, (name, a) in enumerate(acc.items()):
+        epochs = np.arange(1, a.shape[1] + 1)
+        mean, std = 100 * a.mean(axis=0), 100 * a.std(axis=0)
+        ax.plot(epochs, mean, "o-", color=f"C{i}", label=f"{name} (n = {a.shape[0]} seeds)")
+        ax.fill_between(epochs, mean - std, mean + std, color=f"C{i}", alpha=0.2, lw=0)
+    ax.axhline(50, color="grey", lw=0.8, ls=":")
+    ax.set(xlabel="epoch", ylabel="test accuracy (%), mean ± std over seeds", ylim=(0, 100), title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8)
