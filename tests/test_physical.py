@@ -95,9 +95,8 @@ def test_invalid_physical_fields_name_file_and_field(tmp_path, table, message):
 def test_cli_rejects_bad_settings_in_one_line(args, line):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2
-    lines = res.output.strip().splitlines() if res.output else []
     err = res.stderr if hasattr(res, "stderr") and res.stderr else res.output
-    assert err.strip().startswith(line) and len(err.strip().splitlines()) == 1, (lines, err)
+    assert err.strip().startswith(line) and len(err.strip().splitlines()) == 1, err
 
 
 def test_curves_seeds_and_train_backend_reach_the_float_options(tmp_path):

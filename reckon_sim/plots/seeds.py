@@ -26,12 +26,16 @@ def seed_panels(conditions: dict[str, dict[str, np.ndarray]], path) -> None:
     save_figure(fig, path)
 
 
+COLORS = {"chip": "C0", "chip_float": "C1", "eprop": "C2"}     # the same backend has one colour in every panel
+
+
 def _panel(ax, acc: dict[str, np.ndarray], title: str) -> None:
     for i, (name, a) in enumerate(acc.items()):
+        color = COLORS.get(name, f"C{3 + i}")
         epochs = np.arange(1, a.shape[1] + 1)
         mean, std = 100 * a.mean(axis=0), 100 * a.std(axis=0)
-        ax.plot(epochs, mean, "o-", color=f"C{i}", label=f"{name} (n = {a.shape[0]} seeds)")
-        ax.fill_between(epochs, mean - std, mean + std, color=f"C{i}", alpha=0.2, lw=0)
+        ax.plot(epochs, mean, "o-", color=color, label=f"{name} (n = {a.shape[0]} seeds)")
+        ax.fill_between(epochs, mean - std, mean + std, color=color, alpha=0.2, lw=0)
     ax.axhline(50, color="grey", lw=0.8, ls=":")
     ax.set(xlabel="epoch", ylabel="test accuracy (%), mean ± std over seeds", ylim=(0, 100), title=title)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
