@@ -4,19 +4,20 @@ from __future__ import annotations
 import click
 
 from . import compare, curves, info, run, sweep, train, vectors
-from .common import one_line_errors
+from .common import one_line_errors, signals_as_interrupt
 
 
 class _CommandGroup(click.Group):
     """Parsing errors (bad option value, missing argument, unknown command) and InputError raised by a command
-    leave as one stderr line `reckon-sim CMD: error: ...`, exit status 2, no traceback."""
+    leave as one stderr line `reckon-sim CMD: error: ...`, exit status 2, no traceback; SIGTERM/SIGHUP
+    unwind like Ctrl-C (exit 128 + signal number, one line)."""
 
     def make_context(self, info_name, args, parent=None, **extra):
         with one_line_errors(lambda: info_name):
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx):
-        with one_line_errors(lambda: f"{ctx.command_path} {ctx.invoked_subcommand}"):
+        with one_line_errors(lambda: f"{ctx.command_path} {ctx.invoked_subcommand}"), signals_as_interrupt():
             return super().invoke(ctx)
 
 
