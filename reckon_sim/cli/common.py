@@ -11,6 +11,7 @@ import socket
 import sys
 import tempfile
 import threading
+import warnings
 from contextlib import contextmanager
 from fnmatch import fnmatch
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import click
 from click.exceptions import NoArgsIsHelpError
 
-from ..errors import InputError
+from ..errors import InputError, InputWarning
 
 
 class OneLineError(click.ClickException):
@@ -57,6 +58,22 @@ def one_line_errors(command_path):
         signum = getattr(e, "signum", signal.SIGINT)
         raise OneLineError(command_path(), f"interrupted by {signal.Signals(signum).name}; no partial output "
                                            f"is left", 128 + signum) from None
+
+
+@contextmanager
+def warnings_as_lines(command_path):
+    """InputWarning raised within the block: one stderr line `reckon-sim CMD: warning: MESSAGE` each."""
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, InputWarning):
+                click.echo(f"{command_path()}: warning: {message}", err=True)
+            else:
+                shown(message, category, filename, lineno, file, line)
+        warnings.showwarning = show
+        warnings.simplefilter("always", InputWarning)
+        yield
 
 
 class Terminated(KeyboardInterrupt):
@@ -119,7 +136,7 @@ def _check_out(out_dir, owned, inputs) -> Path:
         raise InputError("--out", "empty path (give the output folder's name)")
     target = Path(os.path.realpath(Path(out_dir).expanduser()))
     for inp in inputs:
-        if inp is None:
+        if not inp or not os.path.exists(inp):             # a preset name, or no such input
             continue
         real = Path(os.path.realpath(inp))
         if real == target or target in real.parents:
@@ -175,6 +192,9 @@ def atomic_dir(out_dir, owned=("*",), inputs=()):
         clean_stale_temps(target.parent)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{TMP_TAG}.{socket.gethostname()}.{os.getpid()}.",
                                     dir=target.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)                      # mkdtemp makes it private; an output folder is not
     except OSError as e:
         raise InputError("--out", f"cannot write '{out_dir}' ({e.strerror or e})") from None
     try:
@@ -215,3 +235,7 @@ class _DataDir(click.ParamType):
 
 
 DATA_DIR = _DataDir()
+
+
+MAX_SEED = 2**32 - 1
+SEED = click.IntRange(0, MAX_SEED)     # --seed: numpy's default_rng takes any non-negative integer; 32 bits suffice

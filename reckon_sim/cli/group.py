@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from . import compare, curves, info, run, sweep, train, vectors
-from .common import one_line_errors, signals_as_interrupt
+from .common import one_line_errors, signals_as_interrupt, warnings_as_lines
 
 
 class _CommandGroup(click.Group):
@@ -17,7 +17,8 @@ class _CommandGroup(click.Group):
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx):
-        with one_line_errors(lambda: f"{ctx.command_path} {ctx.invoked_subcommand}"), signals_as_interrupt():
+        name = lambda: f"{ctx.command_path} {ctx.invoked_subcommand}"   # noqa: E731
+        with one_line_errors(name), signals_as_interrupt(), warnings_as_lines(name):
             return super().invoke(ctx)
 
 
