@@ -129,7 +129,7 @@ def clean_stale_temps(parent: Path) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def _check_out(out_dir, owned, inputs) -> Path:
+def check_out(out_dir, owned, inputs) -> Path:
     """The real folder `--out` names (symlinks resolved), refused before any work if it cannot be written,
     is (or holds) an input, or holds files that are not outputs of this command."""
     if not str(out_dir).strip():
@@ -186,7 +186,7 @@ def atomic_dir(out_dir, owned=("*",), inputs=()):
     replace the folder as a whole, with one rename, only if everything succeeded. `owned`: glob patterns of
     this command's outputs (an existing folder holding anything else is refused); `inputs`: paths the
     output folder must not be or contain."""
-    target = _check_out(out_dir, owned, inputs)
+    target = check_out(out_dir, owned, inputs)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_temps(target.parent)

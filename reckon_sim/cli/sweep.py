@@ -12,7 +12,9 @@ import sys
 import click
 
 from ..errors import InputError
-from .common import DATA_DIR, fail
+from .common import DATA_DIR, SEED, check_out, fail
+
+SWEEP_OUTPUTS = ("points", "results.csv", "sweep.png", "sweep.svg", ".*.part")   # an existing --out may hold
 
 
 def _reference_note(template: dict) -> str | None:
@@ -33,13 +35,14 @@ def _reference_note(template: dict) -> str | None:
 
 
 def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_name, data, jobs, scheduler,
-             no_reference):
+             no_reference, out_dir):
     """All validation (InputError) -> (axes, widths, points, reference note or None, Dask client or None)."""
     from ..experiments.executors import connect_dask
     from ..experiments.grid import grid_widths, parse_grid
     from ..experiments.sweep import base_point, make_points
     if jobs is not None and scheduler:
         raise InputError("--jobs/--scheduler", "give one of them (local workers or a Dask cluster)")
+    check_out(out_dir, SWEEP_OUTPUTS, [data])
     axes = parse_grid(grid, product)
     widths = grid_widths(axes, product)
     template, task_seed = base_point(preset, task_name, data, epochs, ntrain, ntest)
@@ -58,7 +61,7 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
 @click.option("--product", is_flag=True, help="full Cartesian product of the grid terms (default: each term "
                                               "varied alone around the ReckOn widths)")
 @click.option("--seeds", type=click.IntRange(1), default=1, show_default=True, help="seeds per width point")
-@click.option("--first-seed", type=int, help="first seed (default: the task preset's seed, as `train`)")
+@click.option("--first-seed", type=SEED, help="first seed (default: the task preset's seed, as `train`)")
 @click.option("--epochs", type=click.IntRange(1), help="epochs (default: task preset, 10)")
 @click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: task preset / all)")
 @click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: task preset / all)")
@@ -82,7 +85,8 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
     client = None
     try:
         axes, widths, points, note, client = _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest,
-                                                      preset, task_name, data, jobs, scheduler, no_reference)
+                                                      preset, task_name, data, jobs, scheduler, no_reference,
+                                                      out_dir)
         store = PointStore(out_dir)
     except (InputError, OSError) as e:
         if client is not None:

@@ -35,7 +35,7 @@ class GridAxis:
         return SPEC[self.fields[0]].chip
 
 
-_NUMBER = re.compile(r"-?[0-9]{1,6}\Z")     # ASCII digits only (int() would take any Unicode digit)
+_NUMBER = re.compile(r"-?[0-9]{1,30}\Z")     # ASCII digits only (int() would take any Unicode digit)
 
 
 def _parse_values(term: str, text: str, fields: tuple[str, ...]) -> list[int]:

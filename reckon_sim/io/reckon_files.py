@@ -101,6 +101,9 @@ def _iter_lines(path: PathArg, expected: str) -> Iterator[tuple[int, str]]:
             except UnicodeDecodeError as err:
                 raise InputError(f"{path}:{lineno}", f"not ASCII text (byte 0x{body[err.start]:02x}); "
                                                      f"expected {expected}") from None
+            if "\r" in line:
+                raise InputError(f"{path}:{lineno}", f"line holds a bare CR (CR-only line endings?); lines end "
+                                                     f"with LF or CRLF (expected {expected})")
             if not line:
                 blanks += 1
                 continue
