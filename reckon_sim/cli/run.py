@@ -36,8 +36,7 @@ def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, n
     with atomic_dir(out_dir, OUTPUTS, inputs=[case, config, *files.values()]) as tmp:
         c = load_case(case, config, files, dict(epochs=epochs, ntrain=ntrain, ntest=ntest))
         total = c.epochs * (len(c.phase_samples("train")) + len(c.phase_samples("test")))
-        bar = progress(total, f"run {c.name}")
-        rows = run_case(c, tmp, dump, bar.update)
-        bar.close()
+        with progress(total, f"run {c.name}") as bar:       # closed (cleared) on an error too
+            rows = run_case(c, tmp, dump, bar.update)
     correct = sum(r["correct"] for r in rows)
     click.echo(f"{len(rows)} samples, {correct} correct; wrote {out_dir}")

@@ -37,9 +37,8 @@ def vectors(preset, data, samples, epochs, task_name, seed, out_dir):
         inp = run_inputs(cfg, task_name, data, seed, samples, samples, epochs)
         source = f"data {data}" if data else f"generated {task_name} (seed {inp.seed})"
         spec = replace(inp, source=f"preset {preset}; {source}")
-        bar = progress(epochs * (len(spec.train) + len(spec.test)), "vectors")
-        manifest = write_vectors(tmp, spec, bar.update)
-        bar.close()
+        with progress(epochs * (len(spec.train) + len(spec.test)), "vectors") as bar:
+            manifest = write_vectors(tmp, spec, bar.update)
     n = manifest["run"]["samples"]
     click.echo(f"wrote {out_dir}: {n} samples ({len(spec.train)} train + {len(spec.test)} test x {epochs} epochs), "
                f"{len(manifest['files'])} files; run: tools/rtl/run.sh RTL_FILES... with VEC={out_dir}")
