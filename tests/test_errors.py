@@ -264,3 +264,15 @@ def test_compare_cannot_read_is_2_differs_is_1(tmp_path):
     z = dict(np.load(ref / "sample_0000.npz"))
     assert _cli(["compare", ref, ref]).stdout.startswith("identical: 4 samples")
     assert z["ticks"] > 0
+
+
+def test_same_seed_every_output_file_byte_identical_and_salt_not_global(tmp_path):
+    import matplotlib
+    salt = matplotlib.rcParams["svg.hashsalt"]
+    for name in ("a", "b"):
+        assert _cli(["train", *SMALL, "--seed", "3", "--out", tmp_path / name]).exit_code == 0
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert "curve.svg" in files and files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for f in files:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    assert matplotlib.rcParams["svg.hashsalt"] == salt

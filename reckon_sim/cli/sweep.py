@@ -46,6 +46,8 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
     axes = parse_grid(grid, product)
     widths = grid_widths(axes, product)
     template, task_seed = base_point(preset, task_name, data, epochs, ntrain, ntest)
+    if template["chip_config"].get("SPI_REGRESSION"):
+        raise InputError("SPI_REGRESSION", "= 1: the sweep trains classifiers (allowed: 0)")
     if data and seeds > 1:
         raise InputError("--seeds", f"= {seeds} with --data: the folder fixes the dataset and the initial weights, "
                                     f"so every seed would repeat the same run (allowed: 1)")
