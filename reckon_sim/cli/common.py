@@ -54,6 +54,9 @@ def one_line_errors(command_path):
         raise OneLineError(e.ctx.command_path if e.ctx else command_path(), _usage_message(e)) from None
     except InputError as e:
         raise OneLineError(command_path(), str(e)) from None
+    except OSError as e:                         # the environment failed (disk full, I/O error): not a user error
+        where = f"{e.filename}: " if e.filename else ""
+        raise OneLineError(command_path(), f"{where}{e.strerror or e}", 1) from None
     except KeyboardInterrupt as e:               # Ctrl-C, or SIGTERM/SIGHUP through `signals_as_interrupt`
         signum = getattr(e, "signum", signal.SIGINT)
         raise OneLineError(command_path(), f"interrupted by {signal.Signals(signum).name}; no partial output "
