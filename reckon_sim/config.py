@@ -179,6 +179,8 @@ def _read_file(path, parse, error, kind: str):
         raise InputError(str(path), f"not UTF-8 text (byte {e.start}); expected a {kind} preset file") from None
     except OSError as e:
         raise InputError(str(path), f"cannot read file ({e.strerror or e})") from None
+    except RecursionError:
+        raise InputError(str(path), f"malformed {kind} (nested too deeply)") from None
     except error as e:
         line = getattr(e, "lineno", None)
         msg = str(getattr(e, "msg", e))[:120]

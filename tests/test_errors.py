@@ -59,10 +59,12 @@ def test_preset_files_that_are_not_presets(tmp_path):
     (tmp_path / "bin.toml").write_bytes(b"\x7fELF\xd0\x00\xff" * 20)
     (tmp_path / "dir.toml").mkdir()
     (tmp_path / "bad.yaml").write_text("{oops")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     wrong = _preset(tmp_path, "wrong.toml", "SPI_KAPPA = ", "SPI_KAPPA = 'x' #")
     for path, parts in ((tmp_path / "bin.toml", ["bin.toml: not UTF-8 text", "TOML"]),
                         (tmp_path / "dir.toml", ["dir.toml: cannot read: a folder"]),
                         (tmp_path / "bad.yaml", ["bad.yaml:1: malformed JSON"]),
+                        (tmp_path / "deep.json", ["deep.json: malformed JSON (nested too deeply)"]),
                         (wrong, ["wrong.toml: field 'SPI_KAPPA' = 'x' is not an integer"])):
         _one_line(_cli(["train", "--preset", path, "--out", tmp_path / "o"]), 2, "train", *parts)
     _one_line(_cli(["train", "--preset", _preset(tmp_path, "rst.toml", "SPI_RST_MODE = 0", "SPI_RST_MODE = 5"),

@@ -29,7 +29,7 @@ def task_preset(name: str = "cue-accumulation") -> dict:
     p = presets.find(name, "task preset")
     try:
         task = tomllib.loads(p.read_bytes().decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise InputError(str(p), f"malformed TOML ({str(e)[:120]})") from None
     except OSError as e:
         raise InputError(str(p), f"cannot read file ({e.strerror or e})") from None

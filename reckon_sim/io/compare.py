@@ -61,7 +61,7 @@ def _read_json(path: Path):
         raw = f.read()
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise InputError(str(path), f"cannot read: malformed JSON ({str(e)[:80]})") from None
 
 

@@ -59,7 +59,7 @@ def _read_meta(path: Path) -> dict:
         raw = f.read()
     try:
         meta = json.loads(raw.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
         raise InputError(str(path), f"malformed JSON ({str(e)[:120]})") from None
     if not isinstance(meta, dict):
         raise InputError(str(path), "expected a JSON object")
