@@ -82,7 +82,6 @@ def test_sigterm_and_sigkill_leave_nothing_after_the_next_run(command, tmp_path)
     assert _temps(tmp_path) == [] and (tmp_path / "o").is_dir()   # ... the next run removes
 
 
-@pytest.mark.slow
 def test_sweep_workers_exit_with_a_killed_parent_and_sigterm_keeps_finished_points(tmp_path):
     args = ["sweep", "--grid", "weight=3..8", "--jobs", "2", "--epochs", "2", "--ntrain", "12", "--ntest", "6",
             "--no-reference", "--out", "sw"]
