@@ -21,7 +21,7 @@ MAX_SEED = 2**32 - 1          # seeds of the generated data and weights (the CLI
 MAX_SAMPLES = 1_000_000       # samples per phase and epochs a task preset may ask for
 
 
-TASK_KEYS = {"name", "description", "task", "run"}
+TASK_KEYS = {"name", "description", "task", "run", "generator", "adapter", "kind", "weights"}   # as in models/*.toml
 RUN_KEYS = {"chip_preset": str, "epochs": int, "n_train": int, "n_test": int, "seed": int}
 
 
