@@ -7,6 +7,8 @@ its width and the allowed range.
 from __future__ import annotations
 
 import json
+import os
+import stat
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -110,6 +112,8 @@ class ChipConfig:
         data = dict(data)
         if isinstance(data.get("registers"), dict):      # TOML presets may group the registers
             data = {**data.pop("registers"), **data}
+        elif "registers" in data:
+            raise InputError(where, "field 'registers' is not a table of register values")
         physical, float_opts = data.pop("physical", None), data.pop("float", None)
         description = {}
         if physical is not None or float_opts is not None:     # physical units -> words; raw words win
@@ -146,15 +150,17 @@ class ChipConfig:
 
     @classmethod
     def from_json(cls, path) -> "ChipConfig":
-        data = _read_file(path, json.loads, json.JSONDecodeError)
+        data = _read_file(path, json.loads, json.JSONDecodeError, "JSON")
         if not isinstance(data, dict):
             raise InputError(str(path), "expected a JSON object of register values")
         return cls.from_dict(data, where=str(path))
 
     @classmethod
     def from_toml(cls, path) -> "ChipConfig":
-        data = _read_file(path, tomllib.loads, tomllib.TOMLDecodeError)
+        data = _read_file(path, tomllib.loads, tomllib.TOMLDecodeError, "TOML")
         chip = data.get("chip", data)
+        if not isinstance(chip, dict):
+            raise InputError(str(path), "field 'chip' is not a table of register values")
         extra = {k: data[k] for k in ("physical", "float") if k in data and "chip" in data}
         return cls.from_dict({**chip, **extra}, where=str(path))
 
@@ -171,17 +177,26 @@ class ChipConfig:
         return replace(self, **kw)
 
 
-def _read_file(path, parse, error):
-    """Parse a config file; a missing or malformed file is one InputError naming it (and its line if known)."""
+def _read_file(path, parse, error, kind: str):
+    """Parse a config file; a missing, non-regular, non-text or malformed file is one InputError naming it (and
+    its line if known). `kind` names the format the parser expects (JSON, TOML)."""
     path = Path(path)
     try:
-        return parse(path.read_text())
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise InputError(str(path), f"cannot read: not a regular file; expected a {kind} preset file")
+        return parse(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise InputError(str(path), "file not found") from None
+    except UnicodeDecodeError as e:
+        raise InputError(str(path), f"not UTF-8 text (byte {e.start}); expected a {kind} preset file") from None
+    except OSError as e:
+        raise InputError(str(path), f"cannot read file ({e.strerror or e})") from None
+    except RecursionError:
+        raise InputError(str(path), f"malformed {kind} (nested too deeply)") from None
     except error as e:
         line = getattr(e, "lineno", None)
-        raise InputError(f"{path}:{line}" if line else str(path), f"malformed {path.suffix[1:].upper() or 'file'} "
-                                                                  f"({getattr(e, 'msg', e)})") from None
+        msg = str(getattr(e, "msg", e))[:120]
+        raise InputError(f"{path}:{line}" if line else str(path), f"malformed {kind} ({msg})") from None
 
 
 def _word_values(where, key, value, words, lo, hi) -> np.ndarray:

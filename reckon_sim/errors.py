@@ -7,3 +7,8 @@ class InputError(ValueError):
     def __init__(self, where: str, message: str):
         self.where = where
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class InputWarning(UserWarning):
+    """Suspicious but runnable input (e.g. events on input channels the configuration does not have); the CLI
+    shows it as one stderr line `reckon-sim CMD: warning: MSG`."""

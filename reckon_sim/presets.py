@@ -30,6 +30,9 @@ def find(name: str, kind: str = "preset") -> Path:
     shipped names if neither exists (`kind` names what was asked for in that message)."""
     if Path(name).is_file():
         return Path(name)
+    if Path(name).exists():
+        raise InputError(name, f"cannot read: {'a folder' if Path(name).is_dir() else 'not a regular file'}; "
+                               f"expected a {kind} file (TOML or JSON)")
     shipped = shipped_dir() / (name if name.endswith(".toml") else f"{name}.toml")
     if not shipped.is_file():
         raise InputError(f"{kind} '{name}'", f"not found (known presets: {', '.join(names())})")

@@ -23,7 +23,7 @@ def main() -> None:
     from reckon_sim.config import ChipConfig
     from reckon_sim.core.chip import Chip
     cfg = ChipConfig.from_preset("reckon-tbench")
-    train_set, test_set, weights = load_data_dir(args.data, cfg)
+    train_set, test_set, weights, _ = load_data_dir(args.data, cfg)
     chip = Chip.from_config(cfg, **weights)
     chip.run_sample(train_set[0], True)       # warm-up: compile / load the Numba cache
     chip.run_sample(test_set[0], False)

@@ -2,16 +2,24 @@
 --data parameter type. Command modules import only this module of the CLI package (no import cycles)."""
 from __future__ import annotations
 
+import ctypes
+import errno
+import os
 import shutil
+import signal
+import socket
 import sys
 import tempfile
+import threading
+import warnings
 from contextlib import contextmanager
+from fnmatch import fnmatch
 from pathlib import Path
 
 import click
 from click.exceptions import NoArgsIsHelpError
 
-from ..errors import InputError
+from ..errors import InputError, InputWarning
 
 
 class OneLineError(click.ClickException):
@@ -46,6 +54,55 @@ def one_line_errors(command_path):
         raise OneLineError(e.ctx.command_path if e.ctx else command_path(), _usage_message(e)) from None
     except InputError as e:
         raise OneLineError(command_path(), str(e)) from None
+    except OSError as e:                         # the environment failed (disk full, I/O error): not a user error
+        where = f"{e.filename}: " if e.filename else ""
+        raise OneLineError(command_path(), f"{where}{e.strerror or e}", 1) from None
+    except KeyboardInterrupt as e:               # Ctrl-C, or SIGTERM/SIGHUP through `signals_as_interrupt`
+        signum = getattr(e, "signum", signal.SIGINT)
+        raise OneLineError(command_path(), f"interrupted by {signal.Signals(signum).name}; no partial output "
+                                           f"is left", 128 + signum) from None
+
+
+@contextmanager
+def warnings_as_lines(command_path):
+    """InputWarning raised within the block: one stderr line `reckon-sim CMD: warning: MESSAGE` each."""
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            if issubclass(category, InputWarning):
+                click.echo(f"{command_path()}: warning: {message}", err=True)
+            else:
+                shown(message, category, filename, lineno, file, line)
+        warnings.showwarning = show
+        warnings.simplefilter("always", InputWarning)
+        yield
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread so that it unwinds (and cleans up) exactly like Ctrl-C."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated(signum)
+
+
+@contextmanager
+def signals_as_interrupt():
+    """Within the block, SIGTERM and SIGHUP raise `Terminated` (a KeyboardInterrupt); the old handlers return."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = {s: signal.signal(s, _raise_terminated) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def fail(message: str, exit_code: int) -> None:
@@ -53,28 +110,105 @@ def fail(message: str, exit_code: int) -> None:
     raise OneLineError(click.get_current_context().command_path, message, exit_code)
 
 
+TMP_TAG = "reckon-sim-tmp"     # names our temporary folders: .OUT.reckon-sim-tmp.HOST.PID.xxxx
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temps(parent: Path) -> None:
+    """Remove temporary folders of ours in `parent` left by a killed run (this host, process no longer alive)."""
+    host = socket.gethostname()
+    for p in parent.glob(f".*.{TMP_TAG}.*"):
+        parts = p.name.rsplit(".", 3)                    # [.OUT.TAG, HOST, PID, random]
+        if len(parts) == 4 and parts[1] == host and parts[2].isdigit() and not _pid_alive(int(parts[2])):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def check_out(out_dir, owned, inputs) -> Path:
+    """The real folder `--out` names (symlinks resolved), refused before any work if it cannot be written,
+    is (or holds) an input, or holds files that are not outputs of this command."""
+    if not str(out_dir).strip():
+        raise InputError("--out", "empty path (give the output folder's name)")
+    target = Path(os.path.realpath(Path(out_dir).expanduser()))
+    for inp in inputs:
+        if not inp or not os.path.exists(inp):             # a preset name, or no such input
+            continue
+        real = Path(os.path.realpath(inp))
+        if real == target or target in real.parents:
+            raise InputError("--out", f"'{out_dir}' is (or contains) the input '{inp}'; the output folder is "
+                                      f"replaced as a whole, choose another one")
+    if target.exists() and not target.is_dir():
+        raise InputError("--out", f"'{out_dir}' exists and is not a folder")
+    if target.is_dir():
+        foreign = sorted(p.name for p in target.iterdir() if not any(fnmatch(p.name, g) for g in owned))
+        if foreign:
+            raise InputError("--out", f"'{out_dir}' holds '{foreign[0][:60]}', not an output of this command; the "
+                                      f"folder is replaced as a whole: give a new or empty folder")
+    return target
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _commit(tmp: Path, target: Path) -> None:
+    """Put the finished temporary folder in place of `target` with one rename (old contents then deleted)."""
+    try:
+        os.rename(tmp, target)                            # target absent or an empty folder
+        return
+    except OSError as e:
+        if e.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+    if not _exchange(tmp, target):                        # fallback: two renames, old copy kept until the end
+        old = Path(tempfile.mkdtemp(prefix=tmp.name.rsplit(".", 1)[0] + ".", dir=tmp.parent))
+        old.rmdir()
+        os.rename(target, old)
+        os.rename(tmp, target)
+        tmp = old
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 @contextmanager
-def atomic_dir(out: Path, stale=()):
-    """Write into a temporary sibling folder and move it into place only if everything succeeded; files of
-    `out` matching the `stale` glob patterns (a previous run's outputs) are removed first."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+def atomic_dir(out_dir, owned=("*",), inputs=()):
+    """Check `--out` (before any work: wrap the whole command), write into a temporary folder beside it and
+    replace the folder as a whole, with one rename, only if everything succeeded. `owned`: glob patterns of
+    this command's outputs (an existing folder holding anything else is refused); `inputs`: paths the
+    output folder must not be or contain."""
+    target = check_out(out_dir, owned, inputs)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temps(target.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{TMP_TAG}.{socket.gethostname()}.{os.getpid()}.",
+                                    dir=target.parent))
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)                      # mkdtemp makes it private; an output folder is not
+    except OSError as e:
+        raise InputError("--out", f"cannot write '{out_dir}' ({e.strerror or e})") from None
     try:
         yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    out.mkdir(exist_ok=True)
-    for pattern in stale:
-        for p in out.glob(pattern):
-            p.unlink()
-    for p in tmp.iterdir():
-        target = out / p.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        p.replace(target)
-    tmp.rmdir()
+        try:
+            _commit(tmp, target)
+        except OSError as e:
+            raise InputError("--out", f"cannot replace '{out_dir}' ({e.strerror or e})") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def progress(total: int, desc: str):
@@ -127,3 +261,7 @@ def echo_quantisation(config) -> None:
     for q in quantisation_report(config):
         words = ", ".join(f"{k} {hex(v) if v > 9 else v}" for k, v in q.words.items())
         click.echo(f"{q.key} {q.value:g} -> {words} -> {q.quantised:.6g} ({100 * q.rel_error:+.2f} %)")
+
+
+MAX_SEED = 2**32 - 1
+SEED = click.IntRange(0, MAX_SEED)     # --seed: numpy's default_rng takes any non-negative integer; 32 bits suffice

@@ -9,7 +9,7 @@ import numpy as np
 from ..backends import BACKENDS
 from ..errors import InputError
 from ..experiments.data import run_inputs
-from .common import DATA_DIR, atomic_dir, preset_with_settings, progress, shared_bar
+from .common import DATA_DIR, SEED, atomic_dir, preset_with_settings, progress, shared_bar
 
 
 @click.command()
@@ -19,7 +19,7 @@ from .common import DATA_DIR, atomic_dir, preset_with_settings, progress, shared
 @click.option("--epochs", type=click.IntRange(1), default=5, show_default=True)
 @click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: all / 50)")
 @click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: all / 50)")
-@click.option("--seed", type=int, help="seed of the generated data, initial weights and float e-prop")
+@click.option("--seed", type=SEED, help="seed of the generated data, initial weights and float e-prop")
 @click.option("--backends", default=",".join(BACKENDS), show_default=True, help="comma-separated subset")
 @click.option("--eprop-lr", type=click.FloatRange(min=0, min_open=True), default=1e-3, show_default=True,
               help="learning rate of the e-prop reference (a preset or --set lr wins)")
@@ -39,20 +39,21 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
     bad = [b for b in names if b not in BACKENDS]
     if bad or not names:
         raise InputError("--backends", f"unknown backend '{bad[0] if bad else ''}' (allowed: {', '.join(BACKENDS)})")
-    config = preset_with_settings(preset, settings, task_name)
-    inp = run_inputs(config, task_name, data, seed, ntrain, ntest, epochs)
-    seed_list = [inp.seed + k for k in range(seeds or 1)] if inp.seed is not None else [None]
-    per_epoch = len(inp.train) + len(inp.test)
-    bar = progress(len(names) * inp.epochs * per_epoch * len(seed_list), "curves")
-    per_seed = []
-    trained: dict = {}                       # backends of the first seed, for the end-of-run figures
-    for s in seed_list:
-        inp_s = inp if s == inp.seed else run_inputs(config, task_name, data, s, ntrain, ntest, epochs)
-        per_seed.append(run_curves(inp_s, names, eprop_lr, progress=lambda name, e: shared_bar(bar),
-                                   trained=trained if not per_seed else None))
-    bar.close()
-    runs = per_seed[0]
-    with atomic_dir(Path(out_dir)) as tmp:
+    outputs = ("curves.csv", "curves.png", "curves.svg", "seeds.csv", "seeds.png", "weights_*", "inspect*")
+    with atomic_dir(out_dir, outputs, inputs=[data, preset, task_name]) as tmp:
+        config = preset_with_settings(preset, settings, task_name)
+        inp = run_inputs(config, task_name, data, seed, ntrain, ntest, epochs)
+        seed_list = [inp.seed + k for k in range(seeds or 1)] if inp.seed is not None else [None]
+        per_epoch = len(inp.train) + len(inp.test)
+        bar = progress(len(names) * inp.epochs * per_epoch * len(seed_list), "curves")
+        per_seed = []
+        trained: dict = {}                       # backends of the first seed, for the end-of-run figures
+        for s in seed_list:
+            inp_s = inp if s == inp.seed else run_inputs(config, task_name, data, s, ntrain, ntest, epochs)
+            per_seed.append(run_curves(inp_s, names, eprop_lr, progress=lambda name, e: shared_bar(bar),
+                                       trained=trained if not per_seed else None))
+        bar.close()
+        runs = per_seed[0]
         write_curves_csv(tmp / "curves.csv", runs)
         if seeds:
             write_seed_table(tmp, per_seed, seed_list, " ".join(settings))
@@ -61,7 +62,7 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
         if not no_inspect:
             from ..plots.inspect import write_end_of_run
             for name, (backend, initial) in trained.items():
-                write_end_of_run(tmp, name, backend, initial, inp, task_name, data, f"curves {Path(out_dir).name}")
+                write_end_of_run(tmp, name, backend, initial, inp, task_name, data, f"curves {inp.task.name} seed {inp.seed}")
     for name, run in runs.items():
         click.echo(f"{name:10s} test accuracy per epoch: " + " ".join(f"{100 * a:5.1f}" for a in run.accuracy("test")))
     if seeds:

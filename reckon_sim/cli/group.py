@@ -4,19 +4,21 @@ from __future__ import annotations
 import click
 
 from . import compare, curves, info, inspect, run, sweep, tasks, train, vectors
-from .common import one_line_errors
+from .common import one_line_errors, signals_as_interrupt, warnings_as_lines
 
 
 class _CommandGroup(click.Group):
     """Parsing errors (bad option value, missing argument, unknown command) and InputError raised by a command
-    leave as one stderr line `reckon-sim CMD: error: ...`, exit status 2, no traceback."""
+    leave as one stderr line `reckon-sim CMD: error: ...`, exit status 2, no traceback; SIGTERM/SIGHUP
+    unwind like Ctrl-C (exit 128 + signal number, one line)."""
 
     def make_context(self, info_name, args, parent=None, **extra):
         with one_line_errors(lambda: info_name):
             return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx):
-        with one_line_errors(lambda: f"{ctx.command_path} {ctx.invoked_subcommand}"):
+        name = lambda: f"{ctx.command_path} {ctx.invoked_subcommand}"   # noqa: E731
+        with one_line_errors(name), signals_as_interrupt(), warnings_as_lines(name):
             return super().invoke(ctx)
 
 

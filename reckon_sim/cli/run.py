@@ -1,11 +1,11 @@
 """`reckon-sim run`: the golden protocol on a golden case folder (or its files given one by one)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from .common import atomic_dir, progress
+
+OUTPUTS = ("init.npz", "sample_*.npz", "inferences.txt", "summary.json")   # what an existing --out may hold
 
 
 def _file_option(name: str, what: str):
@@ -32,14 +32,11 @@ def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, n
     the files given one by one."""
     from ..experiments.run_case import run_case
     from ..io.golden import load_case
-    c = load_case(case, config, dict(train=train, test=test, winp=winp, wrec=wrec, wout=wout, targets=targets))
-    for name, v in (("epochs", epochs), ("ntrain", ntrain), ("ntest", ntest)):
-        if v is not None:
-            setattr(c, name, v)
-    total = c.epochs * (len(c.phase_samples("train")) + len(c.phase_samples("test")))
-    bar = progress(total, f"run {c.name}")
-    with atomic_dir(Path(out_dir), stale=("sample_*.npz",)) as tmp:
-        rows = run_case(c, tmp, dump, bar.update)
-    bar.close()
+    files = dict(train=train, test=test, winp=winp, wrec=wrec, wout=wout, targets=targets)
+    with atomic_dir(out_dir, OUTPUTS, inputs=[case, config, *files.values()]) as tmp:
+        c = load_case(case, config, files, dict(epochs=epochs, ntrain=ntrain, ntest=ntest))
+        total = c.epochs * (len(c.phase_samples("train")) + len(c.phase_samples("test")))
+        with progress(total, f"run {c.name}") as bar:       # closed (cleared) on an error too
+            rows = run_case(c, tmp, dump, bar.update)
     correct = sum(r["correct"] for r in rows)
     click.echo(f"{len(rows)} samples, {correct} correct; wrote {out_dir}")

@@ -12,7 +12,10 @@ import os
 import click
 
 from ..errors import InputError
-from .common import DATA_DIR, fail
+from .common import DATA_DIR, SEED, check_out, fail
+
+SWEEP_OUTPUTS = ("points", "results.csv", "summary.json", "sweep.png", "sweep.svg", "sweep_saturations.*",
+                 "pareto.*", ".*.part")   # an existing --out may hold
 
 
 def _reference_note(template: dict) -> str | None:
@@ -33,7 +36,7 @@ def _reference_note(template: dict) -> str | None:
 
 
 def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_name, data, jobs, scheduler,
-             no_reference, until_decided, max_seeds):
+             no_reference, until_decided, max_seeds, out_dir):
     """All validation (InputError) -> (axes, widths, points, reference note or None, Dask client or None, first
     seed, template). The ReckOn point is always run: every other point's paired difference is taken to it."""
     from ..experiments.executors import connect_dask
@@ -44,6 +47,7 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
         raise InputError("--jobs/--scheduler", "give one of them (local workers or a Dask cluster)")
     if until_decided and max_seeds < seeds:
         raise InputError("--max-seeds", f"= {max_seeds} is below --seeds {seeds} (allowed: >= {seeds})")
+    check_out(out_dir, SWEEP_OUTPUTS, [data])
     axes = parse_grid(grid, product)
     widths = grid_widths(axes, product)
     reckon = {f: SPEC[f].chip for f in WIDTH_FIELDS}
@@ -66,7 +70,7 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
 @click.option("--product", is_flag=True, help="full Cartesian product of the grid terms (default: each term "
                                               "varied alone around the ReckOn widths); adds pareto.csv/.png")
 @click.option("--seeds", type=click.IntRange(1), default=1, show_default=True, help="seeds per width point")
-@click.option("--first-seed", type=int, help="first seed (default: the task preset's seed, as `train`)")
+@click.option("--first-seed", type=SEED, help="first seed (default: the task preset's seed, as `train`)")
 @click.option("--epochs", type=click.IntRange(1), help="epochs (default: task preset, 10)")
 @click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: task preset / all)")
 @click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: task preset / all)")
@@ -97,7 +101,7 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
     try:
         axes, widths, points, note, client, first, template = _prepare(
             grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_name, data, jobs, scheduler,
-            no_reference, until_decided, max_seeds)
+            no_reference, until_decided, max_seeds, out_dir)
         store = PointStore(out_dir)
     except (InputError, OSError) as e:
         if client is not None:

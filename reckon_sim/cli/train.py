@@ -1,14 +1,16 @@
-"""`reckon-sim train`: the main job (testbench protocol on the chip model, learning curve and report)."""
+"""`reckon-sim train`: on-chip e-prop training (or a float reference) on a task, with curves and a report."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
-from ..experiments.data import run_inputs, task_backend
 from ..errors import InputError
-from .common import DATA_DIR, atomic_dir, preset_with_settings, progress
+from ..experiments.data import run_inputs, task_backend
+from .common import DATA_DIR, SEED, atomic_dir, preset_with_settings, progress
+
+OUTPUTS = ("curve.csv", "curve.png", "curve.svg", "report.json", "*_final.dat", "weights_*", "inspect*")  # may hold
+
 
 @click.command()
 @click.option("--preset", help="chip preset name or TOML/JSON file (default: the task preset's chip_preset)")
@@ -18,7 +20,7 @@ from .common import DATA_DIR, atomic_dir, preset_with_settings, progress
 @click.option("--epochs", type=click.IntRange(1), help="epochs (default: task preset, 10)")
 @click.option("--ntrain", type=click.IntRange(1), help="training samples per epoch (default: all / 50)")
 @click.option("--ntest", type=click.IntRange(1), help="test samples per epoch (default: all / 50)")
-@click.option("--seed", type=int, help="seed of the generated dataset and weights (default: task preset)")
+@click.option("--seed", type=SEED, help="seed of the generated dataset and weights (default: task preset)")
 @click.option("--backend", default="chip", show_default=True, help="backend (chip, chip_float, eprop)")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="physical/float option, e.g. tau_mem_ms=20, neuron=alif, optimizer=rmsprop (repeatable)")
@@ -31,14 +33,37 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, setting
           out_dir, no_inspect):
     """Train the chip model with on-chip e-prop (or a float reference, --backend): per epoch a training pass and
     a test pass."""
-    from ..plots.curves import learning_curve
     from ..backends import BACKENDS, CHIP
-    from ..experiments.train import train as run_training
-    from ..io.reckon_files import write_weights
-    from ..io.results import write_curve_csv, write_report
     if backend not in BACKENDS:
         raise InputError("--backend", f"unknown backend '{backend}' (allowed: {', '.join(BACKENDS)})")
-    inp = run_inputs(preset_with_settings(preset, settings, task_name), task_name, data, seed, ntrain, ntest, epochs)
+    with atomic_dir(out_dir, OUTPUTS, inputs=[data, preset, task_name]) as tmp:
+        inp = run_inputs(preset_with_settings(preset, settings, task_name), task_name, data, seed, ntrain, ntest,
+                         epochs)
+        run, report, chip, initial = _train(inp, backend, preset, data, shuffle, validation, patience, tmp)
+        if not no_inspect:
+            from ..plots.inspect import write_end_of_run
+            write_end_of_run(tmp, backend, chip, initial, inp, task_name, data, f"train {inp.task.name} seed {inp.seed}")
+    click.echo(f"synaptic operations {report['synaptic_operations']:,}; energy estimate "
+               f"{report['energy_estimate_J'] * 1e6:.2f} uJ (5.3 pJ/SOP at 0.5 V, an estimate)")
+    if "tick_cycles_min" in report:
+        click.echo(f"cycles per tick min/median/max {report['tick_cycles_min']}/{report['tick_cycles_median']:.0f}/"
+                   f"{report['tick_cycles_max']}; real-time 1 ms ticks need >= "
+                   f"{report['min_clock_hz_realtime'] / 1e6:.3f} MHz")
+    extra = "" if no_inspect else f", weights_{backend}.png, inspect_{backend}.png"
+    click.echo(f"wrote {out_dir}/curve.csv, curve.png, report.json{', *_final.dat' if backend == CHIP else ''}{extra}")
+    final = ({"final_test_nmse": [r.loss for r in run.rows if r.phase == "test"][-1]} if inp.regression
+             else {"final_test_accuracy": run.accuracy("test")[-1]})
+    click.echo(json.dumps(final))
+
+
+def _train(inp, backend, preset, data, shuffle, validation, patience, tmp):
+    """The training run and its files in the temporary output folder `tmp` -> (run, report, backend, its initial
+    weights)."""
+    from ..backends import CHIP
+    from ..experiments.train import train as run_training
+    from ..io.reckon_files import sample_targets, write_weights
+    from ..io.results import write_curve_csv, write_report
+    from ..plots.curves import learning_curve
     cfg, train_set, test_set, seed, epochs = inp.config, inp.train, inp.test, inp.seed, inp.epochs
     if validation is not None and validation >= len(train_set):
         raise InputError("--validation", f"{validation} must be below the {len(train_set)} training samples")
@@ -53,48 +78,35 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, setting
                f"{data or f'generated (seed {seed})'}: {len(train_set)} train + {len(test_set)} test samples")
 
     def on_epoch(tr, te):
-        if inp.regression:
-            click.echo(f"epoch {tr.epoch + 1:3d}: train NMSE {tr.loss:.3f}  test NMSE {te.loss:.3f}  "
-                       f"({tr.weight_updates} weight updates, {tr.spikes + te.spikes} spikes)")
-            return
-        click.echo(f"epoch {tr.epoch + 1:3d}: train {100 * tr.accuracy:5.1f} %  test {100 * te.accuracy:5.1f} %  "
-                   f"({tr.weight_updates} weight updates, {tr.spikes + te.spikes} spikes)")
+        what = (f"train NMSE {tr.loss:.3f}  test NMSE {te.loss:.3f}" if inp.regression
+                else f"train {100 * tr.accuracy:5.1f} %  test {100 * te.accuracy:5.1f} %")
+        click.echo(f"epoch {tr.epoch + 1:3d}: {what}  ({tr.weight_updates} weight updates, "
+                   f"{tr.spikes + te.spikes} spikes)")
 
+    # a ReckOn data folder's targets.txt (FORMAT §9); a regression task's readout sends its own
+    targets_for = None if inp.targets is None or inp.regression else \
+        (lambda i, s: sample_targets(inp.targets, i, s.n_ticks, cfg.target_tick))
     run = run_training(chip, train_set, test_set, epochs, on_epoch,
-                       lambda e: progress(len(train_set) + len(test_set), f"epoch {e + 1}/{epochs}"),
+                       lambda e: progress(len(train_set) + len(test_set), f"epoch {e + 1}/{epochs}"), targets_for,
                        shuffle_seed=(0 if seed is None else seed) if shuffle else None, validation=held_out,
                        patience=patience)
     if run.stopped_epoch is not None:
         click.echo(f"early stop after epoch {run.stopped_epoch + 1} (validation loss)")
-    with atomic_dir(Path(out_dir)) as tmp:
-        write_curve_csv(tmp / "curve.csv", run.rows)
-        if inp.regression:                   # the last test sample's outputs (chip.last_outputs) vs its targets
-            from ..plots.regression import regression_figure
-            for ext in ("png", "svg"):
-                regression_figure(run, chip.last_outputs, chip.last_targets, cfg.target_tick, tmp / f"curve.{ext}")
-        else:
-            learning_curve(run, tmp / "curve.png")
-            learning_curve(run, tmp / "curve.svg")
-        for name, w in chip.weights().items() if backend == CHIP else ():    # float weights are not 8-bit
-            write_weights(tmp / f"{name}_final.dat", w)
-        report = run.report()
-        if inp.regression:
-            report["test_nmse_per_epoch"] = [r.loss for r in run.rows if r.phase == "test"]
-            report["train_nmse_per_epoch"] = [r.loss for r in run.rows if r.phase == "train"]
-        report.update(task=inp.task.name, preset=preset, seed=seed,
-                      data=str(data) if data else f"generated(seed={seed})", epochs=epochs)
-        write_report(tmp / "report.json", report)
-        if not no_inspect:
-            from ..plots.inspect import write_end_of_run
-            write_end_of_run(tmp, backend, chip, initial, inp, task_name, data, f"train {Path(out_dir).name}")
-    click.echo(f"synaptic operations {report['synaptic_operations']:,}; energy estimate "
-               f"{report['energy_estimate_J'] * 1e6:.2f} uJ (5.3 pJ/SOP at 0.5 V, an estimate)")
-    if "tick_cycles_min" in report:
-        click.echo(f"cycles per tick min/median/max {report['tick_cycles_min']}/{report['tick_cycles_median']:.0f}/"
-                   f"{report['tick_cycles_max']}; real-time 1 ms ticks need >= "
-                   f"{report['min_clock_hz_realtime'] / 1e6:.3f} MHz")
-    extra = "" if no_inspect else f", weights_{backend}.png, inspect_{backend}.png"
-    click.echo(f"wrote {out_dir}/curve.csv, curve.png, report.json{', *_final.dat' if backend == CHIP else ''}{extra}")
-    final = ({"final_test_nmse": [r.loss for r in run.rows if r.phase == "test"][-1]} if inp.regression
-             else {"final_test_accuracy": run.accuracy("test")[-1]})
-    click.echo(json.dumps(final))
+    write_curve_csv(tmp / "curve.csv", run.rows)
+    if inp.regression:                       # the last test sample's outputs (chip.last_outputs) vs its targets
+        from ..plots.regression import regression_figure
+        for ext in ("png", "svg"):
+            regression_figure(run, chip.last_outputs, chip.last_targets, cfg.target_tick, tmp / f"curve.{ext}")
+    else:
+        learning_curve(run, tmp / "curve.png")
+        learning_curve(run, tmp / "curve.svg")
+    for name, w in chip.weights().items() if backend == CHIP else ():    # float weights are not 8-bit
+        write_weights(tmp / f"{name}_final.dat", w)
+    report = run.report()
+    if inp.regression:
+        report["test_nmse_per_epoch"] = [r.loss for r in run.rows if r.phase == "test"]
+        report["train_nmse_per_epoch"] = [r.loss for r in run.rows if r.phase == "train"]
+    report.update(task=inp.task.name, preset=preset, seed=seed,
+                  data=str(data) if data else f"generated(seed={seed})", epochs=epochs)
+    write_report(tmp / "report.json", report)
+    return run, report, chip, initial

@@ -2,23 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import click
 
 from ..config import ChipConfig
-from ..errors import InputError
-from .common import DATA_DIR, atomic_dir, progress
+from .common import DATA_DIR, SEED, atomic_dir, progress
 
-
-def _targets(data, cfg: ChipConfig):
-    """Regression targets from DATA/targets.txt (FORMAT §9), required when SPI_REGRESSION = 1."""
-    if not cfg["SPI_REGRESSION"]:
-        return None
-    from ..io.reckon_files import read_targets
-    if data is None or not (Path(data) / "targets.txt").exists():
-        raise InputError("SPI_REGRESSION", "= 1 needs --data with a targets.txt (regression targets)")
-    return read_targets(Path(data) / "targets.txt", cfg.n_out)
+# what an existing --out may hold: the files and folders `write_vectors` makes
+OUTPUTS = ("FORMAT.md", "manifest.json", "model.vcd", "*.hex", "expect", "mem", "tbench")
 
 
 @click.command()
@@ -31,7 +22,7 @@ def _targets(data, cfg: ChipConfig):
 @click.option("--epochs", type=click.IntRange(1), default=1, show_default=True, help="epochs (train + test pass)")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True,
               help="task preset name or TOML file (reckon-sim tasks)")
-@click.option("--seed", type=int, help="seed of the generated dataset and weights (default: task preset)")
+@click.option("--seed", type=SEED, help="seed of the generated dataset and weights (default: task preset)")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="output folder")
 def vectors(preset, data, samples, epochs, task_name, seed, out_dir):
     """Write RTL test vectors for a run of the model: SPI programming, $readmemh SRAM images, the tick stream,
@@ -40,19 +31,15 @@ def vectors(preset, data, samples, epochs, task_name, seed, out_dir):
     from ..vectors import write_vectors
     from ..vectors.stimulus import check_protocol
     from ..tasks.registry import load_spec
-    preset = preset or load_spec(task_name).chip_preset
-    cfg = ChipConfig.from_preset(preset)
-    check_protocol(cfg)                           # before any data is read or generated
-    inp = run_inputs(cfg, task_name, data, seed, samples, samples, epochs)
-    source = f"data {data}" if data else f"generated {task_name} (seed {inp.seed})"
-    targets = inp.targets if inp.targets is not None and not data else _targets(data, cfg)
-    spec = replace(inp, targets=targets, source=f"preset {preset}; {source}")
-    if not spec.train and not spec.test:
-        raise InputError(str(data), "no samples")
-    bar = progress(epochs * (len(spec.train) + len(spec.test)), "vectors")
-    with atomic_dir(Path(out_dir)) as tmp:
-        manifest = write_vectors(tmp, spec, bar.update)
-    bar.close()
+    with atomic_dir(out_dir, OUTPUTS, inputs=[data, preset, task_name]) as tmp:
+        preset = preset or load_spec(task_name).chip_preset
+        cfg = ChipConfig.from_preset(preset)
+        check_protocol(cfg)                           # before any data is read or generated
+        inp = run_inputs(cfg, task_name, data, seed, samples, samples, epochs)
+        source = f"data {data}" if data else f"generated {task_name} (seed {inp.seed})"
+        spec = replace(inp, source=f"preset {preset}; {source}")
+        with progress(epochs * (len(spec.train) + len(spec.test)), "vectors") as bar:
+            manifest = write_vectors(tmp, spec, bar.update)
     n = manifest["run"]["samples"]
     click.echo(f"wrote {out_dir}: {n} samples ({len(spec.train)} train + {len(spec.test)} test x {epochs} epochs), "
                f"{len(manifest['files'])} files; run: tools/rtl/run.sh RTL_FILES... with VEC={out_dir}")

@@ -10,11 +10,12 @@ from ..backend import Sample
 from ..config import ChipConfig
 from ..errors import InputError
 from ..io.data_folder import load_data_dir
+from ..io.reckon_files import MAX_TICKS
+from ..io.validate import check_generated, check_run_data
 from ..tasks.cue_accumulation import CueAccumulationParams, make_dataset_pair
 from ..tasks.generators import params_of
 from ..tasks.init_weights import generate_initial_weights
 from ..tasks.registry import TaskSpec, check_fits, load_spec
-
 
 def task_preset(name: str = "cue-accumulation") -> dict:
     """A task preset's TOML tables (by shipped name or path), validated."""
@@ -67,15 +68,17 @@ def run_inputs(preset: str | ChipConfig | None, task_name: str, data, seed, ntra
     seed = int(run_cfg.get("seed", 1)) if seed is None else seed
     epochs = int(epochs or run_cfg.get("epochs", 10))
     if data and not spec.is_adapter:
-        train_set, test_set, weights = load_data_dir(data, cfg)
+        train_set, test_set, weights, targets = load_data_dir(data, cfg, ntrain, ntest)
         return RunInputs(cfg, train_set[:ntrain] if ntrain else train_set, test_set[:ntest] if ntest else test_set,
-                         weights, epochs=epochs, seed=seed, task=spec, source=f"data {data}")
+                         weights, epochs=epochs, targets=targets, seed=seed, task=spec, source=f"data {data}")
     check_fits(spec, cfg)
     n_train = ntrain or int(run_cfg.get("n_train", 0 if spec.is_adapter else 50))
     n_test = ntest or int(run_cfg.get("n_test", 0 if spec.is_adapter else 50))
     made = spec.entry.make(spec.params, seed, n_train, n_test, data)
     if not made.train and not made.test:
         raise InputError(f"task '{spec.name}'", "produced no samples (check task.classes and the data folder)")
+    for where, samples in (("generated train", made.train), ("generated test", made.test)):
+        check_generated(samples, cfg, where)
     gains = {k: float(v) for k, v in spec.weights.items()}
     try:
         weights = generate_initial_weights(cfg.n_inp, cfg.n_rec, cfg.n_out, seed, **gains)
@@ -85,6 +88,9 @@ def run_inputs(preset: str | ChipConfig | None, task_name: str, data, seed, ntra
     targets = None
     if made.targets is not None:
         targets = np.concatenate([made.targets[s.label] for s in made.train]) if made.train else None
+    check_run_data(cfg, made.train, made.test, targets, {"train": f"task '{spec.name}' (train)",
+                                                        "test": f"task '{spec.name}' (test)",
+                                                        "targets": f"task '{spec.name}' (targets)"})
     return RunInputs(cfg, made.train, made.test, weights, epochs=epochs, targets=targets, source=made.source,
                      seed=seed, task=spec, pattern_targets=made.targets)
 

@@ -1,8 +1,33 @@
 """Where the sweep's points run: in this process, joblib/loky worker processes, or an existing Dask cluster."""
 from __future__ import annotations
 
+import os
+import socket
+import threading
+import time
+
 from ..errors import InputError
 from .sweep import point_key, run_point_safe
+
+CONNECT_S = 3.0                 # a Dask scheduler that does not accept a TCP connection by then is unreachable
+_watching = threading.Event()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """In a worker process: exit as soon as the sweep process that started it is gone (killed, even by
+    SIGKILL), instead of finishing its point for nobody."""
+    while True:
+        if os.getppid() != parent_pid:
+            os._exit(1)
+        time.sleep(0.5)
+
+
+def run_point_watched(point: dict, parent_pid: int) -> dict:
+    """`run_point_safe` in a local worker, which first starts the parent watch of its process (once)."""
+    if not _watching.is_set() and os.getpid() != parent_pid:
+        _watching.set()
+        threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    return run_point_safe(point)
 
 
 def connect_dask(address: str):
@@ -13,6 +38,13 @@ def connect_dask(address: str):
         from distributed import Client
     except ImportError:
         raise InputError("--scheduler", "needs dask[distributed] (pip install 'reckon-sim[dask]')") from None
+    host, _, port = address.split("://", 1)[1].rpartition(":")
+    if address.startswith("tcp://") and port.isdigit():   # fail in seconds, saying what we waited for
+        try:
+            socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=CONNECT_S).close()
+        except OSError as e:
+            raise InputError(f"--scheduler '{address}'", f"no Dask scheduler answers at {host}:{port} (waited up "
+                                                         f"to {CONNECT_S:.0f} s: {e.strerror or e})") from None
     try:
         return Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as e:
@@ -38,7 +70,9 @@ def execute(points: list[dict], on_result, jobs: int = 1, client=None) -> None:
         return
     import joblib
     unordered = tuple(int(x) for x in joblib.__version__.split(".")[:2]) >= (1, 4)
-    with joblib.Parallel(n_jobs=jobs, backend="loky", batch_size=1,
+    me = os.getpid()
+    # max_nbytes=None: points are small dicts, so no memmapping folder in /dev/shm to leave behind
+    with joblib.Parallel(n_jobs=jobs, backend="loky", batch_size=1, max_nbytes=None,
                          return_as="generator_unordered" if unordered else "generator") as parallel:
-        for res in parallel(joblib.delayed(run_point_safe)(p) for p in points):
+        for res in parallel(joblib.delayed(run_point_watched)(p, me) for p in points):
             on_result(res)

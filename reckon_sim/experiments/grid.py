@@ -11,6 +11,7 @@ one-dimensional sweeps around the ReckOn point (each term varied alone, every ot
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 from ..backends import CHIP
@@ -34,17 +35,29 @@ class GridAxis:
         return SPEC[self.fields[0]].chip
 
 
-def _parse_values(term: str, text: str) -> list[int]:
+_NUMBER = re.compile(r"-?[0-9]{1,30}\Z")     # ASCII digits only (int() would take any Unicode digit)
+
+
+def _parse_values(term: str, text: str, fields: tuple[str, ...]) -> list[int]:
+    """The widths of one term; every bound is checked against the fields' supported range before a range
+    is expanded (so 2..2000000000 is an error, not an allocation)."""
+    lo = max(SPEC[f].lo for f in fields)
+    hi = min(SPEC[f].hi for f in fields)
     values: list[int] = []
     for part in text.split(","):
         part = part.strip()
         bounds = part.split("..", 1)
-        try:
-            numbers = [int(b) for b in bounds]
-        except ValueError:
-            raise InputError(f"grid '{term}'", f"'{part}' is not an integer, a range a..b or a list a,b,c") from None
+        if not all(_NUMBER.match(b) for b in bounds):
+            raise InputError(f"grid '{term[:60]}'", f"'{part[:40]}' is not an integer, a range a..b or a list "
+                                                    f"a,b,c (ASCII digits)")
+        numbers = [int(b) for b in bounds]
         if len(numbers) == 2 and numbers[1] < numbers[0]:
-            raise InputError(f"grid '{term}'", f"empty range {part} (write a..b with a <= b)")
+            raise InputError(f"grid '{term[:60]}'", f"empty range {part} (write a..b with a <= b)")
+        for v in numbers:
+            if not lo <= v <= hi:
+                f = next(f for f in fields if not SPEC[f].lo <= v <= SPEC[f].hi)
+                raise InputError(f"grid '{term[:60]}'", f"width {v} of '{f}' out of the supported range "
+                                                        f"{SPEC[f].lo}..{SPEC[f].hi} (ReckOn: {SPEC[f].chip})")
         values.extend(range(numbers[0], numbers[-1] + 1))
     return values
 
@@ -63,7 +76,7 @@ def parse_grid(text: str, product: bool = False) -> list[GridAxis]:
             raise InputError(f"grid '{term}'", f"unknown field '{label}' (known: {', '.join(WIDTH_FIELDS)}; "
                                                f"alias trace = trace_inp + trace_rec)")
         fields = ALIASES.get(label, (label,))
-        for v in _parse_values(term, values_text):
+        for v in _parse_values(term, values_text, fields):
             for f in fields:
                 s = SPEC[f]
                 if not s.lo <= v <= s.hi:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..config import ChipConfig
 from ..errors import InputError
-from .reckon_files import read_dataset, read_weights
+from .reckon_files import read_dataset, read_targets, read_weights
+from .validate import check_run_data, dataset_limits
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,20 @@ def data_paths(folder) -> dict[str, Path]:
     return paths
 
 
-def load_data_dir(folder, cfg: ChipConfig):
-    """(train samples, test samples, initial weights {winp, wrec, wout}) of a data folder, sized by `cfg`."""
+def load_data_dir(folder, cfg: ChipConfig, n_train: int | None = None, n_test: int | None = None):
+    """(train samples, test samples, initial weights {winp, wrec, wout}, regression targets or None) of a data
+    folder, sized and checked by `cfg` (io.validate); only the first n_train / n_test samples are read."""
     paths = data_paths(folder)
-    return (read_dataset(paths["train"]), read_dataset(paths["test"]),
-            {"winp": read_weights(paths["winp"], cfg.n_inp, cfg.n_rec),
-             "wrec": read_weights(paths["wrec"], cfg.n_rec, cfg.n_rec),
-             "wout": read_weights(paths["wout"], cfg.n_rec, cfg.n_out)})
+    lim = dataset_limits(cfg)
+    train, test = read_dataset(paths["train"], limit=n_train, **lim), read_dataset(paths["test"], limit=n_test, **lim)
+    weights = {"winp": read_weights(paths["winp"], cfg.n_inp, cfg.n_rec),
+               "wrec": read_weights(paths["wrec"], cfg.n_rec, cfg.n_rec),
+               "wout": read_weights(paths["wout"], cfg.n_rec, cfg.n_out)}
+    tpath = Path(folder) / "targets.txt"
+    targets = read_targets(tpath, cfg.n_out) if cfg["SPI_REGRESSION"] and tpath.exists() else None
+    check_run_data(cfg, train, test, targets, {"train": str(paths["train"]), "test": str(paths["test"]),
+                                               "targets": str(tpath)})
+    return train, test, weights, targets
 
 
 def data_digest(folder) -> str:

@@ -12,7 +12,8 @@ from ..backend import Sample
 from ..config import ChipConfig
 from ..errors import InputError
 from .data_folder import DATA_FILES
-from .reckon_files import read_dataset, read_targets, read_weights, sample_targets
+from .reckon_files import open_regular, read_dataset, read_targets, read_weights, sample_targets
+from .validate import check_run_data, dataset_limits
 
 
 @dataclass
@@ -52,9 +53,35 @@ def _find(folder: Path, name: str) -> Path:
     raise InputError(str(folder / name), "file not found (also looked in ../../reckon-data/)")
 
 
-def load_case(folder=None, config=None, files: dict | None = None) -> Case:
+def _read_meta(path: Path) -> dict:
+    """meta_run.json as a dict with well-typed run fields (InputError naming the file otherwise)."""
+    with open_regular(path, "JSON file") as f:
+        raw = f.read()
+    try:
+        meta = json.loads(raw.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise InputError(str(path), f"malformed JSON ({str(e)[:120]})") from None
+    if not isinstance(meta, dict):
+        raise InputError(str(path), "expected a JSON object")
+    for key, lo in (("epochs", 1), ("ntrain", -1), ("ntest", -1), ("dump_level", 0)):
+        v = meta.get(key, lo)
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= (1 if key == "dump_level" else 10**6):
+            raise InputError(str(path), f"field '{key}' = {str(v)[:40]!r} out of range "
+                                        f"{lo}..{1 if key == 'dump_level' else 10**6}")
+    files = meta.get("files") or {}
+    if not isinstance(files, dict) or not all(isinstance(v, str) and k in (*DATA_FILES, "targets")
+                                              for k, v in files.items()):
+        raise InputError(str(path), f"field 'files' must map {', '.join(DATA_FILES)}, targets to file names")
+    if not isinstance(meta.get("name", ""), str):
+        raise InputError(str(path), "field 'name' is not a string")
+    return meta
+
+
+def load_case(folder=None, config=None, files: dict | None = None, overrides: dict | None = None) -> Case:
     """Read a case: a folder (config.json, datasets, weights, optional meta_run.json and targets.txt) and/or
-    explicit paths (`config`, and `files` keyed train/test/winp/wrec/wout/targets) that override it."""
+    explicit paths (`config`, and `files` keyed train/test/winp/wrec/wout/targets) that override it;
+    `overrides` (epochs, ntrain, ntest; None = the case's) replace the meta values. Only the samples the run
+    uses are read, and the data is checked against the configuration (io.validate) before any run."""
     given = {k: Path(v) for k, v in (files or {}).items() if v}
     if folder is None:
         missing = [k for k in DATA_FILES if k not in given] + \
@@ -68,7 +95,7 @@ def load_case(folder=None, config=None, files: dict | None = None) -> Case:
         if not folder.is_dir():
             raise InputError(str(folder), "not a case folder")
         meta_path = folder / "meta_run.json"
-        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        meta = _read_meta(meta_path) if meta_path.exists() else {}
         files = dict(meta.get("files") or {})
         if not files:
             case_names = (folder / DATA_FILES["train"].case).exists()
@@ -79,16 +106,23 @@ def load_case(folder=None, config=None, files: dict | None = None) -> Case:
         if not p.exists():
             raise InputError(str(p), "file not found")
         paths[k] = p
-    case = Case(name=meta.get("name", folder.name), config=cfg,
-                train=read_dataset(paths["train"]), test=read_dataset(paths["test"]),
+    run = {"epochs": int(meta.get("epochs", 1)), "ntrain": int(meta.get("ntrain", -1)),
+           "ntest": int(meta.get("ntest", -1))}
+    run.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    lim = dataset_limits(cfg)
+    train = read_dataset(paths["train"], limit=None if run["ntrain"] < 0 else run["ntrain"], **lim)
+    test = read_dataset(paths["test"], limit=None if run["ntest"] < 0 else run["ntest"], **lim)
+    case = Case(name=meta.get("name", folder.name), config=cfg, train=train, test=test,
                 winp=read_weights(paths["winp"], cfg.n_inp, cfg.n_rec),
                 wrec=read_weights(paths["wrec"], cfg.n_rec, cfg.n_rec),
                 wout=read_weights(paths["wout"], cfg.n_rec, cfg.n_out),
-                epochs=int(meta.get("epochs", 1)), ntrain=int(meta.get("ntrain", -1)),
-                ntest=int(meta.get("ntest", -1)), dump_level=int(meta.get("dump_level", 1)),
-                files={k: str(v) for k, v in paths.items()})
+                dump_level=int(meta.get("dump_level", 1)), files={k: str(v) for k, v in paths.items()}, **run)
     if "targets" in paths:
         case.targets = read_targets(paths["targets"], cfg.n_out)
+    check_run_data(cfg, case.phase_samples("train"), case.phase_samples("test"), case.targets,
+                   {"train": str(paths["train"]), "test": str(paths["test"]),
+                    "targets": str(paths.get("targets", "targets"))},
+                   need_train=run["ntrain"] != 0, need_test=run["ntest"] != 0)
     return case
 
 

@@ -17,10 +17,14 @@ cases use LF (pass ``newline="\\n"``, or ``detect_newline(path)`` to mirror an e
 """
 from __future__ import annotations
 
+import itertools
+import os
 import re
+import stat
+from array import array
 from os import PathLike
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -47,37 +51,79 @@ PathArg = str | PathLike
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
-def _read_lines(path: PathArg, expected: str) -> list[str]:
-    """Lines of a text file with trailing whitespace (and '\\r') removed and blank lines at the end dropped.
+MAX_LINE = 200              # characters; a longer line is an error (a CR-only or binary file is one huge "line")
+MAX_TICKS = 1_000_000       # T bound: per-tick records of one sample are allocated up front
+_QUOTE = 60                 # characters of a bad line or token quoted in a message
 
-    Raises InputError naming the path if the file is missing, unreadable, not ASCII text, or holds no data
-    (``expected`` says what line 1 should have been, for the empty-file message).
-    """
+
+def quote(text: str) -> str:
+    """repr of `text`, cut to ~60 characters so that an error stays one readable line."""
+    return repr(text) if len(text) <= _QUOTE else repr(text[:_QUOTE]) + "..."
+
+
+def open_regular(path: PathArg, what: str = "file"):
+    """The binary file object of a regular file; InputError naming the path if it is missing, a folder, a FIFO
+    or device (reading those could hang or never end) or unreadable."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        mode = os.stat(p).st_mode
     except FileNotFoundError:
         raise InputError(str(path), "file not found") from None
     except OSError as err:
         raise InputError(str(path), f"cannot read file ({err.strerror or err})") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(str(path), f"cannot read: a folder, not a {what}")
+    if not stat.S_ISREG(mode):
+        raise InputError(str(path), f"cannot read: not a regular file (a FIFO, device or socket), expected a {what}")
     try:
-        text = raw.decode("ascii")
-    except UnicodeDecodeError as err:
-        bad_line = raw.count(b"\n", 0, err.start) + 1
-        raise InputError(f"{path}:{bad_line}",
-                         f"not ASCII text (byte 0x{raw[err.start]:02x}); expected {expected}") from None
-    lines = [line.rstrip() for line in text.split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    if not lines:
+        return open(p, "rb")
+    except OSError as err:
+        raise InputError(str(path), f"cannot read file ({err.strerror or err})") from None
+
+
+def _iter_lines(path: PathArg, expected: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a text file, streamed: trailing whitespace (and '\r') removed, blank lines at the
+    very end dropped. InputError naming the path if the file is unreadable, not ASCII text, has a line longer
+    than MAX_LINE or holds no data (``expected`` says what line 1 should have been)."""
+    with open_regular(path) as f:
+        lineno, blanks, seen = 0, 0, False
+        while True:
+            raw = f.readline(MAX_LINE + 2)
+            if not raw:
+                break
+            lineno += 1
+            body = raw.rstrip(b"\r\n") if raw.endswith(b"\n") else raw
+            if len(body) > MAX_LINE:
+                raise InputError(f"{path}:{lineno}", f"line longer than {MAX_LINE} characters (expected {expected}; "
+                                                     f"a file with CR-only line endings, or not a text file?)")
+            try:
+                line = body.decode("ascii").rstrip()
+            except UnicodeDecodeError as err:
+                raise InputError(f"{path}:{lineno}", f"not ASCII text (byte 0x{body[err.start]:02x}); "
+                                                     f"expected {expected}") from None
+            if "\r" in line:
+                raise InputError(f"{path}:{lineno}", f"line holds a bare CR (CR-only line endings?); lines end "
+                                                     f"with LF or CRLF (expected {expected})")
+            if not line:
+                blanks += 1
+                continue
+            for k in range(blanks):                      # blank lines inside the data are errors of the parser
+                yield lineno - blanks + k, ""
+            blanks, seen = 0, True
+            yield lineno, line
+    if not seen:
         raise InputError(str(path), f"file is empty; expected {expected}")
-    return lines
+
+
+def _read_lines(path: PathArg, expected: str, limit: int | None = None) -> list[str]:
+    """The first `limit` (default: all) lines of `_iter_lines`."""
+    return [line for _, line in itertools.islice(_iter_lines(path, expected), limit)]
 
 
 def _parse_int(token: str, where: str, field: str, allowed: str) -> int:
     """int(token) for a strictly formatted decimal, else InputError naming field and allowed values."""
     if not _INT_RE.match(token):
-        raise InputError(where, f"field '{field}' = {token!r} is not an integer (allowed {allowed})")
+        raise InputError(where, f"field '{field}' = {quote(token)} is not an integer (allowed {allowed})")
     return int(token)
 
 
@@ -107,82 +153,124 @@ def _pair_error(line: str, where: str, n_channels: int) -> InputError:
     """Diagnose a dataset line that is not exactly 'a, b' (which token is bad, or the separator)."""
     chan_allowed = f"0..{n_channels - 1}, {LABEL_MARKER} (label marker) or {END_MARKER} (end marker)"
     if "," not in line:
-        return InputError(where, f"line {line!r} is not 'a, b' (int, comma, space, int)")
+        return InputError(where, f"line {quote(line)} is not 'a, b' (int, comma, space, int)")
     first, second = (t.strip() for t in line.split(",", 1))
     if not _INT_RE.match(first):
-        return InputError(where, f"field 'channel' = {first!r} is not an integer (allowed {chan_allowed})")
+        return InputError(where, f"field 'channel' = {quote(first)} is not an integer (allowed {chan_allowed})")
     if not _INT_RE.match(second):
-        return InputError(where, f"field 'time' = {second!r} is not an integer (allowed 0..T-1, or a label/T)")
-    return InputError(where, f"line {line!r} is not exactly 'a, b' (one comma then one space, no other blanks)")
+        return InputError(where, f"field 'time' = {quote(second)} is not an integer (allowed 0..T-1, or a label/T)")
+    return InputError(where, f"line {quote(line)} is not exactly 'a, b' (one comma then one space, no other blanks)")
 
 
-def read_dataset(path: PathArg, n_channels: int = 256) -> list[Sample]:
-    """Read a ReckOn dataset file into Samples, validating every line.
+def read_dataset(path: PathArg, n_channels: int = 256, limit: int | None = None, n_labels: int = MAX_LABEL + 1,
+                 min_ticks: int = 2) -> list[Sample]:
+    """Read a ReckOn dataset file into Samples, validating every line, streamed (memory ~ the samples kept).
 
     Checks: header = number of samples found; every line is exactly ``a, b``; event channel in
     0..n_channels-1 and time in 0..T-1, non-decreasing within a sample; exactly one ``-2, L`` marker per sample,
-    before its ``-1, T``; label in 0..15; T >= 2. ``Sample.events`` keeps the file order (duplicates allowed,
-    FORMAT.md §2.2) and ``marker_index`` the marker position, so :func:`write_dataset` reproduces the file.
+    before its ``-1, T``; label in 0..n_labels-1 (at most 0..15); T in min_ticks..MAX_TICKS (min_ticks >= 2).
+    ``limit``: stop after that many samples (the rest of the file is not read, nor is the header checked
+    against it). ``Sample.events`` keeps the file order (duplicates allowed, FORMAT.md §2.2) and
+    ``marker_index`` the marker position, so :func:`write_dataset` reproduces the file.
     """
     if not 1 <= n_channels <= 256:
         raise ValueError(f"n_channels must be 1..256, got {n_channels}")
-    lines = _read_lines(path, "the number of samples on line 1")
-    n_declared = _parse_int(lines[0], f"{path}:1", "n_samples", ">= 0")
+    lines = _iter_lines(path, "the number of samples on line 1")
+    _, head = next(lines)
+    n_declared = _parse_int(head, f"{path}:1", "n_samples", ">= 0")
     _check_range(n_declared, 0, None, f"{path}:1", "n_samples")
+    reader = _SampleReader(str(path), n_channels, min(n_labels, MAX_LABEL + 1), max(2, min_ticks), n_declared)
+    lineno = 1
+    for lineno, line in lines:
+        reader.feed(lineno, line)
+        if limit is not None and len(reader.samples) >= limit:
+            return reader.samples
+    return reader.finish(lineno)
 
-    samples: list[Sample] = []
-    events: list[tuple[int, int]] = []
-    event_lines: list[int] = []          # line number of each event, to point at the culprit once T is known
-    marker: tuple[int, int] | None = None  # (label, line number) of this sample's '-2' marker
-    marker_index = 0
-    start_line = 2                       # first line of the current sample
-    for lineno, line in enumerate(lines[1:], start=2):
-        where = f"{path}:{lineno}"
+
+class _SampleReader:
+    """The state of `read_dataset` between lines: the samples so far and the one being read."""
+
+    def __init__(self, path: str, n_channels: int, n_labels: int, min_ticks: int, n_declared: int):
+        self.path, self.n_channels, self.n_labels, self.min_ticks = path, n_channels, n_labels, min_ticks
+        self.n_declared = n_declared
+        self.samples: list[Sample] = []
+        self._new_sample(2)
+
+    def _new_sample(self, start_line: int) -> None:
+        self.chans, self.times = array("i"), array("i")     # 8 bytes per event, not a tuple each
+        self.last_line = 0                   # line of the last event, to point at the culprit once T is known
+        self.marker: tuple[int, int] | None = None          # (label, line number) of this sample's '-2' marker
+        self.marker_index = 0
+        self.start_line = start_line         # first line of the current sample
+
+    def _missing_end(self) -> str:
+        return f"; or is the '-1, T' line of sample {len(self.samples)} (from line {self.start_line}) missing?"
+
+    def feed(self, lineno: int, line: str) -> None:
+        where = f"{self.path}:{lineno}"
         m = _PAIR_RE.match(line)
         if m is None:
-            raise _pair_error(line, where, n_channels)
+            raise _pair_error(line, where, self.n_channels)
         a, b = int(m.group(1)), int(m.group(2))
-        if not events and marker is None:
-            start_line = lineno
-            if len(samples) == n_declared:
-                raise InputError(where, f"field 'n_samples' = {n_declared} (line 1) but another sample starts "
+        if not self.times and self.marker is None:
+            self.start_line = lineno
+            if len(self.samples) == self.n_declared:
+                raise InputError(where, f"field 'n_samples' = {self.n_declared} (line 1) but another sample starts "
                                         f"here; the header must equal the number of samples")
         if a >= 0:
-            _check_range(a, 0, n_channels - 1, where, "channel")
+            _check_range(a, 0, self.n_channels - 1, where, "channel")
             if b < 0:
                 raise InputError(where, f"field 'time' = {b} out of range 0..T-1")
-            if events and b < events[-1][1]:
-                raise InputError(where, f"field 'time' = {b} out of range {events[-1][1]}..T-1 (times must be "
-                                        f"non-decreasing within a sample; previous event at line {event_lines[-1]})")
-            events.append((a, b))
-            event_lines.append(lineno)
+            if self.times and b < self.times[-1]:
+                hint = self._missing_end() if self.marker is not None else ""
+                raise InputError(where, f"field 'time' = {b} out of range {self.times[-1]}..T-1 (times must be "
+                                        f"non-decreasing within a sample; previous event at line "
+                                        f"{self.last_line}){hint}")
+            _check_range(b, 0, MAX_TICKS - 1, where, "time")
+            self.chans.append(a)
+            self.times.append(b)
+            self.last_line = lineno
         elif a == LABEL_MARKER:
-            if marker is not None:
-                raise InputError(where, f"field 'marker' = second '-2' marker in sample {len(samples)} (first on "
-                                        f"line {marker[1]}); allowed exactly 1 per sample")
-            _check_range(b, 0, MAX_LABEL, where, "label")
-            marker, marker_index = (b, lineno), len(events)
+            if self.marker is not None:
+                raise InputError(where, f"field 'marker' = second '-2' marker in sample {len(self.samples)} (first "
+                                        f"on line {self.marker[1]}); allowed exactly 1 per sample"
+                                        + self._missing_end())
+            _check_range(b, 0, self.n_labels - 1, where, "label",
+                         "" if self.n_labels == MAX_LABEL + 1 else " (one per output neuron)")
+            self.marker, self.marker_index = (b, lineno), len(self.times)
         elif a == END_MARKER:
-            if marker is None:
-                raise InputError(where, f"field 'marker' = missing: sample {len(samples)} (from line {start_line})"
-                                        f" ends without a '-2, L' marker; allowed exactly 1 per sample")
-            _check_range(b, 2, None, where, "n_ticks")
-            if events and events[-1][1] > b - 1:
-                raise InputError(f"{path}:{event_lines[-1]}", f"field 'time' = {events[-1][1]} out of range "
-                                                              f"0..{b - 1} (T = {b} on line {lineno})")
-            ev = np.array(events, dtype=np.int32).reshape(-1, 2)
-            samples.append(Sample(events=ev, label=marker[0], n_ticks=b, marker_index=marker_index))
-            events, event_lines, marker = [], [], None
+            self._end(lineno, b)
         else:
-            _check_range(a, 0, n_channels - 1, where, "channel",
+            _check_range(a, 0, self.n_channels - 1, where, "channel",
                          f" (or {LABEL_MARKER} = label marker, {END_MARKER} = end marker)")
-    if events or marker is not None:
-        raise InputError(f"{path}:{len(lines)}", f"field 'marker' = missing: the file ends inside sample "
-                                                 f"{len(samples)} (from line {start_line}) without its '-1, T' line")
-    if len(samples) != n_declared:
-        raise InputError(f"{path}:1", f"field 'n_samples' = {n_declared} but the file holds {len(samples)} "
-                                      f"samples; the header must equal the number of samples")
-    return samples
+
+    def _end(self, lineno: int, n_ticks: int) -> None:
+        where = f"{self.path}:{lineno}"
+        if self.marker is None:
+            raise InputError(where, f"field 'marker' = missing: sample {len(self.samples)} (from line "
+                                    f"{self.start_line}) ends without a '-2, L' marker; allowed exactly 1 per sample")
+        note = f" (TARGET_TICK + 2 = {self.min_ticks})" if self.min_ticks > 2 else ""
+        _check_range(n_ticks, self.min_ticks, MAX_TICKS, where, "n_ticks", note)
+        if self.times and self.times[-1] > n_ticks - 1:
+            raise InputError(f"{self.path}:{self.last_line}", f"field 'time' = {self.times[-1]} out of range "
+                                                              f"0..{n_ticks - 1} (T = {n_ticks} on line {lineno})")
+        ev = np.stack([np.frombuffer(self.chans, dtype=np.int32), np.frombuffer(self.times, dtype=np.int32)],
+                      axis=1).reshape(-1, 2)
+        self.samples.append(Sample(events=ev, label=self.marker[0], n_ticks=n_ticks,
+                                   marker_index=self.marker_index))
+        self._new_sample(lineno + 1)
+
+    def finish(self, last_lineno: int) -> list[Sample]:
+        if self.times or self.marker is not None:
+            raise InputError(f"{self.path}:{last_lineno}", f"field 'marker' = missing: the file ends inside sample "
+                                                           f"{len(self.samples)} (from line {self.start_line}) "
+                                                           f"without its '-1, T' line")
+        if len(self.samples) != self.n_declared:
+            raise InputError(f"{self.path}:1", f"field 'n_samples' = {self.n_declared} but the file holds "
+                                               f"{len(self.samples)} samples; the header must equal the number of "
+                                               f"samples")
+        return self.samples
 
 
 def check_sample(sample: Sample, n_channels: int = 256, where: str = "sample") -> None:
@@ -229,7 +317,8 @@ def read_weights(path: PathArg, n_pre: int, n_post: int) -> np.ndarray:
     """int8 [n_pre, n_post] from a weight file: line ``pre*n_post + post`` = W[pre][post] (1-based line
     ``pre*n_post + post + 1``). Lines beyond ``n_pre*n_post`` are ignored, unparsed (FORMAT.md §2.3)."""
     n_needed = n_pre * n_post
-    lines = _read_lines(path, f"{n_needed} weight lines ({n_pre} x {n_post}), one signed integer per line")
+    lines = _read_lines(path, f"{n_needed} weight lines ({n_pre} x {n_post}), one signed integer per line",
+                        n_needed)
     if len(lines) < n_needed:
         raise InputError(str(path), f"field 'n_lines' = {len(lines)} out of range >= {n_needed} "
                                     f"(expected {n_pre} x {n_post} weights, one per line)")

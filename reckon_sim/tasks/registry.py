@@ -47,8 +47,39 @@ class TaskSpec:
                 "weights": dict(self.weights)}
 
 
+MAX_SEED = 2**32 - 1          # seeds of the generated data and weights (the CLI's --seed range)
+MAX_SAMPLES = 1_000_000       # samples per phase and epochs a task preset may ask for
+
+
+TASK_KEYS = {"name", "description", "task", "run", "generator", "adapter", "kind", "weights"}   # as in models/*.toml
+RUN_KEYS = {"chip_preset": str, "epochs": int, "n_train": int, "n_test": int, "seed": int}
+
+
+def check_task_preset(task: dict, where: str) -> None:
+    """InputError for a chip preset given as a task, unknown keys and wrong-typed or out-of-range [run] values."""
+    if "task" not in task and "run" not in task:
+        raise InputError(where, "not a task preset (no [task] or [run] table; a chip preset goes to --preset)")
+    unknown = sorted(set(task) - TASK_KEYS)
+    if unknown:
+        raise InputError(where, f"unknown key '{unknown[0]}' (allowed: {', '.join(sorted(TASK_KEYS))})")
+    for table in ("task", "run"):
+        if not isinstance(task.get(table, {}), dict):
+            raise InputError(where, f"'{table}' is not a table")
+    for key, value in task.get("run", {}).items():
+        if key not in RUN_KEYS:
+            raise InputError(where, f"unknown key 'run.{key}' (allowed: {', '.join(RUN_KEYS)})")
+        if RUN_KEYS[key] is str:
+            if not isinstance(value, str):
+                raise InputError(where, f"field 'run.{key}' = {str(value)[:40]!r} is not a string")
+            continue
+        lo, hi = (0, MAX_SEED) if key == "seed" else (1, MAX_SAMPLES)
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            raise InputError(where, f"field 'run.{key}' = {str(value)[:40]!r} out of range {lo}..{hi} (an integer)")
+
+
 def spec_from_dict(data: dict, where: str) -> TaskSpec:
     """A TaskSpec from a task preset's TOML tables (InputError naming the field if malformed)."""
+    check_task_preset(data, where)
     gen, ad = data.get("generator"), data.get("adapter")
     if (gen is None) == (ad is None):
         raise InputError(where, "a task preset names exactly one of 'generator' "
@@ -76,9 +107,12 @@ def load_spec(name: str | dict | TaskSpec) -> TaskSpec:
         return spec_from_dict(name, str(name.get("name", "task")))
     path = presets.find(str(name), "task preset")
     try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(str(path), f"malformed TOML ({e})") from None
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise InputError(str(path), f"malformed TOML ({str(e)[:120]})") from None
+    except OSError as e:
+        raise InputError(str(path), f"cannot read file ({e.strerror or e})") from None
+    check_task_preset(data, str(path))
     if "generator" not in data and "adapter" not in data:
         raise InputError(f"task preset '{name}'", "is not a task preset (no 'generator' or 'adapter' key; "
                                                   f"task presets: {', '.join(s.name for s in shipped_specs())})")
