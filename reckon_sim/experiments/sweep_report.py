@@ -1,5 +1,6 @@
-"""What `reckon-sim sweep` writes and prints (through `echo`) at the end: results.csv (with memory figures), summary.json, the
-paired-statistics and minimum-width tables, sweep.png/.svg and, for --product grids, pareto.csv/.png/.svg."""
+"""What `reckon-sim sweep` writes and prints (through `echo`) at the end: results.csv (with memory figures),
+summary.json, the paired-statistics and minimum-width tables, sweep.png/.svg and, for --product
+grids, pareto.csv/.png/.svg."""
 from __future__ import annotations
 
 import json
@@ -50,8 +51,8 @@ def stats_lines(order: list[tuple], stats: dict, tolerance: float) -> list[str]:
 
 
 def minimum_lines(minima: list[dict], tolerance: float) -> list[str]:
-    lines = [f"minimum widths (smallest width whose paired Δ to ReckOn and every wider width's is >= −{100 * tolerance:g}"
-             f" pp at 95 % confidence):"]
+    lines = [f"minimum widths (smallest width whose paired Δ to ReckOn and every wider width's is "
+             f">= −{100 * tolerance:g} pp at 95 % confidence):"]
     for m in minima:
         head = f"  {m['field']:<10} ReckOn {m['reckon']:>2}: "
         if m["status"] == "missing":
