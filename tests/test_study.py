@@ -85,7 +85,8 @@ def _curve_rows(drop: dict[int, float], seeds=range(1, 13), noise=0.0, noisy=Non
     rows = []
     for w, d in drop.items():
         for s in seeds:
-            rows.append(row(s, base[s] - d + (noise * rng.standard_normal() if w in (noisy or set(drop) - {8}) else 0.0), weight=w))
+            jitter = noise * rng.standard_normal() if w in (noisy or set(drop) - {8}) else 0.0
+            rows.append(row(s, base[s] - d + jitter, weight=w))
     return rows
 
 

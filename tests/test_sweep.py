@@ -336,20 +336,21 @@ def test_reckon_point_is_always_run(tmp_path):
 
 
 def test_until_decided_adds_seeds_then_resumes(tmp_path):
-    args = ["--grid", "weight=6", "--seeds", 3, *TINY, "--until-decided", "--max-seeds", 5, "--out", tmp_path]
+    args = ["--grid", "weight=3", "--seeds", 3, "--epochs", 1, "--ntrain", 4, "--ntest", 6, "--jobs", 1,
+            "--no-reference", "--until-decided", "--max-seeds", 5, "--out", tmp_path]
     res = invoke(*args)
     assert res.exit_code == 0, res.output
+    assert "--until-decided: 4 more run(s) for undecided points" in res.output      # weight=3 and ReckOn: 3 -> 5
     summary = json.loads((tmp_path / "summary.json").read_text())
     seeds = {json.dumps(p["widths"]): p["seeds"] for p in summary["points"]}
-    status = {json.dumps(p["widths"]): p["status"] for p in summary["points"]}
-    assert 3 <= seeds['{"weight": 6}'] <= 5 and seeds['{"weight": 6}'] == seeds["{}"]
-    assert status['{"weight": 6}'] != "undecided" or seeds['{"weight": 6}'] == 5     # decided, or at the limit
-    assert len(list((tmp_path / "points").glob("*.json"))) == 2 * seeds["{}"]
-    if seeds["{}"] > 3:
-        assert "--until-decided:" in res.output
+    assert seeds == {'{"weight": 3}': 5, "{}": 5}                                   # stopped at --max-seeds
+    [m] = summary["minimum_widths"]
+    assert m["status"] == "undecided" and m["min_width"] == 8 and m["blocking"][0]["width"] == 3
+    assert len(list((tmp_path / "points").glob("*.json"))) == 10
     again = invoke(*args)
-    assert again.exit_code == 0 and " to run" in again.output
-    assert all(ln.endswith(" 0 to run on 1 local worker(s)") for ln in again.output.splitlines() if "to run" in ln)
+    assert again.exit_code == 0                                                     # same rounds, from the store
+    assert [ln for ln in again.output.splitlines() if "to run" in ln] == [
+        f"  {n} already in {tmp_path / 'points'}, 0 to run on 1 local worker(s)" for n in (6, 4)]
     assert json.loads((tmp_path / "summary.json").read_text()) == summary
     bad = CliRunner().invoke(main, ["sweep", *map(str, args[:-1]), str(tmp_path / "x"), "--max-seeds", "2"])
     assert bad.exit_code == 2 and "--max-seeds: = 2 is below --seeds 3" in bad.output

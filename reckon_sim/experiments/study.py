@@ -127,9 +127,11 @@ def point_stats(rows: list[dict], tolerance: float, metric: str = "final_test_ac
 
 
 def axis_keys(axis: GridAxis) -> list[tuple[int, tuple]]:
-    """(width, widths key) of every value of `axis`, the other fields at ReckOn."""
+    """(width, widths key) of every value of `axis` and of its ReckOn width (always run), the other fields at
+    ReckOn."""
     base = dict(zip(WIDTH_FIELDS, RECKON_KEY))
-    return [(v, tuple({**base, **{f: v for f in axis.fields}}[f] for f in WIDTH_FIELDS)) for v in axis.values]
+    values = sorted(set(axis.values) | {axis.reckon_value})
+    return [(v, tuple({**base, **{f: v for f in axis.fields}}[f] for f in WIDTH_FIELDS)) for v in values]
 
 
 def minimum_width(axis: GridAxis, stats: dict[tuple, dict]) -> dict:

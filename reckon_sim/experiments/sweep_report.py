@@ -1,5 +1,6 @@
-"""What `reckon-sim sweep` writes and prints (through `echo`) at the end: results.csv (with memory figures), summary.json, the
-paired-statistics and minimum-width tables, sweep.png/.svg and, for --product grids, pareto.csv/.png/.svg."""
+"""What `reckon-sim sweep` writes and prints (through `echo`) at the end: results.csv (with memory figures),
+summary.json, the paired-statistics and minimum-width tables, sweep.png/.svg and, for --product
+grids, pareto.csv/.png/.svg."""
 from __future__ import annotations
 
 import json
@@ -50,8 +51,8 @@ def stats_lines(order: list[tuple], stats: dict, tolerance: float) -> list[str]:
 
 
 def minimum_lines(minima: list[dict], tolerance: float) -> list[str]:
-    lines = [f"minimum widths (smallest width whose paired Δ to ReckOn and every wider width's is >= −{100 * tolerance:g}"
-             f" pp at 95 % confidence):"]
+    lines = [f"minimum widths (smallest width whose paired Δ to ReckOn and every wider width's is "
+             f">= −{100 * tolerance:g} pp at 95 % confidence):"]
     for m in minima:
         head = f"  {m['field']:<10} ReckOn {m['reckon']:>2}: "
         if m["status"] == "missing":
@@ -62,15 +63,14 @@ def minimum_lines(minima: list[dict], tolerance: float) -> list[str]:
             continue
         mem = m.get("memory") or {}
         cost = f"; SRAM {mem['sram_kB']:.1f} kB = {mem['sram_rel_reckon']:.3f} × ReckOn" if mem else ""
-        width = "undecided" if m["min_width"] is None else f"{m['min_width']} bits"
         if m["status"] == "undecided":
             b = m["blocking"][0]
             more = f"~{b['extra_seeds']} more seeds" if b["extra_seeds"] is not None else "more seeds (mean on −δ)"
-            lines.append(head + f"{width}, UNDECIDED whether narrower: width {b['width']} needs {more} "
-                                f"(--until-decided){cost}")
+            start = "UNDECIDED" if m["min_width"] is None else f"{m['min_width']} bits, UNDECIDED whether narrower"
+            lines.append(head + f"{start}: width {b['width']} needs {more} (--until-decided){cost}")
         else:
             note = "lowest tested width" if m["status"] == "grid edge" else "next narrower width is outside"
-            lines.append(head + f"{width} ({note}){cost}")
+            lines.append(head + f"{m['min_width']} bits ({note}){cost}")
     return lines
 
 

@@ -62,7 +62,8 @@ def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: fl
             _draw_series(dax, diff_panels.get(label, []), chip_w, True)
             dax.axhline(0, color="k", lw=0.6)
             if tolerance is not None:
-                dax.axhline(-100 * tolerance, color="tab:red", ls="--", lw=1, label=f"−δ = −{100 * tolerance:g} pp")
+                dax.axhline(-100 * tolerance, color="tab:red", ls="--", lw=1,
+                            label=f"−δ = −{100 * tolerance:g} pp")
             dax.axvline(chip_w, color="grey", ls=":", lw=1)
             dax.xaxis.set_major_locator(MaxNLocator(integer=True))
             dax.set_xlabel(f"{label} width (bits)")
