@@ -52,7 +52,7 @@ def _load_q(st, word):
         st.qreg[slot, F_TOUT] = st.trace_out[j]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")   # inlined into the tick loop: a record argument costs refcounts per call
 def step_phase(p, st, tb):
     """LIF spike test, leak and reset; trace decay; output leak (spec §9). Returns the recurrent spike count."""
     reg, dp = p.reg, p.dp
@@ -349,7 +349,7 @@ def _update_row(weights, q, msb, trace, coef, reg_a, scale, active, n_act, lr_r,
 
 
 # ----------------------------------------------------------------------------------------------------- PROP
-@njit(cache=True)
+@njit(cache=True, inline="always")   # inlined into the tick loop: a record argument costs refcounts per call
 def prop_phase(p, st, tb, do_eprop, stats):
     """Event-driven scan: integrate input events and spikes, bump presynaptic traces (spec §8). Returns cycles."""
     reg, dp = p.reg, p.dp
