@@ -129,7 +129,7 @@ def activation(reg, dp, vo):
     return (vo + 2048) >> 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def vote_sq_error(p, oneur, label):
     """Σ_k (target_k − y_k)² of a vote tick for class `label` (the loss reported per sample, in 2048² units)."""
     sq = 0
@@ -157,7 +157,7 @@ def output_errors(p, st, do_eprop, err):
         err[k] = e
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def sdone_vote(p, st):
     """Inference vote on the leaked output membranes (ties to the lowest index; regression votes index 0)."""
     if st.ctl[INFER_ACC] == 0:
