@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reckon_sim.core.fixedpoint import leak, s16, s32, sat_add, stoch_update
-from reckon_sim.hw.widths import R_NEAREST, R_STOCH, R_TRUNC
+from reckon_sim.core.fixedpoint import R_NEAREST, R_STOCH, R_TRUNC
 
 i16 = st.integers(-32768, 32767)
 

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from reckon_sim.cli import main
 from reckon_sim.core.chip import Chip
+from reckon_sim.core.records import AT_STEP, NF
 from reckon_sim.io.golden import load_case
 from reckon_sim.reference import ChipFloat
 
@@ -50,10 +51,10 @@ def test_chip_float_equals_chip_where_quantization_cannot_matter(learn):
     rec, frec = r_chip.records, r_flt.records
     last = cfg.target_tick + 1 if learn else sample.n_ticks    # rows up to the step snapshot of tick TT+1
     nrec = cfg.n_rec
-    for f, name in enumerate(("u", "tinp", "trec", "tout")):
+    for f, name in zip(NF, ("u", "tinp", "trec", "tout")):
         assert np.array_equal(rec.step[:last, f], frec[f"step_{name}"][:last, :nrec]), name
         assert np.array_equal(rec.prop[:last - 1, f], frec[f"prop_{name}"][:last - 1, :nrec]), name
     assert np.array_equal(rec.z[:last], frec["step_z"][:last])
-    assert np.array_equal(rec.oneur[:last, 0, :cfg.n_out], frec["step_oneur_u"][:last])
+    assert np.array_equal(rec.oneur[:last, AT_STEP, :cfg.n_out], frec["step_oneur_u"][:last])
     if not learn:
         assert r_chip.inference == r_flt.inference and r_chip.loss == pytest.approx(r_flt.loss, abs=0)

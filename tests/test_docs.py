@@ -1,5 +1,6 @@
 """The README's register, memory, width and option tables are generated (tools/gen_docs.py): every marked section
-is filled, up to date, and a stale or emptied section is detected."""
+is filled, up to date, and a stale or emptied section is detected; the "Layout" block names every module."""
+import re
 import sys
 from pathlib import Path
 
@@ -46,3 +47,28 @@ def test_a_missing_or_unknown_marker_is_an_error():
         render(README.replace("<!-- widths:begin -->", "<!-- width:begin -->"))
     with pytest.raises(ValueError, match="generated sections"):
         render(README + "\n<!-- extra:begin -->\n<!-- extra:end -->\n")
+
+
+def _layout_modules() -> set[str]:
+    """Modules the README "Layout" block names, as paths under reckon_sim/ (dir/ entries own their lines)."""
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## Layout", 1)[1].split("```", 2)[1]
+    named, folder = set(), None
+    for line in block.splitlines():
+        if not line.startswith("  "):              # reckon_sim/, models/, tools/, tests/: not package modules
+            folder = None if line.strip() != "reckon_sim/" else ""
+            continue
+        if folder is None:
+            continue
+        if not line.startswith("   "):             # a new entry: "dir/" or a top-level module
+            key = line.split()[0]
+            folder = key if key.endswith("/") else ""
+        named.update(folder + m for m in re.findall(r"[\w]+\.py", line))
+    return named
+
+
+def test_layout_names_every_module_and_only_real_ones():
+    actual = {p.relative_to(ROOT / "reckon_sim").as_posix() for p in (ROOT / "reckon_sim").rglob("*.py")}
+    named = _layout_modules()
+    assert sorted(n for n in actual - named if not n.endswith("/__init__.py")) == []   # sub-package inits
+    assert sorted(named - actual) == []

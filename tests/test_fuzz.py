@@ -53,5 +53,5 @@ def test_random_configurations_keep_invariants(seed, narrow):
     assert rec.step[:, 1].max() < (1 << widths.trace_inp) and rec.step[:, 3].max() < (1 << widths.trace_out)
     assert np.abs(rec.step[:, 0]).max() <= (1 << (widths.membrane - 1))
     assert sum(r.votes) == T - cfg.target_tick     # one vote per tick TT+1..T
-    assert np.all(chip.state.votes == 0) and np.all(chip.state.flags == 0)   # cleared on entering IDLE
+    assert np.all(chip.state.votes == 0) and not chip.state.dirty.any() and not chip.state.z.any() and not chip.state.inp.any()   # cleared on entering IDLE
     assert 0 <= r.inference <= cfg["SPI_NUM_OUT_NEUR"]

@@ -7,7 +7,7 @@ import pytest
 from reckon_sim.config import ChipConfig
 from reckon_sim.core import lfsr as L
 from reckon_sim.core.fixedpoint import wide_jump, wide_lane, wide_next
-from reckon_sim.core.state import lfsr_outputs
+from reckon_sim.core.snapshot import lfsr_outputs
 
 from .conftest import DATA, GOLDEN
 

@@ -76,7 +76,7 @@ def test_images_program_and_readback_agree_with_model(vec):
     out, manifest, spec = vec
     cfg = spec.config
     chip = Chip.from_config(cfg, **spec.weights)
-    chip.state.flags[0, : 2 * spi.program_dirty_words(cfg)] = 1
+    chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1
     init = chip.state.snapshot(cfg)
     images = {m: np.zeros((spi.MEM_WORDS[m], 16), np.uint8) for m in spi.MEMS}
     prog = vector_files.read_transactions(out / "spi_program.hex")

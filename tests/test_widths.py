@@ -4,16 +4,19 @@ import pytest
 
 from reckon_sim.config import ChipConfig
 from reckon_sim.core.chip import Chip
+from reckon_sim.core.records import NF
 from reckon_sim.errors import InputError
 from reckon_sim.experiments.data import generated_data, task_params, task_preset
-from reckon_sim.hw.widths import (RECKON, BitWidths, convert_weights, float_to_fixed_weights, fxp_formats,
-                                  kernel_vector, register_overrides)
+from reckon_sim.core.datapath import convert_weights, datapath, register_overrides
+from reckon_sim.hw.fxp import float_to_fixed_weights, fxp_formats
+from reckon_sim.hw.widths import RECKON, BitWidths
 
 
 def test_reckon_widths_are_the_chip():
     cfg = ChipConfig.from_preset("reckon-tbench")
-    v = kernel_vector(RECKON, cfg.registers)
-    assert RECKON.is_reckon and v[0] == 0 and (v[1], v[2]) == (-128, 127)
+    dp = datapath(RECKON, cfg.registers)
+    assert RECKON.is_reckon and dp.w_sh == 0 and (dp.w_min, dp.w_max) == (-128, 127)
+    assert dp.t_sh == (0, 0, 0) and dp.t_bits == (12, 12, 10) and dp.m_bits == 16
     assert all(register_overrides(RECKON, cfg.registers)[k] == cfg[k] for k in register_overrides(RECKON, cfg.registers))
 
 
@@ -65,7 +68,7 @@ def test_wider_membrane_with_trunc_rounding_tracks_the_chip_frame():
 def test_narrow_traces_saturate_and_increment_in_their_lsbs():
     cfg, train, w = _stock_like()
     r = Chip.from_config(cfg, widths=BitWidths(trace_inp=6), **w).run_sample(train[0], True, dump=True)
-    tinp = r.records.prop[:, 1, :40]
+    tinp = r.records.prop[:, NF.trace_inp, :40]
     assert tinp.max() <= 63 and np.all(np.unique(tinp) >= 0)
     assert 1 in np.unique(tinp)                      # 64 >> 6 = 1 LSB per input event
 

@@ -13,7 +13,8 @@ def info(width_args):
     """Print the SPI register map, memory layouts and datapath formats (generated from the hardware tables)."""
     from ..hw.memories import MEMORIES
     from ..hw.registers import markdown_table
-    from ..hw.widths import RECKON, fxp_formats
+    from ..hw.fxp import fxp_formats
+    from ..hw.widths import RECKON
     widths = RECKON
     for arg in width_args:
         name, _, value = arg.partition("=")

@@ -4,44 +4,22 @@ Python only sequences samples; each sample runs in one Numba call (core.sample_k
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..backend import Sample, SampleResult
 from ..config import ChipConfig
 from ..errors import InputError
-from ..hw import widths as wmod
 from ..hw.widths import RECKON, BitWidths
+from . import datapath as dpath
 from . import lfsr as lfsr_mod
+from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
 from .protocol import GETTAR_HOST_CYCLES, schedule
-from .records import TICK_COLUMNS, TK
+from .records import TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
 from .sample_kernel import ERR_LABEL_WAIT, run_sample_kernel
 from .state import ChipState
-
-
-@dataclass
-class TickRecords:
-    """Per-tick records of one sample (dump level 1); rows = ticks 1..T."""
-
-    inp: np.ndarray       # uint8 [T, 256]
-    z: np.ndarray         # uint8 [T, NREC]
-    step: np.ndarray      # int64 [T, 4, NREC] gated u, tinp, trec, tout after STEP
-    prop: np.ndarray      # int64 [T, 4, NREC] after PROP
-    oneur: np.ndarray     # int64 [T, 2, 16] output membranes after STEP / after PROP
-    err: np.ndarray       # int64 [T, 2, 16] errors at SDONE / at the first EPROP cycle (after GET_TAR)
-    lfsr: np.ndarray      # int64 [T, 2, 13] LFSR states after STEP / after PROP
-    wchk: np.ndarray      # int64 [T, 6] weight checksums after EPROP
-
-    @classmethod
-    def empty(cls, n_ticks: int, nrec: int) -> "TickRecords":
-        return cls(np.zeros((n_ticks, 256), np.uint8), np.zeros((n_ticks, nrec), np.uint8),
-                   np.zeros((n_ticks, 4, nrec), np.int64), np.zeros((n_ticks, 4, nrec), np.int64),
-                   np.zeros((n_ticks, 2, 16), np.int64), np.zeros((n_ticks, 2, 16), np.int64),
-                   np.zeros((n_ticks, 2, 13), np.int64), np.zeros((n_ticks, 6), np.int64))
-
 
 _NO_RECORDS = TickRecords.empty(0, 0)
 
@@ -56,13 +34,12 @@ class Chip:
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
         # widths that only rescale constants are applied here; the kernels see shifts and bounds in `wid`
-        regs = {**config.registers, **wmod.register_overrides(widths, config.registers)}
-        self._prm = config.replace(registers=regs).param_vector()
-        self._wid = wmod.kernel_vector(widths, config.registers)
-        self._alpha = wmod.quantize_alpha(config.alpha_words(), widths)
         if state is None:
-            self.state.thr[:] = [wmod.shift(int(t), widths.membrane - 16) for t in config.neur_thr]
-        self._tables = lfsr_mod.tables().as_tuple()
+            self.state.thr[:] = dpath.scale_thresholds(config.neur_thr, widths)
+        regs = {**config.registers, **dpath.register_overrides(widths, config.registers)}
+        self._params = Params(reg=Registers.from_dict(regs), dp=dpath.datapath(widths, config.registers),
+                              alpha=dpath.quantize_alpha(config.alpha_words(), widths), thr=self.state.thr)
+        self._tables = lfsr_mod.tables()
 
     # ---- factories ----
     @classmethod
@@ -91,7 +68,7 @@ class Chip:
             if np.shape(w) != shape:
                 raise InputError(name, f"shape {np.shape(w)} does not match the configuration's {shape}")
         b = self.widths.weight
-        self.state.program_weights(cfg, *(wmod.convert_weights(w, b) for w in (winp, wrec, wout)))
+        self.state.program_weights(cfg, *(dpath.convert_weights(w, b) for w in (winp, wrec, wout)))
 
     # ---- backend interface ----
     def weights(self) -> dict[str, np.ndarray]:
@@ -120,11 +97,9 @@ class Chip:
         tk = np.zeros((T, len(TICK_COLUMNS)), np.int64)
         stats = np.zeros(8, np.int64)
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
-        code = run_sample_kernel(self._prm, self._wid, self._alpha, st.thr, st.neur, st.flags, st.winp, st.wrec, st.wout,
-                                 st.oneur, st.votes, st.learn, st.lfsr, st.qreg, st.ctl, self._tables,
-                                 sch.ev_tick, sch.ev_chan, sch.marker_tick, int(sample.label), T, learn,
-                                 do_eprop, tgt, GETTAR_HOST_CYCLES, tk, stats, dump, rec.inp, rec.z, rec.step,
-                                 rec.prop, rec.oneur, rec.err, rec.lfsr, rec.wchk)
+        drive = Drive(ev_tick=sch.ev_tick, ev_chan=sch.ev_chan, marker_tick=sch.marker_tick, label=int(sample.label),
+                      n_ticks=T, learn=bool(learn), do_eprop=do_eprop, targets=tgt, gettar_cycles=GETTAR_HOST_CYCLES)
+        code = run_sample_kernel(self._params, st, self._tables, drive, tk, stats, dump, rec)
         if code == ERR_LABEL_WAIT:
             raise InputError("protocol", "the chip waits in GET_TAR for a class label the protocol never sends "
                                          "(SPI_SINGLE_LABEL = 0 or e-prop every tick before TARGET_TICK)")
@@ -167,11 +142,7 @@ class Chip:
             out_bytes = np.array([(int(st.oneur[k]) >> s) & 0xFF for k in range(cfg.n_out) for s in (0, 8)],
                                  np.uint8)
             return int(out_bytes[0]) & 0xF, out_bytes
-        win = 0
-        if not cfg["SPI_REGRESSION"]:
-            for k in range(1, cfg.n_out):
-                if st.votes[k] > st.votes[win]:
-                    win = k
+        win = 0 if cfg["SPI_REGRESSION"] else int(vote_winner(st.votes, cfg.n_out))
         return win, np.array([win], np.uint8)
 
     @staticmethod

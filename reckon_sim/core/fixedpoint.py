@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from ..hw.widths import R_NEAREST, R_STOCH
+R_STOCH, R_NEAREST, R_TRUNC = 0, 1, 2      # rounding codes of the kernels (core.datapath.ROUNDING_CODE)
 
 
 @njit(cache=True, inline="always")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -161,23 +162,31 @@ def sliced_jump_tables(kind: LfsrKind, n_pows: int = 9) -> np.ndarray:
     return out
 
 
-class LfsrTables:
-    """All lookup tables the kernels need, as plain arrays (built once per process, cached)."""
+class LfsrTables(NamedTuple):
+    """All lookup tables the kernels need, as plain arrays (one Numba record; built once per process)."""
 
-    def __init__(self):
-        # int16 (the states are 15-bit) quarters the cache footprint: STEP looks them up 8 times per pair
-        self.neur_next, self.neur_out = (t.astype(np.int16) for t in full_tables(NEUR))
-        self.oneur_next, self.oneur_out = (t.astype(np.int16) for t in full_tables(ONEUR))
-        self.noise_next, self.noise_out = full_tables(NOISE)
-        self.wide_next, self.wide_lanes = sliced_tables(WINP_WREC, 32)
-        self.wide_jump = sliced_jump_tables(WINP_WREC)
-        self.wout_next, self.wout_lanes = sliced_tables(WOUT, 28)
+    neur_next: np.ndarray     # int16 (the states are 15-bit) quarters the cache footprint: STEP looks them up
+    neur_out: np.ndarray      # 8 times per pair
+    oneur_next: np.ndarray
+    oneur_out: np.ndarray
+    noise_next: np.ndarray
+    noise_out: np.ndarray
+    wide_next: np.ndarray     # [4, 256] byte-sliced next state of lfsr_winp_wrec
+    wide_lanes: np.ndarray    # [4, 256, 16] byte-sliced output lanes
+    wide_jump: np.ndarray     # [j, 4, 256] next state after 2^j steps
+    wout_next: np.ndarray
+    wout_lanes: np.ndarray
 
-    def as_tuple(self):
-        return (self.neur_next, self.neur_out, self.oneur_next, self.oneur_out, self.noise_next,
-                self.noise_out, self.wide_next, self.wide_lanes, self.wout_next, self.wout_lanes, self.wide_jump)
+    @classmethod
+    def build(cls) -> "LfsrTables":
+        neur_next, neur_out = (t.astype(np.int16) for t in full_tables(NEUR))
+        oneur_next, oneur_out = (t.astype(np.int16) for t in full_tables(ONEUR))
+        wide_next, wide_lanes = sliced_tables(WINP_WREC, 32)
+        wout_next, wout_lanes = sliced_tables(WOUT, 28)
+        return cls(neur_next, neur_out, oneur_next, oneur_out, *full_tables(NOISE), wide_next, wide_lanes,
+                   sliced_jump_tables(WINP_WREC), wout_next, wout_lanes)
 
 
 @lru_cache(maxsize=1)
 def tables() -> LfsrTables:
-    return LfsrTables()
+    return LfsrTables.build()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.records import TK
+from ..core.records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, NF, TK
 from ..backend import Sample
 from ..config import ChipConfig
 from ..errors import InputError
@@ -144,7 +144,7 @@ def write_summary(path: Path, meta: dict, rows: list[dict], tick_cycles_all: dic
 # ------------------------------------------------------------------------------------------ sample records
 def tick_arrays(result, cfg: ChipConfig) -> dict[str, np.ndarray]:
     """Per-tick keys of FORMAT §5.4 from a dumped SampleResult."""
-    from ..core.state import lfsr_outputs
+    from ..core.snapshot import lfsr_outputs
     rec = result.records
     tk = result.tick_table
     T = tk.shape[0]
@@ -158,14 +158,14 @@ def tick_arrays(result, cfg: ChipConfig) -> dict[str, np.ndarray]:
         "inp_events": rec.inp.copy(), "has_step": has_step, "has_prop": has_prop, "step_z": rec.z.copy(),
     })
     for prefix, arr in (("step", rec.step), ("prop", rec.prop)):
-        out[f"{prefix}_u"] = arr[:, 0].astype(np.int16)
-        for f, name in ((1, "tinp"), (2, "trec"), (3, "tout")):
+        out[f"{prefix}_u"] = arr[:, NF.membrane].astype(np.int16)
+        for f, name in ((NF.trace_inp, "tinp"), (NF.trace_rec, "trec"), (NF.trace_out, "tout")):
             out[f"{prefix}_{name}"] = arr[:, f].astype(np.uint16)
-    out["step_oneur_u"] = rec.oneur[:, 0, :nout].astype(np.int16)
-    out["prop_oneur_u"] = rec.oneur[:, 1, :nout].astype(np.int16)
-    out["step_oneur_err"] = rec.err[:, 0, :nout].astype(np.int16)
-    step_l = lfsr_outputs(rec.lfsr[:, 0])
-    prop_l = lfsr_outputs(rec.lfsr[:, 1])
+    out["step_oneur_u"] = rec.oneur[:, AT_STEP, :nout].astype(np.int16)
+    out["prop_oneur_u"] = rec.oneur[:, AT_PROP, :nout].astype(np.int16)
+    out["step_oneur_err"] = rec.err[:, AT_SDONE, :nout].astype(np.int16)
+    step_l = lfsr_outputs(rec.lfsr[:, AT_STEP])
+    prop_l = lfsr_outputs(rec.lfsr[:, AT_PROP])
     out["step_lfsr"] = step_l["lfsr_small"] * has_step[:, None]
     out["prop_wchk"] = rec.wchk.copy()
     for name in ("winp", "wrec", "wout"):
@@ -173,5 +173,5 @@ def tick_arrays(result, cfg: ChipConfig) -> dict[str, np.ndarray]:
     out["prop_lfsr_noise"] = prop_l["lfsr_noise"] * has_prop
     out["tk_table"] = tk.astype(np.int64)
     if cfg["SPI_REGRESSION"]:
-        out["eprop_oneur_err"] = rec.err[:, 1, :nout].astype(np.int16)
+        out["eprop_oneur_err"] = rec.err[:, AT_EPROP, :nout].astype(np.int16)
     return out

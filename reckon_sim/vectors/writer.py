@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.records import TK
+from ..core.records import AT_PROP, AT_STEP, NF, TK
 from ..config import ChipConfig
 from ..core.chip import Chip
 from ..experiments.data import RunInputs
@@ -31,9 +31,9 @@ def state_columns(res, cfg: ChipConfig) -> dict[str, np.ndarray]:
     last = np.zeros(rec.z.shape[0], dtype=bool)
     last[-1] = True
     neur = np.where(last[:, None, None], rec.step, rec.prop)
-    oneur = np.where(last[:, None], rec.oneur[:, 0, : cfg.n_out], rec.oneur[:, 1, : cfg.n_out])
-    return {"z": rec.z, "inp": rec.inp[:, : cfg.n_inp], "u": neur[:, 0], "tinp": neur[:, 1],
-            "trec": neur[:, 2], "tout": neur[:, 3], "oneur_u": oneur}
+    oneur = np.where(last[:, None], rec.oneur[:, AT_STEP, : cfg.n_out], rec.oneur[:, AT_PROP, : cfg.n_out])
+    return {"z": rec.z, "inp": rec.inp[:, : cfg.n_inp], "u": neur[:, NF.membrane], "tinp": neur[:, NF.trace_inp],
+            "trec": neur[:, NF.trace_rec], "tout": neur[:, NF.trace_out], "oneur_u": oneur}
 
 
 def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
@@ -50,7 +50,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
                       "format_version": fmt.FORMAT_VERSION, **extra})
 
     chip = Chip.from_config(cfg, **inputs.weights)
-    chip.state.flags[0, : 2 * spi.program_dirty_words(cfg)] = 1   # every programmed word is dirty (spec §15)
+    chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1   # every programmed word is dirty (spec §15)
     images = _images(chip.state.snapshot(cfg))
     for mem, img in images.items():
         fmt.write_image(out / "mem" / f"{mem}_init.mem", img)
