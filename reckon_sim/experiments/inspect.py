@@ -111,7 +111,6 @@ def _classification_target(T: int, window: np.ndarray, label: int, n_out: int) -
 
 # ------------------------------------------------------------------------------- per backend
 def _chip_table(chip, sample: Sample, learn: bool, targets) -> dict:
-    from ..core.kernels import H0, THR_H0
     from ..core.records import TK
     cfg, wid = chip.config, chip.widths
     sc = chip_scales(cfg, wid)
@@ -137,8 +136,8 @@ def _chip_table(chip, sample: Sample, learn: bool, targets) -> dict:
             target[cfg.target_tick: cfg.target_tick + len(tg)] = tg * sc["target"]
     else:
         target = _classification_target(T, voting, int(sample.label), n_out)
-    prm = chip._prm                      # the decoded (signed, width-adjusted) registers the kernels read
-    h = np.where(learning[:, None], _ste(f["u_step"][:, :n_rec], prm[THR_H0:THR_H0 + 4], prm[H0:H0 + 5]), 0.0)
+    reg = chip._params.reg               # the decoded (signed, width-adjusted) registers the kernels read
+    h = np.where(learning[:, None], _ste(f["u_step"][:, :n_rec], np.array(reg.thr_h), np.array(reg.h)), 0.0)
     wout0 = before["wout"].astype(np.float64) * sc["wout"]
     return dict(res=res, inp=f["inp"][:, :n_in], z=f["z"][:, :n_rec], u=f["u_prop"][:, :n_rec] * sc["membrane"],
                 thr=chip.state.thr[:n_rec] * sc["threshold"], vo=vo, y=y, target=target,
