@@ -25,7 +25,10 @@ def _chip(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: floa
 def _chip_float(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: float) -> Backend:
     """The chip's rule in float (expected-value updates), from the same initial weights."""
     from .reference.chip_float import ChipFloat
-    return ChipFloat.from_config(inputs.config, **inputs.weights)
+    desc = inputs.config.physical                # [float] chip_float_rounding / chip_float_saturate, --set
+    return ChipFloat.from_config(inputs.config, **inputs.weights,
+                                 integer_rounding=desc.get("chip_float_rounding") == "floor",
+                                 saturate=desc.get("chip_float_saturate") == "on")
 
 
 def _eprop(inputs: RunInputs, widths: BitWidths, seed: int | None, eprop_lr: float) -> Backend:

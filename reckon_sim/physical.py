@@ -32,7 +32,11 @@ FLOAT_KEYS = {"neuron": ("lif", "alif"), "n_adaptive": INTEGER, "tau_adapt_ms": 
               "refractory_ms": NUMBER, "readout": ("classification", "regression"),
               "feedback": ("symmetric", "random", "adaptive"), "optimizer": ("adam", "sgd", "nesterov", "rmsprop"),
               "lr": NUMBER, "momentum": NUMBER, "batch_size": INTEGER, "gamma": NUMBER, "reg_rate": NUMBER,
-              "reg_target_hz": NUMBER}
+              "reg_target_hz": NUMBER,
+              # ChipFloat's two options (the chip's rule in float): floor like the chip without stochastic
+              # rounding instead of expected values, and the chip's saturations
+              "chip_float_rounding": ("expected", "floor"), "chip_float_saturate": ("off", "on")}
+CHIP_FLOAT_KEYS = ("chip_float_rounding", "chip_float_saturate")
 LR_WIDTH = {"lr_winp": ("WINP", 32), "lr_wrec": ("WREC", 32), "lr_wout": ("WOUT", 28)}
 ALL_ONES_128 = (1 << 128) - 1
 
@@ -180,7 +184,8 @@ def float_options(config: "ChipConfig") -> dict:
         out["thr"] = physical["thr"]
     if "refractory_ms" in desc:
         out["refractory"] = int(round(desc["refractory_ms"] / dt_ms))
-    out.update({k: v for k, v in desc.items() if k in FLOAT_KEYS and not k.endswith("_ms")})
+    out.update({k: v for k, v in desc.items() if k in FLOAT_KEYS and not k.endswith("_ms")
+                and k not in CHIP_FLOAT_KEYS})
     if config.registers.get("SPI_REGRESSION") and "readout" not in desc:
         out["readout"] = "regression"
     return out

@@ -124,3 +124,18 @@ def test_float_follows_raw_words_that_differ_from_the_physical_value():
     assert opts == {"tau_mem": pytest.approx(-1e-3 / math.log(0x79C1 / 32768), rel=1e-15),
                     "tau_out": pytest.approx(-1e-3 / math.log(0x70 / 128), rel=1e-15), "thr": 0.5}
     assert float_options(stock.with_registers(SPI_ALPHA_CONF=ALL_ONES_128, NEUR_ALPHA_LSB=0))["tau_mem"] == math.inf
+
+
+def test_chip_float_options_reach_the_backend_from_set():
+    from reckon_sim.backends import make_backend
+    from reckon_sim.experiments.data import run_inputs
+    from reckon_sim.physical import apply_settings
+    cfg = apply_settings(ChipConfig.from_preset("reckon-tbench"),
+                         ["chip_float_rounding=floor", "chip_float_saturate=on"])
+    inp = run_inputs(cfg, "cue-accumulation", None, 1, 2, 2, 1)
+    net = make_backend("chip_float", inp)
+    assert (net.params.rule.integer_rounding, net.params.rule.saturate) == (True, True)
+    plain = make_backend("chip_float", run_inputs("reckon-tbench", "cue-accumulation", None, 1, 2, 2, 1))
+    assert (plain.params.rule.integer_rounding, plain.params.rule.saturate) == (False, False)
+    with pytest.raises(InputError, match="chip_float_saturate"):
+        apply_settings(ChipConfig.from_preset("reckon-tbench"), ["chip_float_saturate=maybe"])
