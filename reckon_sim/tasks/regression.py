@@ -31,7 +31,7 @@ class RegressionReadout:
     def __init__(self, backend, targets: dict[int, np.ndarray], target_tick: int, n_out: int, name: str = ""):
         if "targets" not in inspect.signature(backend.run_sample).parameters:
             raise InputError(f"backend '{name or type(backend).__name__}'",
-                             "does not learn regression targets (allowed for regression tasks: chip)")
+                             "does not learn regression targets (allowed for regression tasks: chip, eprop)")
         self.backend, self.targets, self.target_tick, self.n_out = backend, targets, target_tick, n_out
         self.last_outputs: np.ndarray | None = None
         self.last_targets: np.ndarray | None = None
@@ -44,9 +44,15 @@ class RegressionReadout:
         tps = sample.n_ticks - 1 - self.target_tick
         if len(tgt) != tps:
             raise InputError("targets", f"{len(tgt)} rows for pattern {sample.label}, T - 1 - TARGET_TICK = {tps}")
-        res = self.backend.run_sample(sample, learn, dump=True, targets=tgt if learn else None)
-        y = np.asarray(res.records.oneur)[self.target_tick:sample.n_ticks - 1, 0, :self.n_out]
-        self.last_outputs, self.last_targets = y.astype(np.int64), np.asarray(tgt, np.int64)
+        window = slice(self.target_tick, sample.n_ticks - 1)      # learning ticks TARGET_TICK+1..T-1
+        if hasattr(self.backend, "record"):          # float e-prop: its readout per t, in the targets' units
+            self.backend.record = True
+            res = self.backend.run_sample(sample, learn, targets=tgt)
+            y = np.asarray(res.records["out_membrane"])[window, :self.n_out] / self.backend.params.target_scale
+        else:                                        # the chip: output membranes after STEP (spec §10)
+            res = self.backend.run_sample(sample, learn, dump=True, targets=tgt if learn else None)
+            y = np.asarray(res.records.oneur)[window, 0, :self.n_out]
+        self.last_outputs, self.last_targets = np.rint(y).astype(np.int64), np.asarray(tgt, np.int64)
         return replace(res, inference=-1, loss=nmse(y, tgt), records=None)      # no class: accuracy 0
 
     def weights(self):
