@@ -54,3 +54,14 @@ def make_backend(name: str, inputs: RunInputs, *, widths: BitWidths = RECKON, se
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r} (known: {', '.join(BACKENDS)})")
     return BACKENDS[name](inputs, widths, inputs.seed if seed is None else seed, eprop_lr)
+
+
+def task_backend(name: str, inputs: RunInputs, **kw) -> Backend:
+    """make_backend for the inputs' task: a regression task's backend gets its targets and NMSE
+    (tasks.regression)."""
+    from .tasks.regression import RegressionReadout
+    backend = make_backend(name, inputs, **kw)
+    if inputs.regression:
+        return RegressionReadout(backend, inputs.pattern_targets, inputs.config.target_tick, inputs.config.n_out,
+                                 name)
+    return backend

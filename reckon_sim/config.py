@@ -18,6 +18,7 @@ import numpy as np
 from . import presets
 from .errors import InputError
 from .hw.registers import BY_NAME, CONFIG_REGISTERS, PARAM_INDEX, Register
+from .physical import physical_registers
 
 N_WORDS = 128   # neuron-SRAM words (pairs)
 EXTRA_KEYS = ("NEUR_THR", "NEUR_ALPHA_LSB", "NEUR_INIT_WORDS", "DO_EPROP_TRAIN", "DO_EPROP_TEST", "TARGET_TICK")
@@ -117,7 +118,6 @@ class ChipConfig:
         physical, float_opts = data.pop("physical", None), data.pop("float", None)
         description = {}
         if physical is not None or float_opts is not None:     # physical units -> words; raw words win
-            from .physical import physical_registers
             for name, table in (("physical", physical), ("float", float_opts)):
                 if table is not None and not isinstance(table, dict):
                     raise InputError(where, f"field '{name}' must be a table of key = value")

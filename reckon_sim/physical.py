@@ -11,19 +11,19 @@ Scales (dt = one chip tick): alpha = exp(-dt/tau_mem) as unsigned 1.15 (spec §3
 7.49 ms or inf), KAPPA = exp(-dt/tau_out) as unsigned 1.7; a float weight of 1.0 is 128 LSB integrated << 3, so a
 float membrane unit is 1024 chip LSB and NEUR_THR = thr as signed 6.10; a chip learning rate lr_* is the expected
 LSB change per unit of the update product, 2^(LR_P - LR_R - WIDTH) (WIDTH 32 input/recurrent, 28 output, §11.6).
+
+The layer below config.ChipConfig (which reads presets through it): functions taking `config` take a ChipConfig.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from fxpmath import Fxp
 
 from .errors import InputError
 
-if TYPE_CHECKING:
-    from .config import ChipConfig
 
 NUMBER, INTEGER = "number", "integer"
 PHYSICAL_KEYS = {"dt_ms": NUMBER, "tau_mem_ms": NUMBER, "tau_out_ms": NUMBER, "thr": NUMBER,
@@ -130,7 +130,7 @@ def parse_settings(items) -> tuple[dict, dict]:
     return physical, float_opts
 
 
-def apply_settings(config: "ChipConfig", items) -> "ChipConfig":
+def apply_settings(config, items):
     """The config with `--set` items applied: their register words override the preset's (raw words too)."""
     physical, float_opts = parse_settings(items)
     if not physical and not float_opts:
@@ -139,7 +139,7 @@ def apply_settings(config: "ChipConfig", items) -> "ChipConfig":
     return replace(config.with_registers(**words), physical={**config.physical, **desc})
 
 
-def quantisation_report(config: "ChipConfig") -> list[Quantised]:
+def quantisation_report(config) -> list[Quantised]:
     """What the config's physical values became on the chip."""
     desc = config.physical
     return [quantise(k, desc[k], desc.get("dt_ms", 1.0)) for k in PHYSICAL_KEYS if k in desc and k != "dt_ms"]
@@ -148,7 +148,7 @@ def quantisation_report(config: "ChipConfig") -> list[Quantised]:
 FLOAT_DEFAULTS = {"tau_mem_ms": 2000.0, "tau_out_ms": 20.0, "thr": 0.6}    # EpropParams' (eprop-PyTorch's)
 
 
-def word_meanings(config: "ChipConfig", dt_ms: float = 1.0) -> dict:
+def word_meanings(config, dt_ms: float = 1.0) -> dict:
     """tau_mem_ms / tau_out_ms / thr that the chip's words of pair 0 mean (alpha > 1.0 has no tau: left out)."""
     alpha, kappa = int(config.alpha_words()[0]), config.registers["SPI_KAPPA"]
     out = {"thr": int(config.neur_thr[0]) / 1024}
@@ -159,7 +159,7 @@ def word_meanings(config: "ChipConfig", dt_ms: float = 1.0) -> dict:
     return out
 
 
-def float_options(config: "ChipConfig") -> dict:
+def float_options(config) -> dict:
     """EpropParams fields of the config's description (seconds, ticks); regression follows SPI_REGRESSION.
 
     tau_mem_ms, tau_out_ms, thr: the physical value (or EpropParams' default) when the chip's word is its

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from reckon_sim.cli import main
 from reckon_sim.config import ChipConfig
 from reckon_sim.errors import InputError
-from reckon_sim.experiments.data import run_inputs, task_backend
+from reckon_sim.backends import task_backend
+from reckon_sim.experiments.data import run_inputs
 from reckon_sim.experiments.train import train
 from reckon_sim.tasks.pattern_generation import PatternGenerationParams, make_patterns
 from reckon_sim.tasks.registry import check_fits, load_spec, shipped_specs

@@ -8,7 +8,8 @@ import pytest
 
 from reckon_sim.config import ChipConfig
 from reckon_sim.errors import InputError
-from reckon_sim.experiments.data import run_inputs, task_backend
+from reckon_sim.backends import task_backend
+from reckon_sim.experiments.data import run_inputs
 from reckon_sim.experiments.train import train
 from reckon_sim.tasks.events import CACHE_DIR
 

@@ -6,7 +6,8 @@ import json
 import click
 
 from ..errors import InputError
-from ..experiments.data import run_inputs, task_backend
+from ..backends import task_backend
+from ..experiments.data import run_inputs
 from .common import DATA_DIR, SEED, atomic_dir, preset_with_settings, progress
 
 OUTPUTS = ("curve.csv", "curve.png", "curve.svg", "report.json", "*_final.dat", "weights_*", "inspect*")  # may hold

@@ -1,7 +1,8 @@
 """Quantized vs float training curves: several backends, the same data, the same initial weights and seeds."""
 from __future__ import annotations
 
-from .data import RunInputs, task_backend
+from ..backends import task_backend
+from .data import RunInputs
 from .train import TrainRun, train
 
 BACKEND_NOTES = {

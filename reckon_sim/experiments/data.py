@@ -10,12 +10,12 @@ from ..backend import Sample
 from ..config import ChipConfig
 from ..errors import InputError
 from ..io.data_folder import load_data_dir
-from ..io.reckon_files import MAX_TICKS
 from ..io.validate import check_generated, check_run_data
 from ..tasks.cue_accumulation import CueAccumulationParams, make_dataset_pair
 from ..tasks.generators import params_of
 from ..tasks.init_weights import generate_initial_weights
 from ..tasks.registry import TaskSpec, check_fits, load_spec
+
 
 def task_preset(name: str = "cue-accumulation") -> dict:
     """A task preset's TOML tables (by shipped name or path), validated."""
@@ -93,17 +93,6 @@ def run_inputs(preset: str | ChipConfig | None, task_name: str, data, seed, ntra
                                                         "targets": f"task '{spec.name}' (targets)"})
     return RunInputs(cfg, made.train, made.test, weights, epochs=epochs, targets=targets, source=made.source,
                      seed=seed, task=spec, pattern_targets=made.targets)
-
-
-def task_backend(name: str, inputs: RunInputs, **kw):
-    """backends.make_backend for the inputs' task: regression tasks get targets and NMSE (tasks.regression)."""
-    from ..backends import make_backend
-    from ..tasks.regression import RegressionReadout
-    backend = make_backend(name, inputs, **kw)
-    if inputs.regression:
-        return RegressionReadout(backend, inputs.pattern_targets, inputs.config.target_tick, inputs.config.n_out,
-                                 name)
-    return backend
 
 
 def load_task(task: str = "cue-accumulation", preset: str | ChipConfig | None = None, data=None,

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..backends import CHIP, CHIP_FLOAT
+from ..backends import CHIP, CHIP_FLOAT, task_backend
 from ..config import ChipConfig
 from ..hw.widths import RECKON
 from ..io.data_folder import data_digest
-from .data import RunInputs, run_inputs, task_backend, task_preset
+from .data import RunInputs, run_inputs, task_preset
 from .train import train
 
 POINT_SCHEMA = 2                 # bump when the meaning of a point (or of run_point's row) changes
