@@ -33,6 +33,9 @@ class RegressionReadout:
             raise InputError(f"backend '{name or type(backend).__name__}'",
                              "does not learn regression targets (allowed for regression tasks: chip, eprop)")
         self.backend, self.targets, self.target_tick, self.n_out = backend, targets, target_tick, n_out
+        self.float_readout = hasattr(backend, "record")    # float e-prop: outputs from its per-t records
+        if self.float_readout:
+            backend.record = True
         self.last_outputs: np.ndarray | None = None
         self.last_targets: np.ndarray | None = None
 
@@ -45,8 +48,7 @@ class RegressionReadout:
         if len(tgt) != tps:
             raise InputError("targets", f"{len(tgt)} rows for pattern {sample.label}, T - 1 - TARGET_TICK = {tps}")
         window = slice(self.target_tick, sample.n_ticks - 1)      # learning ticks TARGET_TICK+1..T-1
-        if hasattr(self.backend, "record"):          # float e-prop: its readout per t, in the targets' units
-            self.backend.record = True
+        if self.float_readout:                       # its readout per t, in the targets' units
             res = self.backend.run_sample(sample, learn, targets=tgt)
             y = np.asarray(res.records["out_membrane"])[window, :self.n_out] / self.backend.params.target_scale
         else:                                        # the chip: output membranes after STEP (spec §10)
