@@ -30,6 +30,20 @@ def run_point_watched(point: dict, parent_pid: int) -> dict:
     return run_point_safe(point)
 
 
+def _start_quiet_resource_tracker() -> None:
+    """Start loky's resource tracker with its stderr on /dev/null: after workers are killed on purpose (Ctrl-C,
+    SIGTERM) it warns about their semaphores after the command's last line, which must stay the error line."""
+    from joblib.externals.loky.backend import resource_tracker
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def connect_dask(address: str):
     """A `distributed.Client` of an existing cluster; an unreachable address is an InputError (before any work)."""
     if "://" not in address:
@@ -71,6 +85,7 @@ def execute(points: list[dict], on_result, jobs: int = 1, client=None) -> None:
     import joblib
     unordered = tuple(int(x) for x in joblib.__version__.split(".")[:2]) >= (1, 4)
     me = os.getpid()
+    _start_quiet_resource_tracker()
     # max_nbytes=None: points are small dicts, so no memmapping folder in /dev/shm to leave behind
     with joblib.Parallel(n_jobs=jobs, backend="loky", batch_size=1, max_nbytes=None,
                          return_as="generator_unordered" if unordered else "generator") as parallel:
