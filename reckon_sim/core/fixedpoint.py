@@ -125,3 +125,23 @@ def vote_winner(values, n):
         if values[k] > values[win]:
             win = k
     return win
+
+
+@njit(cache=True, inline="always")
+def leak_cut(value, factor, frac_bits, width, signed, cut, nearest):
+    """leak() with its rounding as data: +1 iff the dropped fraction >= cut and (the kept part != 0 or nearest).
+
+    cut = the LFSR output (stochastic), 2^(frac_bits-1) with nearest (round half up), 2^frac_bits (truncate,
+    never met): one formula for every mode, so a loop over neurons of mixed modes has no branch."""
+    p = value * factor
+    t = (p >> frac_bits) & ((1 << width) - 1)
+    t += ((p & ((1 << frac_bits) - 1)) >= cut) & ((t != 0) | nearest)
+    return wrap(t, width, signed)
+
+
+@njit(cache=True, inline="always")
+def leak_cut_of(mode, rnd, frac_bits):
+    """The `cut` of leak_cut for a rounding mode (R_*) and the LFSR output rnd."""
+    if mode == R_STOCH:
+        return rnd
+    return 1 << (frac_bits - 1) if mode == R_NEAREST else 1 << frac_bits

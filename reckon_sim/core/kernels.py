@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .fixedpoint import (R_NEAREST, R_STOCH, R_TRUNC, bump, fires, leak, s16, s32, sat_add, shl, stoch_update,
-                         vote_winner, wide_jump, wide_lane, wide_next, wrap)
+from .fixedpoint import (R_NEAREST, R_STOCH, R_TRUNC, bump, fires, leak, leak_cut_of, s16, s32, sat_add, shl,
+                         stoch_update, vote_winner, wide_jump, wide_lane, wide_next)
 from .records import NF
+from .rows import gate_row, integrate_row, step_row
 from .state import CLASS_LABEL, INFER_ACC, TARGET_VALID
 
 # LFSR state indices (core.lfsr.INSTANCES order)
@@ -54,64 +55,58 @@ def _load_q(st, word):
 
 @njit(cache=True, inline="always")   # inlined into the tick loop: a record argument costs refcounts per call
 def step_phase(p, st, tb):
-    """LIF spike test, leak and reset; trace decay; output leak (spec §9). Returns the recurrent spike count."""
+    """LIF spike test, leak and reset; trace decay; output leak (spec §9). Returns the recurrent spike count.
+
+    The rounding LFSRs' outputs of the whole STEP are read as slices of their sequence tables (an LFSR steps a
+    fixed number of times per STEP), so the neuron loop (rows.step_row) has no dependent table walk and vectorises."""
     reg, dp = p.reg, p.dp
     num_recout = max(reg.num_inp, reg.num_rec, reg.num_out)
     en_sr = reg.en_stoch_round != 0
     kappa = reg.kappa
-    mbits = dp.m_bits
-    tb_inp, tb_rec, tb_out = dp.t_bits[TRACE_INP], dp.t_bits[TRACE_REC], dp.t_bits[TRACE_OUT]
-    mode_k = _mode(dp.m_round, en_sr and kappa != KAPPA_ONE)
-    mode_tout = _mode(dp.t_round[TRACE_OUT], en_sr and kappa != KAPPA_ONE)
-    lfsr, dirty, membrane, oneur = st.lfsr, st.dirty, st.membrane, st.oneur    # locals: see prop_phase
-    tinp, trec, tout, z = st.trace_inp, st.trace_rec, st.trace_out, st.z
-    neur_out, neur_next, oneur_out, oneur_next = tb.neur_out, tb.neur_next, tb.oneur_out, tb.oneur_next
+    k_st = en_sr and kappa != KAPPA_ONE
+    lfsr, oneur, work = st.lfsr, st.oneur, st.work    # locals: see prop_phase
+    neur_pos, neur_seq, neur_seq_out = tb.neur_pos, tb.neur_seq, tb.neur_seq_out
+    oneur_pos, oneur_seq, oneur_seq_out = tb.oneur_pos, tb.oneur_seq, tb.oneur_seq_out
     alpha, thr = p.alpha, p.thr
     _load_q(st, num_recout >> 1)    # Q keeps the pre-STEP contents of the last word STEP touches (spec §11.9)
-    for c in range(min(16, num_recout + 1)):        # output neuron c leaks in STEP cycle c
-        if c <= reg.num_out:
-            oneur[c] = leak(oneur[c], kappa, 7, mbits, True, oneur_out[lfsr[L_ONEUR]], mode_k)
-        if en_sr and kappa != KAPPA_ONE:
-            lfsr[L_ONEUR] = oneur_next[lfsr[L_ONEUR]]
-    rst_zero = reg.rst_mode != 0
-    spikes = 0
-    for w in range((num_recout + 1) >> 1):          # pairs with an odd (write) cycle
+    n_oc = min(16, num_recout + 1)                  # output neuron c leaks in STEP cycle c
+    mode_k = _mode(dp.m_round, k_st)
+    po = oneur_pos[lfsr[L_ONEUR]]
+    for c in range(min(n_oc, reg.num_out + 1)):
+        oneur[c] = leak(oneur[c], kappa, 7, dp.m_bits, True, oneur_seq_out[po + (c if k_st else 0)], mode_k)
+    if k_st:
+        lfsr[L_ONEUR] = oneur_seq[po + n_oc]
+    n_pairs = (num_recout + 1) >> 1                 # pairs with an odd (write) cycle
+    m_round, ti_round, tr_round, to_round = dp.m_round, dp.t_round[TRACE_INP], dp.t_round[TRACE_REC], dp.t_round[TRACE_OUT]
+    pm0, pm1 = neur_pos[lfsr[L_NEUR]], neur_pos[lfsr[L_NEUR + 1]]
+    pi0, pi1 = neur_pos[lfsr[L_TINP]], neur_pos[lfsr[L_TINP + 1]]
+    pr0, pr1 = neur_pos[lfsr[L_TREC]], neur_pos[lfsr[L_TREC + 1]]
+    pt0, pt1 = oneur_pos[lfsr[L_TOUT]], oneur_pos[lfsr[L_TOUT + 1]]
+    steps_m = 0                                     # the membrane LFSRs step only on pairs with alpha != 1.0
+    for w in range(n_pairs):
         a = alpha[w]
-        th = thr[w]
-        mode_a = _mode(dp.m_round, en_sr and a != ALPHA_ONE)
-        mode_ti = _mode(dp.t_round[TRACE_INP], en_sr and a != ALPHA_ONE)
-        mode_tr = _mode(dp.t_round[TRACE_REC], en_sr and a != ALPHA_ONE)
+        a_st = en_sr and a != ALPHA_ONE
+        k = w if en_sr else 0
         for n in range(2):
             j = 2 * w + n
-            d = dirty[j] != 0
-            v = membrane[j] if d else 0
-            lk = leak(v, a, 15, mbits, True, neur_out[lfsr[L_NEUR + n]], mode_a)
-            spk = v >= th                            # threshold test on the integrated, un-leaked membrane
-            if spk:
-                lk = 0 if rst_zero else wrap(lk - th, mbits, True)
-                spikes += 1
-            membrane[j] = lk
-            z[j] = 1 if spk else 0
-            tinp[j] = leak(tinp[j] if d else 0, a, 15, tb_inp, False,
-                                   neur_out[lfsr[L_TINP + n]], mode_ti)
-            trec[j] = leak(trec[j] if d else 0, a, 15, tb_rec, False,
-                                   neur_out[lfsr[L_TREC + n]], mode_tr)
-            tout[j] = leak(tout[j] if d else 0, kappa, 7, tb_out, False,
-                                   oneur_out[lfsr[L_TOUT + n]], mode_tout)
-        dirty[2 * w] = 1
-        dirty[2 * w + 1] = 1
-        if en_sr:                                    # rounding LFSRs step on every odd STEP cycle
-            if a != ALPHA_ONE:
-                lfsr[L_NEUR] = neur_next[lfsr[L_NEUR]]
-                lfsr[L_NEUR + 1] = neur_next[lfsr[L_NEUR + 1]]
-            for base in (L_TINP, L_TREC):
-                lfsr[base] = neur_next[lfsr[base]]
-                lfsr[base + 1] = neur_next[lfsr[base + 1]]
-            lfsr[L_TOUT] = oneur_next[lfsr[L_TOUT]]
-            lfsr[L_TOUT + 1] = oneur_next[lfsr[L_TOUT + 1]]
+            work[0, j] = a
+            work[1, j] = thr[w]
+            work[2, j] = leak_cut_of(_mode(m_round, a_st), neur_seq_out[(pm1 if n else pm0) + steps_m], 15)
+            work[3, j] = leak_cut_of(_mode(ti_round, a_st), neur_seq_out[(pi1 if n else pi0) + k], 15)
+            work[4, j] = leak_cut_of(_mode(tr_round, a_st), neur_seq_out[(pr1 if n else pr0) + k], 15)
+            work[5, j] = leak_cut_of(_mode(to_round, k_st), oneur_seq_out[(pt1 if n else pt0) + k], 7)
+        steps_m += 1 if a_st else 0
+    spikes = step_row(2 * n_pairs, st.dirty, st.membrane, st.trace_inp, st.trace_rec, st.trace_out, st.z, work,
+                      kappa, dp.m_bits, dp.t_bits, (m_round == R_NEAREST, ti_round == R_NEAREST,
+                                                    tr_round == R_NEAREST, to_round == R_NEAREST), reg.rst_mode != 0)
+    if en_sr:                                        # rounding LFSRs step on every odd STEP cycle
+        lfsr[L_NEUR], lfsr[L_NEUR + 1] = neur_seq[pm0 + steps_m], neur_seq[pm1 + steps_m]
+        lfsr[L_TINP], lfsr[L_TINP + 1] = neur_seq[pi0 + n_pairs], neur_seq[pi1 + n_pairs]
+        lfsr[L_TREC], lfsr[L_TREC + 1] = neur_seq[pr0 + n_pairs], neur_seq[pr1 + n_pairs]
+        lfsr[L_TOUT], lfsr[L_TOUT + 1] = oneur_seq[pt0 + n_pairs], oneur_seq[pt1 + n_pairs]
     if num_recout % 2 == 0:                          # last pair only read: spike flags cleared, no update
-        z[num_recout] = 0
-        z[num_recout + 1] = 0
+        st.z[num_recout] = 0
+        st.z[num_recout + 1] = 0
     return spikes
 
 
@@ -364,7 +359,15 @@ def prop_phase(p, st, tb, do_eprop, stats):
     # record fields read once into locals: a field read inside the loops would cost a refcount pair each time
     lfsr, dirty, membrane, oneur = st.lfsr, st.dirty, st.membrane, st.oneur
     tinp, trec, tout, winp, wrec, wout = st.trace_inp, st.trace_rec, st.trace_out, st.winp, st.wrec, st.wout
-    noise_out, noise_next, inp, z = tb.noise_out, tb.noise_next, st.inp, st.z
+    noise_pos, noise_seq, noise_seq_out, inp, z = tb.noise_pos, tb.noise_seq, tb.noise_seq_out, st.inp, st.z
+    nz = st.work[6]
+    n_post = pass_end + 1
+    # shl(x, s) as (x << max(s, 0)) >> max(-s, 0): loop-invariant shift amounts, no sign test in the row loop
+    l_inp, r_inp = max(sh_inp, 0), max(-sh_inp, 0)
+    l_rec, r_rec = max(sh_rec, 0), max(-sh_rec, 0)
+    l_m, r_m = max(-msh, 0), max(msh, 0)
+    gated = False
+    sat_mem = 0
     top_inp = (1 << dp.t_bits[TRACE_INP]) - 1
     top_rec = (1 << dp.t_bits[TRACE_REC]) - 1
     top_out = (1 << dp.t_bits[TRACE_OUT]) - 1
@@ -383,36 +386,23 @@ def prop_phase(p, st, tb, do_eprop, stats):
             stats[ST_SOPS] += num_out + 1
         t_add = (ev and ((do_eprop & 1) != 0 or force), sp and ((do_eprop & 2) != 0 or force),
                  sp and ((do_eprop & 4) != 0 or force))
-        for w in range((pass_end >> 1) + 1):
-            noise = noise_out[lfsr[L_NOISE]] if noise_en else 0
-            for n in range(2):
-                j = 2 * w + n
-                d = dirty[j] != 0
-                v = membrane[j] if d else 0
-                wt = 0
-                if ev:
-                    wt += shl(np.int64(winp[i, j]), sh_inp)
-                if sp:
-                    wt += shl(np.int64(wrec[i, j]), sh_rec)
-                wt = shl(wt, -msh)
-                nz = shl(s16((noise >> (16 * n)) & 0xFFFF) >> noise_str, -msh) if noise_en else 0
-                total = wrap(v + wt + nz, mbits, True)   # the detector ignores the noise term (spec §17.7)
-                if v >= 0 and wt >= 0 and total < 0:
-                    total = (1 << (mbits - 1)) - 1
-                    stats[ST_SAT_MEM] += 1
-                elif v < 0 and wt < 0 and total >= 0:
-                    total = -(1 << (mbits - 1))
-                    stats[ST_SAT_MEM] += 1
-                membrane[j] = total
-                src = j == i
-                tinp[j], s0 = _trace_value(tinp[j] if d else 0, src and t_add[TRACE_INP], top_inp, inc_inp)
-                trec[j], s1 = _trace_value(trec[j] if d else 0, src and t_add[TRACE_REC], top_rec, inc_rec)
-                tout[j], s2 = _trace_value(tout[j] if d else 0, src and t_add[TRACE_OUT], top_out, inc_out)
-                sat_trace += s0 + s1 + s2
-            dirty[2 * w] = 1
-            dirty[2 * w + 1] = 1
-            if noise_en:
-                lfsr[L_NOISE] = noise_next[lfsr[L_NOISE]]
+        if not gated:                                # every word of the pass range is written: gate it once
+            gate_row(n_post, dirty, membrane, tinp, trec, tout)
+            gated = True
+        if noise_en:                                 # the noise LFSR steps once per word: a slice of its sequence
+            pn = noise_pos[lfsr[L_NOISE]]
+            for j in range(n_post):
+                word = noise_seq_out[pn + (j >> 1)]
+                nz[j] = shl(s16((word >> (16 * (j & 1))) & 0xFFFF) >> noise_str, -msh)
+            lfsr[L_NOISE] = noise_seq[pn + (n_post >> 1)]
+        row_a, la, ra = (winp[i], l_inp, r_inp) if ev else (wrec[i], l_rec, r_rec)
+        sat_mem += integrate_row(n_post, membrane, row_a, la, ra, wrec[i], l_rec, r_rec, ev and sp, l_m, r_m, nz,
+                                 noise_en, mbits)
+        if i < n_post:                               # only the source's own traces change (spec §8.5)
+            tinp[i], s0 = _trace_value(tinp[i], t_add[TRACE_INP], top_inp, inc_inp)
+            trec[i], s1 = _trace_value(trec[i], t_add[TRACE_REC], top_rec, inc_rec)
+            tout[i], s2 = _trace_value(tout[i], t_add[TRACE_OUT], top_out, inc_out)
+            sat_trace += s0 + s1 + s2
         stats[ST_SOPS] += (num_rec + 1) * ((1 if ev else 0) + (1 if sp else 0))
         if t_add[TRACE_INP] and i > num_rec:
             # SUPP: trace-only write of word i>>1 (the membrane field is not written)
@@ -429,6 +419,7 @@ def prop_phase(p, st, tb, do_eprop, stats):
         z[i] = 0
         inp[i] = 0
     stats[ST_SAT_TRACE] += sat_trace
+    stats[ST_SAT_MEM] += sat_mem
     return cycles
 
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,43 @@ def sliced_jump_tables(kind: LfsrKind, n_pows: int = 9) -> np.ndarray:
     return out
 
 
+SEQ_EXTENSION = 256      # a sequence slice may run this many steps past its start (>= the steps of one STEP/pass)
+
+
+@njit(cache=True)
+def _cycle_layout(nxt, extension):
+    """The cycles of the permutation `nxt` laid out one after another, each followed by its first `extension`
+    states again: (pos[state], seq[position]) with seq[pos[s] + m] = nxt^m(s) for 0 <= m <= extension."""
+    n = nxt.shape[0]
+    pos = np.full(n, -1, np.int32)
+    seq = np.zeros(2 * n + extension * n, np.int32)     # trimmed below; the bound covers n fixed points
+    at = 0
+    for start in range(n):
+        if pos[start] >= 0:
+            continue
+        s, first = start, at
+        while pos[s] < 0:
+            pos[s] = at
+            seq[at] = s
+            at += 1
+            s = nxt[s]
+        length = at - first
+        for m in range(extension + 1):
+            seq[at] = seq[first + m % length]
+            at += 1
+    return pos, seq[:at]
+
+
+@lru_cache(maxsize=None)
+def sequence_tables(kind: LfsrKind) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pos[state], state[position], output[position]) of a small LFSR (core.kernels reads a STEP's or a pass's
+    outputs as one contiguous slice: no dependent table walk, so those loops vectorise)."""
+    nxt, out = full_tables(kind)
+    pos, seq = _cycle_layout(nxt, SEQ_EXTENSION)
+    dt = np.int16 if kind.bits <= 15 else np.int64
+    return pos, seq.astype(np.int16 if kind.length <= 15 else np.int32), out[seq].astype(dt)
+
+
 class LfsrTables(NamedTuple):
     """All lookup tables the kernels need, as plain arrays (one Numba record; built once per process)."""
 
@@ -176,6 +214,15 @@ class LfsrTables(NamedTuple):
     wide_jump: np.ndarray     # [j, 4, 256] next state after 2^j steps
     wout_next: np.ndarray
     wout_lanes: np.ndarray
+    neur_pos: np.ndarray      # sequence_tables of lfsr_neur_stochround, _oneur_stochround, _noise_neur
+    neur_seq: np.ndarray
+    neur_seq_out: np.ndarray
+    oneur_pos: np.ndarray
+    oneur_seq: np.ndarray
+    oneur_seq_out: np.ndarray
+    noise_pos: np.ndarray
+    noise_seq: np.ndarray
+    noise_seq_out: np.ndarray
 
     @classmethod
     def build(cls) -> "LfsrTables":
@@ -184,7 +231,8 @@ class LfsrTables(NamedTuple):
         wide_next, wide_lanes = sliced_tables(WINP_WREC, 32)
         wout_next, wout_lanes = sliced_tables(WOUT, 28)
         return cls(neur_next, neur_out, oneur_next, oneur_out, *full_tables(NOISE), wide_next, wide_lanes,
-                   sliced_jump_tables(WINP_WREC), wout_next, wout_lanes)
+                   sliced_jump_tables(WINP_WREC), wout_next, wout_lanes, *sequence_tables(NEUR),
+                   *sequence_tables(ONEUR), *sequence_tables(NOISE))
 
 
 @lru_cache(maxsize=1)

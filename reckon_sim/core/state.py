@@ -37,6 +37,7 @@ class ChipState(NamedTuple):
     lfsr: np.ndarray       # int64 [13] LFSR registers (core.lfsr.INSTANCES order)
     qreg: np.ndarray       # int64 [2, 4] neuron-SRAM output register [slot, records.NF field]
     ctl: np.ndarray        # int64 [4] CLASS_LABEL, GOT_LABEL, TARGET_VALID (sync), INFER_ACC (sync)
+    work: np.ndarray       # int64 [8, 256] the kernels' scratch rows (no chip state: nothing reads them across phases)
 
     @classmethod
     def after_init(cls, cfg: ChipConfig) -> "ChipState":
@@ -49,7 +50,8 @@ class ChipState(NamedTuple):
                  wrec=np.zeros((256, 256), np.int16), wout=np.zeros((256, 16), np.int16),
                  oneur=np.zeros(16, np.int64), votes=np.zeros(16, np.int64), learn_sig=lanes[0], ste=lanes[1],
                  trace_reg=lanes[2], target=lanes[3], lfsr=lfsr_mod.seeded_states(cfg.registers),
-                 qreg=np.zeros((2, 4), np.int64), ctl=np.zeros(4, np.int64))
+                 qreg=np.zeros((2, 4), np.int64), ctl=np.zeros(4, np.int64),
+                 work=np.zeros((8, 256), np.int64))
         st.dirty[: 2 * cfg.neur_init_words] = 1    # SPI writes of the programmed words set their dirty flags
         return st
 
