@@ -14,7 +14,7 @@ from numba import njit
 from .fixedpoint import (R_NEAREST, R_STOCH, R_TRUNC, bump, fires, leak, leak_cut_of, s16, s32, sat_add, shl,
                          stoch_update, vote_winner, wide_jump, wide_lane, wide_next)
 from .records import NF
-from .rows import gate_row, integrate_row, step_row
+from .rows import gate_row, integrate_row, step_row, update_rows
 from .state import CLASS_LABEL, INFER_ACC, TARGET_VALID
 
 # LFSR state indices (core.lfsr.INSTANCES order)
@@ -212,6 +212,7 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
     wout, learn_sig, ste, trace_reg = st.wout, st.learn_sig, st.ste, st.trace_reg   # locals: see prop_phase
     qreg, dirty = st.qreg, st.dirty
     n_blocks = 1 if out_only else (num_rec >> 4) + 1
+    fire_cut = (1 << (31 - dp.p_drop)) if dp.w_fire == R_NEAREST else ((1 << 32) - 1) >> dp.p_drop
     for msb in range(n_blocks):
         # ---- phase A: post neurons of this block (output-only: all posts 0..NUM_REC)
         for post in range(16 * msb, (num_rec if out_only else 16 * msb + 15) + 1):
@@ -255,12 +256,12 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
             if n_act == 0:                           # nothing can fire: only the LFSR advances
                 ls = wide_jump(ls, (row_last[x] + 1) if not treg_zero else nz_rows[x], tb.wide_jump)
             else:
-                for q in range(row_last[x] + 1):
-                    if trace[x, q] == 0 and treg_zero:
-                        continue                     # row skipped: not written, LFSR holds
-                    _update_row(st.winp if x == 0 else st.wrec, q, msb, trace[x, q], coef, reg_a, scale, active,
-                                n_act, reg.lr_r[x], reg.lr_p[x], ls, tb.wide_lanes, x == 1, dp, stats)
-                    ls = wide_next(ls, tb.wide_next)
+                ls, fired, sat = update_rows(st.winp if x == 0 else st.wrec, msb, trace[x], row_last[x] + 1,
+                                             treg_zero, coef, reg_a, scale, reg.lr_r[x], reg.lr_p[x], ls,
+                                             tb.wide_lanes, tb.wide_next, x == 1, dp.p_drop, dp.w_fire == R_STOCH,
+                                             fire_cut, dp.w_min, dp.w_max)
+                stats[ST_UPDATES] += fired
+                stats[ST_SAT_W] += sat
             st.lfsr[L_WINP + x] = ls
     if tv:
         _load_q(st, num_neur >> 1)                   # the last phase-B read
@@ -314,33 +315,6 @@ def _lane_terms(reg, dp, learn_sig, ste, trace_reg, tv, regul_this, k_p, k_r, co
             active[n_active] = n
             n_active += 1
     return n_active
-
-
-@njit(cache=True, inline="always")
-def _update_row(weights, q, msb, trace, coef, reg_a, scale, active, n_act, lr_r, lr_p, lfsr_state, wide_lanes,
-                zero_self, dp, stats):
-    """One written input/recurrent row {q, msb}: synapses q -> 16*msb+n of the active lanes (spec §11.4,
-    §11.6); self-connections are written as 0 whenever their update fires."""
-    p0 = 16 * msb
-    fired, saturated = 0, 0
-    for a in range(n_act):
-        n = active[a]
-        e = coef[n] * trace
-        k = 16 * e if e < 0 else scale[n] * e
-        s = s32(s32(k >> 4) - reg_a[n])
-        prob = -2147483648 if (s >= 0 and ((k >> 31) & 1) != 0) else s   # bit 31 of the 37-bit product
-        if prob == 0:
-            continue
-        # selects instead of branches below: whether an update fires is a coin flip against the LFSR
-        fire = fires(prob, lr_r, lr_p, wide_lane(lfsr_state, wide_lanes, n), 32, dp.p_drop, dp.w_fire)
-        w = np.int64(weights[q, p0 + n])
-        nw = bump(w, prob < 0, dp.w_min, dp.w_max)
-        saturated += fire & (nw == w)
-        nw = 0 if (zero_self and p0 + n == q) else nw
-        weights[q, p0 + n] = nw if fire else w
-        fired += fire
-    stats[ST_UPDATES] += fired
-    stats[ST_SAT_W] += saturated
 
 
 # ----------------------------------------------------------------------------------------------------- PROP

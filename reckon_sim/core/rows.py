@@ -71,3 +71,42 @@ def integrate_row(n, mem, row_a, la, ra, row_b, lb, rb, use_b, lm, rm, nz, use_n
         mem[j] = -half if lo else tot
         sat += hi | lo
     return sat
+
+
+@njit(cache=True)      # not inlined: one call per block and weight type, its arrays passed once, not per row
+def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r, lr_p, ls, wide_lanes, wide_next,
+                zero_self, drop, stoch, cut_fixed, w_min, w_max):
+    """The written rows q = 0..n_rows-1 of block msb (spec §11.4, §11.6; fixedpoint.fires and bump unrolled into
+    selects): a row whose presynaptic trace and regularisation are 0 is skipped (not written, LFSR holds).
+    A lane with probability 0 never writes, so all 16 lanes run, and the lane loop vectorises (the LFSR lanes,
+    factors and weights of a row are contiguous). Returns (LFSR state, updates fired, of them saturated)."""
+    full = (1 << 32) - 1
+    sh_sat = max(32 - lr_p, 0)
+    p0 = 16 * msb
+    fired, saturated = 0, 0
+    for q in range(n_rows):
+        if trace[q] == 0 and treg_zero:
+            continue
+        tr = trace[q]
+        self_lane = q - p0 if zero_self else -1
+        b0, b1, b2, b3 = ls & 255, (ls >> 8) & 255, (ls >> 16) & 255, (ls >> 24) & 255
+        for n in range(16):
+            rnd = wide_lanes[0, b0, n] ^ wide_lanes[1, b1, n] ^ wide_lanes[2, b2, n] ^ wide_lanes[3, b3, n]
+            e = coef[n] * tr
+            k = 16 * e if e < 0 else scale[n] * e
+            s = (((k >> 4) + 2147483648) & full) - 2147483648 - reg_a[n]
+            s = ((s + 2147483648) & full) - 2147483648
+            prob = -2147483648 if (s >= 0) & (((k >> 31) & 1) != 0) else s   # bit 31 of the 37-bit product
+            mag = -prob if prob < 0 else prob
+            sat = (lr_p >= 32) | ((mag >> sh_sat) != 0)
+            tot = ((full if sat else mag << lr_p) >> lr_r) >> drop
+            fire = (prob != 0) & ((prob == -2147483648) | (tot >= ((rnd >> drop) if stoch else cut_fixed)))
+            w = np.int64(weights[q, p0 + n])
+            nw = w + 1 - 2 * (prob < 0)
+            nw = w if (nw < w_min) | (nw > w_max) else nw
+            saturated += fire & (nw == w)
+            nw = 0 if n == self_lane else nw
+            weights[q, p0 + n] = nw if fire else w
+            fired += fire
+        ls = wide_next[0, b0] ^ wide_next[1, b1] ^ wide_next[2, b2] ^ wide_next[3, b3]
+    return ls, fired, saturated
