@@ -75,7 +75,7 @@ def integrate_row(n, mem, row_a, la, ra, row_b, lb, rb, use_b, lm, rm, nz, use_n
 
 @njit(cache=True)      # not inlined: one call per block and weight type, its arrays passed once, not per row
 def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r, lr_p, ls, wide_lanes, wide_next,
-                zero_self, drop, stoch, cut_fixed, w_min, w_max):
+                zero_self, drop, stoch, cut_fixed, w_min, w_max, lanes):
     """The written rows q = 0..n_rows-1 of block msb (spec §11.4, §11.6; fixedpoint.fires and bump unrolled into
     selects): a row whose presynaptic trace and regularisation are 0 is skipped (not written, LFSR holds).
     A lane with probability 0 never writes, so all 16 lanes run, and the lane loop vectorises (the LFSR lanes,
@@ -90,7 +90,7 @@ def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r
         tr = trace[q]
         self_lane = q - p0 if zero_self else -1
         b0, b1, b2, b3 = ls & 255, (ls >> 8) & 255, (ls >> 16) & 255, (ls >> 24) & 255
-        for n in range(16):
+        for n in range(lanes):           # a run-time trip count: LLVM vectorises it instead of unrolling it
             rnd = wide_lanes[0, b0, n] ^ wide_lanes[1, b1, n] ^ wide_lanes[2, b2, n] ^ wide_lanes[3, b3, n]
             e = coef[n] * tr
             k = 16 * e if e < 0 else scale[n] * e
@@ -101,12 +101,13 @@ def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r
             sat = (lr_p >= 32) | ((mag >> sh_sat) != 0)
             tot = ((full if sat else mag << lr_p) >> lr_r) >> drop
             fire = (prob != 0) & ((prob == -2147483648) | (tot >= ((rnd >> drop) if stoch else cut_fixed)))
-            w = np.int64(weights[q, p0 + n])
+            col = np.uint64(p0 + n)              # unsigned: no negative-index wrap, an affine address
+            w = np.int64(weights[q, col])
             nw = w + 1 - 2 * (prob < 0)
             nw = w if (nw < w_min) | (nw > w_max) else nw
             saturated += fire & (nw == w)
             nw = 0 if n == self_lane else nw
-            weights[q, p0 + n] = nw if fire else w
+            weights[q, col] = nw if fire else w
             fired += fire
         ls = wide_next[0, b0] ^ wide_next[1, b1] ^ wide_next[2, b2] ^ wide_next[3, b3]
     return ls, fired, saturated
