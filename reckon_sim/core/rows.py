@@ -73,13 +73,22 @@ def integrate_row(n, mem, row_a, la, ra, row_b, lb, rb, use_b, lm, rm, nz, use_n
     return sat
 
 
+@njit(cache=True, inline="always")
+def _lowest_bit(x):
+    """Index of the lowest set bit of x > 0."""
+    n = 0
+    while (x >> n) & 1 == 0:
+        n += 1
+    return n
+
+
 @njit(cache=True)      # not inlined: one call per block and weight type, its arrays passed once, not per row
 def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r, lr_p, ls, wide_lanes, wide_next,
                 zero_self, drop, stoch, cut_fixed, w_min, w_max, lanes):
     """The written rows q = 0..n_rows-1 of block msb (spec §11.4, §11.6; fixedpoint.fires and bump unrolled into
     selects): a row whose presynaptic trace and regularisation are 0 is skipped (not written, LFSR holds).
-    A lane with probability 0 never writes, so all 16 lanes run, and the lane loop vectorises (the LFSR lanes,
-    factors and weights of a row are contiguous). Returns (LFSR state, updates fired, of them saturated)."""
+    A lane with probability 0 never fires, so all 16 lanes run: the decision loop vectorises (the LFSR lanes and
+    factors of a row are contiguous; it only reads), the rare updates that fire are written after it. Returns (LFSR state, updates fired, of them saturated)."""
     full = (1 << 32) - 1
     sh_sat = max(32 - lr_p, 0)
     p0 = 16 * msb
@@ -88,9 +97,9 @@ def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r
         if trace[q] == 0 and treg_zero:
             continue
         tr = trace[q]
-        self_lane = q - p0 if zero_self else -1
         b0, b1, b2, b3 = ls & 255, (ls >> 8) & 255, (ls >> 16) & 255, (ls >> 24) & 255
-        for n in range(lanes):           # a run-time trip count: LLVM vectorises it instead of unrolling it
+        fire_mask, neg_mask = 0, 0
+        for n in range(lanes):           # a run-time trip count and no store: LLVM vectorises it (no alias checks)
             rnd = wide_lanes[0, b0, n] ^ wide_lanes[1, b1, n] ^ wide_lanes[2, b2, n] ^ wide_lanes[3, b3, n]
             e = coef[n] * tr
             k = 16 * e if e < 0 else scale[n] * e
@@ -101,13 +110,16 @@ def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r
             sat = (lr_p >= 32) | ((mag >> sh_sat) != 0)
             tot = ((full if sat else mag << lr_p) >> lr_r) >> drop
             fire = (prob != 0) & ((prob == -2147483648) | (tot >= ((rnd >> drop) if stoch else cut_fixed)))
-            col = np.uint64(p0 + n)              # unsigned: no negative-index wrap, an affine address
-            w = np.int64(weights[q, col])
-            nw = w + 1 - 2 * (prob < 0)
+            fire_mask |= np.int64(fire) << n
+            neg_mask |= np.int64(prob < 0) << n
+        while fire_mask:                 # the few lanes that fire: ±1, saturating; a self-connection writes 0
+            n = _lowest_bit(fire_mask)
+            fire_mask &= fire_mask - 1
+            w = np.int64(weights[q, p0 + n])
+            nw = w - 1 if (neg_mask >> n) & 1 else w + 1
             nw = w if (nw < w_min) | (nw > w_max) else nw
-            saturated += fire & (nw == w)
-            nw = 0 if n == self_lane else nw
-            weights[q, col] = nw if fire else w
-            fired += fire
+            saturated += nw == w
+            fired += 1
+            weights[q, p0 + n] = 0 if (zero_self and p0 + n == q) else nw
         ls = wide_next[0, b0] ^ wide_next[1, b1] ^ wide_next[2, b2] ^ wide_next[3, b3]
     return ls, fired, saturated
