@@ -82,20 +82,31 @@ def step_phase(p, st, tb):
     pi0, pi1 = neur_pos[lfsr[L_TINP]], neur_pos[lfsr[L_TINP + 1]]
     pr0, pr1 = neur_pos[lfsr[L_TREC]], neur_pos[lfsr[L_TREC + 1]]
     pt0, pt1 = oneur_pos[lfsr[L_TOUT]], oneur_pos[lfsr[L_TOUT + 1]]
+    # the leak cut of each field (fixedpoint.leak_cut): the LFSR output when it rounds stochastically, else fixed
+    fix_m, fix_ti, fix_tr, fix_to = (leak_cut_of(_mode(m_round, False), 0, 15), leak_cut_of(_mode(ti_round, False), 0, 15),
+                                     leak_cut_of(_mode(tr_round, False), 0, 15), leak_cut_of(_mode(to_round, False), 0, 7))
+    st_m, st_ti, st_tr = en_sr and m_round == R_STOCH, en_sr and ti_round == R_STOCH, en_sr and tr_round == R_STOCH
+    st_to = k_st and to_round == R_STOCH
+    k_step = 1 if en_sr else 0
     steps_m = 0                                     # the membrane LFSRs step only on pairs with alpha != 1.0
     for w in range(n_pairs):
         a = alpha[w]
-        a_st = en_sr and a != ALPHA_ONE
-        k = w if en_sr else 0
-        for n in range(2):
-            j = 2 * w + n
-            work[0, j] = a
-            work[1, j] = thr[w]
-            work[2, j] = leak_cut_of(_mode(m_round, a_st), neur_seq_out[(pm1 if n else pm0) + steps_m], 15)
-            work[3, j] = leak_cut_of(_mode(ti_round, a_st), neur_seq_out[(pi1 if n else pi0) + k], 15)
-            work[4, j] = leak_cut_of(_mode(tr_round, a_st), neur_seq_out[(pr1 if n else pr0) + k], 15)
-            work[5, j] = leak_cut_of(_mode(to_round, k_st), oneur_seq_out[(pt1 if n else pt0) + k], 7)
-        steps_m += 1 if a_st else 0
+        a_one = a == ALPHA_ONE
+        k = w * k_step
+        work[0, 2 * w], work[0, 2 * w + 1] = a, a
+        work[1, 2 * w], work[1, 2 * w + 1] = thr[w], thr[w]
+        use = st_m and not a_one
+        work[2, 2 * w] = neur_seq_out[pm0 + steps_m] if use else fix_m
+        work[2, 2 * w + 1] = neur_seq_out[pm1 + steps_m] if use else fix_m
+        use = st_ti and not a_one
+        work[3, 2 * w] = neur_seq_out[pi0 + k] if use else fix_ti
+        work[3, 2 * w + 1] = neur_seq_out[pi1 + k] if use else fix_ti
+        use = st_tr and not a_one
+        work[4, 2 * w] = neur_seq_out[pr0 + k] if use else fix_tr
+        work[4, 2 * w + 1] = neur_seq_out[pr1 + k] if use else fix_tr
+        work[5, 2 * w] = oneur_seq_out[pt0 + k] if st_to else fix_to
+        work[5, 2 * w + 1] = oneur_seq_out[pt1 + k] if st_to else fix_to
+        steps_m += 0 if a_one else k_step
     spikes = step_row(2 * n_pairs, st.dirty, st.membrane, st.trace_inp, st.trace_rec, st.trace_out, st.z, work,
                       kappa, dp.m_bits, dp.t_bits, (m_round == R_NEAREST, ti_round == R_NEAREST,
                                                     tr_round == R_NEAREST, to_round == R_NEAREST), reg.rst_mode != 0)
