@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .fixedpoint import (R_NEAREST, R_STOCH, R_TRUNC, bump, fires, leak, leak_cut_of, s16, s32, sat_add, shl,
+from .fixedpoint import (R_NEAREST, R_STOCH, R_TRUNC, leak, leak_cut_of, s16, s32, sat_add, shl,
                          stoch_update, vote_winner, wide_jump, wide_lane, wide_next)
 from .records import NF
 from .rows import gate_row, integrate_row, step_row, update_rows

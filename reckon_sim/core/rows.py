@@ -18,7 +18,7 @@ def step_row(n, dirty, membrane, tinp, trec, tout, z, work, kappa, mbits, t_bits
     tb_i, tb_r, tb_o = t_bits
     nm, ni, nr, no = near
     spikes = 0
-    for j in range(n):
+    for j in range(n):                           # vectorises: no table walk (cuts precomputed), selects only
         d = dirty[j] != 0
         v = np.int64(membrane[j]) if d else 0
         a = al[j]
@@ -40,7 +40,7 @@ def step_row(n, dirty, membrane, tinp, trec, tout, z, work, kappa, mbits, t_bits
 def gate_row(n, dirty, membrane, tinp, trec, tout):
     """Neurons 0..n-1 with their dirty gate applied and set (the first write of each word, spec §3.1): after
     it a pass needs no dirty test."""
-    for j in range(n):
+    for j in range(n):                           # vectorises: selects only, every row read and written at j
         d = dirty[j] != 0
         membrane[j] = membrane[j] if d else 0
         tinp[j] = tinp[j] if d else 0
@@ -57,7 +57,7 @@ def integrate_row(n, mem, row_a, la, ra, row_b, lb, rb, use_b, lm, rm, nz, use_n
     half = 1 << (mbits - 1)
     mask = (1 << mbits) - 1
     sat = 0
-    for j in range(n):
+    for j in range(n):                           # vectorises: contiguous rows, invariant shifts, a count reduction
         v = np.int64(mem[j])
         wt = (np.int64(row_a[j]) << la) >> ra
         if use_b:
