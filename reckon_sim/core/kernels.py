@@ -13,6 +13,7 @@ from numba import njit
 
 from .fixedpoint import (R_NEAREST, R_STOCH, R_TRUNC, bump, fires, leak, s16, s32, sat_add, shl, stoch_update,
                          vote_winner, wide_jump, wide_lane, wide_next, wrap)
+from . import cov_hooks as cv
 from .records import NF
 from .state import CLASS_LABEL, INFER_ACC, TARGET_VALID
 
@@ -60,6 +61,8 @@ def step_phase(p, st, tb):
     en_sr = reg.en_stoch_round != 0
     kappa = reg.kappa
     mbits = dp.m_bits
+    cov = p.cov
+    cv.kappa(cov, kappa)
     tb_inp, tb_rec, tb_out = dp.t_bits[TRACE_INP], dp.t_bits[TRACE_REC], dp.t_bits[TRACE_OUT]
     mode_k = _mode(dp.m_round, en_sr and kappa != KAPPA_ONE)
     mode_tout = _mode(dp.t_round[TRACE_OUT], en_sr and kappa != KAPPA_ONE)
@@ -81,13 +84,16 @@ def step_phase(p, st, tb):
         mode_a = _mode(dp.m_round, en_sr and a != ALPHA_ONE)
         mode_ti = _mode(dp.t_round[TRACE_INP], en_sr and a != ALPHA_ONE)
         mode_tr = _mode(dp.t_round[TRACE_REC], en_sr and a != ALPHA_ONE)
+        cv.alpha_pair(cov, a)
         for n in range(2):
             j = 2 * w + n
             d = dirty[j] != 0
             v = membrane[j] if d else 0
             lk = leak(v, a, 15, mbits, True, neur_out[lfsr[L_NEUR + n]], mode_a)
+            cv.leak_corner(cov, v, a, 15, mbits, neur_out[lfsr[L_NEUR + n]], mode_a)
             spk = v >= th                            # threshold test on the integrated, un-leaked membrane
             if spk:
+                cv.reset(cov, rst_zero)
                 lk = 0 if rst_zero else wrap(lk - th, mbits, True)
                 spikes += 1
             membrane[j] = lk
@@ -148,12 +154,15 @@ def output_errors(p, st, do_eprop, err):
             err[k] = 0
             continue
         y = activation(p.reg, p.dp, st.oneur[k])
+        cv.activation(p.cov, st.oneur[k], p.dp.m_sh, p.reg.no_out_act)
         yt = st.target[k] if p.reg.regression != 0 else (2048 if st.ctl[CLASS_LABEL] == k else 0)
         e = s16(yt - y)
         if yt >= 0 and y < 0 and e < 0:
             e = 32767
+            cv.hit(p.cov, cv.ERR_HIGH)
         elif yt < 0 and y >= 0 and e >= 0:
             e = -32768
+            cv.hit(p.cov, cv.ERR_LOW)
         err[k] = e
 
 
@@ -163,6 +172,7 @@ def sdone_vote(p, st):
     if st.ctl[INFER_ACC] == 0:
         return
     win = 0 if p.reg.regression != 0 else vote_winner(st.oneur, p.reg.num_out + 1)
+    cv.vote(p.cov, st.oneur, p.reg.num_out + 1, p.reg.regression)
     st.votes[win] = (st.votes[win] + 1) & 0xFFFF
 
 
@@ -208,6 +218,8 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
     rm, rw = reg.regul_mode, reg.regul_w
     every_tick = (rm >> 1) == 3
     out_only = do_eprop == 4
+    cov = p.cov
+    cv.regul_mode(cov, rm, tv)
     coef = np.zeros(16, np.int64)           # per post lane of the current block and weight type
     reg_a = np.zeros(16, np.int64)
     scale = np.zeros(16, np.int64)
@@ -229,6 +241,7 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
                 for k in range(num_out + 1):         # the row as read: before this tick's update
                     psum += err[k] * wout[post, k]
             learn_sig[n] = _learning_signal(psum, reg.learn_sig_scale, dp) if post <= num_rec else 0
+            cv.learn_sig(cov, psum, reg.learn_sig_scale, dp.l_sh, dp.l_min, dp.l_max, post <= num_rec)
             u = _q_field(qreg, dirty, F_U, slot)
             h = reg.h[4]
             for seg in range(4):                     # first matching segment wins
@@ -236,12 +249,14 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
                     h = reg.h[seg]
                     break
             ste[n] = h
+            cv.ste(cov, u, reg.thr_h, tv)
             if rm != 0:
                 rate = _trace_used(_q_field(qreg, dirty, F_TREC, slot), reg, dp, TRACE_REC)
                 trace_reg[n] = max(0, rate - reg.regul_f0)
             tout = _trace_used(_q_field(qreg, dirty, F_TOUT, slot), reg, dp, TRACE_OUT)
             if tout != 0 and post <= num_rec and tv and (do_eprop & 4) != 0:
-                _update_wout_row(reg, dp, wout, st.lfsr, tb.wout_lanes, tb.wout_next, post, tout, err, stats)
+                cv.hit(cov, cv.WOUT_UPDATE)
+                _update_wout_row(reg, dp, wout, st.lfsr, tb.wout_lanes, tb.wout_next, post, tout, err, stats, cov)
         if out_only:
             return 2 * (num_rec + 1)
         # ---- phase B: presynaptic rows {q, msb}
@@ -256,15 +271,18 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
                 continue
             n_act = _lane_terms(reg, dp, learn_sig, ste, trace_reg, tv, regul_this, reg.regul_k_p[x],
                                 reg.regul_k_r[x], coef, reg_a, scale, active)
+            cv.lanes(cov, reg_a, scale)
             ls = st.lfsr[L_WINP + x]
             if n_act == 0:                           # nothing can fire: only the LFSR advances
+                cv.hit(cov, cv.BLOCK_JUMP)
                 ls = wide_jump(ls, (row_last[x] + 1) if not treg_zero else nz_rows[x], tb.wide_jump)
             else:
                 for q in range(row_last[x] + 1):
                     if trace[x, q] == 0 and treg_zero:
+                        cv.hit(cov, cv.ROW_SKIP)
                         continue                     # row skipped: not written, LFSR holds
                     _update_row(st.winp if x == 0 else st.wrec, q, msb, trace[x, q], coef, reg_a, scale, active,
-                                n_act, reg.lr_r[x], reg.lr_p[x], ls, tb.wide_lanes, x == 1, dp, stats)
+                                n_act, reg.lr_r[x], reg.lr_p[x], ls, tb.wide_lanes, x == 1, dp, stats, cov)
                     ls = wide_next(ls, tb.wide_next)
             st.lfsr[L_WINP + x] = ls
     if tv:
@@ -273,15 +291,18 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
 
 
 @njit(cache=True, inline="always")
-def _update_wout_row(reg, dp, wout, lfsr, wout_lanes, wout_next, post, tout, err, stats):
+def _update_wout_row(reg, dp, wout, lfsr, wout_lanes, wout_next, post, tout, err, stats, cov):
     """Output weights post -> k of the learning outputs (spec §11.5); err_k = 0 above NUM_OUT never fires."""
     ls = lfsr[L_WOUT]
     for k in range(reg.num_out + 1):
         if err[k] == 0:
             continue
+        cv.stoch_equal(cov, cv.SR_EQ_WOUT, err[k] * tout, reg.lr_r[2], reg.lr_p[2], wide_lane(ls, wout_lanes, k), 28,
+                       dp.po_drop, dp.w_fire)
         nw, wr = stoch_update(err[k] * tout, np.int64(wout[post, k]), True, reg.lr_r[2], reg.lr_p[2],
                               wide_lane(ls, wout_lanes, k), 28, dp.po_drop, dp.w_fire, dp.w_min, dp.w_max)
         if wr:
+            cv.hit_if(cov, cv.WOUT_SAT_MIN if err[k] * tout < 0 else cv.WOUT_SAT_MAX, nw == wout[post, k])
             stats[ST_SAT_W] += 1 if nw == wout[post, k] else 0
             wout[post, k] = nw
             stats[ST_UPDATES] += 1
@@ -323,7 +344,7 @@ def _lane_terms(reg, dp, learn_sig, ste, trace_reg, tv, regul_this, k_p, k_r, co
 
 @njit(cache=True, inline="always")
 def _update_row(weights, q, msb, trace, coef, reg_a, scale, active, n_act, lr_r, lr_p, lfsr_state, wide_lanes,
-                zero_self, dp, stats):
+                zero_self, dp, stats, cov):
     """One written input/recurrent row {q, msb}: synapses q -> 16*msb+n of the active lanes (spec §11.4,
     §11.6); self-connections are written as 0 whenever their update fires."""
     p0 = 16 * msb
@@ -336,11 +357,15 @@ def _update_row(weights, q, msb, trace, coef, reg_a, scale, active, n_act, lr_r,
         prob = -2147483648 if (s >= 0 and ((k >> 31) & 1) != 0) else s   # bit 31 of the 37-bit product
         if prob == 0:
             continue
+        cv.hit_if(cov, cv.PROB_SIGN, s >= 0 and prob < 0)
+        cv.stoch_equal(cov, cv.SR_EQ_UPDATE, prob, lr_r, lr_p, wide_lane(lfsr_state, wide_lanes, n), 32, dp.p_drop,
+                       dp.w_fire)
         # selects instead of branches below: whether an update fires is a coin flip against the LFSR
         fire = fires(prob, lr_r, lr_p, wide_lane(lfsr_state, wide_lanes, n), 32, dp.p_drop, dp.w_fire)
         w = np.int64(weights[q, p0 + n])
         nw = bump(w, prob < 0, dp.w_min, dp.w_max)
         saturated += fire & (nw == w)
+        cv.update(cov, fire, prob < 0, w, nw, zero_self and p0 + n == q)
         nw = 0 if (zero_self and p0 + n == q) else nw
         weights[q, p0 + n] = nw if fire else w
         fired += fire
@@ -369,6 +394,7 @@ def prop_phase(p, st, tb, do_eprop, stats):
     top_rec = (1 << dp.t_bits[TRACE_REC]) - 1
     top_out = (1 << dp.t_bits[TRACE_OUT]) - 1
     inc_inp, inc_rec, inc_out = dp.t_inc
+    cov = p.cov
     sat_trace = 0
     cycles = num_neur + 1
     for i in range(num_neur + 1):
@@ -379,12 +405,14 @@ def prop_phase(p, st, tb, do_eprop, stats):
         cycles += pass_end + 1
         if sp:
             for k in range(num_out + 1):
+                cv.sat_add(cov, cv.OUT_SAT_UP, oneur[k], shl(shl(np.int64(wout[i, k]), sh_out), -msh), mbits)
                 oneur[k] = sat_add(oneur[k], shl(shl(np.int64(wout[i, k]), sh_out), -msh), mbits)
             stats[ST_SOPS] += num_out + 1
         t_add = (ev and ((do_eprop & 1) != 0 or force), sp and ((do_eprop & 2) != 0 or force),
                  sp and ((do_eprop & 4) != 0 or force))
         for w in range((pass_end >> 1) + 1):
             noise = noise_out[lfsr[L_NOISE]] if noise_en else 0
+            cv.hit_if(cov, cv.NOISE_PASS, noise_en)
             for n in range(2):
                 j = 2 * w + n
                 d = dirty[j] != 0
@@ -400,15 +428,18 @@ def prop_phase(p, st, tb, do_eprop, stats):
                 if v >= 0 and wt >= 0 and total < 0:
                     total = (1 << (mbits - 1)) - 1
                     stats[ST_SAT_MEM] += 1
+                    cv.hit(cov, cv.MEM_SAT_UP)
                 elif v < 0 and wt < 0 and total >= 0:
                     total = -(1 << (mbits - 1))
                     stats[ST_SAT_MEM] += 1
+                    cv.hit(cov, cv.MEM_SAT_DOWN)
                 membrane[j] = total
                 src = j == i
                 tinp[j], s0 = _trace_value(tinp[j] if d else 0, src and t_add[TRACE_INP], top_inp, inc_inp)
                 trec[j], s1 = _trace_value(trec[j] if d else 0, src and t_add[TRACE_REC], top_rec, inc_rec)
                 tout[j], s2 = _trace_value(tout[j] if d else 0, src and t_add[TRACE_OUT], top_out, inc_out)
                 sat_trace += s0 + s1 + s2
+                cv.traces(cov, s0, s1, s2)
             dirty[2 * w] = 1
             dirty[2 * w + 1] = 1
             if noise_en:
@@ -417,6 +448,7 @@ def prop_phase(p, st, tb, do_eprop, stats):
         if t_add[TRACE_INP] and i > num_rec:
             # SUPP: trace-only write of word i>>1 (the membrane field is not written)
             cycles += 2
+            cv.hit(cov, cv.SUPP_PASS)
             for n in range(2):
                 j = 2 * (i >> 1) + n
                 d = dirty[j] != 0
@@ -424,6 +456,7 @@ def prop_phase(p, st, tb, do_eprop, stats):
                 trec[j] = trec[j] if d else 0
                 tout[j] = tout[j] if d else 0
                 sat_trace += s0
+                cv.hit_if(cov, cv.TRACE_SAT_SUPP, s0)
             dirty[2 * (i >> 1)] = 1
             dirty[2 * (i >> 1) + 1] = 1
         z[i] = 0
