@@ -50,8 +50,12 @@ KERNEL_BINS: tuple[Bin, ...] = (
     _K("self_weight_zero", "a fired recurrent self-connection update written as 0"),
     _K("update_fire_pos", "a fired input/recurrent +1 update"),
     _K("update_fire_neg", "a fired input/recurrent -1 update"),
-    _K("sr_equal_update", "an input/recurrent update's stochastic compare with its probability equal to the LFSR"),
-    _K("sr_equal_wout", "an output-weight update's stochastic compare at equality"),
+    Bin("sr_equal_update", "kernel", "an input/recurrent update's stochastic compare with its probability equal "
+        "to the LFSR lane", "needs a 32-bit LFSR lane equal to the scaled probability (~2^-32 per compare): "
+        "not drawn by random stimulus, and no register forces it"),
+    Bin("sr_equal_wout", "kernel", "an output-weight update's stochastic compare at equality",
+        "needs a 28-bit LFSR lane equal to the scaled probability (~2^-28 per compare): not drawn by random "
+        "stimulus, and no register forces it"),
     _K("sr_equal_leak", "a stochastic-rounding leak whose dropped fraction equals the LFSR value"),
     _K("alpha_one", "a STEP pair with alpha = 1.0 (no rounding, its LFSR holds)"),
     _K("alpha_above_one", "a STEP pair with alpha > 1.0"),
@@ -105,8 +109,8 @@ _UNREACHABLE_REG = {"SPI_LOCAL_TICK": _PROTO, "SPI_SEND_PER_TIMESTEP": _PROTO,
 
 def _register_bin(r) -> Bin:
     default = r.reset if r.reset is not None else 0
-    what = "reset value" if r.reset is not None else "0 (undefined after reset)"
-    return Bin(f"reg_{r.name}", "config", f"{r.name} programmed to a value other than its {what} ({default:#x})",
+    what = f"its reset value {default:#x}" if r.reset is not None else "0 (undefined after reset)"
+    return Bin(f"reg_{r.name}", "config", f"{r.name} programmed to a value other than {what}",
                _UNREACHABLE_REG.get(r.name))
 
 
