@@ -33,8 +33,8 @@ SUITE_OUTPUTS = ("set_*", "suite.json", "coverage.json")
 @click.option("--suite", is_flag=True, help="a regression suite of constrained-random vector sets chosen to hit "
                                             "every reachable coverage bin (OUT/set_NN, suite.json, coverage.json)")
 @click.option("--budget-ticks", type=click.IntRange(100), help="--suite: total simulated ticks allowed, each set "
-              "also charged its overhead  [default: 2400, about 2-3 min of Verilator with the build]")
-@click.option("--candidates", type=click.IntRange(1, 5000), default=160, show_default=True,
+              "also charged its overhead  [default: 6000, about 2-3 min of Verilator with the build]")
+@click.option("--candidates", type=click.IntRange(1, 5000), default=300, show_default=True,
               help="--suite: random candidate sets drawn before the greedy choice")
 def vectors(preset, data, samples, epochs, task_name, seed, out_dir, with_coverage, suite, budget_ticks, candidates):
     """Write RTL test vectors for a run of the model: SPI programming, $readmemh SRAM images, the tick stream,

@@ -67,7 +67,9 @@ KERNEL_BINS: tuple[Bin, ...] = (
     _K("reset_zero", "a spike reset to zero (RST_MODE = 1)"),
     _K("supp_pass", "a SUPP trace-only write (an input event above NUM_REC)"),
     *(_K(f"regul_mode_{m}", f"an EPROP tick with SPI_REGUL_MODE = {m}") for m in range(8)),
-    _K("regul_every_tick", "an EPROP tick without TARGET_VALID (regularisation every tick, REGUL_MODE[2:1] = 11)"),
+    Bin("regul_every_tick", "kernel", "an EPROP tick without TARGET_VALID (regularisation every tick, "
+        "REGUL_MODE[2:1] = 11)", "the chip then waits in GET_TAR for targets or a label the modelled host sends "
+        "only after TARGET_TICK (vectors.stimulus.check_protocol, Chip._check_protocol reject it)"),
     _K("regul_add_term", "a lane with a non-zero additive regularisation term"),
     _K("regul_mul_scaled", "a lane whose multiplicative regularisation scales its probability below 16/16"),
     _K("learn_sig_clamp_high", "a learning signal clamped at its maximum"),

@@ -26,8 +26,8 @@ from .stimulus import check_protocol
 
 # RTL cost of one set beyond its ticks (Verilator start, SPI programming, read-backs), in tick equivalents
 SET_OVERHEAD_TICKS = 60
-DEFAULT_BUDGET_TICKS = 2400
-DEFAULT_CANDIDATES = 160
+DEFAULT_BUDGET_TICKS = 6000
+DEFAULT_CANDIDATES = 300
 
 
 def _thr_h(rng) -> list[int]:
@@ -95,7 +95,8 @@ def random_case(rng, name: str) -> RunInputs:
     weights = {"winp": _weights(rng, (nin, nrec), int(rng.integers(4, 128))),
                "wrec": _weights(rng, (nrec, nrec), int(rng.integers(4, 128))), "wout": wout}
     T = int(rng.integers(16, 41))
-    tt = int(rng.integers(2, T - 3))
+    every_tick = cfg["SPI_REGRESSION"] and (cfg["SPI_REGUL_MODE"] >> 1) == 3
+    tt = 1 if every_tick else int(rng.integers(2, T - 3))   # every-tick targets: the bench sends them from tick 1
     d = cfg.to_dict()
     d["TARGET_TICK"] = tt
     cfg = ChipConfig.from_dict(d)
@@ -134,27 +135,31 @@ def ticks(inputs: RunInputs) -> int:
     return inputs.epochs * sum(s.n_ticks for s in (*inputs.train, *inputs.test))
 
 
-def choose(candidates: list[tuple[RunInputs, Coverage]], budget_ticks: int) -> list[int]:
-    """Greedy set cover: indices of the chosen candidates, most new reachable bins per RTL tick first."""
+def choose(candidates: list[tuple[RunInputs, Coverage]], budget_ticks: int, depth: int = 5) -> list[int]:
+    """Greedy set cover: indices of the chosen candidates, most new reachable bins per RTL tick first. Once every
+    bin any candidate hits is covered, a new round covers them again with other candidates (a bug is then met
+    in up to `depth` different configurations), while the budget lasts."""
     reach = set(REACHABLE)
     hits = [c.hit() & reach for _, c in candidates]
     cost = [ticks(i) + SET_OVERHEAD_TICKS for i, _ in candidates]
-    covered: set[str] = set()
     chosen: list[int] = []
     spent = 0
-    while True:
-        best, best_rate = -1, 0.0
-        for j, h in enumerate(hits):
-            gain = len(h - covered)
-            if j in chosen or gain == 0 or spent + cost[j] > budget_ticks:
-                continue
-            if gain / cost[j] > best_rate:
-                best, best_rate = j, gain / cost[j]
-        if best < 0:
-            return chosen
-        chosen.append(best)
-        covered |= hits[best]
-        spent += cost[best]
+    for _ in range(depth):
+        covered: set[str] = set()
+        while True:
+            best, best_rate = -1, 0.0
+            for j, h in enumerate(hits):
+                gain = len(h - covered)
+                if j in chosen or gain == 0 or spent + cost[j] > budget_ticks:
+                    continue
+                if gain / cost[j] > best_rate:
+                    best, best_rate = j, gain / cost[j]
+            if best < 0:
+                break
+            chosen.append(best)
+            covered |= hits[best]
+            spent += cost[best]
+    return chosen
 
 
 def generate(seed: int, budget_ticks: int = DEFAULT_BUDGET_TICKS, n_candidates: int = DEFAULT_CANDIDATES,
