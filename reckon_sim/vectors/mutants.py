@@ -88,7 +88,8 @@ def _runs(inputs: RunInputs, chip_cls):
 
 def first_divergence(inputs: RunInputs, name: str) -> tuple[int, int, str] | None:
     """(sample gidx, tick 1..T, what) of the first tick where the mutant leaves the correct model, None if never:
-    the first per-tick record that differs, or (vote_tie_high) the first vote tick decided by the tie-break."""
+    the first per-tick record that differs, (vote_tie_high) the first vote tick decided by the tie-break, or the
+    last tick ("send") when only the OUT_DATA of SEND differs."""
     samples = [*inputs.train, *inputs.test] * inputs.epochs
     for gidx, (a, b) in enumerate(zip(_runs(inputs, chip_mod.Chip), _runs(inputs, CHIPS[name]))):
         ra, rb = a.records, b.records
@@ -99,6 +100,8 @@ def first_divergence(inputs: RunInputs, name: str) -> tuple[int, int, str] | Non
             oneur = ra.oneur[:, AT_STEP, : inputs.config.n_out]
             ticks += [(r, "vote") for r in range(start, len(oneur))
                       if int(np.argmax(oneur[r])) != _winner_high(oneur[r], len(oneur[r]))][:1]
+        if not np.array_equal(a.out_bytes, b.out_bytes):
+            ticks.append((len(ra.z) - 1, "send"))      # only the SEND comparator (tied vote counters) differs
         if ticks:
             r, what = min(ticks)
             return gidx, r + 1, what

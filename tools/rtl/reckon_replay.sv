@@ -36,7 +36,8 @@ module reckon_replay (
     string  vec;
     integer corrupt = 0, corrupt_sample = 0;
     initial begin
-        if (!$value$plusargs("replay_vec=%s", vec) && !$value$plusargs("vec=%s", vec)) vec = ".";
+        if (!$value$plusargs("vec=%s", vec)) vec = ".";
+        if ($value$plusargs("replay_vec=%s", vec)) ;   // after +vec: it wins (no short-circuit reliance)
         if ($value$plusargs("replay_corrupt=%d", corrupt)) ;
         if ($value$plusargs("replay_corrupt_sample=%d", corrupt_sample)) ;
         load_outputs();
