@@ -133,3 +133,14 @@ def test_cli_vectors_coverage_flag(tmp_path):
     assert r.exit_code == 0, r.output
     cov = Coverage.read(tmp_path / "v" / "coverage.json")
     assert cov.counts[INDEX["fsm_sdone_send"]] == 2 and "coverage: " in r.output
+
+
+def test_cli_run_coverage_flag(tmp_path):
+    from .conftest import GOLDEN, need_shared
+    case = need_shared(GOLDEN / "pub_noise_reset")
+    r = CliRunner().invoke(main, ["run", str(case), "--out", str(tmp_path / "o"), "--coverage", "--ntrain", "1",
+                                  "--ntest", "1", "--epochs", "1"])
+    assert r.exit_code == 0, r.output
+    c = Coverage.read(tmp_path / "o" / "coverage.json").counts
+    assert c[INDEX["fsm_sdone_send"]] == 2 and c[INDEX["noise_pass"]] > 0 and c[INDEX["reset_zero"]] > 0
+    assert c[INDEX["reset_subtract"]] == 0 and "coverage: " in r.output

@@ -2,24 +2,10 @@
 merged; --out writes the merged report."""
 from __future__ import annotations
 
-from contextlib import nullcontext
-
 import click
 
 from ..errors import InputError
-
-
-def coverage_context(on: bool):
-    """core.coverage.collect() (every Chip made inside counts into it) when on, else a context yielding None."""
-    from ..core.coverage import collect
-    return collect() if on else nullcontext()
-
-
-def echo_report(cov, out_file=None, missed_only: bool = False) -> None:
-    """Print the table (every bin, or the missed ones) and write coverage.json if asked."""
-    if out_file is not None:
-        cov.write(out_file)
-    click.echo(cov.table(missed_only=missed_only))
+from .common import echo_coverage
 
 
 @click.command()
@@ -39,4 +25,4 @@ def coverage(reports, missed, out_file):
             merged = merged.merge(Coverage.read(path))
         except (OSError, ValueError, KeyError, TypeError) as e:
             raise InputError(str(path), f"not a reckon-sim coverage report ({type(e).__name__}: {e})") from None
-    echo_report(merged, out_file, missed)
+    echo_coverage(merged, out_file, missed)

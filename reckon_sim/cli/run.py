@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .common import atomic_dir, progress
-from .coverage import coverage_context, echo_report
+from .common import atomic_dir, coverage_context, echo_coverage, progress
 
 OUTPUTS = ("init.npz", "sample_*.npz", "inferences.txt", "summary.json", "coverage.json")   # what an existing --out may hold
 
@@ -42,6 +41,6 @@ def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, n
         with progress(total, f"run {c.name}") as bar, coverage_context(with_coverage) as cov:   # bar cleared on errors too
             rows = run_case(c, tmp, dump, bar.update)
         if cov is not None:
-            echo_report(cov, tmp / "coverage.json", missed_only=True)
+            echo_coverage(cov, tmp / "coverage.json", missed_only=True)
     correct = sum(r["correct"] for r in rows)
     click.echo(f"{len(rows)} samples, {correct} correct; wrote {out_dir}")

@@ -7,8 +7,7 @@ from dataclasses import replace
 import click
 
 from ..config import ChipConfig
-from .common import DATA_DIR, SEED, atomic_dir, progress
-from .coverage import coverage_context, echo_report
+from .common import DATA_DIR, SEED, atomic_dir, coverage_context, echo_coverage, progress
 
 # what an existing --out may hold: the files and folders `write_vectors` makes (a suite: sets + reports)
 OUTPUTS = ("FORMAT.md", "manifest.json", "model.vcd", "*.hex", "expect", "mem", "tbench", "coverage.json")
@@ -56,7 +55,7 @@ def vectors(preset, data, samples, epochs, task_name, seed, out_dir, with_covera
                 coverage_context(with_coverage) as cov:
             manifest = write_vectors(tmp, spec, bar.update)
         if cov is not None:
-            echo_report(cov, tmp / "coverage.json", missed_only=True)
+            echo_coverage(cov, tmp / "coverage.json", missed_only=True)
     n = manifest["run"]["samples"]
     click.echo(f"wrote {out_dir}: {n} samples ({len(spec.train)} train + {len(spec.test)} test x {epochs} epochs), "
                f"{len(manifest['files'])} files; run: tools/rtl/run.sh RTL_FILES... with VEC={out_dir}")
@@ -70,7 +69,7 @@ def _suite(out_dir, seed: int, budget_ticks, n_candidates: int) -> None:
         with progress(n_candidates, "suite candidates") as bar:
             chosen = generate(seed, budget, n_candidates, bar.update)
         manifest, merged = write_suite(tmp, chosen, seed, budget, write_vectors)
-        echo_report(merged)
+        echo_coverage(merged)
     s = manifest["coverage"]
     click.echo(f"wrote {out_dir}: {len(manifest['sets'])} vector sets, {manifest['ticks']} ticks "
                f"(budget {budget}); {s['reachable_hit']} of {s['reachable']} reachable bins ({s['percent']} %); "
