@@ -144,3 +144,11 @@ def test_cli_run_coverage_flag(tmp_path):
     c = Coverage.read(tmp_path / "o" / "coverage.json").counts
     assert c[INDEX["fsm_sdone_send"]] == 2 and c[INDEX["noise_pass"]] > 0 and c[INDEX["reset_zero"]] > 0
     assert c[INDEX["reset_subtract"]] == 0 and "coverage: " in r.output
+
+
+def test_cli_train_coverage_flag(tmp_path):
+    r = CliRunner().invoke(main, ["train", "--epochs", "1", "--ntrain", "2", "--ntest", "1", "--no-inspect",
+                                  "--out", str(tmp_path / "t"), "--coverage"])
+    assert r.exit_code == 0, r.output
+    c = Coverage.read(tmp_path / "t" / "coverage.json").counts
+    assert c[INDEX["fsm_sdone_send"]] == 3 and c[INDEX["fsm_sdone_eprop"]] > 0

@@ -5,7 +5,8 @@ import click
 
 from .common import atomic_dir, coverage_context, echo_coverage, progress
 
-OUTPUTS = ("init.npz", "sample_*.npz", "inferences.txt", "summary.json", "coverage.json")   # what an existing --out may hold
+# what an existing --out may hold
+OUTPUTS = ("init.npz", "sample_*.npz", "inferences.txt", "summary.json", "coverage.json")
 
 
 def _file_option(name: str, what: str):
@@ -38,7 +39,8 @@ def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, n
     with atomic_dir(out_dir, OUTPUTS, inputs=[case, config, *files.values()]) as tmp:
         c = load_case(case, config, files, dict(epochs=epochs, ntrain=ntrain, ntest=ntest))
         total = c.epochs * (len(c.phase_samples("train")) + len(c.phase_samples("test")))
-        with progress(total, f"run {c.name}") as bar, coverage_context(with_coverage) as cov:   # bar cleared on errors too
+        # the bar is closed (cleared) on an error too
+        with progress(total, f"run {c.name}") as bar, coverage_context(with_coverage) as cov:
             rows = run_case(c, tmp, dump, bar.update)
         if cov is not None:
             echo_coverage(cov, tmp / "coverage.json", missed_only=True)
