@@ -265,3 +265,18 @@ def echo_quantisation(config) -> None:
 
 MAX_SEED = 2**32 - 1
 SEED = click.IntRange(0, MAX_SEED)     # --seed: numpy's default_rng takes any non-negative integer; 32 bits suffice
+
+
+def coverage_context(on: bool):
+    """core.coverage.collect() (every Chip made inside counts into it) when on, else a context yielding None."""
+    from contextlib import nullcontext
+
+    from ..core.coverage import collect
+    return collect() if on else nullcontext()
+
+
+def echo_coverage(cov, out_file=None, missed_only: bool = False) -> None:
+    """Print a coverage table (every bin, or the missed ones), writing coverage.json first if asked."""
+    if out_file is not None:
+        cov.write(out_file)
+    click.echo(cov.table(missed_only=missed_only))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from . import compare, curves, info, inspect, run, sweep, tasks, train, vectors
+from . import compare, coverage, curves, info, inspect, run, sweep, tasks, train, vectors
 from .common import one_line_errors, signals_as_interrupt, warnings_as_lines
 
 
@@ -29,5 +29,5 @@ def main():
 
 
 for command in (train.train, run.run, compare.compare, curves.curves, sweep.sweep, vectors.vectors, info.info,
-                inspect.inspect, tasks.tasks):
+                inspect.inspect, tasks.tasks, coverage.coverage):
     main.add_command(command)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import click
 
-from .common import atomic_dir, progress
+from .common import atomic_dir, coverage_context, echo_coverage, progress
 
-OUTPUTS = ("init.npz", "sample_*.npz", "inferences.txt", "summary.json")   # what an existing --out may hold
+# what an existing --out may hold
+OUTPUTS = ("init.npz", "sample_*.npz", "inferences.txt", "summary.json", "coverage.json")
 
 
 def _file_option(name: str, what: str):
@@ -27,7 +28,9 @@ def _file_option(name: str, what: str):
 @click.option("--ntrain", type=click.IntRange(-1), help="training samples per epoch (-1: all)")
 @click.option("--ntest", type=click.IntRange(-1), help="test samples per epoch (-1: all)")
 @click.option("--dump", type=click.IntRange(0, 1), help="dump level: 1 per-tick arrays, 0 state + tk_table only")
-def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, ntrain, ntest, dump):
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="count the coverage bins; write OUT/coverage.json and print the hit/missed table")
+def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, ntrain, ntest, dump, with_coverage):
     """Run the golden protocol on CASE (a folder with config.json, train/test .dat, winp/wrec/wout .dat) or on
     the files given one by one."""
     from ..experiments.run_case import run_case
@@ -36,7 +39,10 @@ def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, n
     with atomic_dir(out_dir, OUTPUTS, inputs=[case, config, *files.values()]) as tmp:
         c = load_case(case, config, files, dict(epochs=epochs, ntrain=ntrain, ntest=ntest))
         total = c.epochs * (len(c.phase_samples("train")) + len(c.phase_samples("test")))
-        with progress(total, f"run {c.name}") as bar:       # closed (cleared) on an error too
+        # the bar is closed (cleared) on an error too
+        with progress(total, f"run {c.name}") as bar, coverage_context(with_coverage) as cov:
             rows = run_case(c, tmp, dump, bar.update)
+        if cov is not None:
+            echo_coverage(cov, tmp / "coverage.json", missed_only=True)
     correct = sum(r["correct"] for r in rows)
     click.echo(f"{len(rows)} samples, {correct} correct; wrote {out_dir}")

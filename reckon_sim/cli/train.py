@@ -8,9 +8,10 @@ import click
 from ..errors import InputError
 from ..backends import task_backend
 from ..experiments.data import run_inputs
-from .common import DATA_DIR, SEED, atomic_dir, preset_with_settings, progress
+from .common import DATA_DIR, SEED, atomic_dir, coverage_context, echo_coverage, preset_with_settings, progress
 
-OUTPUTS = ("curve.csv", "curve.png", "curve.svg", "report.json", "*_final.dat", "weights_*", "inspect*")  # may hold
+OUTPUTS = ("curve.csv", "curve.png", "curve.svg", "report.json", "*_final.dat", "weights_*", "inspect*",
+           "coverage.json")  # may hold
 
 
 @click.command()
@@ -30,8 +31,10 @@ OUTPUTS = ("curve.csv", "curve.png", "curve.svg", "report.json", "*_final.dat", 
 @click.option("--patience", type=click.IntRange(1), help="early stopping: epochs without validation-loss gain")
 @click.option("--out", "out_dir", default="runs/train", show_default=True, type=click.Path(file_okay=False))
 @click.option("--no-inspect", is_flag=True, help="skip the weight histograms and the inspect figure (sweeps)")
+@click.option("--coverage", "with_coverage", is_flag=True,
+              help="chip: count the coverage bins of the training run; OUT/coverage.json and the missed bins")
 def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, settings, shuffle, validation, patience,
-          out_dir, no_inspect):
+          out_dir, no_inspect, with_coverage):
     """Train the chip model with on-chip e-prop (or a float reference, --backend): per epoch a training pass and
     a test pass."""
     from ..backends import BACKENDS, CHIP
@@ -40,7 +43,10 @@ def train(preset, task_name, data, epochs, ntrain, ntest, seed, backend, setting
     with atomic_dir(out_dir, OUTPUTS, inputs=[data, preset, task_name]) as tmp:
         inp = run_inputs(preset_with_settings(preset, settings, task_name), task_name, data, seed, ntrain, ntest,
                          epochs)
-        run, report, chip, initial = _train(inp, backend, preset, data, shuffle, validation, patience, tmp)
+        with coverage_context(with_coverage) as cov:
+            run, report, chip, initial = _train(inp, backend, preset, data, shuffle, validation, patience, tmp)
+        if cov is not None:
+            echo_coverage(cov, tmp / "coverage.json", missed_only=True)
         if not no_inspect:
             from ..plots.inspect import write_end_of_run
             write_end_of_run(tmp, backend, chip, initial, inp, task_name, data, f"train {inp.task.name} seed {inp.seed}")

@@ -11,6 +11,7 @@ from ..backend import Sample, SampleResult
 from ..config import ChipConfig
 from ..errors import InputError
 from ..hw.widths import RECKON, BitWidths
+from . import coverage as coverage_mod
 from . import datapath as dpath
 from . import lfsr as lfsr_mod
 from .fixedpoint import vote_winner
@@ -40,6 +41,16 @@ class Chip:
         self._params = Params(reg=Registers.from_dict(regs), dp=dpath.datapath(widths, config.registers),
                               alpha=dpath.quantize_alpha(config.alpha_words(), widths), thr=self.state.thr)
         self._tables = lfsr_mod.tables()
+        self.coverage = None
+        if coverage_mod.active() is not None:
+            self.enable_coverage(coverage_mod.active())
+
+    def enable_coverage(self, cov: "coverage_mod.Coverage | None" = None) -> "coverage_mod.Coverage":
+        """Count coverage bins (hw.coverage) from now on into `cov` (a new one by default); returns it."""
+        self.coverage = cov if cov is not None else coverage_mod.Coverage()
+        self.coverage.add_config(self.config.registers)
+        self._params = self._params._replace(cov=self.coverage.kernel)
+        return self.coverage
 
     # ---- factories ----
     @classmethod
@@ -104,6 +115,10 @@ class Chip:
             raise InputError("protocol", "the chip waits in GET_TAR for a class label the protocol never sends "
                                          "(SPI_SINGLE_LABEL = 0 or e-prop every tick before TARGET_TICK)")
         inference, out_bytes = self._send()
+        if self.coverage is not None:
+            self.coverage.fold_kernel()
+            self.coverage.add_sample(tk, do_eprop, st.votes, cfg.n_out, bool(cfg["SPI_SEND_LABEL_ONLY"]),
+                                     bool(cfg["SPI_REGRESSION"]))
         timing = self.timing_errors(tk[:, TK.cycles], self.clock_hz, self.tick_period_s) if self.clock_hz else None
         # loss: 0.5 Σ (target − hard-sigmoid output)² over the vote ticks, 1.0 = 2048 (as reference.ChipFloat)
         loss = float("nan") if cfg["SPI_REGRESSION"] else 0.5 * float(stats[ST_SQERR]) / 2048.0 ** 2

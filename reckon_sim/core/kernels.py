@@ -13,6 +13,7 @@ from numba import njit
 
 from .fixedpoint import (R_NEAREST, R_STOCH, R_TRUNC, leak, leak_cut_of, s16, s32, sat_add, shl,
                          stoch_update, vote_winner, wide_jump, wide_lane, wide_next)
+from . import cov_hooks as cv
 from .records import NF
 from .rows import gate_row, integrate_row, step_row, update_rows
 from .state import CLASS_LABEL, INFER_ACC, TARGET_VALID
@@ -64,6 +65,8 @@ def step_phase(p, st, tb):
     en_sr = reg.en_stoch_round != 0
     kappa = reg.kappa
     k_st = en_sr and kappa != KAPPA_ONE
+    cov = p.cov
+    cv.kappa(cov, kappa)
     lfsr, oneur, work = st.lfsr, st.oneur, st.work    # locals: see prop_phase
     neur_pos, neur_seq, neur_seq_out = tb.neur_pos, tb.neur_seq, tb.neur_seq_out
     oneur_pos, oneur_seq, oneur_seq_out = tb.oneur_pos, tb.oneur_seq, tb.oneur_seq_out
@@ -92,6 +95,7 @@ def step_phase(p, st, tb):
     for w in range(n_pairs):
         a = alpha[w]
         a_one = a == ALPHA_ONE
+        cv.alpha_pair(cov, a)
         k = w * k_step
         work[0, 2 * w], work[0, 2 * w + 1] = a, a
         work[1, 2 * w], work[1, 2 * w + 1] = thr[w], thr[w]
@@ -107,6 +111,7 @@ def step_phase(p, st, tb):
         work[5, 2 * w] = oneur_seq_out[pt0 + k] if st_to else fix_to
         work[5, 2 * w + 1] = oneur_seq_out[pt1 + k] if st_to else fix_to
         steps_m += 0 if a_one else k_step
+    cv.step_neurons(cov, 2 * n_pairs, st.dirty, st.membrane, work, dp.m_bits, st_m, reg.rst_mode != 0)
     spikes = step_row(2 * n_pairs, st.dirty, st.membrane, st.trace_inp, st.trace_rec, st.trace_out, st.z, work,
                       kappa, dp.m_bits, dp.t_bits, (m_round == R_NEAREST, ti_round == R_NEAREST,
                                                     tr_round == R_NEAREST, to_round == R_NEAREST), reg.rst_mode != 0)
@@ -154,12 +159,15 @@ def output_errors(p, st, do_eprop, err):
             err[k] = 0
             continue
         y = activation(p.reg, p.dp, st.oneur[k])
+        cv.activation(p.cov, st.oneur[k], p.dp.m_sh, p.reg.no_out_act)
         yt = st.target[k] if p.reg.regression != 0 else (2048 if st.ctl[CLASS_LABEL] == k else 0)
         e = s16(yt - y)
         if yt >= 0 and y < 0 and e < 0:
             e = 32767
+            cv.hit(p.cov, cv.ERR_HIGH)
         elif yt < 0 and y >= 0 and e >= 0:
             e = -32768
+            cv.hit(p.cov, cv.ERR_LOW)
         err[k] = e
 
 
@@ -169,6 +177,7 @@ def sdone_vote(p, st):
     if st.ctl[INFER_ACC] == 0:
         return
     win = 0 if p.reg.regression != 0 else vote_winner(st.oneur, p.reg.num_out + 1)
+    cv.vote(p.cov, st.oneur, p.reg.num_out + 1, p.reg.regression)
     st.votes[win] = (st.votes[win] + 1) & 0xFFFF
 
 
@@ -214,6 +223,8 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
     rm, rw = reg.regul_mode, reg.regul_w
     every_tick = (rm >> 1) == 3
     out_only = do_eprop == 4
+    cov = p.cov
+    cv.regul_mode(cov, rm, tv)
     coef = np.zeros(16, np.int64)           # per post lane of the current block and weight type
     reg_a = np.zeros(16, np.int64)
     scale = np.zeros(16, np.int64)
@@ -236,6 +247,7 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
                 for k in range(num_out + 1):         # the row as read: before this tick's update
                     psum += err[k] * wout[post, k]
             learn_sig[n] = _learning_signal(psum, reg.learn_sig_scale, dp) if post <= num_rec else 0
+            cv.learn_sig(cov, psum, reg.learn_sig_scale, dp.l_sh, dp.l_min, dp.l_max, post <= num_rec)
             u = _q_field(qreg, dirty, F_U, slot)
             h = reg.h[4]
             for seg in range(4):                     # first matching segment wins
@@ -243,12 +255,14 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
                     h = reg.h[seg]
                     break
             ste[n] = h
+            cv.ste(cov, u, reg.thr_h, tv)
             if rm != 0:
                 rate = _trace_used(_q_field(qreg, dirty, F_TREC, slot), reg, dp, TRACE_REC)
                 trace_reg[n] = max(0, rate - reg.regul_f0)
             tout = _trace_used(_q_field(qreg, dirty, F_TOUT, slot), reg, dp, TRACE_OUT)
             if tout != 0 and post <= num_rec and tv and (do_eprop & 4) != 0:
-                _update_wout_row(reg, dp, wout, st.lfsr, tb.wout_lanes, tb.wout_next, post, tout, err, stats)
+                cv.hit(cov, cv.WOUT_UPDATE)
+                _update_wout_row(reg, dp, wout, st.lfsr, tb.wout_lanes, tb.wout_next, post, tout, err, stats, cov)
         if out_only:
             return 2 * (num_rec + 1)
         # ---- phase B: presynaptic rows {q, msb}
@@ -263,14 +277,16 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
                 continue
             n_act = _lane_terms(reg, dp, learn_sig, ste, trace_reg, tv, regul_this, reg.regul_k_p[x],
                                 reg.regul_k_r[x], coef, reg_a, scale, active)
+            cv.lanes(cov, reg_a, scale)
             ls = st.lfsr[L_WINP + x]
             if n_act == 0:                           # nothing can fire: only the LFSR advances
+                cv.hit(cov, cv.BLOCK_JUMP)
                 ls = wide_jump(ls, (row_last[x] + 1) if not treg_zero else nz_rows[x], tb.wide_jump)
             else:
                 ls, fired, sat = update_rows(st.winp if x == 0 else st.wrec, msb, trace[x], row_last[x] + 1,
                                              treg_zero, coef, reg_a, scale, reg.lr_r[x], reg.lr_p[x], ls,
                                              tb.wide_lanes, tb.wide_next, x == 1, dp.p_drop, dp.w_fire == R_STOCH,
-                                             fire_cut, dp.w_min, dp.w_max, 16)
+                                             fire_cut, dp.w_min, dp.w_max, 16, cov)
                 stats[ST_UPDATES] += fired
                 stats[ST_SAT_W] += sat
             st.lfsr[L_WINP + x] = ls
@@ -280,15 +296,18 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
 
 
 @njit(cache=True, inline="always")
-def _update_wout_row(reg, dp, wout, lfsr, wout_lanes, wout_next, post, tout, err, stats):
+def _update_wout_row(reg, dp, wout, lfsr, wout_lanes, wout_next, post, tout, err, stats, cov):
     """Output weights post -> k of the learning outputs (spec §11.5); err_k = 0 above NUM_OUT never fires."""
     ls = lfsr[L_WOUT]
     for k in range(reg.num_out + 1):
         if err[k] == 0:
             continue
+        cv.stoch_equal(cov, cv.SR_EQ_WOUT, err[k] * tout, reg.lr_r[2], reg.lr_p[2], wide_lane(ls, wout_lanes, k), 28,
+                       dp.po_drop, dp.w_fire)
         nw, wr = stoch_update(err[k] * tout, np.int64(wout[post, k]), True, reg.lr_r[2], reg.lr_p[2],
                               wide_lane(ls, wout_lanes, k), 28, dp.po_drop, dp.w_fire, dp.w_min, dp.w_max)
         if wr:
+            cv.hit_if(cov, cv.WOUT_SAT_MIN if err[k] * tout < 0 else cv.WOUT_SAT_MAX, nw == wout[post, k])
             stats[ST_SAT_W] += 1 if nw == wout[post, k] else 0
             wout[post, k] = nw
             stats[ST_UPDATES] += 1
@@ -357,6 +376,7 @@ def prop_phase(p, st, tb, do_eprop, stats):
     top_rec = (1 << dp.t_bits[TRACE_REC]) - 1
     top_out = (1 << dp.t_bits[TRACE_OUT]) - 1
     inc_inp, inc_rec, inc_out = dp.t_inc
+    cov = p.cov
     sat_trace = 0
     cycles = num_neur + 1
     for i in range(num_neur + 1):
@@ -367,6 +387,7 @@ def prop_phase(p, st, tb, do_eprop, stats):
         cycles += pass_end + 1
         if sp:
             for k in range(num_out + 1):
+                cv.sat_add(cov, cv.OUT_SAT_UP, oneur[k], shl(shl(np.int64(wout[i, k]), sh_out), -msh), mbits)
                 oneur[k] = sat_add(oneur[k], shl(shl(np.int64(wout[i, k]), sh_out), -msh), mbits)
             stats[ST_SOPS] += num_out + 1
         t_add = (ev and ((do_eprop & 1) != 0 or force), sp and ((do_eprop & 2) != 0 or force),
@@ -380,18 +401,24 @@ def prop_phase(p, st, tb, do_eprop, stats):
                 word = noise_seq_out[pn + (j >> 1)]
                 nz[j] = shl(s16((word >> (16 * (j & 1))) & 0xFFFF) >> noise_str, -msh)
             lfsr[L_NOISE] = noise_seq[pn + (n_post >> 1)]
+            cv.hit_n(cov, cv.NOISE_PASS, n_post >> 1)
         row_a, la, ra = (winp[i], l_inp, r_inp) if ev else (wrec[i], l_rec, r_rec)
-        sat_mem += integrate_row(n_post, membrane, row_a, la, ra, wrec[i], l_rec, r_rec, ev and sp, l_m, r_m, nz,
-                                 noise_en, mbits)
+        sat_up, sat_down = integrate_row(n_post, membrane, row_a, la, ra, wrec[i], l_rec, r_rec, ev and sp, l_m, r_m,
+                                         nz, noise_en, mbits)
+        sat_mem += sat_up + sat_down
+        cv.hit_n(cov, cv.MEM_SAT_UP, sat_up)
+        cv.hit_n(cov, cv.MEM_SAT_DOWN, sat_down)
         if i < n_post:                               # only the source's own traces change (spec §8.5)
             tinp[i], s0 = _trace_value(tinp[i], t_add[TRACE_INP], top_inp, inc_inp)
             trec[i], s1 = _trace_value(trec[i], t_add[TRACE_REC], top_rec, inc_rec)
             tout[i], s2 = _trace_value(tout[i], t_add[TRACE_OUT], top_out, inc_out)
             sat_trace += s0 + s1 + s2
+            cv.traces(cov, s0, s1, s2)
         stats[ST_SOPS] += (num_rec + 1) * ((1 if ev else 0) + (1 if sp else 0))
         if t_add[TRACE_INP] and i > num_rec:
             # SUPP: trace-only write of word i>>1 (the membrane field is not written)
             cycles += 2
+            cv.hit(cov, cv.SUPP_PASS)
             for n in range(2):
                 j = 2 * (i >> 1) + n
                 d = dirty[j] != 0
@@ -399,6 +426,7 @@ def prop_phase(p, st, tb, do_eprop, stats):
                 trec[j] = trec[j] if d else 0
                 tout[j] = tout[j] if d else 0
                 sat_trace += s0
+                cv.hit_if(cov, cv.TRACE_SAT_SUPP, s0)
             dirty[2 * (i >> 1)] = 1
             dirty[2 * (i >> 1) + 1] = 1
         z[i] = 0

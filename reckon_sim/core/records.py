@@ -95,6 +95,7 @@ class Params(NamedTuple):
     dp: "object"                # core.datapath.Datapath
     alpha: np.ndarray           # int64 [128] leak factor of each neuron pair (width-quantised)
     thr: np.ndarray             # int64 [128] threshold field of each word (the state's array)
+    cov: object = None          # int64 [hw.coverage.N_KERNEL] coverage counters, None: off (core.cov_hooks)
 
 
 class Drive(NamedTuple):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .fixedpoint import leak_cut, wrap
+from . import cov_hooks as cv
+from .fixedpoint import R_STOCH, R_TRUNC, leak_cut, wrap
 
 
 @njit(cache=True, inline="always")
@@ -52,12 +53,12 @@ def gate_row(n, dirty, membrane, tinp, trec, tout):
 @njit(cache=True, inline="always")
 def integrate_row(n, mem, row_a, la, ra, row_b, lb, rb, use_b, lm, rm, nz, use_nz, mbits):
     """One PROP pass over posts 0..n-1 (spec §8.3): u += (row_a << la >> ra [+ row_b << lb >> rb]) << lm >> rm
-    [+ noise], wrapped to mbits, clamped by the sign-based detector that ignores the noise. Returns the number of
-    clamps. Vectorised (a saturating add over contiguous rows; the shifts are loop-invariant)."""
+    [+ noise], wrapped to mbits, clamped by the sign-based detector that ignores the noise. Returns the numbers of
+    clamps up and down. Vectorised (a saturating add over contiguous rows; the shifts are loop-invariant)."""
     half = 1 << (mbits - 1)
     mask = (1 << mbits) - 1
-    sat = 0
-    for j in range(n):                           # vectorises: contiguous rows, invariant shifts, a count reduction
+    up, down = 0, 0
+    for j in range(n):                           # vectorises: contiguous rows, invariant shifts, count reductions
         v = np.int64(mem[j])
         wt = (np.int64(row_a[j]) << la) >> ra
         if use_b:
@@ -69,8 +70,9 @@ def integrate_row(n, mem, row_a, la, ra, row_b, lb, rb, use_b, lm, rm, nz, use_n
         lo = (v < 0) & (wt < 0) & (tot >= 0)
         tot = half - 1 if hi else tot
         mem[j] = -half if lo else tot
-        sat += hi | lo
-    return sat
+        up += hi
+        down += lo
+    return up, down
 
 
 @njit(cache=True, inline="always")
@@ -84,7 +86,7 @@ def _lowest_bit(x):
 
 @njit(cache=True)      # not inlined: one call per block and weight type, its arrays passed once, not per row
 def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r, lr_p, ls, wide_lanes, wide_next,
-                zero_self, drop, stoch, cut_fixed, w_min, w_max, lanes):
+                zero_self, drop, stoch, cut_fixed, w_min, w_max, lanes, cov):
     """The written rows q = 0..n_rows-1 of block msb (spec §11.4, §11.6; fixedpoint.fires and bump unrolled into
     selects): a row whose presynaptic trace and regularisation are 0 is skipped (not written, LFSR holds).
     A lane with probability 0 never fires, so all 16 lanes run: the decision loop vectorises (the LFSR lanes and
@@ -95,6 +97,7 @@ def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r
     fired, saturated = 0, 0
     for q in range(n_rows):
         if trace[q] == 0 and treg_zero:
+            cv.hit(cov, cv.ROW_SKIP)
             continue
         tr = trace[q]
         b0, b1, b2, b3 = ls & 255, (ls >> 8) & 255, (ls >> 16) & 255, (ls >> 24) & 255
@@ -110,6 +113,8 @@ def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r
             sat = (lr_p >= 32) | ((mag >> sh_sat) != 0)
             tot = ((full if sat else mag << lr_p) >> lr_r) >> drop
             fire = (prob != 0) & ((prob == -2147483648) | (tot >= ((rnd >> drop) if stoch else cut_fixed)))
+            cv.hit_if(cov, cv.PROB_SIGN, (s >= 0) & (prob < 0))
+            cv.stoch_equal(cov, cv.SR_EQ_UPDATE, prob, lr_r, lr_p, rnd, 32, drop, R_STOCH if stoch else R_TRUNC)
             fire_mask |= np.int64(fire) << n
             neg_mask |= np.int64(prob < 0) << n
         while fire_mask:                 # the few lanes that fire: ±1, saturating; a self-connection writes 0
@@ -120,6 +125,7 @@ def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r
             nw = w if (nw < w_min) | (nw > w_max) else nw
             saturated += nw == w
             fired += 1
+            cv.update(cov, True, (neg_mask >> n) & 1 != 0, w, nw, zero_self and p0 + n == q)
             weights[q, p0 + n] = 0 if (zero_self and p0 + n == q) else nw
         ls = wide_next[0, b0] ^ wide_next[1, b1] ^ wide_next[2, b2] ^ wide_next[3, b3]
     return ls, fired, saturated

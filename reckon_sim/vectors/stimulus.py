@@ -28,6 +28,10 @@ def check_protocol(cfg: ChipConfig) -> None:
     if cfg["SPI_REGRESSION"] and not cfg["SPI_GET_TAR_REQ_OUT"]:
         raise InputError("SPI_GET_TAR_REQ_OUT", "= 0 with SPI_REGRESSION = 1: the bench sees the chip's target "
                                                 "requests only on MISO (allowed: 1)")
+    if cfg["SPI_REGRESSION"] and (cfg["SPI_REGUL_MODE"] >> 1) == 3 and cfg.do_eprop_train and cfg.target_tick > 1:
+        raise InputError("TARGET_TICK", f"= {cfg.target_tick} with SPI_REGRESSION = 1 and SPI_REGUL_MODE[2:1] = 11: "
+                                        "the chip requests targets from tick 2 on, the bench sends them only after "
+                                        "TARGET_TICK (allowed: 1)")
 
 
 def n_items(cfg: ChipConfig) -> int:

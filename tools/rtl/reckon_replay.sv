@@ -16,6 +16,8 @@
 // Deliberate faults for the bench's own tests: +replay_corrupt=1 flips bit 8 of recurrent-weight word 0 (Wrec[0][1])
 // after sample +replay_corrupt_sample=S (default 0); =2 sends a wrong OUT_DATA (bit 0 flipped) in sample S; =3
 // makes tick 5 of sample S one cycle longer; =4 leaves output membrane 1 at 1 after sample S (not cleared in IDLE).
+// +replay_vec=DIR replays the expectations of another vector folder of the same inputs (e.g. written by a
+// mutated model, reckon_sim.vectors.mutants) while the bench checks against +vec.
 // Output membranes (SPI code 2, one 16-bit register per address 0..15) are writable and cleared at sample end.
 `timescale 1ns/1ps
 
@@ -35,6 +37,7 @@ module reckon_replay (
     integer corrupt = 0, corrupt_sample = 0;
     initial begin
         if (!$value$plusargs("vec=%s", vec)) vec = ".";
+        if ($value$plusargs("replay_vec=%s", vec)) ;   // after +vec: it wins (no short-circuit reliance)
         if ($value$plusargs("replay_corrupt=%d", corrupt)) ;
         if ($value$plusargs("replay_corrupt_sample=%d", corrupt_sample)) ;
         load_outputs();
