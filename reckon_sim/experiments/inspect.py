@@ -254,7 +254,10 @@ def gather(backend_name: str, backend, sample: Sample, learn: bool, title: str =
 
 
 def task_channel_groups(task: dict, n_in: int) -> list[tuple[str, int, int]]:
-    """The cue-accumulation input groups (name, first channel, end) of a task preset, cut to n_in channels."""
+    """The cue-accumulation input groups (name, first channel, end) of a task preset, cut to n_in channels;
+    none for the other generators (their channels form no groups)."""
+    if task.get("generator", "cue-accumulation") != "cue-accumulation":
+        return []
     cpg = int(task.get("task", {}).get("channels_per_group", 10))
     groups = [(name, g * cpg, min(n_in, (g + 1) * cpg)) for g, name in enumerate(("left", "right", "recall", "noise"))]
     return [g for g in groups if g[1] < g[2]]
