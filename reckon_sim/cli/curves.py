@@ -57,14 +57,19 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
         write_curves_csv(tmp / "curves.csv", runs)
         if seeds:
             write_seed_table(tmp, per_seed, seed_list, " ".join(settings))
-        backend_curves(runs, tmp / "curves.png", BACKEND_NOTES)
-        backend_curves(runs, tmp / "curves.svg", BACKEND_NOTES)
+        for ext in ("png", "svg"):
+            backend_curves(runs, tmp / f"curves.{ext}", BACKEND_NOTES, regression=inp.regression)
         if not no_inspect:
             from ..plots.inspect import write_end_of_run
             for name, (backend, initial) in trained.items():
                 write_end_of_run(tmp, name, backend, initial, inp, task_name, data, f"curves {inp.task.name} seed {inp.seed}")
     for name, run in runs.items():
-        click.echo(f"{name:10s} test accuracy per epoch: " + " ".join(f"{100 * a:5.1f}" for a in run.accuracy("test")))
+        if inp.regression:                   # the loss is the test sample's NMSE (tasks.regression)
+            click.echo(f"{name:10s} test NMSE per epoch: " + " ".join(f"{r.loss:.3f}" for r in run.rows
+                                                                    if r.phase == "test"))
+        else:
+            click.echo(f"{name:10s} test accuracy per epoch: " + " ".join(f"{100 * a:5.1f}"
+                                                                        for a in run.accuracy("test")))
     if seeds:
         for name in names:
             final = np.array([100 * r[name].accuracy("test")[-1] for r in per_seed])

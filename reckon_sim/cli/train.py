@@ -103,7 +103,8 @@ def _train(inp, backend, preset, data, shuffle, validation, patience, tmp):
     if inp.regression:                       # the last test sample's outputs (chip.last_outputs) vs its targets
         from ..plots.regression import regression_figure
         for ext in ("png", "svg"):
-            regression_figure(run, chip.last_outputs, chip.last_targets, cfg.target_tick, tmp / f"curve.{ext}")
+            regression_figure(run, chip.last_outputs, chip.last_targets, cfg.target_tick, tmp / f"curve.{ext}",
+                              "ReckOn on-chip e-prop, regression" if backend == CHIP else f"{backend}, regression")
     else:
         learning_curve(run, tmp / "curve.png")
         learning_curve(run, tmp / "curve.svg")

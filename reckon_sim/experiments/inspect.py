@@ -156,12 +156,12 @@ def _pad(a: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([a, np.zeros((a.shape[0], n - a.shape[1]), a.dtype)], axis=1)
 
 
-def _chip_float_table(net, sample: Sample, learn: bool) -> dict:
+def _chip_float_table(net, sample: Sample, learn: bool, targets) -> dict:
     p = net.params
     rule = p.rule
     one = MEMBRANE_ONE
     before = net.weights()
-    res = _run_recording(net, sample, learn)
+    res = _run_recording(net, sample, learn, targets)
     rec = res.records
     T = sample.n_ticks
     ticks = np.arange(1, T + 1)
@@ -175,24 +175,30 @@ def _chip_float_table(net, sample: Sample, learn: bool) -> dict:
     h = np.where(learning[:, None], _ste(rec["step_u"], rule.thr_h, rule.h), 0.0)
     wout0 = before["wout"] * scale["wout"]
     n_in = p.n_in
+    if rule.regression:                  # the targets sent (chip units), NaN where none
+        target = np.full((T, p.n_out), np.nan)
+        if targets is not None:
+            tg = np.asarray(targets, np.float64)[:, :p.n_out]
+            target[p.target_tick: p.target_tick + len(tg)] = tg / one
+    else:
+        target = _classification_target(T, voting, int(sample.label), p.n_out)
     return dict(res=res, inp=sample.event_matrix(256)[:, :n_in], z=rec["step_z"].astype(np.uint8),
-                u=rec["prop_u"] / one, thr=rule.thr / one, vo=vo, y=y,
-                target=_classification_target(T, voting, int(sample.label), p.n_out),
-                vote=_vote(vo, voting, False), learning=learning, err=err, h=h,
+                u=rec["prop_u"] / one, thr=rule.thr / one, vo=vo, y=y, target=target,
+                vote=_vote(vo, voting, rule.regression), learning=learning, err=err, h=h,
                 signal=np.where(learning[:, None], err @ wout0.T, 0.0),
                 tinp=rec["step_tinp"][:, :n_in] / (8 * 2.0 ** rule.fp_tinp),
                 trec=rec["step_trec"] / (8 * 2.0 ** rule.fp_trec),
                 before={k: v * scale[k] for k, v in before.items()},
                 after={k: v * scale[k] for k, v in net.weights().items()},
-                units=CHIP_UNITS, regression=False, saturations=None)
+                units=CHIP_UNITS, regression=rule.regression, saturations=None)
 
 
-def _run_recording(net, sample: Sample, learn: bool):
-    """run_sample with the backend's per-tick records switched on for this one sample."""
+def _run_recording(net, sample: Sample, learn: bool, targets=None):
+    """run_sample with the backend's per-tick records switched on for this one sample (targets: regression)."""
     old = net.record
     net.record = True
     try:
-        return net.run_sample(sample, learn)
+        return net.run_sample(sample, learn) if targets is None else net.run_sample(sample, learn, targets=targets)
     finally:
         net.record = old
 
@@ -239,7 +245,7 @@ def gather(backend_name: str, backend, sample: Sample, learn: bool, title: str =
     if isinstance(backend, Chip):
         d = _chip_table(backend, sample, learn, targets)
     elif isinstance(backend, ChipFloat):
-        d = _chip_float_table(backend, sample, learn)
+        d = _chip_float_table(backend, sample, learn, targets)
     else:
         d = _eprop_table(backend, sample, learn)
     res = d.pop("res")
@@ -248,7 +254,10 @@ def gather(backend_name: str, backend, sample: Sample, learn: bool, title: str =
 
 
 def task_channel_groups(task: dict, n_in: int) -> list[tuple[str, int, int]]:
-    """The cue-accumulation input groups (name, first channel, end) of a task preset, cut to n_in channels."""
+    """The cue-accumulation input groups (name, first channel, end) of a task preset, cut to n_in channels;
+    none for the other generators (their channels form no groups)."""
+    if task.get("generator", "cue-accumulation") != "cue-accumulation":
+        return []
     cpg = int(task.get("task", {}).get("channels_per_group", 10))
     groups = [(name, g * cpg, min(n_in, (g + 1) * cpg)) for g, name in enumerate(("left", "right", "recall", "noise"))]
     return [g for g in groups if g[1] < g[2]]
@@ -258,8 +267,10 @@ def inspect_last_test_sample(backend_name: str, backend, inputs, run_name: str) 
     """The last test sample, run with learning on a copy of the trained backend (the run's weights stay)."""
     import copy
     k = len(inputs.test) - 1
-    return gather(backend_name, copy.deepcopy(backend), inputs.test[k], True,
-                  f"{run_name}: test sample {k} after training (learning on, on a copy of the final weights)")
+    sample = inputs.test[k]
+    targets = (inputs.pattern_targets or {}).get(int(sample.label)) if inputs.regression else None  # as in training
+    return gather(backend_name, copy.deepcopy(backend), sample, True,
+                  f"{run_name}: test sample {k} after training (learning on, on a copy of the final weights)", targets)
 
 
 # ------------------------------------------------------------------------------- the numbers behind the figure

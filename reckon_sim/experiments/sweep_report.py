@@ -126,15 +126,18 @@ def write_outputs(out_dir, axes, order: list[tuple], rows: list[dict], product: 
     out = Path(out_dir)
     write_results_csv([{**r, **memory_row(r if r["backend"] == CHIP else None)} for r in rows], out / "results.csv")
     stats = study.point_stats(rows, tolerance)
+    regression = bool(template["chip_config"].get("SPI_REGRESSION"))
     ref_rows = [float(r["final_test_accuracy"]) for r in rows if r["backend"] != CHIP]
-    ref = study.bootstrap_mean(ref_rows) if ref_rows else None
+    ref = study.bootstrap_mean(ref_rows) if ref_rows and not regression else None      # accuracy 0: no line
+    ref_nmse = [float(r["final_test_nmse"]) for r in rows if r["backend"] != CHIP and "final_test_nmse" in r]
+    ref_nmse = study.bootstrap_mean(ref_nmse) if ref_nmse else None
     by_key, _ = study.by_point(rows)
     diffs = {k: study.paired_differences(v, by_key.get(study.RECKON_KEY, {})) for k, v in by_key.items()}
     panels = panel_series(axes, rows, product)
     diff_panels = panel_series(axes, rows, product, values={k: v for k, v in diffs.items() if v})
     reckon = {a.label: a.reckon_value for a in axes}
     cfg = ChipConfig.from_dict(template["chip_config"])
-    chance = None if template["chip_config"].get("SPI_REGRESSION") else 1 / cfg.n_out
+    chance = None if regression else 1 / cfg.n_out
     for ext in ("png", "svg"):
         sweep_figure(panels, reckon, out / f"sweep.{ext}", ref and ref.mean, chance, diff_panels=diff_panels,
                      tolerance=tolerance)
@@ -142,7 +145,10 @@ def write_outputs(out_dir, axes, order: list[tuple], rows: list[dict], product: 
     minima = _minima(axes, stats)
     for line in stats_lines(order, stats, tolerance) + minimum_lines(minima, tolerance):
         echo(line)
-    if ref is not None:
+    if ref_nmse is not None:
+        echo(f"  float reference (ChipFloat): final test NMSE {ref_nmse.mean:.3f} [{ref_nmse.lo:.3f}, "
+             f"{ref_nmse.hi:.3f}] over {ref_nmse.n} seed(s)")
+    elif ref is not None:
         echo(f"  float reference (ChipFloat): {100 * ref.mean:.1f} % final test accuracy "
                    f"[{100 * ref.lo:.1f}, {100 * ref.hi:.1f}] over {ref.n} seed(s)")
     else:
@@ -153,6 +159,7 @@ def write_outputs(out_dir, axes, order: list[tuple], rows: list[dict], product: 
                "bootstrap_resamples": study.N_BOOT, "min_seeds_to_decide": study.MIN_SEEDS,
                "reckon_memory": memory_row(RECKON.as_dict()),
                "float_reference_pct": ref and ref.as_dict(100), "float_reference_note": note,
+               **({"float_reference_nmse": ref_nmse.as_dict(1)} if ref_nmse is not None else {}),
                "minimum_widths": minima, "points": study.point_table({k: stats[k] for k in order if k in stats})}
     files = ["results.csv", "summary.json", "sweep.png", "sweep.svg", "sweep_saturations.png"]
     if product:

@@ -4,9 +4,10 @@ Per tick k = 1..T of a sample (events with time b are integrated in PROP of tick
 
     STEP (k >= 2):  z_j = [u_j >= thr_j];  u_j <- alpha_j u_j - z_j thr_j  (or 0 with RST_MODE);
                     tinp_i, trec_j <- alpha tinp_i, alpha trec_j;  tout_j <- kappa tout_j;  vo_k <- kappa vo_k
-    SDONE (k > TT): vote for argmax_k vo_k (ties -> lowest index)
+    SDONE (k > TT): vote for argmax_k vo_k (ties -> lowest index; regression: output 0, as the chip)
     (k = T: stop here)
-    EPROP (k > TT, learning):  y_k = clip((vo_k + 2048)/2, 0, 2048);  err_k = 2048 [k = label] - y_k
+    EPROP (k > TT, learning):  y_k = clip((vo_k + 2048)/2, 0, 2048) (NO_OUT_ACT: vo_k);
+        err_k = yt_k - y_k, yt_k = 2048 [k = label] (classification) or the 16-bit target of tick k (regression)
         L_p = (sum_k err_k Wout[p][k]) 2^LEARN_SIG_SCALE / 2^12 (old Wout);  h_p = 5-segment LUT(u_p)
         treg_p = max(0, trec_p / 2^FP_TREC - F0);  scale_p = 16 - min(16, treg_p / 2^K_MUL) (mult. regul) else 16
         e = L_p h_p trace_q;  prob = (e < 0 ? 16 e : scale_p e) / 16 - treg_p 2^K_P / 2^K_R (additive regul)
@@ -19,7 +20,8 @@ Per tick k = 1..T of a sample (events with time b are integrated in PROP of tick
 
 With ``integer_rounding`` every leak, shift and the hard sigmoid floor like the chip with stochastic rounding
 off; with ``saturate`` membranes, errors and learning signals clip to 16 bits, traces at 4095/1023, weights to
-int8 and the update probability at 2^W - 1 before ``>> LR_R``.
+int8 and the update probability at 2^W - 1 before ``>> LR_R`` (a capped one with LR_R = 0 fires for certain,
+as on the chip).
 """
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ class ChipFloatRule(NamedTuple):
     k_rec_r: float
     k_mul: float
     no_out_act: bool           # SPI_NO_OUT_ACT: error on the raw output membrane
+    regression: bool           # SPI_REGRESSION: per-tick targets instead of the label's 2048 / 0, votes to output 0
     force_traces: bool         # SPI_FORCE_TRACES: traces bump whatever DO_EPROP says
     target_tick: int           # TARGET_TICK: votes and EPROP on ticks after it
     lr_p: np.ndarray           # float64 [3] SPI_LR_P_W{INP,REC,OUT}
@@ -153,8 +156,9 @@ def _clamp16(value, saturate):
 
 
 @njit(cache=True, inline="always")
-def _output_error(st, label, rule):
-    """err_k = target_k - hardsigmoid(vo_k) (targets 2048 / 0), in place; returns 0.5 sum (err/2048)^2."""
+def _output_error(st, label, target, rule):
+    """err_k = target_k - activation(vo_k) in place (spec §10: targets 2048 / 0 of the label, or the regression
+    targets [n_out] of this tick; the chip's sign-corrected 16-bit wrap is a clamp); returns 0.5 sum (err/2048)^2."""
     vo, err = st.vo, st.err
     sq = 0.0
     for k in range(vo.shape[0]):
@@ -164,7 +168,8 @@ def _output_error(st, label, rule):
             y = 2048.0 if vo[k] > 2047 else (0.0 if vo[k] < -2048 else np.floor((vo[k] + 2048.0) / 2.0))
         else:
             y = min(2048.0, max(0.0, (vo[k] + 2048.0) / 2.0))
-        err[k] = _clamp16((2048.0 if k == label else 0.0) - y, rule.saturate)
+        yt = target[k] if rule.regression else (2048.0 if k == label else 0.0)
+        err[k] = _clamp16(yt - y, rule.saturate)
         sq += 0.5 * (err[k] / 2048.0) ** 2
     return sq
 
@@ -182,11 +187,13 @@ def _surrogate(u, thr_h, h):
 def _expected_step(prob, lr, saturate, int_round):
     """Mean of stoch_update: +-1 LSB with probability (|prob| 2^LR_P, capped at 2^W-1 with saturate) >> LR_R / 2^W.
 
-    lr = (2^LR_P, 2^-LR_R, 2^W - 1, 2^-W) of the weight type."""
+    lr = (2^LR_P, 2^-LR_R, 2^W - 1, 2^-W) of the weight type. With saturate, a capped probability kept whole by
+    LR_R = 0 fires for certain (the chip's random slice never exceeds 2^W - 1): a step of exactly 1."""
     mag = abs(prob) * lr[0]
     if saturate:
         mag = min(mag, lr[2])
-    mag = (np.floor(mag * lr[1]) if int_round else mag * lr[1]) * lr[3]
+    mag = np.floor(mag * lr[1]) if int_round else mag * lr[1]
+    mag = 1.0 if saturate and mag >= lr[2] else mag * lr[3]
     return mag if prob > 0 else -mag
 
 
@@ -324,9 +331,10 @@ def _record_prop(rec, row, st):
 
 
 @njit(cache=True)
-def run_chip_float_sample(events, label, w, rule, do_eprop, votes, rec):
+def run_chip_float_sample(events, label, targets, w, rule, do_eprop, votes, rec):
     """One sample of the stock protocol (spec §16.2); weights w and votes [n_out] change in place; records
-    fill when rec has T rows.
+    fill when rec has T rows. targets: float64 [T, n_out], row k-1 = the regression targets of tick k (GET_TAR
+    before its EPROP; unread in classification).
 
     Returns (loss summed over the vote ticks, spikes, weight changes, SOPs, EPROP ticks).
     """
@@ -342,8 +350,8 @@ def run_chip_float_sample(events, label, w, rule, do_eprop, votes, rec):
             _step(st, rule)
             n_spikes += int(st.z.sum())
             if voting:
-                votes[vote_winner(st.vo, n_out)] += 1
-                loss += _output_error(st, label, rule)
+                votes[0 if rule.regression else vote_winner(st.vo, n_out)] += 1
+                loss += _output_error(st, label, targets[row], rule)
             if do_record:
                 _record_step(rec, row, st, voting and do_eprop != 0)
             if tick == n_ticks:

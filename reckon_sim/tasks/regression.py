@@ -1,7 +1,8 @@
 """Regression tasks on a backend: targets sent on every learning tick, outputs read per tick, NMSE as the loss.
 
-The chip's outputs are read from its per-tick records (output membranes after STEP, the value the error of
-that tick's EPROP uses: spec §10), until the chip model drives SEND_PER_TIMESTEP. NMSE of a sample =
+The chip's outputs (and ChipFloat's, in the same units) are read from its per-tick records (output membranes
+after STEP, the value the error of that tick's EPROP uses: spec §10), until the chip model drives
+SEND_PER_TIMESTEP; float e-prop's from its readout per t. NMSE of a sample =
 mean over the target ticks TARGET_TICK+1..T-1 and the outputs of (y - target)^2, divided by the variance of
 the targets over the same ticks and outputs; 1.0 = no better than predicting the targets' mean.
 """
@@ -29,12 +30,14 @@ class RegressionReadout:
     [TPS, n_out] of the last sample, `last_targets` its targets."""
 
     def __init__(self, backend, targets: dict[int, np.ndarray], target_tick: int, n_out: int, name: str = ""):
+        from ..reference.chip_float import ChipFloat
         if "targets" not in inspect.signature(backend.run_sample).parameters:
-            raise InputError(f"backend '{name or type(backend).__name__}'",
-                             "does not learn regression targets (allowed for regression tasks: chip, eprop)")
+            raise InputError(f"backend '{name or type(backend).__name__}'", "does not learn regression targets "
+                             "(allowed for regression tasks: chip, chip_float, eprop)")
         self.backend, self.targets, self.target_tick, self.n_out = backend, targets, target_tick, n_out
-        self.float_readout = hasattr(backend, "record")    # float e-prop: outputs from its per-t records
-        if self.float_readout:
+        self.chip_float = isinstance(backend, ChipFloat)   # the chip's records, as a dict of float arrays
+        self.float_readout = hasattr(backend, "record") and not self.chip_float   # float e-prop: its per-t records
+        if hasattr(backend, "record"):
             backend.record = True
         self.last_outputs: np.ndarray | None = None
         self.last_targets: np.ndarray | None = None
@@ -51,6 +54,9 @@ class RegressionReadout:
         if self.float_readout:                       # its readout per t, in the targets' units
             res = self.backend.run_sample(sample, learn, targets=tgt)
             y = np.asarray(res.records["out_membrane"])[window, :self.n_out] / self.backend.params.target_scale
+        elif self.chip_float:                        # as the chip's, in chip units
+            res = self.backend.run_sample(sample, learn, targets=tgt if learn else None)
+            y = np.asarray(res.records["step_oneur_u"])[window, :self.n_out]
         else:                                        # the chip: output membranes after STEP (spec §10)
             res = self.backend.run_sample(sample, learn, dump=True, targets=tgt if learn else None)
             y = np.asarray(res.records.oneur)[window, 0, :self.n_out]
