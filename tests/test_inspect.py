@@ -144,6 +144,7 @@ def test_train_writes_end_figures_and_run_dir_inspects(tmp_path):
     hist = list(csv.DictReader(open(run / "weights_chip.csv")))
     n_winp = sum(int(r["after"]) for r in hist if r["matrix"] == "winp")
     assert n_winp == 24 * 40 == sum(int(r["before"]) for r in hist if r["matrix"] == "winp")
+    assert all(float(r["bin_hi"]) - float(r["bin_lo"]) == 1.0 for r in hist)      # plain numbers, one per LSB
     assert json.loads((run / "report.json").read_text())["task"] == "cue-accumulation"
     code, out = _invoke([*args, "--no-inspect", "--out", str(tmp_path / "bare")])
     assert code == 0 and not list((tmp_path / "bare").glob("inspect*")) and not list((tmp_path / "bare").glob("weights*"))

@@ -49,4 +49,4 @@ def write_weight_histograms(before: dict, after: dict, stem, title: str, unit: s
         fh.write("matrix,bin_lo,bin_hi,before,after\n")
         for name, (edges, cb, ca) in counts.items():
             for i in range(len(cb)):
-                fh.write(f"{name},{edges[i]!r},{edges[i + 1]!r},{int(cb[i])},{int(ca[i])}\n")
+                fh.write(f"{name},{float(edges[i])!r},{float(edges[i + 1])!r},{int(cb[i])},{int(ca[i])}\n")
