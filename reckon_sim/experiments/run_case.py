@@ -30,14 +30,17 @@ def sample_summary(result, meta: dict) -> dict:
     return d
 
 
-def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) -> list[dict]:
+def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, host=None) -> list[dict]:
     """Run every epoch/phase/sample of `case`; write init.npz, sample_NNNN.npz, inferences.txt, summary.json
-    into out_dir (the CLI hands it a temporary folder that is moved into place only on success)."""
+    into out_dir (the CLI hands it a temporary folder that is moved into place only on success).
+    host: a core.host.HostSpec (default: the stock protocol; a non-stock one is recorded in summary.json)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     dump = case.dump_level if dump_level is None else dump_level
     cfg = case.config
     chip = Chip.from_config(cfg, case.winp, case.wrec, case.wout)
+    if host is not None:
+        chip.host = host
     save_npz(out / "init.npz", chip.state.snapshot(cfg))
     rows, all_cycles = [], []
     gidx = 0
@@ -77,5 +80,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
     tick_all.update({f"p{q}": float(np.percentile(cyc, q)) for q in (5, 25, 75, 95, 99)})
     meta = {"name": case.name, "sim": "reckon-sim", "epochs": case.epochs, "ntrain": case.ntrain,
             "ntest": case.ntest, "dump_level": dump, "config": cfg.to_dict(), "files": case.files}
+    if not chip.host.stock:
+        meta["host"] = chip.host.to_dict()
     write_summary(out / "summary.json", meta, rows, tick_all)
     return rows

@@ -1,0 +1,130 @@
+"""Host programs (core.host): the stock template, its file form, and the GET_TAR modes it opens
+(SPI_SINGLE_LABEL = 0, e-prop in test passes with every-tick regularisation), with hand-checked tick cycles."""
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from reckon_sim.cli import main
+from reckon_sim.core.chip import Chip, ChipHang
+from reckon_sim.core.host import HostProgram, HostSpec, HostStep, check_program, program
+from reckon_sim.core.records import STATE_PROP, TK
+from reckon_sim.errors import InputError
+from reckon_sim.io.golden import load_case
+
+from .conftest import DATA
+
+REGUL = DATA / "golden" / "pub_regul"              # 24/40/2 neurons, T = 360, TARGET_TICK 260, REGUL_MODE 3
+EVERY = DATA / "golden" / "pub_regul_everytick"    # 24/40/2 neurons, T = 300, TARGET_TICK 1, REGUL_MODE 7
+GETTAR = HostSpec(label="gettar")
+# 40 neurons: STEP 40 cycles (NUM_RECOUT + 1), SDONE 1, EPROP 3 blocks x (32 + 2 x 40) = 336, an empty PROP scan
+# 40 (NUM_NEUR + 1), the ready cycle 1, GET_TAR 21 (the bench's handshake, a host constant)
+STEP, SDONE, EPROP, SCAN, GET = 40, 1, 336, 40, 21
+
+
+def _chip(folder, host=None, **cfg):
+    case = load_case(folder)
+    regs = {k: v for k, v in cfg.items() if k.startswith("SPI_")}
+    config = case.config.with_registers(**regs).replace(**{k.lower(): v for k, v in cfg.items() if k not in regs})
+    chip = Chip.from_config(config, case.winp, case.wrec, case.wout)
+    if host is not None:
+        chip.host = host
+    return case, chip
+
+
+def test_stock_template_is_the_golden_protocol():
+    case, chip = _chip(REGUL)
+    s = case.train[0]
+    prog = chip.host_program(s, True)
+    assert HostSpec().stock and not GETTAR.stock and prog.n_ticks == s.n_ticks == 360
+    # levels: SAMPLE on steps 0..T-2; TARGET_VALID | INFER_ACC from the marker step 260; the label once, there
+    assert [st.levels for st in prog.steps[258:262]] == [1, 1, 7, 7] and prog.steps[-1].levels == 6
+    assert [j for j, st in enumerate(prog.steps) if st.tar] == [260] and prog.steps[260].tar == (s.label,)
+    assert not any(st.req for st in prog.steps)
+    assert chip.host_program(s, False).steps[260].levels == 5      # test: no TARGET_VALID, no label
+
+
+def test_host_file_round_trip_and_errors(tmp_path):
+    f = tmp_path / "h.toml"
+    f.write_text('[host]\nformat = "reckon-sim-host"\nversion = 1\nlabel = "gettar"\n')
+    assert HostSpec.from_file(f) == GETTAR
+    (tmp_path / "h.json").write_text(json.dumps(GETTAR.to_dict()))
+    assert HostSpec.from_file(tmp_path / "h.json") == GETTAR
+    with pytest.raises(InputError, match=r"label: = 'often' \(allowed: marker, gettar, none\)"):
+        HostSpec.from_dict({"label": "often"})
+    with pytest.raises(InputError, match="tock: unknown key"):
+        HostSpec.from_dict({"tock": "ready"})
+    with pytest.raises(InputError, match=r"version: = 2 is not supported \(allowed: 1\)"):
+        HostSpec.from_dict({"version": 2})
+
+
+def test_program_checks_name_the_step():
+    steps = (HostStep(0, 1), HostStep(1, 1, req=(1, 2)), HostStep(2, 0))
+    with pytest.raises(InputError, match=r"step 1: req: 2 bytes; one GET_TAR takes 1 \(allowed: 0..1\)"):
+        check_program(HostProgram(3, steps), False, 1)
+    check_program(HostProgram(3, steps), True, 1)                 # regression: 4 bytes per GET_TAR
+    with pytest.raises(InputError, match="step 1: levels: SAMPLE must be high on steps 0..T-2"):
+        check_program(HostProgram(3, (HostStep(0, 1), HostStep(1, 0), HostStep(2, 0))), False, 1)
+    with pytest.raises(InputError, match="step 0: tar: regression targets are sent as GET_TAR answers"):
+        check_program(HostProgram(3, (HostStep(0, 1, tar=(3,)), HostStep(1, 1), HostStep(2, 0))), True, 1)
+
+
+def test_single_label_0_hangs_with_the_stock_host():
+    _, chip = _chip(REGUL, SPI_SINGLE_LABEL=0)
+    case = load_case(REGUL)
+    with pytest.raises(ChipHang, match="the chip hangs in GET_TAR in tick 261") as e:
+        chip.run_sample(case.train[0], True)
+    assert (e.value.state, e.value.tick) == ("GET_TAR", 261)
+
+
+def test_single_label_0_learns_exactly_like_one_label_plus_get_tar_cycles():
+    """SINGLE_LABEL = 0 answered on every learning tick: same class label, so the same learning as the stock
+    run, and each learning tick 21 GET_TAR cycles longer (the stock run's first learning tick already has it)."""
+    case, ref = _chip(REGUL)
+    _, got = _chip(REGUL, host=GETTAR, SPI_SINGLE_LABEL=0)
+    for s in case.train[:2]:
+        a, b = ref.run_sample(s, True, dump=True), got.run_sample(s, True, dump=True)
+        for key in ("winp_sram", "wrec_sram", "wout_sram", "neur_sram"):
+            assert np.array_equal(a.end_state[key], b.end_state[key]), key
+        learn = a.tick_table[:, TK.eprop] > 0
+        assert learn.sum() == b.eprop_ticks == 360 - 261 and learn[260:-1].all()
+        assert np.array_equal(b.tick_table[:, TK.gettar], np.where(learn, GET, 0))
+        assert np.array_equal(b.tick_table[:, TK.cycles] - a.tick_table[:, TK.cycles], np.where(learn, GET, 0))
+    quiet = np.flatnonzero(learn & (b.tick_table[:, TK.prop] == SCAN))[0]      # no event, no spike
+    row = b.tick_table[quiet].tolist()
+    assert row == [quiet + 1, STEP + SDONE + GET + EPROP + SCAN + 1, STEP, SDONE, EPROP, GET, 0, SCAN, STATE_PROP]
+
+
+def test_eprop_in_test_pass_with_every_tick_regularisation():
+    """DO_EPROP_TEST = 7 with REGUL_MODE[2:1] = 11: the stock host hangs in GET_TAR in tick 2; answering it
+    once (SINGLE_LABEL = 1) lets every tick 2..T-1 run EPROP with regularisation only (TARGET_VALID low)."""
+    case = load_case(EVERY)
+    _, stock = _chip(EVERY, DO_EPROP_TEST=7)
+    with pytest.raises(ChipHang, match="hangs in GET_TAR in tick 2:"):
+        stock.run_sample(case.test[0], False)
+    _, chip = _chip(EVERY, host=GETTAR, DO_EPROP_TEST=7, SPI_REGUL_F0=0)     # F0 = 0: the rate term fires
+    before = chip.weights()
+    r = chip.run_sample(case.test[0], False)
+    tk = r.tick_table
+    assert r.eprop_ticks == 300 - 2 and (tk[1:-1, TK.eprop] == EPROP).all() and tk[[0, -1], TK.eprop].sum() == 0
+    assert tk[:, TK.gettar].tolist() == [0, GET] + [0] * 298
+    after = chip.weights()                           # REGUL_W = 1: input rows only
+    assert r.n_updates == 7 and (after["winp"] != before["winp"]).sum() == 5   # 7 updates on 5 synapses
+    assert np.array_equal(after["wrec"], before["wrec"]) and np.array_equal(after["wout"], before["wout"])
+    assert int(tk[1, TK.cycles]) == STEP + SDONE + GET + EPROP + int(tk[1, TK.prop]) + 1
+
+
+def test_run_cli_records_a_non_stock_host(tmp_path):
+    cfg = json.loads((EVERY / "config.json").read_text())
+    cfg["DO_EPROP_TEST"] = 7
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    (tmp_path / "host.toml").write_text('label = "gettar"\n')
+    args = ["run", str(EVERY), "--config", str(tmp_path / "cfg.json"), "--ntrain", "1", "--ntest", "1",
+            "--dump", "0"]
+    res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o"), "--host", str(tmp_path / "host.toml")])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["meta"]["host"]["label"] == "gettar"
+    res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 2 and "error: host program: the chip hangs in GET_TAR in tick 2:" in res.output
