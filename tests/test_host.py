@@ -128,3 +128,55 @@ def test_run_cli_records_a_non_stock_host(tmp_path):
     assert summary["meta"]["host"]["label"] == "gettar"
     res = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o2")])
     assert res.exit_code == 2 and "error: host program: the chip hangs in GET_TAR in tick 2:" in res.output
+
+
+def test_send_per_timestep_items_and_cycles():
+    """SEND_PER_TIMESTEP: SDONE / EPROP -> SEND -> PROP in ticks 2..T-1. The state and learning are those of the
+    stock run; each such tick is 6 n - 2 cycles longer (n items, the bench's OUT_ACK pacing) and sends the
+    leaked output membranes (after STEP) low byte first; tick 1 and tick T (SEND -> IDLE) are unchanged."""
+    case, ref = _chip(REGUL)
+    _, spt = _chip(REGUL, SPI_SEND_PER_TIMESTEP=1, SPI_SEND_LABEL_ONLY=0)
+    s = case.train[0]
+    a, b = ref.run_sample(s, True, dump=True), spt.run_sample(s, True, dump=True)
+    for key in a.end_state:
+        assert np.array_equal(a.end_state[key], b.end_state[key]), key
+    ts = b.tick_send
+    assert ts["n"].tolist() == [0] + [4] * 358 + [0] and ts["cycles"].tolist() == [0] + [22] * 358 + [0]
+    assert np.array_equal(b.tick_table[:, TK.cycles] - a.tick_table[:, TK.cycles], ts["cycles"])
+    quiet = np.flatnonzero(b.tick_table[1:-1, TK.prop] == SCAN)[0] + 1       # an empty tick: 40 + 1 + 22 + 40 + 1
+    assert int(b.tick_table[quiet, TK.cycles]) == STEP + SDONE + 22 + SCAN + 1 == 104
+    u = b.records.oneur[1:-1, 0, :2]                                        # AT_STEP, outputs 0 and 1
+    assert np.array_equal(ts["data"][1:-1, :4], np.stack([u[:, 0] & 255, u[:, 0] >> 8 & 255,
+                                                          u[:, 1] & 255, u[:, 1] >> 8 & 255], axis=1))
+    last = b.records.oneur[-1, 0, :2]                                      # tick T: the usual final SEND
+    assert b.out_bytes.tolist() == [last[0] & 255, last[0] >> 8 & 255, last[1] & 255, last[1] >> 8 & 255]
+
+
+def test_send_per_timestep_label_only_sends_the_running_vote():
+    case, _ = _chip(REGUL)
+    _, spt = _chip(REGUL, SPI_SEND_PER_TIMESTEP=1)
+    s = case.test[0]
+    r = spt.run_sample(s, False)
+    ts = r.tick_send
+    assert ts["n"][1:-1].tolist() == [1] * 358 and set(ts["cycles"][1:-1].tolist()) == {4}
+    items = ts["data"][1:-1, 0]
+    assert (items[:259] == 0).all()          # ticks 2..260: no vote before INFER_ACC (raised in step 260): winner 0
+    assert items[-1] == r.inference and set(items.tolist()) <= {0, 1}
+
+
+def test_send_per_timestep_golden_keys_and_compare(tmp_path):
+    from reckon_sim.experiments.run_case import run_case
+    from reckon_sim.io.compare import compare_dirs
+    cfg = json.loads((REGUL / "config.json").read_text())
+    cfg.update(SPI_SEND_PER_TIMESTEP=1, SPI_SEND_LABEL_ONLY=0)
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    case = load_case(REGUL, tmp_path / "cfg.json", None, dict(epochs=1, ntrain=1, ntest=0))
+    run_case(case, tmp_path / "a", 0)
+    run_case(case, tmp_path / "b", 0)
+    z = dict(np.load(tmp_path / "a" / "sample_0000.npz"))
+    assert z["tick_send_n"].dtype == np.int32 and z["tick_send_data"].shape == (360, 4)
+    assert compare_dirs(tmp_path / "a", tmp_path / "b")[0] is None
+    z["tick_send_data"][5, 1] ^= 1
+    np.savez(tmp_path / "b" / "sample_0000.npz", **z)
+    div = compare_dirs(tmp_path / "a", tmp_path / "b")[0]
+    assert div is not None and div.key == "tick_send_data" and div.tick == 6

@@ -113,12 +113,20 @@ class Chip:
         tk = np.zeros((T, len(TICK_COLUMNS)), np.int64)
         stats = np.zeros(8, np.int64)
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
+        spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
         drive = Drive(**host_mod.drive_arrays(prog, regression), label=int(sample.label), n_ticks=T,
-                      do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), gettar_cycles=GETTAR_HOST_CYCLES)
-        hang = run_sample_kernel(self._params, st, self._tables, drive, tk, stats, dump, rec)
+                      do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
+                      label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES)
+        send_n, send_data = np.zeros(T, np.int64), np.zeros((T, 32), np.int64)
+        hang = run_sample_kernel(self._params, st, self._tables, drive, tk, stats, dump, rec, send_n, send_data)
         if hang:
             raise ChipHang(STATE_NAMES[int(tk[hang - 1, TK.end])], int(hang),
                            "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")
+        tick_send = None
+        if spt:                                      # SEND cycles are paced by the host's OUT_ACK (host constant)
+            send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)
+            tk[:, TK.cycles] += send_cycles
+            tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
         inference, out_bytes = self._send()
         timing = self.timing_errors(tk[:, TK.cycles], self.clock_hz, self.tick_period_s) if self.clock_hz else None
         # loss: 0.5 Σ (target − hard-sigmoid output)² over the vote ticks, 1.0 = 2048 (as reference.ChipFloat)
@@ -129,7 +137,7 @@ class Chip:
                               votes=st.votes.copy(), eprop_ticks=int(stats[ST_EPROP_TICKS]),
                               saturations={"membrane": int(stats[ST_SAT_MEM]), "trace": int(stats[ST_SAT_TRACE]),
                                            "weight": int(stats[ST_SAT_W])},
-                              timing_errors=timing, records=rec if dump else None,
+                              timing_errors=timing, records=rec if dump else None, tick_send=tick_send,
                               end_state=st.snapshot(cfg) if dump else None)
         st.enter_idle()
         return result
@@ -139,8 +147,6 @@ class Chip:
         cfg = self.config
         if cfg["SPI_LOCAL_TICK"]:
             raise InputError("SPI_LOCAL_TICK", "= 1: the host program sends external ticks (allowed: 0)")
-        if cfg["SPI_SEND_PER_TIMESTEP"]:
-            raise InputError("SPI_SEND_PER_TIMESTEP", "= 1 is not part of the modelled host protocol (allowed: 0)")
 
     def _send(self) -> tuple[int, np.ndarray]:
         """SEND (spec §13): (inference = OUT_DATA[3:0] of the first item, every OUT_DATA byte sent).

@@ -136,6 +136,17 @@ def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regre
     return HostProgram(T, tuple(steps), spec.tick)
 
 
+# per-tick SEND paced by the bench's OUT_ACK (tools/rtl/reckon_vec_tb.sv: ACK at the first falling edge that
+# sees OUT_REQ, dropped at the first one that sees it low; OUT_ACK has a 2-flop synchroniser): an item every
+# 6 cycles, the state left 3 cycles after the last OUT_REQ rise, so n items take 6 n - 2 cycles (host constant)
+SEND_HOST_ITEM_CYCLES, SEND_HOST_LAST = 6, -2
+
+
+def send_host_cycles(n_items):
+    """SEND cycles of n OUT_DATA items with the bench's acknowledgement timing."""
+    return SEND_HOST_ITEM_CYCLES * n_items + SEND_HOST_LAST
+
+
 def gettar_bytes(regression: bool, num_out: int) -> int:
     """Target transfers that end one GET_TAR (srnn.v target_done): one class label, or 2 bytes per output."""
     return 2 * (num_out + 1) if regression else 1

@@ -111,6 +111,8 @@ class Drive(NamedTuple):
     n_ticks: int
     do_eprop: int
     single_label: int           # SPI_SINGLE_LABEL
+    send_per_tick: int          # SPI_SEND_PER_TIMESTEP: a SEND after SDONE / EPROP of every tick 2..T-1
+    label_only: int             # SPI_SEND_LABEL_ONLY
     targets: np.ndarray         # int64 [T, 16] regression targets answered in step j (row j)
     gettar_cycles: int          # host cycles of one GET_TAR transfer
 

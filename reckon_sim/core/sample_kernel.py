@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, eprop_phase, output_errors, prop_phase, sdone_vote,
                       step_phase, vote_sq_error)
 from .records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, NF, STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
@@ -79,11 +80,25 @@ def _get_tar(drv, st, r, regression, need):
 
 
 @njit(cache=True)
-def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec):
+def send_items(p, st, label_only, out):
+    """The OUT_DATA items of a SEND into out[:n]; returns n (spec §13): the vote winner of cnt_winner (0 in
+    regression), or every output membrane's low and high byte."""
+    if label_only != 0:
+        out[0] = 0 if p.reg.regression != 0 else vote_winner(st.votes, p.reg.num_out + 1)
+        return 1
+    for k in range(p.reg.num_out + 1):
+        out[2 * k] = st.oneur[k] & 0xFF
+        out[2 * k + 1] = (st.oneur[k] >> 8) & 0xFF
+    return 2 * (p.reg.num_out + 1)
+
+
+@njit(cache=True)
+def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data):
     """Run ticks 1..T of one sample; stops in SEND (the caller snapshots, then enters IDLE).
 
     p: records.Params; st: state.ChipState; tb: lfsr.LfsrTables; drv: records.Drive; tk: int64 [T, TK] tick
-    table; stats: int64 [8] ST_* counters; rec: records.TickRecords, written only when dump.
+    table; stats: int64 [8] ST_* counters; rec: records.TickRecords, written only when dump; send_n int64 [T] /
+    send_data int64 [T, 32]: the OUT_DATA items of each tick's SEND (SEND_PER_TIMESTEP, ticks 2..T-1).
     Returns 0, or the tick k in which the chip hangs (its state in tk[k-1, TK_END])."""
     reg = p.reg
     do_eprop = drv.do_eprop
@@ -131,6 +146,8 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec):
                     rec.err[r, AT_EPROP, :] = err
                 tk[r, TK_EPROP] = eprop_phase(p, st, tb, do_eprop, err, stats)
                 stats[ST_EPROP_TICKS] += 1
+            if drv.send_per_tick != 0:                       # SDONE / EPROP -> SEND -> PROP (srnn.v L723-L737)
+                send_n[r] = send_items(p, st, drv.label_only, send_data[r])
         tk[r, TK_PROP] = prop_phase(p, st, tb, do_eprop, stats)
         tk[r, TK_END] = STATE_PROP
         tk[r, TK_CYCLES] = (tk[r, TK_STEP] + tk[r, TK_SDONE] + tk[r, TK_EPROP] + tk[r, TK_GETTAR]

@@ -30,6 +30,13 @@ def sample_summary(result, meta: dict) -> dict:
     return d
 
 
+def send_arrays(tick_send: dict, n_items: int) -> dict[str, np.ndarray]:
+    """Golden keys of the per-tick SEND (SEND_PER_TIMESTEP): items per tick, the items, the SEND cycles."""
+    return {"tick_send_n": tick_send["n"].astype(np.int32),
+            "tick_send_data": tick_send["data"][:, :n_items].astype(np.uint8),
+            "tick_send_cycles": tick_send["cycles"].astype(np.int32)}
+
+
 def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, host=None) -> list[dict]:
     """Run every epoch/phase/sample of `case`; write init.npz, sample_NNNN.npz, inferences.txt, summary.json
     into out_dir (the CLI hands it a temporary folder that is moved into place only on success).
@@ -65,6 +72,8 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
                 all_bytes = bool(cfg["SPI_REGRESSION"] or not cfg["SPI_SEND_LABEL_ONLY"])
                 if all_bytes:                        # every OUT_DATA byte of SEND (FORMAT §9)
                     arrays["out_bytes"] = res.out_bytes.astype(np.uint8)
+                if res.tick_send is not None:        # SEND_PER_TIMESTEP: each tick's OUT_DATA (FORMAT §5.4 ext.)
+                    arrays.update(send_arrays(res.tick_send, len(res.out_bytes)))
                 save_npz(out / f"sample_{gidx:04d}.npz", arrays)
                 meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx, all_bytes=all_bytes)
                 row = sample_summary(res, meta)

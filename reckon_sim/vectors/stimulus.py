@@ -17,7 +17,7 @@ from ..io.vector_files import Step
 
 # register values the tick-stream protocol (ticks on TIME_TICK, ready on TIMING_ERROR_RDY, one SEND per sample)
 # cannot drive; FORMAT §2.1 lists the same restrictions for the golden runs
-UNSUPPORTED = {"SPI_LOCAL_TICK": 0, "SPI_TIMING_MODE": 0, "SPI_SEND_PER_TIMESTEP": 0}
+UNSUPPORTED = {"SPI_LOCAL_TICK": 0, "SPI_TIMING_MODE": 0}
 
 
 def check_protocol(cfg: ChipConfig, host: HostSpec | None = None) -> None:

@@ -78,7 +78,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     steps = program_steps(prog)
                     res = chip.run_sample(sample, learn, dump=True, program=prog)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
-                                               pre if index == 0 else [], steps))
+                                               pre if index == 0 else [], steps,
+                                               n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0))
                     items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
                     _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
@@ -122,8 +123,12 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
         fmt.write_image(out / "mem" / f"{mem}_{tag}.mem", img)
         add(out / "mem" / f"{mem}_{tag}.mem", f"image_{mem}", "readmemh-128", gidx=gidx)
     tk = res.tick_table
-    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", tk[:, TK.cycles], tk[:, TK.gettar])
+    host_cycles = tk[:, TK.gettar] + (res.tick_send["cycles"] if res.tick_send is not None else 0)
+    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", tk[:, TK.cycles], host_cycles)
     add(out / "expect" / f"cycles_{tag}.hex", "expected_cycles", "tick-cycles", gidx=gidx)
+    if res.tick_send is not None:
+        fmt.write_tick_sends(out / "expect" / f"send_{tag}.hex", res.tick_send["n"], res.tick_send["data"])
+        add(out / "expect" / f"send_{tag}.hex", "expected_tick_out_data", "tick-out-items", gidx=gidx)
     cols = state_columns(res, cfg)
     fmt.write_state(out / "expect" / f"state_{tag}.hex", cols)
     add(out / "expect" / f"state_{tag}.hex", "expected_state", "tick-state", gidx=gidx)

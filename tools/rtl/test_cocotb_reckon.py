@@ -95,10 +95,11 @@ class Host:
         await self.wait_pin("AERIN_ACK", 0)
         d.AERIN_TAR_EN.value = 0
 
-    async def tick(self, last: bool, req: list[int]) -> int:
+    async def tick(self, last: bool, req: list[int], spt: bool = False) -> int:
         d = self.dut
         assert self.pin("TIMING_ERROR_RDY") == 1, "TIMING_ERROR_RDY low before a tick"
         t0, self.req_cycles, self.in_tick, seen_low, sent = self.cyc, 0, True, False, not req
+        self.tick_items, rise, fall = [], 0, -1
         d.TIME_TICK.value = 1
         while True:
             await FallingEdge(d.CLK_EXT)
@@ -108,6 +109,13 @@ class Host:
                 for b in req:
                     await self.aer(b, 1)
                 sent = True
+            if spt and self.pin("OUT_REQ") == 1 and not d.OUT_ACK.value:    # per-tick SEND: take, acknowledge
+                rise = self.cyc if not self.tick_items else rise
+                self.tick_items.append(self.pin("OUT_DATA"))
+                d.OUT_ACK.value = 1
+            elif spt and d.OUT_ACK.value and self.pin("OUT_REQ") == 0:
+                d.OUT_ACK.value = 0
+                fall = self.cyc
             if last and self.pin("OUT_REQ") == 1:
                 break
             if not last:
@@ -118,7 +126,8 @@ class Host:
         self.in_tick = False
         d.TIME_TICK.value = 0
         edges = vector_files.EDGES_TO_OUT_REQ if last else vector_files.EDGES_TO_READY
-        return self.cyc - t0 - edges - self.req_cycles
+        send = fall - rise + 1 if self.tick_items else 0
+        return self.cyc - t0 - edges - self.req_cycles - send
 
 
 async def run_vectors(dut, vec: Path) -> list[str]:
@@ -142,6 +151,7 @@ async def run_vectors(dut, vec: Path) -> list[str]:
         for t in s.pre_spi:
             await host.transaction(t)
         expected = vector_files.read_cycles(vec / "expect" / f"cycles_{s.gidx:04d}.hex")
+        sends = vector_files.read_tick_sends(vec / "expect" / f"send_{s.gidx:04d}.hex") if s.tick_items else {}
         problems = []
         for st in s.steps:
             for a in st.aer:
@@ -151,7 +161,11 @@ async def run_vectors(dut, vec: Path) -> list[str]:
             d.SAMPLE.value, d.TARGET_VALID.value, d.INFER_ACC.value = (st.levels >> 0) & 1, (st.levels >> 1) & 1, (st.levels >> 2) & 1
             for _ in range(4):
                 await FallingEdge(d.CLK_EXT)
-            meas = await host.tick(not st.levels & vector_files.LV_SAMPLE, st.req)
+            last = not st.levels & vector_files.LV_SAMPLE
+            spt = bool(s.tick_items) and not last and st.j >= 1
+            meas = await host.tick(last, st.req, spt)
+            if spt and host.tick_items != sends.get(st.j + 1) and not any(p.startswith("tick") for p in problems):
+                problems.append(f"tick {st.j + 1} OUT_DATA {host.tick_items}, expected {sends.get(st.j + 1)}")
             exp = int(expected[st.j, 0] - expected[st.j, 1])
             if meas != exp and not any(p.startswith("cycles") for p in problems):
                 problems.append(f"cycles: first tick {st.j + 1}: {meas} cycles, expected {exp}")
