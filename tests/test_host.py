@@ -19,8 +19,9 @@ REGUL = DATA / "golden" / "pub_regul"              # 24/40/2 neurons, T = 360, T
 EVERY = DATA / "golden" / "pub_regul_everytick"    # 24/40/2 neurons, T = 300, TARGET_TICK 1, REGUL_MODE 7
 GETTAR = HostSpec(label="gettar")
 # 40 neurons: STEP 40 cycles (NUM_RECOUT + 1), SDONE 1, EPROP 3 blocks x (32 + 2 x 40) = 336, an empty PROP scan
-# 40 (NUM_NEUR + 1), the ready cycle 1, GET_TAR 21 (the bench's handshake, a host constant)
-STEP, SDONE, EPROP, SCAN, GET = 40, 1, 336, 40, 21
+# 40 (NUM_NEUR + 1), the ready cycle 1, GET_TAR 4 (one label byte with the bench's handshake, a host constant;
+# reckon_vec_tb +verbose on the released RTL printed "GET_TAR 4" for every such tick)
+STEP, SDONE, EPROP, SCAN, GET = 40, 1, 336, 40, 4
 
 
 def _chip(folder, host=None, **cfg):
@@ -80,7 +81,7 @@ def test_single_label_0_hangs_with_the_stock_host():
 
 def test_single_label_0_learns_exactly_like_one_label_plus_get_tar_cycles():
     """SINGLE_LABEL = 0 answered on every learning tick: same class label, so the same learning as the stock
-    run, and each learning tick 21 GET_TAR cycles longer (the stock run's first learning tick already has it)."""
+    run, and each learning tick 4 GET_TAR cycles longer."""
     case, ref = _chip(REGUL)
     _, got = _chip(REGUL, host=GETTAR, SPI_SINGLE_LABEL=0)
     for s in case.train[:2]:
@@ -180,3 +181,15 @@ def test_send_per_timestep_golden_keys_and_compare(tmp_path):
     np.savez(tmp_path / "b" / "sample_0000.npz", **z)
     div = compare_dirs(tmp_path / "a", tmp_path / "b")[0]
     assert div is not None and div.key == "tick_send_data" and div.tick == 6
+
+
+def test_stimulus_round_trip_keeps_the_per_tick_send_record(tmp_path):
+    from reckon_sim.io import vector_files as vf
+    stim = [vf.SampleStim(0, 0, 0, 0, 3, 4, [], [vf.Step(0, 1, [3], [], []), vf.Step(1, 1, [], [], [2]),
+                                                 vf.Step(2, 0)], tick_items=4)]
+    vf.write_stimulus(tmp_path / "s.hex", stim)
+    assert (tmp_path / "s.hex").read_text().splitlines()[1] == "5 4"
+    assert vf.read_stimulus(tmp_path / "s.hex") == stim
+    vf.write_tick_sends(tmp_path / "t.hex", np.array([0, 2, 0]), np.array([[0, 0], [7, 255], [0, 0]]))
+    assert (tmp_path / "t.hex").read_text() == "2 2 7 ff\n"
+    assert vf.read_tick_sends(tmp_path / "t.hex") == {2: [7, 255]}

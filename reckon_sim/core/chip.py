@@ -17,7 +17,7 @@ from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
 from . import host as host_mod
-from .protocol import GETTAR_HOST_CYCLES
+from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import STATE_NAMES, TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
 from .sample_kernel import run_sample_kernel
 from .state import ChipState
@@ -116,7 +116,7 @@ class Chip:
         spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
         drive = Drive(**host_mod.drive_arrays(prog, regression), label=int(sample.label), n_ticks=T,
                       do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
-                      label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES)
+                      label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
         send_n, send_data = np.zeros(T, np.int64), np.zeros((T, 32), np.int64)
         hang = run_sample_kernel(self._params, st, self._tables, drive, tk, stats, dump, rec, send_n, send_data)
         if hang:

@@ -89,6 +89,6 @@ neuron/channel/output 0 in the least significant bits: `z` NREC bits (spikes of 
 the first SEND cycle (k = T). Seen from the pins, TIMING_ERROR_RDY (OUT_REQ for k = T) is high at the clock edge
 `cycles + 2` (`cycles + 3`) after the TIME_TICK rise (`manifest.json` `bench`). Host-paced cycles depend on the
 host and are excluded from the comparison: GET_TAR cycles are measured on MISO (REQ_TAR), per-tick SEND cycles
-as (last OUT_REQ fall - first OUT_REQ rise + 1) edges. The model's values are those of this bench: GET_TAR 21,
-SEND 6 n - 2 for n items.
+as (last OUT_REQ fall - first OUT_REQ rise + 1) edges. The model's values are those of this bench: GET_TAR 21 (regression)
+or 4 (one class label), SEND 6 n - 2 for n items.
 """
