@@ -63,12 +63,13 @@ def test_host_file_round_trip_and_errors(tmp_path):
 def test_program_checks_name_the_step():
     steps = (HostStep(0, 1), HostStep(1, 1, req=(1, 2)), HostStep(2, 0))
     with pytest.raises(InputError, match=r"step 1: req: 2 bytes; one GET_TAR takes 1 \(allowed: 0..1\)"):
-        check_program(HostProgram(3, steps), False, 1)
-    check_program(HostProgram(3, steps), True, 1)                 # regression: 4 bytes per GET_TAR
+        check_program(HostProgram.from_steps(steps), False, 1)
+    check_program(HostProgram.from_steps(steps), True, 1)         # regression: 4 bytes per GET_TAR
+    assert HostProgram.from_steps(steps).steps == steps
     with pytest.raises(InputError, match="step 1: levels: SAMPLE must be high on steps 0..T-2"):
-        check_program(HostProgram(3, (HostStep(0, 1), HostStep(1, 0), HostStep(2, 0))), False, 1)
+        check_program(HostProgram.from_steps((HostStep(0, 1), HostStep(1, 0), HostStep(2, 0))), False, 1)
     with pytest.raises(InputError, match="step 0: tar: regression targets are sent as GET_TAR answers"):
-        check_program(HostProgram(3, (HostStep(0, 1, tar=(3,)), HostStep(1, 1), HostStep(2, 0))), True, 1)
+        check_program(HostProgram.from_steps((HostStep(0, 1, tar=(3,)), HostStep(1, 1), HostStep(2, 0))), True, 1)
 
 
 def test_single_label_0_hangs_with_the_stock_host():

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +44,33 @@ class HostStep:
     req: tuple = ()        # target bytes sent when the chip shows REQ_TAR (GET_TAR) during tick j+1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HostProgram:
+    """A host program in array form (numpy, so a 2250-tick sample costs no per-tick Python); `steps` is the
+    HostStep view the vector writer uses. tar / req: step j -> target bytes (sparse)."""
+
     n_ticks: int
-    steps: tuple           # HostStep for j = 0..T-1
+    levels: np.ndarray     # int64 [T] levels of step j
+    ev_step: np.ndarray    # int64 [E] step of each input event, sorted (stable: file order within a step)
+    ev_chan: np.ndarray    # int64 [E] its AER address
+    tar: dict = field(default_factory=dict)
+    req: dict = field(default_factory=dict)
     tick: str = "ready"
+
+    @property
+    def steps(self) -> tuple:
+        aer: list[list[int]] = [[] for _ in range(self.n_ticks)]
+        for j, a in zip(self.ev_step.tolist(), self.ev_chan.tolist()):
+            aer[j].append(a)
+        return tuple(HostStep(j, int(lv), tuple(aer[j]), tuple(self.tar.get(j, ())), tuple(self.req.get(j, ())))
+                     for j, lv in enumerate(self.levels.tolist()))
+
+    @classmethod
+    def from_steps(cls, steps, tick: str = "ready") -> "HostProgram":
+        ev = [(s.j, int(a)) for s in steps for a in s.aer]
+        return cls(len(steps), np.array([s.levels for s in steps], np.int64),
+                   np.array([e[0] for e in ev], np.int64), np.array([e[1] for e in ev], np.int64),
+                   {s.j: tuple(s.tar) for s in steps if s.tar}, {s.j: tuple(s.req) for s in steps if s.req}, tick)
 
 
 @dataclass(frozen=True)
@@ -110,30 +132,23 @@ def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regre
     sch = schedule(sample, target_tick)
     T, tt = sch.n_ticks, sch.marker_tick
     tv_from = _from(spec.target_valid, tt) if learn else 1 << 30
-    ia_from = _from(spec.infer_acc, tt)
-    aer: list[list[int]] = [[] for _ in range(T)]
-    for tick, chan in zip(sch.ev_tick.tolist(), sch.ev_chan.tolist()):
-        aer[tick].append(int(chan))
-    tar: list[tuple] = [() for _ in range(T)]
-    req: list[tuple] = [() for _ in range(T)]
+    j = np.arange(T)
+    levels = np.where(j < T - 1, LV_SAMPLE, 0) | np.where(j >= tv_from, LV_TARGET_VALID, 0)
+    levels |= np.where(j >= _from(spec.infer_acc, tt), LV_INFER_ACC, 0)
+    order = np.argsort(sch.ev_tick, kind="stable")
+    tar, req = {}, {}
     label = int(sample.label) & 0xFF
     if not regression and spec.label == "marker" and learn:
         tar[tt] = (label,)
     if not regression and spec.label == "gettar":
-        req = [(label,) for _ in range(T)]
+        req = {k: (label,) for k in range(T)}
     if regression and learn and targets is not None:
         rows = np.asarray(targets, dtype=np.int64)
-        first = 0 if spec.targets == "gettar" else tt
-        for j in range(first, T - 1):              # answers to the requests of tick j + 1
-            i = j - tt
+        for k in range(0 if spec.targets == "gettar" else tt, T - 1):    # answers to the requests of tick k+1
+            i = k - tt
             row = rows[i].tolist() if 0 <= i < len(rows) else [0] * rows.shape[1]
-            req[j] = tuple(b for v in row for b in (v & 0xFF, (v >> 8) & 0xFF))
-    steps = []
-    for j in range(T):
-        levels = (LV_SAMPLE if j < T - 1 else 0) | (LV_TARGET_VALID if j >= tv_from else 0)
-        levels |= LV_INFER_ACC if j >= ia_from else 0
-        steps.append(HostStep(j, levels, tuple(aer[j]), tar[j], req[j]))
-    return HostProgram(T, tuple(steps), spec.tick)
+            req[k] = tuple(b for v in row for b in (v & 0xFF, (v >> 8) & 0xFF))
+    return HostProgram(T, levels.astype(np.int64), sch.ev_tick[order], sch.ev_chan[order], tar, req, spec.tick)
 
 
 # per-tick SEND paced by the bench's OUT_ACK (tools/rtl/reckon_vec_tb.sv: ACK at the first falling edge that
@@ -155,44 +170,52 @@ def gettar_bytes(regression: bool, num_out: int) -> int:
 def check_program(prog: HostProgram, regression: bool, num_out: int) -> None:
     """InputError for a program the modelled host cannot play (each message names the step and the field)."""
     T = prog.n_ticks
-    if T < 2 or len(prog.steps) != T:
-        raise InputError("host program", f"{len(prog.steps)} steps for T = {T} (need T >= 2 steps)")
+    lv = np.asarray(prog.levels)
+    if T < 2 or lv.shape != (T,):
+        raise InputError("host program", f"{lv.size} steps for T = {T} (need T >= 2 steps)")
+    bad = np.flatnonzero((lv < 0) | (lv > 7))
+    if bad.size:
+        raise InputError(f"host program step {bad[0]}: levels", f"= {lv[bad[0]]} out of range 0..7")
+    bad = np.flatnonzero(((lv & LV_SAMPLE) != 0) != (np.arange(T) < T - 1))
+    if bad.size:
+        raise InputError(f"host program step {bad[0]}: levels", "SAMPLE must be high on steps 0..T-2 and low on "
+                                                                "step T-1 (SAMPLE falling elsewhere is not modelled yet)")
+    ev = np.asarray(prog.ev_step)
+    if ev.size and (np.any(np.diff(ev) < 0) or ev[0] < 0 or ev[-1] >= T):
+        raise InputError("host program: aer", f"event steps must be sorted within 0..{T - 1}")
+    chan = np.asarray(prog.ev_chan)
+    if chan.size and (chan.min() < 0 or chan.max() > 255):
+        raise InputError(f"host program step {ev[np.argmax((chan < 0) | (chan > 255))]}: aer",
+                         "byte out of range 0..255")
     need = gettar_bytes(regression, num_out)
-    for j, s in enumerate(prog.steps):
-        where = f"host program step {j}"
-        if s.j != j:
-            raise InputError(where, f"j = {s.j} out of order (allowed: {j})")
-        if bool(s.levels & LV_SAMPLE) != (j < T - 1):
-            raise InputError(f"{where}: levels", "SAMPLE must be high on steps 0..T-2 and low on step T-1 "
-                                                 "(SAMPLE falling elsewhere is not modelled yet)")
-        if not 0 <= s.levels <= 7:
-            raise InputError(f"{where}: levels", f"= {s.levels} out of range 0..7")
-        for name in ("aer", "tar", "req"):
-            if any(not 0 <= int(b) <= 255 for b in getattr(s, name)):
-                raise InputError(f"{where}: {name}", "byte out of range 0..255")
-        if regression and s.tar:
-            raise InputError(f"{where}: tar", "regression targets are sent as GET_TAR answers (req), not tar")
-        if len(s.req) > need:
-            raise InputError(f"{where}: req", f"{len(s.req)} bytes; one GET_TAR takes {need} (allowed: 0..{need})")
+    for name, table in (("tar", prog.tar), ("req", prog.req)):
+        for j, data in sorted(table.items()):
+            where = f"host program step {j}: {name}"
+            if not 0 <= j < T or any(not 0 <= int(b) <= 255 for b in data):
+                raise InputError(where, f"step out of range 0..{T - 1} or byte out of range 0..255")
+            if name == "tar" and regression and data:
+                raise InputError(where, "regression targets are sent as GET_TAR answers (req), not tar")
+            if name == "req" and len(data) > need:
+                raise InputError(where, f"{len(data)} bytes; one GET_TAR takes {need} (allowed: 0..{need})")
 
 
 def drive_arrays(prog: HostProgram, regression: bool) -> dict:
     """The program as the kernel's per-step arrays (records.Drive fields)."""
     T = prog.n_ticks
-    ev = [(j, int(a)) for j, s in enumerate(prog.steps) for a in s.aer]
     tar_label = np.full(T, -1, np.int64)
     req_n, req_label = np.zeros(T, np.int64), np.zeros(T, np.int64)
     targets = np.zeros((T, 16), np.int64)
-    for j, s in enumerate(prog.steps):
-        if s.tar:
-            tar_label[j] = int(s.tar[-1])
-        req_n[j] = len(s.req)
-        if s.req and not regression:
-            req_label[j] = int(s.req[-1])
-        if s.req and regression:
-            b = np.asarray(s.req + (0,) * (len(s.req) % 2), np.int64)
+    for j, data in prog.tar.items():
+        if data:
+            tar_label[j] = int(data[-1])
+    for j, data in prog.req.items():
+        req_n[j] = len(data)
+        if data and not regression:
+            req_label[j] = int(data[-1])
+        if data and regression:
+            b = np.asarray(tuple(data) + (0,) * (len(data) % 2), np.int64)
             v = b[0::2] | (b[1::2] << 8)
             targets[j, : len(v)] = np.where(v >= 0x8000, v - 0x10000, v)
-    return dict(ev_tick=np.array([e[0] for e in ev], np.int64), ev_chan=np.array([e[1] for e in ev], np.int64),
-                levels=np.array([s.levels for s in prog.steps], np.int64), tar_label=tar_label, req_n=req_n,
-                req_label=req_label, targets=targets)
+    return dict(ev_tick=np.ascontiguousarray(prog.ev_step, np.int64),
+                ev_chan=np.ascontiguousarray(prog.ev_chan, np.int64), levels=np.ascontiguousarray(prog.levels,
+                np.int64), tar_label=tar_label, req_n=req_n, req_label=req_label, targets=targets)
