@@ -194,3 +194,52 @@ def test_stimulus_round_trip_keeps_the_per_tick_send_record(tmp_path):
     vf.write_tick_sends(tmp_path / "t.hex", np.array([0, 2, 0]), np.array([[0, 0], [7, 255], [0, 0]]))
     assert (tmp_path / "t.hex").read_text() == "2 2 7 ff\n"
     assert vf.read_tick_sends(tmp_path / "t.hex") == {2: [7, 255]}
+
+
+def test_config_probe_reads_the_live_state_and_changes_nothing():
+    """config_every = 50: ticks 51, 101, .. 351 stop in CONFIG after SDONE; the host reads the 20 neuron words
+    (raw SRAM, after STEP) and both output membranes; learning is that of the stock run and only the CONFIG
+    cycles (a host constant: 128 + 64 x 84 words + 8 x 82 reads = 6160) are added."""
+    from reckon_sim.hw import memories
+    case, ref = _chip(REGUL)
+    _, probed = _chip(REGUL, host=HostSpec(config_every=50))
+    s = case.train[0]
+    a, b = ref.run_sample(s, True, dump=True), probed.run_sample(s, True, dump=True)
+    for key in a.end_state:
+        assert np.array_equal(a.end_state[key], b.end_state[key]), key
+    extra = b.tick_table[:, TK.cycles] - a.tick_table[:, TK.cycles]
+    assert (np.flatnonzero(extra) + 1).tolist() == list(range(51, 360, 50)) and set(extra[extra > 0]) == {6160}
+    assert [k for k, _ in b.config_reads] == list(range(51, 360, 50))
+    for k, ((neur_cmd, words), (oneur_cmd, outs)) in b.config_reads:
+        assert (neur_cmd, oneur_cmd) == (0x9050_0000, 0xA002_0000) and len(words) == 80
+        fields, _, _ = memories.unpack_neuron_words([sum(words[4 * i + q] << (32 * q) for q in range(4))
+                                                     for i in range(20)])
+        assert np.array_equal(fields[:, :40], b.records.step[k - 1])
+        assert [v - 65536 if v >= 32768 else v for v in outs] == b.records.oneur[k - 1, 0, :2].tolist()
+
+
+def test_config_writes_take_effect_and_are_read_back():
+    case, ref = _chip(REGUL)
+    s = case.train[0]
+    a = ref.run_sample(s, True, dump=True)
+    w_oneur = (0x2002_0000, (0x1234, 0xFFFF))                 # output membranes 0, 1 := 0x1234, -1
+    w_winp = (0x3001_0000 | 4 * 17 + 1, (0x7F80_01FF,))       # winp word 17 (pre 1, posts 16..31), quarter 1
+    reads = [(0xA002_0000, (0, 0)), (0xB001_0000 | 4 * 17 + 1, (0,))]
+    prog = ref.host_program(s, True)
+    prog = HostProgram(prog.n_ticks, prog.levels, prog.ev_step, prog.ev_chan, prog.tar, prog.req,
+                       config={99: (w_oneur, w_winp, *reads)})
+    _, chip = _chip(REGUL)
+    b = chip.run_sample(s, True, dump=True, program=prog)
+    ((k, txns),) = b.config_reads
+    assert k == 100 and txns[2][1] == (0x1234, 0xFFFF) and txns[3][1] == (0x7F80_01FF,)
+    assert b.records.oneur[99, 1, :2].tolist() == [
+        0x1234 + a.records.oneur[99, 1, 0] - a.records.oneur[99, 0, 0],   # PROP adds the same spikes' weights
+        -1 + a.records.oneur[99, 1, 1] - a.records.oneur[99, 0, 1]]
+    with pytest.raises(InputError, match="step 0: config: a CONFIG visit needs an SDONE"):
+        chip.run_sample(s, True, program=HostProgram(prog.n_ticks, prog.levels, prog.ev_step, prog.ev_chan,
+                                                     prog.tar, prog.req, config={0: reads}))
+    with pytest.raises(InputError, match=r"SPI writes of code 1 in CONFIG are not modelled yet"):
+        chip.run_sample(s, True, program=HostProgram(prog.n_ticks, prog.levels, prog.ev_step, prog.ev_chan,
+                                                     prog.tar, prog.req, config={5: ((0x1001_0000, (1,)),)}))
+    with pytest.raises(InputError, match=r"config_every: = -1 \(allowed: an integer 0..65535\)"):
+        HostSpec.from_dict({"config_every": -1})

@@ -16,6 +16,7 @@ from . import lfsr as lfsr_mod
 from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
+from . import config_visit
 from . import host as host_mod
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import STATE_NAMES, TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
@@ -92,7 +93,9 @@ class Chip:
     def host_program(self, sample: Sample, learn: bool, targets=None) -> host_mod.HostProgram:
         """The HostProgram this chip's host template plays for one sample (also written into RTL vectors)."""
         cfg = self.config
-        return host_mod.program(self.host, sample, cfg.target_tick, learn, bool(cfg["SPI_REGRESSION"]), targets)
+        probe = config_visit.probe_transactions(cfg) if self.host.config_every else ()
+        return host_mod.program(self.host, sample, cfg.target_tick, learn, bool(cfg["SPI_REGRESSION"]), targets,
+                                probe)
 
     def run_sample(self, sample: Sample, learn: bool, dump: bool = False, targets=None,
                    program: host_mod.HostProgram | None = None) -> SampleResult:
@@ -118,10 +121,7 @@ class Chip:
                       do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
                       label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
         send_n, send_data = np.zeros(T, np.int64), np.zeros((T, 32), np.int64)
-        hang = run_sample_kernel(self._params, st, self._tables, drive, tk, stats, dump, rec, send_n, send_data)
-        if hang:
-            raise ChipHang(STATE_NAMES[int(tk[hang - 1, TK.end])], int(hang),
-                           "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")
+        config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
         tick_send = None
         if spt:                                      # SEND cycles are paced by the host's OUT_ACK (host constant)
             send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)
@@ -138,9 +138,27 @@ class Chip:
                               saturations={"membrane": int(stats[ST_SAT_MEM]), "trace": int(stats[ST_SAT_TRACE]),
                                            "weight": int(stats[ST_SAT_W])},
                               timing_errors=timing, records=rec if dump else None, tick_send=tick_send,
+                              config_reads=config_reads if prog.config else None,
                               end_state=st.snapshot(cfg) if dump else None)
         st.enter_idle()
         return result
+
+    def _run_ticks(self, prog, drive, tk, stats, dump, rec, send_n, send_data) -> list:
+        """The kernel over the whole sample, stopping in CONFIG for each host SPI visit (core.config_visit)."""
+        inp_next, pos = np.zeros(256, np.uint8), np.array([0, 1, 0], np.int64)
+        visits = []
+        while True:
+            code = run_sample_kernel(self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
+                                     send_data, inp_next, pos)
+            if code > 0:
+                raise ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code),
+                               "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")
+            if code == 0:
+                return visits
+            k = -code
+            txns = prog.config[k - 1]
+            visits.append((k, tuple(config_visit.play(self.state, txns, f"host program step {k - 1}: config"))))
+            tk[k - 1, TK.config] = config_visit.visit_cycles(txns)
 
     def _check_protocol(self) -> None:
         """Modes the modelled host cannot drive yet (README "Operating modes": what remains)."""

@@ -56,6 +56,8 @@ class HostProgram:
     tar: dict = field(default_factory=dict)
     req: dict = field(default_factory=dict)
     tick: str = "ready"
+    config: dict = field(default_factory=dict)   # step j -> SPI transactions ((cmd, data), ..) played in CONFIG
+    #                                              during tick j+1 (SPI_EN_CONF set in step j, cleared after)
 
     @property
     def steps(self) -> tuple:
@@ -66,11 +68,12 @@ class HostProgram:
                      for j, lv in enumerate(self.levels.tolist()))
 
     @classmethod
-    def from_steps(cls, steps, tick: str = "ready") -> "HostProgram":
+    def from_steps(cls, steps, tick: str = "ready", config: dict | None = None) -> "HostProgram":
         ev = [(s.j, int(a)) for s in steps for a in s.aer]
         return cls(len(steps), np.array([s.levels for s in steps], np.int64),
                    np.array([e[0] for e in ev], np.int64), np.array([e[1] for e in ev], np.int64),
-                   {s.j: tuple(s.tar) for s in steps if s.tar}, {s.j: tuple(s.req) for s in steps if s.req}, tick)
+                   {s.j: tuple(s.tar) for s in steps if s.tar}, {s.j: tuple(s.req) for s in steps if s.req}, tick,
+                   config or {})
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class HostSpec:
     targets: str = "marker"        # regression GET_TAR answers: marker (learning ticks) or gettar (every tick;
     #                                zeros outside the target window)
     tick: str = "ready"
+    config_every: int = 0          # CONFIG visit (state probe: read the neuron words and output membranes) in
+    #                                every tick k = N+1, 2N+1, .. < T (0: never)
 
     @property
     def stock(self) -> bool:
@@ -107,7 +112,10 @@ class HostSpec:
         for key, value in d.items():
             if key not in names:
                 raise InputError(f"{where}: {key}", f"unknown key (allowed: {', '.join(sorted(names))})")
-            if value not in allowed[key]:
+            if key == "config_every":
+                if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
+                    raise InputError(f"{where}: {key}", f"= {value!r} (allowed: an integer 0..65535)")
+            elif value not in allowed[key]:
                 raise InputError(f"{where}: {key}", f"= {value!r} (allowed: {', '.join(allowed[key])})")
         return cls(**d)
 
@@ -127,8 +135,9 @@ def _from(policy: str, marker: int) -> int:
 
 
 def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regression: bool,
-            targets: np.ndarray | None = None) -> HostProgram:
-    """Expand the template with one sample; targets = regression targets [T-1-TT, NOUT] of a training sample."""
+            targets: np.ndarray | None = None, probe: tuple = ()) -> HostProgram:
+    """Expand the template with one sample; targets = regression targets [T-1-TT, NOUT] of a training sample;
+    probe: the transactions of a state probe (config_visit.probe_transactions)."""
     sch = schedule(sample, target_tick)
     T, tt = sch.n_ticks, sch.marker_tick
     tv_from = _from(spec.target_valid, tt) if learn else 1 << 30
@@ -148,7 +157,10 @@ def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regre
             i = k - tt
             row = rows[i].tolist() if 0 <= i < len(rows) else [0] * rows.shape[1]
             req[k] = tuple(b for v in row for b in (v & 0xFF, (v >> 8) & 0xFF))
-    return HostProgram(T, levels.astype(np.int64), sch.ev_tick[order], sch.ev_chan[order], tar, req, spec.tick)
+    n = spec.config_every
+    config = {k: tuple(probe) for k in range(n, T - 1, n)} if n and probe else {}
+    return HostProgram(T, levels.astype(np.int64), sch.ev_tick[order], sch.ev_chan[order], tar, req, spec.tick,
+                       config)
 
 
 # per-tick SEND paced by the bench's OUT_ACK (tools/rtl/reckon_vec_tb.sv: ACK at the first falling edge that
@@ -187,6 +199,10 @@ def check_program(prog: HostProgram, regression: bool, num_out: int) -> None:
     if chan.size and (chan.min() < 0 or chan.max() > 255):
         raise InputError(f"host program step {ev[np.argmax((chan < 0) | (chan > 255))]}: aer",
                          "byte out of range 0..255")
+    bad = [j for j in prog.config if not 1 <= j <= T - 2]
+    if bad:
+        raise InputError(f"host program step {bad[0]}: config", f"a CONFIG visit needs an SDONE that does not end "
+                                                                 f"the sample (allowed steps: 1..{T - 2})")
     need = gettar_bytes(regression, num_out)
     for name, table in (("tar", prog.tar), ("req", prog.req)):
         for j, data in sorted(table.items()):
@@ -205,6 +221,8 @@ def drive_arrays(prog: HostProgram, regression: bool) -> dict:
     tar_label = np.full(T, -1, np.int64)
     req_n, req_label = np.zeros(T, np.int64), np.zeros(T, np.int64)
     targets = np.zeros((T, 16), np.int64)
+    config_at = np.zeros(T, np.int64)
+    config_at[list(prog.config)] = 1
     for j, data in prog.tar.items():
         if data:
             tar_label[j] = int(data[-1])
@@ -218,4 +236,5 @@ def drive_arrays(prog: HostProgram, regression: bool) -> dict:
             targets[j, : len(v)] = np.where(v >= 0x8000, v - 0x10000, v)
     return dict(ev_tick=np.ascontiguousarray(prog.ev_step, np.int64),
                 ev_chan=np.ascontiguousarray(prog.ev_chan, np.int64), levels=np.ascontiguousarray(prog.levels,
-                np.int64), tar_label=tar_label, req_n=req_n, req_label=req_label, targets=targets)
+                np.int64), tar_label=tar_label, req_n=req_n, req_label=req_label, targets=targets,
+                config_at=config_at)

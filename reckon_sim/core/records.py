@@ -115,6 +115,7 @@ class Drive(NamedTuple):
     label_only: int             # SPI_SEND_LABEL_ONLY
     targets: np.ndarray         # int64 [T, 16] regression targets answered in step j (row j)
     gettar_cycles: int          # host cycles of one GET_TAR transfer
+    config_at: np.ndarray       # int64 [T] 1: tick j+1 stops in CONFIG after SDONE (a host SPI visit in step j)
 
 
 class TickRecords(NamedTuple):

@@ -93,13 +93,16 @@ def send_items(p, st, label_only, out):
 
 
 @njit(cache=True)
-def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data):
-    """Run ticks 1..T of one sample; stops in SEND (the caller snapshots, then enters IDLE).
+def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, inp_next, pos):
+    """Run ticks pos[1]..T of one sample; stops in SEND (the caller snapshots, then enters IDLE), or in CONFIG.
 
     p: records.Params; st: state.ChipState; tb: lfsr.LfsrTables; drv: records.Drive; tk: int64 [T, TK] tick
     table; stats: int64 [8] ST_* counters; rec: records.TickRecords, written only when dump; send_n int64 [T] /
     send_data int64 [T, 32]: the OUT_DATA items of each tick's SEND (SEND_PER_TIMESTEP, ticks 2..T-1).
-    Returns 0, or the tick k in which the chip hangs (its state in tk[k-1, TK_END])."""
+    inp_next uint8 [256] / pos int64 [3] (event index, first tick, 1 = resume that tick after SDONE): where the
+    loop stands, kept between calls. Returns 0; or the tick k in which the chip hangs (its state in
+    tk[k-1, TK_END]); or -k when it stops in CONFIG after SDONE of tick k (drv.config_at): the caller plays the
+    host's SPI visit, then calls again with pos = (event index, k, 1)."""
     reg = p.reg
     do_eprop = drv.do_eprop
     nin, nrec, nout = reg.num_inp + 1, reg.num_rec + 1, reg.num_out + 1
@@ -108,16 +111,19 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data):
     regression = reg.regression != 0
     need = 2 * nout if regression else 1                    # GET_TAR bytes (srnn.v target_done)
     err = np.zeros(16, dtype=np.int64)
-    inp_next = np.zeros(256, dtype=np.uint8)
-    e = _host_step(drv, st, 0, regression, inp_next, 0)    # step 0: the chip is IDLE
-    for k in range(1, drv.n_ticks + 1):
+    e, k0 = pos[0], pos[1]
+    if k0 == 1 and pos[2] == 0:
+        e = _host_step(drv, st, 0, regression, inp_next, 0)    # step 0: the chip is IDLE
+    for k in range(k0, drv.n_ticks + 1):
         r = k - 1
-        st.inp[:] = inp_next
-        inp_next[:] = 0
-        tk[r, TK_K] = k
-        if dump:
-            rec.inp[r, :] = st.inp
-        if k >= 2:
+        resumed = k == k0 and pos[2] != 0                    # back from CONFIG: SDONE is done
+        if not resumed:
+            st.inp[:] = inp_next
+            inp_next[:] = 0
+            tk[r, TK_K] = k
+            if dump:
+                rec.inp[r, :] = st.inp
+        if k >= 2 and not resumed:
             stats[ST_SPIKES] += step_phase(p, st, tb)
             tk[r, TK_STEP] = num_recout + 1
             tk[r, TK_SDONE] = 1
@@ -135,6 +141,10 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data):
                 tk[r, TK_END] = STATE_SEND
                 tk[r, TK_CYCLES] = tk[r, TK_STEP] + tk[r, TK_SDONE] + 1
                 break
+            if drv.config_at[r] != 0:                        # SPI_EN_CONF: SDONE -> CONFIG (srnn.v L719)
+                pos[0], pos[1], pos[2] = e, k, 1
+                return -k
+        if k >= 2:
             if do_eprop != 0 and (st.ctl[TARGET_VALID] != 0 or every_tick):
                 if regression or drv.single_label == 0 or st.ctl[GOT_LABEL] == 0:   # GET_TAR
                     if not _get_tar(drv, st, r, regression, need):

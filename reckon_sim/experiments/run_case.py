@@ -37,6 +37,13 @@ def send_arrays(tick_send: dict, n_items: int) -> dict[str, np.ndarray]:
             "tick_send_cycles": tick_send["cycles"].astype(np.int32)}
 
 
+def config_read_array(visits) -> np.ndarray:
+    """int64 [N, 4]: (tick, SPI code, address, word) of every word read in a CONFIG visit, in order."""
+    rows = [(k, (cmd >> 28) & 7, (cmd & 0xFFFF) + i, w) for k, txns in visits for cmd, words in txns
+            if cmd >> 31 for i, w in enumerate(words)]
+    return np.array(rows, np.int64).reshape(-1, 4)
+
+
 def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, host=None) -> list[dict]:
     """Run every epoch/phase/sample of `case`; write init.npz, sample_NNNN.npz, inferences.txt, summary.json
     into out_dir (the CLI hands it a temporary folder that is moved into place only on success).
@@ -74,6 +81,8 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
                     arrays["out_bytes"] = res.out_bytes.astype(np.uint8)
                 if res.tick_send is not None:        # SEND_PER_TIMESTEP: each tick's OUT_DATA (FORMAT §5.4 ext.)
                     arrays.update(send_arrays(res.tick_send, len(res.out_bytes)))
+                if res.config_reads is not None:     # CONFIG visits: every read word (FORMAT §5.4 ext.)
+                    arrays["config_read"] = config_read_array(res.config_reads)
                 save_npz(out / f"sample_{gidx:04d}.npz", arrays)
                 meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx, all_bytes=all_bytes)
                 row = sample_summary(res, meta)

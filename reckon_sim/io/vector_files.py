@@ -16,7 +16,7 @@ import numpy as np
 FORMAT_VERSION = 2      # 2: host programs (README "Operating modes"): per-tick SEND record and expect/send files
 
 # stimulus opcodes (first token of a stimulus record)
-OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND = 0, 1, 2, 3, 4, 5
+OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG = 0, 1, 2, 3, 4, 5, 6
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
 # bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
 # seen high, minus the tick's cycle count (2-flop synchroniser + edge detector; OUT_REQ is registered in SEND)
@@ -97,6 +97,7 @@ class Step:
     aer: list[int] = field(default_factory=list)     # input events (AERIN_TAR_EN = 0), in order
     tar: list[int] = field(default_factory=list)     # target transfers before the tick (AERIN_TAR_EN = 1)
     req: list[int] = field(default_factory=list)     # target transfers sent when REQ_TAR (MISO) rises in the tick
+    config: list = field(default_factory=list)       # Transactions played in CONFIG during the tick (reads: expected)
 
     def tokens(self) -> list[int]:
         return [OP_STEP, self.j, self.levels, len(self.aer), len(self.tar), len(self.req),
@@ -124,7 +125,9 @@ def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
         lines.append(" ".join(f"{v:x}" for v in (OP_SAMPLE, s.gidx, s.epoch, s.phase, s.index, s.n_ticks, s.n_items)))
         if s.tick_items:
             lines.append(f"{OP_TICK_SEND:x} {s.tick_items:x}")
-        lines.extend(" ".join(f"{v:x}" for v in st.tokens()) for st in s.steps)
+        for st in s.steps:
+            lines.extend(f"{OP_CONFIG:x} " + " ".join(f"{w:08x}" for w in t.words()) for t in st.config)
+            lines.append(" ".join(f"{v:x}" for v in st.tokens()))
         lines.append(f"{OP_SAMPLE_END:x} {s.gidx:x}")
     lines.append(f"{OP_END:x}")
     _write(path, lines)
@@ -135,6 +138,7 @@ def read_stimulus(path: Path) -> list[SampleStim]:
     tok = _tokens(path)
     out: list[SampleStim] = []
     pending: list[Transaction] = []
+    visit: list[Transaction] = []
     i = 0
 
     def take(n: int) -> list[int]:
@@ -157,7 +161,11 @@ def read_stimulus(path: Path) -> list[SampleStim]:
             pending = []
         elif op == OP_STEP:
             j, lv, na, nt, nr = take(5)
-            out[-1].steps.append(Step(j, lv, take(na), take(nt), take(nr)))
+            out[-1].steps.append(Step(j, lv, take(na), take(nt), take(nr), visit))
+            visit = []
+        elif op == OP_CONFIG:
+            (cmd,) = take(1)
+            visit.append(Transaction(cmd, tuple(take((cmd >> 16) & 0xFFF))))
         elif op == OP_TICK_SEND:
             (out[-1].tick_items,) = take(1)
         elif op == OP_SAMPLE_END:

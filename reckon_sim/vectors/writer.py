@@ -77,6 +77,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     prog = chip.host_program(sample, learn, targets)
                     steps = program_steps(prog)
                     res = chip.run_sample(sample, learn, dump=True, program=prog)
+                    for k, txns in res.config_reads or ():   # CONFIG visits with the words the chip returns
+                        steps[k - 1].config = [fmt.Transaction(cmd, words) for cmd, words in txns]
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
                                                pre if index == 0 else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0))
@@ -123,7 +125,7 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
         fmt.write_image(out / "mem" / f"{mem}_{tag}.mem", img)
         add(out / "mem" / f"{mem}_{tag}.mem", f"image_{mem}", "readmemh-128", gidx=gidx)
     tk = res.tick_table
-    host_cycles = tk[:, TK.gettar] + (res.tick_send["cycles"] if res.tick_send is not None else 0)
+    host_cycles = tk[:, TK.gettar] + tk[:, TK.config] + (res.tick_send["cycles"] if res.tick_send is not None else 0)
     fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", tk[:, TK.cycles], host_cycles)
     add(out / "expect" / f"cycles_{tag}.hex", "expected_cycles", "tick-cycles", gidx=gidx)
     if res.tick_send is not None:

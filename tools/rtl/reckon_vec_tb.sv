@@ -5,7 +5,9 @@
 // clock cycles of every tick measured on TIMING_ERROR_RDY / OUT_REQ (expect/cycles_NNNN.hex) and, with the chip
 // back in IDLE, every SRAM word read back over SPI (expect/readback_NNNN.hex). With SEND_PER_TIMESTEP (stimulus
 // record 5) it acknowledges and checks the OUT_DATA items of every tick (expect/send_NNNN.hex) and excludes the
-// SEND cycles, which its own OUT_ACK paces, from the cycle check (as GET_TAR's). Prints one PASS/FAIL line per
+// SEND cycles, which its own OUT_ACK paces, from the cycle check (as GET_TAR's). CONFIG visits (record 6): it sets
+// SPI_EN_CONF before the tick, plays the transactions once SPI_RDY is high (reads checked against the live words
+// the model predicts), clears SPI_EN_CONF and excludes the SPI_RDY cycles. Prints one PASS/FAIL line per
 // sample (with the first mismatch) and a final "RESULT: PASS|FAIL" line.
 //
 // Portable subset: builds with Verilator 5.006 (--binary --timing) and Icarus Verilog 11 (-g2012): no ref
@@ -46,6 +48,7 @@ module reckon_vec_tb;
     // ---------------------------------------------------------------- clock, cycle counter, REQ_TAR monitor
     integer cyc = 0;          // rising CLK edges so far; the main process reads it at falling edges only
     integer req_cycles = 0;   // cycles with MISO (= REQ_TAR while the SPI is idle) high during the current tick
+    integer rdy_cycles = 0;   // cycles with SPI_RDY (= state CONFIG) high during the current tick
     reg     in_tick = 1'b0;
 
     initial begin
@@ -54,7 +57,8 @@ module reckon_vec_tb;
     end
     always @(posedge CLK) begin
         cyc <= cyc + 1;
-        if (in_tick && MISO === 1'b1) req_cycles <= req_cycles + 1;
+        if (in_tick && MISO === 1'b1 && SPI_RDY !== 1'b1) req_cycles <= req_cycles + 1;
+        if (in_tick && SPI_RDY === 1'b1) rdy_cycles <= rdy_cycles + 1;
     end
 
     // ---------------------------------------------------------------- run state
@@ -63,6 +67,10 @@ module reckon_vec_tb;
     integer spt_n = 0, bad_sends = 0, first_send_tick = -1;   // per-tick SEND: items per tick, mismatching ticks
     reg [7:0] tick_got [0:31];
     reg [7:0] tick_exp [0:31];
+    integer cfg_nw = 0, bad_cfg = 0, n_cfg = 0, first_cfg_tick = -1;   // CONFIG visit of the next tick: words
+    reg [31:0] cfg_buf [0:4095];
+    reg [31:0] cfg_first_cmd, cfg_first_got, cfg_first_exp, cfg_word;
+    integer cfg_first_i, cfg_n, ci;
     integer r, op, n_pass = 0, n_fail = 0, n_samples = 0;
     reg     done = 1'b0;
     integer s_gidx, s_epoch, s_phase, s_index, s_ticks, s_items;
@@ -231,6 +239,38 @@ module reckon_vec_tb;
         end
     endtask
 
+    // the CONFIG visit buffered for tick k: its transactions (reads compared), then SPI_EN_CONF = 0
+    task automatic play_config(input integer k);
+        integer i, j, n;
+        reg [31:0] cmd, got;
+        begin
+            i = 0;
+            while (i < cfg_nw) begin
+                cmd = cfg_buf[i];
+                n = {20'd0, cmd[27:16]};
+                spi_word(cmd, dummy);
+                for (j = 0; j < n; j = j + 1) begin
+                    if (cmd[31]) begin
+                        #(read_gap * 2 * clk_half);
+                        spi_word(32'd0, got);
+                        n_cfg = n_cfg + 1;
+                        if (got !== cfg_buf[i + 1 + j]) begin
+                            bad_cfg = bad_cfg + 1;
+                            if (bad_cfg == 1) begin
+                                first_cfg_tick = k; cfg_first_cmd = cmd; cfg_first_i = j;
+                                cfg_first_got = got; cfg_first_exp = cfg_buf[i + 1 + j];
+                            end
+                        end
+                    end else
+                        spi_word(cfg_buf[i + 1 + j], dummy);
+                end
+                i = i + 1 + n;
+            end
+            spi_write1(32'h0001_0000, 32'd0);                   // SPI_EN_CONF = 0: the chip leaves CONFIG
+            cfg_nw = 0;
+        end
+    endtask
+
     task automatic send_tick(input integer k, input reg last, input integer nreq);
         integer t0, i, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall;
         reg     seen_low, fin, sent, spt, bad;
@@ -247,6 +287,7 @@ module reckon_vec_tb;
             end
             t0 = cyc;
             req_cycles = 0;
+            rdy_cycles = 0;
             in_tick = 1'b1;
             TIME_TICK = 1'b1;
             seen_low = 1'b0;
@@ -259,6 +300,7 @@ module reckon_vec_tb;
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
                     sent = 1'b1;
                 end
+                if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
                 if (spt && OUT_REQ === 1'b1 && !OUT_ACK) begin      // per-tick SEND: take the item, acknowledge
                     if (n_got == 0) c_rise = cyc;
                     if (n_got < 32) tick_got[n_got] = OUT_DATA;
@@ -280,7 +322,8 @@ module reckon_vec_tb;
             end
             in_tick = 1'b0;
             TIME_TICK = 1'b0;
-            meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles - ((n_got > 0) ? c_fall - c_rise + 1 : 0);
+            meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles - rdy_cycles
+                   - ((n_got > 0) ? c_fall - c_rise + 1 : 0);
             if (spt) begin
                 bad = (n_got != n_exp);
                 for (i = 0; i < n_exp && i < n_got; i = i + 1) if (tick_got[i] !== tick_exp[i]) bad = 1'b1;
@@ -299,8 +342,8 @@ module reckon_vec_tb;
                     first_tick = k; first_meas = meas; first_exp = exp_cyc - exp_get;
                 end
             end
-            if (verbose) $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d, SEND %0d cycles", k, meas,
-                                  exp_cyc - exp_get, req_cycles, (n_got > 0) ? c_fall - c_rise + 1 : 0);
+            if (verbose) $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d, SEND %0d, CONFIG %0d cycles",
+                                  k, meas, exp_cyc - exp_get, req_cycles, (n_got > 0) ? c_fall - c_rise + 1 : 0, rdy_cycles);
         end
     endtask
 
@@ -319,7 +362,7 @@ module reckon_vec_tb;
             end
             open_or_die(fd_cyc, $sformatf("%0s/expect/cycles_%04d.hex", vec, s_gidx));
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
-            spt_n = 0; bad_sends = 0; first_send_tick = -1;
+            spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
         end
     endtask
 
@@ -348,6 +391,7 @@ module reckon_vec_tb;
             SAMPLE = lv[0];
             TARGET_VALID = lv[1];
             INFER_ACC = lv[2];
+            if (cfg_nw > 0) spi_write1(32'h0001_0000, 32'd1);  // SPI_EN_CONF = 1: SDONE of the tick enters CONFIG
             ncyc(4);
             send_tick(j + 1, !lv[0], nr);
         end
@@ -406,7 +450,8 @@ module reckon_vec_tb;
             spi_file($sformatf("%0s/expect/readback_%04d.hex", vec, s_gidx));
             spi_write1(32'h0001_0000, 32'd0);                   // SPI_EN_CONF = 0
             ncyc(8);
-            ok = (bad_items == 0) && (bad_words == 0) && (bad_sends == 0) && (!cycle_check || bad_ticks == 0);
+            ok = (bad_items == 0) && (bad_words == 0) && (bad_sends == 0) && (bad_cfg == 0)
+                 && (!cycle_check || bad_ticks == 0);
             n_samples = n_samples + 1;
             if (ok) n_pass = n_pass + 1; else n_fail = n_fail + 1;
             $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d, %0d ticks): %0s  out_data 0x%02h, %0d read-back words",
@@ -420,6 +465,12 @@ module reckon_vec_tb;
                 $display("[reckon_vec_tb]   cycles: %0d ticks differ; first tick %0d: %0d cycles, expected %0d%0s",
                          bad_ticks, first_tick, first_meas, first_exp, cycle_check ? "" : " (ignored: +no_cycle_check)");
             if (bad_words != 0) report_readback_mismatch();
+            if (n_cfg != 0 || bad_cfg != 0)
+                $display("[reckon_vec_tb]   CONFIG read-back: %0d of %0d words differ%0s", bad_cfg, n_cfg,
+                         bad_cfg != 0 ? "" : " (live words in CONFIG)");
+            if (bad_cfg != 0)
+                $display("[reckon_vec_tb]   first in tick %0d: command 0x%08h word %0d: read 0x%08h, expected 0x%08h",
+                         first_cfg_tick, cfg_first_cmd, cfg_first_i, cfg_first_got, cfg_first_exp);
             if (bad_sends != 0)
                 $display("[reckon_vec_tb]   per-tick OUT_DATA: %0d ticks differ; first tick %0d", bad_sends, first_send_tick);
             if (max_samples > 0 && n_samples >= max_samples) done = 1'b1;
@@ -465,6 +516,19 @@ module reckon_vec_tb;
                 2: do_sample_start();
                 3: do_step();
                 4: do_sample_end();
+                6: begin                                            // a CONFIG transaction of the next step's tick
+                    r = $fscanf(fd_stim, "%h", first_cmd);
+                    scan_ok(r, 1);
+                    cfg_n = {20'd0, first_cmd[27:16]};
+                    if (cfg_nw + 1 + cfg_n > 4096) finish_run("CONFIG visit longer than 4096 words");
+                    cfg_buf[cfg_nw] = first_cmd;
+                    for (ci = 0; ci < cfg_n; ci = ci + 1) begin
+                        r = $fscanf(fd_stim, "%h", cfg_word);    // Icarus: no array element as target
+                        scan_ok(r, 1);
+                        cfg_buf[cfg_nw + 1 + ci] = cfg_word;
+                    end
+                    cfg_nw = cfg_nw + 1 + cfg_n;
+                end
                 5: begin                                            // per-tick SEND in this sample
                     r = $fscanf(fd_stim, "%h", spt_n);
                     scan_ok(r, 1);
