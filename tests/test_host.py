@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reckon_sim.cli import main
 from reckon_sim.core.chip import Chip, ChipHang
@@ -243,3 +245,30 @@ def test_config_writes_take_effect_and_are_read_back():
                                                      prog.tar, prog.req, config={5: ((0x1001_0000, (1,)),)}))
     with pytest.raises(InputError, match=r"config_every: = -1 \(allowed: an integer 0..65535\)"):
         HostSpec.from_dict({"config_every": -1})
+
+
+@given(st_visits=st.sets(st.integers(1, 358), max_size=6), every=st.integers(0, 1))
+@settings(max_examples=15)
+def test_random_read_visits_never_change_learning(st_visits, every):
+    """Hypothesis over host programs: CONFIG read visits on random ticks (REGUL_MODE 3: EPROP only with
+    TARGET_VALID, which reloads the SRAM output register) leave every state key as in the stock run and add
+    exactly their CONFIG cycles; each visit's words are the state after STEP of its tick."""
+    from reckon_sim.core import config_visit
+    case, ref = _chip(REGUL)
+    s = case.train[0]
+    a = ref.run_sample(s, True, dump=True)
+    probe = config_visit.probe_transactions(ref.config)[every % 2:]
+    prog = ref.host_program(s, True)
+    prog = HostProgram(prog.n_ticks, prog.levels, prog.ev_step, prog.ev_chan, prog.tar, prog.req,
+                       config={j: tuple(probe) for j in st_visits})
+    _, chip = _chip(REGUL)
+    b = chip.run_sample(s, True, dump=True, program=prog)
+    for key in a.end_state:
+        assert np.array_equal(a.end_state[key], b.end_state[key]), key
+    extra = b.tick_table[:, TK.cycles] - a.tick_table[:, TK.cycles]
+    assert sorted(np.flatnonzero(extra).tolist()) == sorted(st_visits)
+    assert set(extra[extra != 0].tolist()) <= {config_visit.visit_cycles(probe)}
+    assert len(b.config_reads or ()) == len(st_visits)
+    for k, txns in b.config_reads or ():
+        outs = txns[-1][1]
+        assert [v - 65536 if v >= 32768 else v for v in outs] == b.records.oneur[k - 1, 0, :2].tolist()
