@@ -272,3 +272,15 @@ def test_random_read_visits_never_change_learning(st_visits, every):
     for k, txns in b.config_reads or ():
         outs = txns[-1][1]
         assert [v - 65536 if v >= 32768 else v for v in outs] == b.records.oneur[k - 1, 0, :2].tolist()
+
+
+def test_config_read_golden_key(tmp_path):
+    from reckon_sim.experiments.run_case import run_case
+    case = load_case(REGUL, None, None, dict(epochs=1, ntrain=1, ntest=0))
+    run_case(case, tmp_path / "a", 0, host=HostSpec(config_every=100))
+    z = np.load(tmp_path / "a" / "sample_0000.npz")
+    rows = z["config_read"]
+    assert rows.dtype == np.int64 and rows.shape == (3 * 82, 4)     # ticks 101, 201, 301: 80 + 2 words each
+    assert rows[0, :3].tolist() == [101, 1, 0] and rows[80, :3].tolist() == [101, 2, 0]
+    assert rows[81, :3].tolist() == [101, 2, 1] and rows[-1, 0] == 301
+    assert json.loads((tmp_path / "a" / "summary.json").read_text())["meta"]["host"]["config_every"] == 100
