@@ -95,7 +95,7 @@ class Chip:
         cfg = self.config
         probe = config_visit.probe_transactions(cfg) if self.host.config_every else ()
         return host_mod.program(self.host, sample, cfg.target_tick, learn, bool(cfg["SPI_REGRESSION"]), targets,
-                                probe)
+                                probe, cfg.n_out)
 
     def run_sample(self, sample: Sample, learn: bool, dump: bool = False, targets=None,
                    program: host_mod.HostProgram | None = None) -> SampleResult:

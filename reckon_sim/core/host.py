@@ -135,8 +135,9 @@ def _from(policy: str, marker: int) -> int:
 
 
 def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regression: bool,
-            targets: np.ndarray | None = None, probe: tuple = ()) -> HostProgram:
-    """Expand the template with one sample; targets = regression targets [T-1-TT, NOUT] of a training sample;
+            targets: np.ndarray | None = None, probe: tuple = (), n_out: int = 16) -> HostProgram:
+    """Expand the template with one sample; targets = regression targets [T-1-TT, NOUT] of a training sample
+    (None: zeros for n_out outputs);
     probe: the transactions of a state probe (config_visit.probe_transactions)."""
     sch = schedule(sample, target_tick)
     T, tt = sch.n_ticks, sch.marker_tick
@@ -151,8 +152,8 @@ def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regre
         tar[tt] = (label,)
     if not regression and spec.label == "gettar":
         req = {k: (label,) for k in range(T)}
-    if regression and learn and targets is not None:
-        rows = np.asarray(targets, dtype=np.int64)
+    if regression and learn:                       # no targets given: zeros (the model's API default)
+        rows = np.asarray(targets, dtype=np.int64) if targets is not None else np.zeros((0, n_out), np.int64)
         for k in range(0 if spec.targets == "gettar" else tt, T - 1):    # answers to the requests of tick k+1
             i = k - tt
             row = rows[i].tolist() if 0 <= i < len(rows) else [0] * rows.shape[1]

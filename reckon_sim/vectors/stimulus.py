@@ -47,5 +47,6 @@ def sample_steps(cfg: ChipConfig, sample: Sample, learn: bool, targets: np.ndarr
                  host: HostSpec | None = None) -> list[Step]:
     """The T steps of one sample under a host template (default: the stock protocol); `targets` = regression
     targets [T-1-TT, NOUT] of a training sample."""
-    prog = program(host or HostSpec(), sample, cfg.target_tick, learn, bool(cfg["SPI_REGRESSION"]), targets)
+    prog = program(host or HostSpec(), sample, cfg.target_tick, learn, bool(cfg["SPI_REGRESSION"]), targets,
+                   n_out=cfg.n_out)
     return program_steps(prog)
