@@ -120,11 +120,12 @@ class Chip:
         drive = Drive(**host_mod.drive_arrays(prog, regression), label=int(sample.label), n_ticks=T,
                       do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
                       label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
-        send_n, send_data = np.zeros(T, np.int64), np.zeros((T, 32), np.int64)
+        rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
+        send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
         config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
         tick_send = None
         if spt:                                      # SEND cycles are paced by the host's OUT_ACK (host constant)
-            send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)
+            send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)   # [T]: spt
             tk[:, TK.cycles] += send_cycles
             tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
         inference, out_bytes = self._send()

@@ -221,7 +221,7 @@ def drive_arrays(prog: HostProgram, regression: bool) -> dict:
     T = prog.n_ticks
     tar_label = np.full(T, -1, np.int64)
     req_n, req_label = np.zeros(T, np.int64), np.zeros(T, np.int64)
-    targets = np.zeros((T, 16), np.int64)
+    targets = np.zeros((T if regression else 1, 16), np.int64)    # read only in regression
     config_at = np.zeros(T, np.int64)
     config_at[list(prog.config)] = 1
     for j, data in prog.tar.items():

@@ -113,7 +113,7 @@ class Drive(NamedTuple):
     single_label: int           # SPI_SINGLE_LABEL
     send_per_tick: int          # SPI_SEND_PER_TIMESTEP: a SEND after SDONE / EPROP of every tick 2..T-1
     label_only: int             # SPI_SEND_LABEL_ONLY
-    targets: np.ndarray         # int64 [T, 16] regression targets answered in step j (row j)
+    targets: np.ndarray         # int64 [T, 16] regression targets answered in step j (row j; [1, 16] otherwise)
     gettar_cycles: int          # host cycles of one GET_TAR transfer
     config_at: np.ndarray       # int64 [T] 1: tick j+1 stops in CONFIG after SDONE (a host SPI visit in step j)
 
