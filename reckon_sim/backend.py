@@ -56,6 +56,8 @@ class SampleResult:
     timing_errors: int | None = None        # chip with a clock: ticks that would overrun the tick period
     records: object | None = None           # per-tick records when asked for (chip TickRecords / float dict)
     end_state: dict | None = None           # chip, when dumping: golden state keys after SEND (FORMAT §5.3)
+    tick_send: dict | None = None           # chip, SEND_PER_TIMESTEP: per tick "n" items, "data" [T, 32], "cycles"
+    config_reads: list | None = None        # chip, CONFIG visits: [(tick, ((cmd, words), ..))] as played
 
     @property
     def correct(self) -> bool:

@@ -96,7 +96,7 @@ def test_weight_image_round_trip(seed):
     assert np.array_equal(memories.weights_from_image(memories.weight_image(wo, 512), 100, 2, 16), wo[:100, :2])
 
 
-@pytest.mark.parametrize("reg", ["SPI_LOCAL_TICK", "SPI_SEND_PER_TIMESTEP"])
+@pytest.mark.parametrize("reg", ["SPI_LOCAL_TICK"])
 def test_protocol_incompatible_registers_are_rejected(reg):
     from reckon_sim.backend import Sample
     from reckon_sim.core.chip import Chip

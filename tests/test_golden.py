@@ -92,15 +92,16 @@ def test_compare_identical_message(tmp_path):
 
 
 def test_run_failure_leaves_no_output(tmp_path):
-    """A run that fails mid-way (here: a configuration the host protocol cannot drive, detected at the first
-    training sample, after init.npz was written) exits 2 with one line and leaves no output folder behind."""
+    """A run that fails mid-way (here: SINGLE_LABEL = 0 with the stock host, which sends the label once: the chip
+    hangs in GET_TAR in the first learning tick, 261, after init.npz was written) exits 2 with one line and
+    leaves no output folder behind."""
     case = need_shared(GOLDEN / "pub_regul")
     cfg = json.loads((case / "config.json").read_text())
     cfg["SPI_SINGLE_LABEL"] = 0
     (tmp_path / "cfg.json").write_text(json.dumps(cfg))
     res = CliRunner().invoke(main, ["run", str(case), "--config", str(tmp_path / "cfg.json"), "--out",
                                     str(tmp_path / "o")])
-    assert res.exit_code == 2 and "SPI_SINGLE_LABEL: = 0 with classification" in res.output, res.output
+    assert res.exit_code == 2 and "host program: the chip hangs in GET_TAR in tick 261: " in res.output, res.output
     assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*"))
 
 

@@ -134,3 +134,26 @@ def test_cocotb_module(vec, tmp_path):
     assert mod.run_cocotb(vec, [REPLAY], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "ok")
     assert not mod.run_cocotb(vec, [REPLAY], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "bad",
                               plusargs=["+replay_corrupt=1", "+replay_corrupt_sample=2"])
+
+
+@pytest.fixture(scope="module")
+def vec_spt(tmp_path_factory):
+    """small_spec with SEND_PER_TIMESTEP = 1 and every output membrane sent: 4 OUT_DATA items per tick."""
+    from dataclasses import replace
+    spec = small_spec()
+    out = tmp_path_factory.mktemp("rtlvec_spt")
+    write_vectors(out, replace(spec, config=spec.config.with_registers(SPI_SEND_PER_TIMESTEP=1,
+                                                                      SPI_SEND_LABEL_ONLY=0)))
+    return out
+
+
+def test_bench_checks_per_tick_send_on_replay_dut(icarus, vec_spt):
+    """Per-tick SEND: the bench acknowledges and checks 4 items in each of ticks 2..29 and excludes their
+    6 x 4 - 2 = 22 SEND cycles; a wrong item in tick 3 of sample 1 is a FAIL naming that tick."""
+    assert (vec_spt / "expect" / "send_0001.hex").read_text().splitlines()[1].split()[:2] == ["3", "4"]
+    out = run(icarus, vec_spt, status=0)
+    assert "RESULT: PASS (3 samples checked, 3 passed, 0 failed)" in out, out
+    out = run(icarus, vec_spt, "+replay_corrupt=5", "+replay_corrupt_sample=1", status=1)
+    assert "tick 3 OUT_DATA: 4 items (expected 4), item 0 read" in out, out
+    assert "per-tick OUT_DATA: 1 ticks differ; first tick 3" in out, out
+    assert "sample 0000 (epoch 0 train #0, 30 ticks): PASS" in out

@@ -189,7 +189,7 @@ def test_cli_writes_folder_from_data(tmp_path):
 
 @pytest.mark.parametrize("override, message", [
     ({"SPI_LOCAL_TICK": 1}, "SPI_LOCAL_TICK: = 1 is not supported"),
-    ({"SPI_SEND_PER_TIMESTEP": 1}, "SPI_SEND_PER_TIMESTEP: = 1 is not supported"),
+    ({"SPI_TIMING_MODE": 1}, "SPI_TIMING_MODE: = 1 is not supported"),
 ])
 def test_cli_rejects_unsupported_protocol(tmp_path, override, message):
     cfg_path = tmp_path / "config.json"

@@ -28,20 +28,25 @@ def _file_option(name: str, what: str):
 @click.option("--ntrain", type=click.IntRange(-1), help="training samples per epoch (-1: all)")
 @click.option("--ntest", type=click.IntRange(-1), help="test samples per epoch (-1: all)")
 @click.option("--dump", type=click.IntRange(0, 1), help="dump level: 1 per-tick arrays, 0 state + tk_table only")
+@click.option("--host", "host_file", type=click.Path(exists=True, dir_okay=False),
+              help="host program template (TOML/JSON, README \"Operating modes\"; default: the stock protocol)")
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="count the coverage bins; write OUT/coverage.json and print the hit/missed table")
-def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, ntrain, ntest, dump, with_coverage):
+def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, ntrain, ntest, dump, host_file,
+        with_coverage):
     """Run the golden protocol on CASE (a folder with config.json, train/test .dat, winp/wrec/wout .dat) or on
     the files given one by one."""
     from ..experiments.run_case import run_case
     from ..io.golden import load_case
+    from ..core.host import HostSpec
     files = dict(train=train, test=test, winp=winp, wrec=wrec, wout=wout, targets=targets)
-    with atomic_dir(out_dir, OUTPUTS, inputs=[case, config, *files.values()]) as tmp:
+    with atomic_dir(out_dir, OUTPUTS, inputs=[case, config, host_file, *files.values()]) as tmp:
+        host = HostSpec.from_file(host_file) if host_file else None
         c = load_case(case, config, files, dict(epochs=epochs, ntrain=ntrain, ntest=ntest))
         total = c.epochs * (len(c.phase_samples("train")) + len(c.phase_samples("test")))
         # the bar is closed (cleared) on an error too
         with progress(total, f"run {c.name}") as bar, coverage_context(with_coverage) as cov:
-            rows = run_case(c, tmp, dump, bar.update)
+            rows = run_case(c, tmp, dump, bar.update, host)
         if cov is not None:
             echo_coverage(cov, tmp / "coverage.json", missed_only=True)
     correct = sum(r["correct"] for r in rows)

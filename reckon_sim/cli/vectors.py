@@ -27,6 +27,8 @@ SUITE_OUTPUTS = ("set_*", "suite.json", "coverage.json")
 @click.option("--seed", type=SEED, help="seed of the generated dataset and weights (default: task preset; "
                                         "--suite: 1)")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="output folder")
+@click.option("--host", "host_file", type=click.Path(exists=True, dir_okay=False),
+              help="host program template (TOML/JSON, README \"Operating modes\"; default: the stock protocol)")
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="count the coverage bins of the run: OUT/coverage.json and the table of missed bins")
 @click.option("--suite", is_flag=True, help="a regression suite of constrained-random vector sets chosen to hit "
@@ -35,7 +37,8 @@ SUITE_OUTPUTS = ("set_*", "suite.json", "coverage.json")
               "also charged its overhead  [default: 6000, about 2-3 min of Verilator with the build]")
 @click.option("--candidates", type=click.IntRange(1, 5000), default=300, show_default=True,
               help="--suite: random candidate sets drawn before the greedy choice")
-def vectors(preset, data, samples, epochs, task_name, seed, out_dir, with_coverage, suite, budget_ticks, candidates):
+def vectors(preset, data, samples, epochs, task_name, seed, out_dir, host_file, with_coverage, suite, budget_ticks,
+            candidates):
     """Write RTL test vectors for a run of the model: SPI programming, $readmemh SRAM images, the tick stream,
     expected responses, a VCD, a ReckOn-testbench drop-in set and manifest.json (see tools/rtl/)."""
     if suite:
@@ -44,16 +47,18 @@ def vectors(preset, data, samples, epochs, task_name, seed, out_dir, with_covera
     from ..vectors import write_vectors
     from ..vectors.stimulus import check_protocol
     from ..tasks.registry import load_spec
-    with atomic_dir(out_dir, OUTPUTS, inputs=[data, preset, task_name]) as tmp:
+    from ..core.host import HostSpec
+    with atomic_dir(out_dir, OUTPUTS, inputs=[data, preset, task_name, host_file]) as tmp:
         preset = preset or load_spec(task_name).chip_preset
         cfg = ChipConfig.from_preset(preset)
-        check_protocol(cfg)                           # before any data is read or generated
+        host = HostSpec.from_file(host_file) if host_file else HostSpec()
+        check_protocol(cfg, host)                     # before any data is read or generated
         inp = run_inputs(cfg, task_name, data, seed, samples, samples, epochs)
         source = f"data {data}" if data else f"generated {task_name} (seed {inp.seed})"
         spec = replace(inp, source=f"preset {preset}; {source}")
         with progress(epochs * (len(spec.train) + len(spec.test)), "vectors") as bar, \
                 coverage_context(with_coverage) as cov:
-            manifest = write_vectors(tmp, spec, bar.update)
+            manifest = write_vectors(tmp, spec, bar.update, host)
         if cov is not None:
             echo_coverage(cov, tmp / "coverage.json", missed_only=True)
     n = manifest["run"]["samples"]

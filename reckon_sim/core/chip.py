@@ -17,20 +17,31 @@ from . import lfsr as lfsr_mod
 from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
-from .protocol import GETTAR_HOST_CYCLES, schedule
-from .records import TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
-from .sample_kernel import ERR_LABEL_WAIT, run_sample_kernel
+from . import config_visit
+from . import host as host_mod
+from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
+from .records import STATE_NAMES, TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
+from .sample_kernel import run_sample_kernel
 from .state import ChipState
 
 _NO_RECORDS = TickRecords.empty(0, 0)
+
+
+class ChipHang(InputError):
+    """The host program leaves the chip waiting forever (simulated up to there): state and tick named."""
+
+    def __init__(self, state: str, tick: int, why: str):
+        self.state, self.tick = state, tick
+        super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
 
 
 class Chip:
     """A ReckOn chip: configuration + state. Weights and LFSRs persist across `run_sample` calls."""
 
     def __init__(self, config: ChipConfig, state: ChipState | None = None, widths: BitWidths = RECKON,
-                 clock_hz: float | None = None, tick_period_s: float = 1e-3):
+                 clock_hz: float | None = None, tick_period_s: float = 1e-3, host: host_mod.HostSpec | None = None):
         self.config = config
+        self.host = host if host is not None else host_mod.HostSpec()   # the template of every sample's program
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -90,30 +101,44 @@ class Chip:
                 "wrec": self.state.wrec[:cfg.n_rec, :cfg.n_rec].astype(dt),
                 "wout": self.state.wout[:cfg.n_rec, :cfg.n_out].astype(dt)}
 
-    def run_sample(self, sample: Sample, learn: bool, dump: bool = False, targets=None) -> SampleResult:
+    def host_program(self, sample: Sample, learn: bool, targets=None) -> host_mod.HostProgram:
+        """The HostProgram this chip's host template plays for one sample (also written into RTL vectors)."""
+        cfg = self.config
+        probe = config_visit.probe_transactions(cfg) if self.host.config_every else ()
+        return host_mod.program(self.host, sample, cfg.target_tick, learn, bool(cfg["SPI_REGRESSION"]), targets,
+                                probe, cfg.n_out)
+
+    def run_sample(self, sample: Sample, learn: bool, dump: bool = False, targets=None,
+                   program: host_mod.HostProgram | None = None) -> SampleResult:
         """Run one sample with the training (learn) or test DO_EPROP value; state carries over.
 
-        targets: regression targets [T-1-TARGET_TICK, n_out] for the learning ticks (FORMAT §9).
-        With dump=True, result.records holds the TickRecords of every tick and result.end_state the golden state."""
+        targets: regression targets [T-1-TARGET_TICK, n_out] for the learning ticks (FORMAT §9); program: an
+        explicit host program (default: self.host expanded with the sample). ChipHang when the chip would wait
+        forever. With dump=True, result.records holds the TickRecords of every tick and result.end_state the
+        golden state."""
         cfg = self.config
         st = self.state
-        sch = schedule(sample, cfg.target_tick)
-        T = sch.n_ticks
+        regression = bool(cfg["SPI_REGRESSION"])
+        prog = program if program is not None else self.host_program(sample, learn, targets)
+        host_mod.check_program(prog, regression, cfg.n_out - 1)
+        T = prog.n_ticks
         do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
-        self._check_protocol(do_eprop, learn)
-        tgt = np.zeros((T, 16), np.int64)
-        if targets is not None:
-            targets = np.asarray(targets, dtype=np.int64)
-            tgt[sch.marker_tick: sch.marker_tick + len(targets), : targets.shape[1]] = targets
+        self._check_protocol()
         tk = np.zeros((T, len(TICK_COLUMNS)), np.int64)
         stats = np.zeros(8, np.int64)
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
-        drive = Drive(ev_tick=sch.ev_tick, ev_chan=sch.ev_chan, marker_tick=sch.marker_tick, label=int(sample.label),
-                      n_ticks=T, learn=bool(learn), do_eprop=do_eprop, targets=tgt, gettar_cycles=GETTAR_HOST_CYCLES)
-        code = run_sample_kernel(self._params, st, self._tables, drive, tk, stats, dump, rec)
-        if code == ERR_LABEL_WAIT:
-            raise InputError("protocol", "the chip waits in GET_TAR for a class label the protocol never sends "
-                                         "(SPI_SINGLE_LABEL = 0 or e-prop every tick before TARGET_TICK)")
+        spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
+        drive = Drive(**host_mod.drive_arrays(prog, regression), label=int(sample.label), n_ticks=T,
+                      do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
+                      label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
+        rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
+        send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
+        config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
+        tick_send = None
+        if spt:                                      # SEND cycles are paced by the host's OUT_ACK (host constant)
+            send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)   # [T]: spt
+            tk[:, TK.cycles] += send_cycles
+            tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
         inference, out_bytes = self._send()
         if self.coverage is not None:
             self.coverage.fold_kernel()
@@ -128,24 +153,34 @@ class Chip:
                               votes=st.votes.copy(), eprop_ticks=int(stats[ST_EPROP_TICKS]),
                               saturations={"membrane": int(stats[ST_SAT_MEM]), "trace": int(stats[ST_SAT_TRACE]),
                                            "weight": int(stats[ST_SAT_W])},
-                              timing_errors=timing, records=rec if dump else None,
+                              timing_errors=timing, records=rec if dump else None, tick_send=tick_send,
+                              config_reads=config_reads if prog.config else None,
                               end_state=st.snapshot(cfg) if dump else None)
         st.enter_idle()
         return result
 
-    def _check_protocol(self, do_eprop: int, learn: bool) -> None:
-        """Configurations the stock host protocol cannot drive (the RTL would hang or never start)."""
+    def _run_ticks(self, prog, drive, tk, stats, dump, rec, send_n, send_data) -> list:
+        """The kernel over the whole sample, stopping in CONFIG for each host SPI visit (core.config_visit)."""
+        inp_next, pos = np.zeros(256, np.uint8), np.array([0, 1, 0], np.int64)
+        visits = []
+        while True:
+            code = run_sample_kernel(self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
+                                     send_data, inp_next, pos)
+            if code > 0:
+                raise ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code),
+                               "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")
+            if code == 0:
+                return visits
+            k = -code
+            txns = prog.config[k - 1]
+            visits.append((k, tuple(config_visit.play(self.state, txns, f"host program step {k - 1}: config"))))
+            tk[k - 1, TK.config] = config_visit.visit_cycles(txns)
+
+    def _check_protocol(self) -> None:
+        """Modes the modelled host cannot drive yet (README "Operating modes": what remains)."""
         cfg = self.config
         if cfg["SPI_LOCAL_TICK"]:
-            raise InputError("SPI_LOCAL_TICK", "= 1: the host protocol sends external ticks (allowed: 0)")
-        if cfg["SPI_SEND_PER_TIMESTEP"]:
-            raise InputError("SPI_SEND_PER_TIMESTEP", "= 1 is not part of the modelled host protocol (allowed: 0)")
-        if do_eprop and not cfg["SPI_REGRESSION"] and not cfg["SPI_SINGLE_LABEL"] and learn:
-            raise InputError("SPI_SINGLE_LABEL", "= 0 with classification: the chip would wait in GET_TAR for a "
-                                                 "label on every learning tick (allowed: 1)")
-        if do_eprop and not learn and (cfg["SPI_REGUL_MODE"] >> 1) == 3:
-            raise InputError("DO_EPROP_TEST", f"= {do_eprop} with SPI_REGUL_MODE[2:1] = 11: the chip would wait "
-                                              "in GET_TAR for a label in every test tick (allowed: 0)")
+            raise InputError("SPI_LOCAL_TICK", "= 1: the host program sends external ticks (allowed: 0)")
 
     def _send(self) -> tuple[int, np.ndarray]:
         """SEND (spec §13): (inference = OUT_DATA[3:0] of the first item, every OUT_DATA byte sent).

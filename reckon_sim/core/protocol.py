@@ -14,6 +14,7 @@ from ..backend import Sample
 from ..errors import InputError
 
 GETTAR_HOST_CYCLES = 21   # GET_TAR wait of the stock bench's AER target handshake (FORMAT §9: host constant)
+GETTAR_LABEL_HOST_CYCLES = 4   # GET_TAR answered with one class label by tools/rtl's bench (measured on the RTL)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ class TickColumns(NamedTuple):
 
 
 TK = TickColumns()
-STATE_PROP, STATE_SEND = 1, 7   # srnn.v global FSM state codes stored in the end column
+STATE_PROP, STATE_GET_TAR, STATE_SEND = 1, 4, 7   # srnn.v global FSM state codes stored in the end column
+STATE_NAMES = {0: "IDLE", 1: "PROP", 2: "STEP", 3: "SDONE", 4: "GET_TAR", 5: "CONFIG", 6: "EPROP", 7: "SEND"}
 TICK_COLUMNS = TickColumns._fields
 
 
@@ -99,17 +100,23 @@ class Params(NamedTuple):
 
 
 class Drive(NamedTuple):
-    """What the host does during one sample (core.protocol.schedule)."""
+    """What the host does during one sample: a core.host.HostProgram as arrays (core.host_drive)."""
 
-    ev_tick: np.ndarray         # int64 [E] delivery tick of each event (0 = before tick 1), sorted
+    ev_tick: np.ndarray         # int64 [E] delivery step of each event (0 = before tick 1), sorted
     ev_chan: np.ndarray         # int64 [E] input channel of each event
-    marker_tick: int            # tick after which the supervision marker (label, TARGET_VALID, INFER_ACC) is sent
-    label: int
+    levels: np.ndarray          # int64 [T] levels set in step j (bit0 SAMPLE, bit1 TARGET_VALID, bit2 INFER_ACC)
+    tar_label: np.ndarray       # int64 [T] last target byte sent in step j (-1: none)
+    req_n: np.ndarray           # int64 [T] GET_TAR answer bytes of step j (for tick j+1)
+    req_label: np.ndarray       # int64 [T] the class label among them (classification: the last byte)
+    label: int                  # the sample's label (loss)
     n_ticks: int
-    learn: bool
     do_eprop: int
-    targets: np.ndarray         # int64 [T, 16] regression targets of tick k in row k-1
+    single_label: int           # SPI_SINGLE_LABEL
+    send_per_tick: int          # SPI_SEND_PER_TIMESTEP: a SEND after SDONE / EPROP of every tick 2..T-1
+    label_only: int             # SPI_SEND_LABEL_ONLY
+    targets: np.ndarray         # int64 [T, 16] regression targets answered in step j (row j; [1, 16] otherwise)
     gettar_cycles: int          # host cycles of one GET_TAR transfer
+    config_at: np.ndarray       # int64 [T] 1: tick j+1 stops in CONFIG after SDONE (a host SPI visit in step j)
 
 
 class TickRecords(NamedTuple):

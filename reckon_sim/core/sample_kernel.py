@@ -1,22 +1,23 @@
-"""One sample of the host protocol at tick granularity (spec §16.2, FORMAT §3.3), in one Numba call.
+"""One sample of a host program (core.host) at tick granularity (spec §16.2, FORMAT §3.3), in one Numba call.
 
-for tick k = 1..T:  latch events(k-1) -> [k >= 2: STEP, SDONE vote] -> [k = T: stop before SEND]
-                    -> [learning tick: GET_TAR targets, EPROP] -> PROP scan -> host: marker, deliver events(k)
+host step 0 -> for tick k = 1..T:  latch events -> [k >= 2: STEP, SDONE vote] -> [k = T: stop before SEND]
+                                   -> [learning tick: GET_TAR answer, EPROP] -> PROP scan -> host step k
 """
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
+from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, eprop_phase, output_errors, prop_phase, sdone_vote,
                       step_phase, vote_sq_error)
-from .records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, NF, STATE_PROP, STATE_SEND, TK
+from .records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, NF, STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
 from .state import CLASS_LABEL, GOT_LABEL, INFER_ACC, TARGET_VALID
 
 # columns of the per-tick cycle table (FORMAT §5.4 tk_table)
 TK_K, TK_CYCLES, TK_STEP, TK_SDONE, TK_EPROP, TK_GETTAR, TK_CONFIG, TK_PROP, TK_END = TK   # plain ints for njit
 F_U, F_TINP, F_TREC, F_TOUT = NF
-ERR_NONE, ERR_LABEL_WAIT = 0, 1
+LV_TV_BIT, LV_IA_BIT = 1, 2      # bits of a host step's levels (io.vector_files LV_TARGET_VALID, LV_INFER_ACC)
 
 
 @njit(cache=True)
@@ -49,45 +50,80 @@ def _weight_checksums(st, nin, nrec, nout, out):
 
 
 @njit(cache=True)
-def _host_after_tick(drv, st, regression):
-    """The supervision marker after its tick: label, TARGET_VALID (training with e-prop), INFER_ACC."""
-    if drv.learn and not regression:
-        st.ctl[CLASS_LABEL] = drv.label & 15
-        st.ctl[GOT_LABEL] = 1
-    if drv.learn and drv.do_eprop != 0:
-        st.ctl[TARGET_VALID] = 1
-    st.ctl[INFER_ACC] = 1
+def _host_step(drv, st, j, regression, inp_next, e):
+    """Host step j (after tick j): input events, target bytes, then the levels tick j+1 sees. Returns the next
+    event index. got_label is held cleared while the chip is in IDLE (step 0; srnn.v got_label)."""
+    ev_tick, ev_chan = drv.ev_tick, drv.ev_chan
+    while e < ev_tick.shape[0] and ev_tick[e] == j:
+        inp_next[ev_chan[e]] = 1
+        e += 1
+    if drv.tar_label[j] >= 0 and not regression:
+        st.ctl[CLASS_LABEL] = drv.tar_label[j] & 15
+        if j > 0:
+            st.ctl[GOT_LABEL] = 1
+    st.ctl[TARGET_VALID] = (drv.levels[j] >> LV_TV_BIT) & 1
+    st.ctl[INFER_ACC] = (drv.levels[j] >> LV_IA_BIT) & 1
+    return e
 
 
 @njit(cache=True)
-def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec):
-    """Run ticks 1..T of one sample; stops in SEND (the caller snapshots, then enters IDLE).
+def _get_tar(drv, st, r, regression, need):
+    """GET_TAR of tick r+1 answered by host step r; False when the answer is short (the chip waits forever)."""
+    if drv.req_n[r] < need:
+        return False
+    if regression:
+        st.target[:] = drv.targets[r]
+    else:
+        st.ctl[CLASS_LABEL] = drv.req_label[r] & 15
+        st.ctl[GOT_LABEL] = 1
+    return True
+
+
+@njit(cache=True)
+def send_items(p, st, label_only, out):
+    """The OUT_DATA items of a SEND into out[:n]; returns n (spec §13): the vote winner of cnt_winner (0 in
+    regression), or every output membrane's low and high byte."""
+    if label_only != 0:
+        out[0] = 0 if p.reg.regression != 0 else vote_winner(st.votes, p.reg.num_out + 1)
+        return 1
+    for k in range(p.reg.num_out + 1):
+        out[2 * k] = st.oneur[k] & 0xFF
+        out[2 * k + 1] = (st.oneur[k] >> 8) & 0xFF
+    return 2 * (p.reg.num_out + 1)
+
+
+@njit(cache=True)
+def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, inp_next, pos):
+    """Run ticks pos[1]..T of one sample; stops in SEND (the caller snapshots, then enters IDLE), or in CONFIG.
 
     p: records.Params; st: state.ChipState; tb: lfsr.LfsrTables; drv: records.Drive; tk: int64 [T, TK] tick
-    table; stats: int64 [8] ST_* counters; rec: records.TickRecords, written only when dump.
-    Returns an error code (ERR_*)."""
+    table; stats: int64 [8] ST_* counters; rec: records.TickRecords, written only when dump; send_n int64 [T] /
+    send_data int64 [T, 32]: the OUT_DATA items of each tick's SEND (SEND_PER_TIMESTEP, ticks 2..T-1).
+    inp_next uint8 [256] / pos int64 [3] (event index, first tick, 1 = resume that tick after SDONE): where the
+    loop stands, kept between calls. Returns 0; or the tick k in which the chip hangs (its state in
+    tk[k-1, TK_END]); or -k when it stops in CONFIG after SDONE of tick k (drv.config_at): the caller plays the
+    host's SPI visit, then calls again with pos = (event index, k, 1)."""
     reg = p.reg
     do_eprop = drv.do_eprop
     nin, nrec, nout = reg.num_inp + 1, reg.num_rec + 1, reg.num_out + 1
     num_recout = max(reg.num_inp, reg.num_rec, reg.num_out)
     every_tick = (reg.regul_mode >> 1) == 3
     regression = reg.regression != 0
+    need = 2 * nout if regression else 1                    # GET_TAR bytes (srnn.v target_done)
     err = np.zeros(16, dtype=np.int64)
-    inp_next = np.zeros(256, dtype=np.uint8)
-    ev_tick, ev_chan = drv.ev_tick, drv.ev_chan
-    n_ev = ev_tick.shape[0]
-    e = 0
-    while e < n_ev and ev_tick[e] == 0:                     # events at time 0 arrive while IDLE
-        inp_next[ev_chan[e]] = 1
-        e += 1
-    for k in range(1, drv.n_ticks + 1):
+    e, k0 = pos[0], pos[1]
+    if k0 == 1 and pos[2] == 0:
+        e = _host_step(drv, st, 0, regression, inp_next, 0)    # step 0: the chip is IDLE
+    for k in range(k0, drv.n_ticks + 1):
         r = k - 1
-        st.inp[:] = inp_next
-        inp_next[:] = 0
-        tk[r, TK_K] = k
-        if dump:
-            rec.inp[r, :] = st.inp
-        if k >= 2:
+        resumed = k == k0 and pos[2] != 0                    # back from CONFIG: SDONE is done
+        if not resumed:
+            st.inp[:] = inp_next
+            inp_next[:] = 0
+            tk[r, TK_K] = k
+            if dump:
+                rec.inp[r, :] = st.inp
+        if k >= 2 and not resumed:
             stats[ST_SPIKES] += step_phase(p, st, tb)
             tk[r, TK_STEP] = num_recout + 1
             tk[r, TK_SDONE] = 1
@@ -105,17 +141,23 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec):
                 tk[r, TK_END] = STATE_SEND
                 tk[r, TK_CYCLES] = tk[r, TK_STEP] + tk[r, TK_SDONE] + 1
                 break
+            if drv.config_at[r] != 0:                        # SPI_EN_CONF: SDONE -> CONFIG (srnn.v L719)
+                pos[0], pos[1], pos[2] = e, k, 1
+                return -k
+        if k >= 2:
             if do_eprop != 0 and (st.ctl[TARGET_VALID] != 0 or every_tick):
-                if regression or st.ctl[GOT_LABEL] == 0:     # the chip waits in GET_TAR for targets
-                    if not regression:
-                        return ERR_LABEL_WAIT
-                    st.target[:] = drv.targets[r]
+                if regression or drv.single_label == 0 or st.ctl[GOT_LABEL] == 0:   # GET_TAR
+                    if not _get_tar(drv, st, r, regression, need):
+                        tk[r, TK_END] = STATE_GET_TAR
+                        return k
                     tk[r, TK_GETTAR] = drv.gettar_cycles
                 output_errors(p, st, do_eprop, err)
                 if dump:
                     rec.err[r, AT_EPROP, :] = err
                 tk[r, TK_EPROP] = eprop_phase(p, st, tb, do_eprop, err, stats)
                 stats[ST_EPROP_TICKS] += 1
+            if drv.send_per_tick != 0:                       # SDONE / EPROP -> SEND -> PROP (srnn.v L723-L737)
+                send_n[r] = send_items(p, st, drv.label_only, send_data[r])
         tk[r, TK_PROP] = prop_phase(p, st, tb, do_eprop, stats)
         tk[r, TK_END] = STATE_PROP
         tk[r, TK_CYCLES] = (tk[r, TK_STEP] + tk[r, TK_SDONE] + tk[r, TK_EPROP] + tk[r, TK_GETTAR]
@@ -125,10 +167,6 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec):
             rec.oneur[r, AT_PROP, :] = st.oneur
             rec.lfsr[r, AT_PROP, :] = st.lfsr
             _weight_checksums(st, nin, nrec, nout, rec.wchk[r])
-        # host, after tick k: supervision marker, then the events of time k
-        if k == drv.marker_tick:
-            _host_after_tick(drv, st, regression)
-        while e < n_ev and ev_tick[e] == k:
-            inp_next[ev_chan[e]] = 1
-            e += 1
-    return ERR_NONE
+        if k < drv.n_ticks:
+            e = _host_step(drv, st, k, regression, inp_next, e)
+    return 0

@@ -30,14 +30,31 @@ def sample_summary(result, meta: dict) -> dict:
     return d
 
 
-def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) -> list[dict]:
+def send_arrays(tick_send: dict, n_items: int) -> dict[str, np.ndarray]:
+    """Golden keys of the per-tick SEND (SEND_PER_TIMESTEP): items per tick, the items, the SEND cycles."""
+    return {"tick_send_n": tick_send["n"].astype(np.int32),
+            "tick_send_data": tick_send["data"][:, :n_items].astype(np.uint8),
+            "tick_send_cycles": tick_send["cycles"].astype(np.int32)}
+
+
+def config_read_array(visits) -> np.ndarray:
+    """int64 [N, 4]: (tick, SPI code, address, word) of every word read in a CONFIG visit, in order."""
+    rows = [(k, (cmd >> 28) & 7, (cmd & 0xFFFF) + i, w) for k, txns in visits for cmd, words in txns
+            if cmd >> 31 for i, w in enumerate(words)]
+    return np.array(rows, np.int64).reshape(-1, 4)
+
+
+def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, host=None) -> list[dict]:
     """Run every epoch/phase/sample of `case`; write init.npz, sample_NNNN.npz, inferences.txt, summary.json
-    into out_dir (the CLI hands it a temporary folder that is moved into place only on success)."""
+    into out_dir (the CLI hands it a temporary folder that is moved into place only on success).
+    host: a core.host.HostSpec (default: the stock protocol; a non-stock one is recorded in summary.json)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     dump = case.dump_level if dump_level is None else dump_level
     cfg = case.config
     chip = Chip.from_config(cfg, case.winp, case.wrec, case.wout)
+    if host is not None:
+        chip.host = host
     save_npz(out / "init.npz", chip.state.snapshot(cfg))
     rows, all_cycles = [], []
     gidx = 0
@@ -62,6 +79,10 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
                 all_bytes = bool(cfg["SPI_REGRESSION"] or not cfg["SPI_SEND_LABEL_ONLY"])
                 if all_bytes:                        # every OUT_DATA byte of SEND (FORMAT §9)
                     arrays["out_bytes"] = res.out_bytes.astype(np.uint8)
+                if res.tick_send is not None:        # SEND_PER_TIMESTEP: each tick's OUT_DATA (FORMAT §5.4 ext.)
+                    arrays.update(send_arrays(res.tick_send, len(res.out_bytes)))
+                if res.config_reads is not None:     # CONFIG visits: every read word (FORMAT §5.4 ext.)
+                    arrays["config_read"] = config_read_array(res.config_reads)
                 save_npz(out / f"sample_{gidx:04d}.npz", arrays)
                 meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx, all_bytes=all_bytes)
                 row = sample_summary(res, meta)
@@ -77,5 +98,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None) 
     tick_all.update({f"p{q}": float(np.percentile(cyc, q)) for q in (5, 25, 75, 95, 99)})
     meta = {"name": case.name, "sim": "reckon-sim", "epochs": case.epochs, "ntrain": case.ntrain,
             "ntest": case.ntest, "dump_level": dump, "config": cfg.to_dict(), "files": case.files}
+    if not chip.host.stock:
+        meta["host"] = chip.host.to_dict()
     write_summary(out / "summary.json", meta, rows, tick_all)
     return rows

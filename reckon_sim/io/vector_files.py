@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2      # 2: host programs (README "Operating modes"): per-tick SEND record and expect/send files
 
 # stimulus opcodes (first token of a stimulus record)
-OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END = 0, 1, 2, 3, 4
+OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG = 0, 1, 2, 3, 4, 5, 6
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
 # bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
 # seen high, minus the tick's cycle count (2-flop synchroniser + edge detector; OUT_REQ is registered in SEND)
@@ -97,6 +97,7 @@ class Step:
     aer: list[int] = field(default_factory=list)     # input events (AERIN_TAR_EN = 0), in order
     tar: list[int] = field(default_factory=list)     # target transfers before the tick (AERIN_TAR_EN = 1)
     req: list[int] = field(default_factory=list)     # target transfers sent when REQ_TAR (MISO) rises in the tick
+    config: list = field(default_factory=list)       # Transactions played in CONFIG during the tick (reads: expected)
 
     def tokens(self) -> list[int]:
         return [OP_STEP, self.j, self.levels, len(self.aer), len(self.tar), len(self.req),
@@ -113,6 +114,7 @@ class SampleStim:
     n_items: int                   # OUT_DATA items the chip sends at the end
     pre_spi: list[Transaction] = field(default_factory=list)   # host SPI writes before the sample
     steps: list[Step] = field(default_factory=list)
+    tick_items: int = 0            # SEND_PER_TIMESTEP: OUT_DATA items the chip sends in every tick 2..T-1
 
 
 def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
@@ -121,7 +123,11 @@ def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
         for t in s.pre_spi:
             lines.append(f"{OP_SPI:x} " + " ".join(f"{w:08x}" for w in t.words()))
         lines.append(" ".join(f"{v:x}" for v in (OP_SAMPLE, s.gidx, s.epoch, s.phase, s.index, s.n_ticks, s.n_items)))
-        lines.extend(" ".join(f"{v:x}" for v in st.tokens()) for st in s.steps)
+        if s.tick_items:
+            lines.append(f"{OP_TICK_SEND:x} {s.tick_items:x}")
+        for st in s.steps:
+            lines.extend(f"{OP_CONFIG:x} " + " ".join(f"{w:08x}" for w in t.words()) for t in st.config)
+            lines.append(" ".join(f"{v:x}" for v in st.tokens()))
         lines.append(f"{OP_SAMPLE_END:x} {s.gidx:x}")
     lines.append(f"{OP_END:x}")
     _write(path, lines)
@@ -132,6 +138,7 @@ def read_stimulus(path: Path) -> list[SampleStim]:
     tok = _tokens(path)
     out: list[SampleStim] = []
     pending: list[Transaction] = []
+    visit: list[Transaction] = []
     i = 0
 
     def take(n: int) -> list[int]:
@@ -154,7 +161,13 @@ def read_stimulus(path: Path) -> list[SampleStim]:
             pending = []
         elif op == OP_STEP:
             j, lv, na, nt, nr = take(5)
-            out[-1].steps.append(Step(j, lv, take(na), take(nt), take(nr)))
+            out[-1].steps.append(Step(j, lv, take(na), take(nt), take(nr), visit))
+            visit = []
+        elif op == OP_CONFIG:
+            (cmd,) = take(1)
+            visit.append(Transaction(cmd, tuple(take((cmd >> 16) & 0xFFF))))
+        elif op == OP_TICK_SEND:
+            (out[-1].tick_items,) = take(1)
         elif op == OP_SAMPLE_END:
             (g,) = take(1)
             if g != out[-1].gidx:
@@ -178,13 +191,30 @@ def read_outputs(path: Path) -> list[tuple[int, list[int]]]:
     return out
 
 
+def write_tick_sends(path: Path, n: np.ndarray, data: np.ndarray) -> None:
+    """Per tick k with a per-tick SEND (SEND_PER_TIMESTEP): k, the number of OUT_DATA items, the items."""
+    _write(path, (" ".join(f"{v:x}" for v in (k + 1, int(n[k]), *data[k, : n[k]].tolist()))
+                  for k in range(len(n)) if n[k]))
+
+
+def read_tick_sends(path: Path) -> dict[int, list[int]]:
+    """Inverse of `write_tick_sends`: tick k -> its items."""
+    tok, out, i = _tokens(path), {}, 0
+    while i < len(tok):
+        k, n = tok[i], tok[i + 1]
+        out[k] = tok[i + 2: i + 2 + n]
+        i += 2 + n
+    return out
+
+
 def write_cycles(path: Path, cycles: np.ndarray, gettar: np.ndarray) -> None:
-    """Per tick k = 1..T: clock cycles of the tick (golden `tick_cycles`) and its GET_TAR cycles."""
+    """Per tick k = 1..T: clock cycles of the tick (golden `tick_cycles`) and its host-paced cycles (GET_TAR
+    and per-tick SEND: they depend on the host's handshakes; the bench measures and excludes them)."""
     _write(path, (f"{int(c):x} {int(g):x}" for c, g in zip(cycles, gettar)))
 
 
 def read_cycles(path: Path) -> np.ndarray:
-    """[T, 2] int64: tick_cycles, gettar_cycles."""
+    """[T, 2] int64: tick_cycles, host-paced cycles (GET_TAR + per-tick SEND)."""
     return np.array(_tokens(path), dtype=np.int64).reshape(-1, 2)
 
 

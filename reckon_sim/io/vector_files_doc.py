@@ -1,9 +1,12 @@
 """FORMAT.md of a vector folder (written by `reckon-sim vectors`; also the reference for tools/rtl)."""
 
 FORMAT_DOC = """\
-# ReckOn RTL test vectors (format version 1)
+# ReckOn RTL test vectors (format version 2)
 
-Written by `reckon-sim vectors` from a run of the bit-exact model. Every `.hex`/`.mem` file is ASCII text of
+Written by `reckon-sim vectors` from a run of the bit-exact model, playing a host program (README "Operating
+modes"; `manifest.json` `bench.host`). Version 2 adds record 5 and `expect/send_NNNN.hex` (per-tick SEND), record 6
+(CONFIG visits) and counts their cycles in the second column of `expect/cycles_NNNN.hex`; a version-1 folder is a valid
+version-2 folder. Every `.hex`/`.mem` file is ASCII text of
 lower-case hexadecimal tokens without `0x`, separated by spaces and newlines, readable by `$readmemh` (as a flat
 word stream) and by `$fscanf(fd, "%h", x)`. Sample files are numbered by `gidx` (0, 1, ... in execution order:
 for each epoch the training samples, then the test samples). Tick k = 1..T; line k of a per-tick file is tick k.
@@ -18,7 +21,8 @@ for each epoch the training samples, then the test samples). Tick k = 1..T; line
 | `mem/{neur,winp,wrec,wout}_NNNN.mem` | images expected after sample NNNN (end of the sample, chip back in IDLE) |
 | `stimulus.hex` | the host's tick stream for the whole run (below) |
 | `expect/outputs.hex` | per sample: `gidx n item_0 .. item_n-1` = the OUT_DATA bytes of the SEND state |
-| `expect/cycles_NNNN.hex` | per tick: `cycles gettar` = clock cycles of the tick (golden `tick_cycles`) and its GET_TAR cycles |
+| `expect/cycles_NNNN.hex` | per tick: `cycles host` = clock cycles of the tick (golden `tick_cycles`) and its host-paced cycles (GET_TAR + CONFIG + per-tick SEND) |
+| `expect/send_NNNN.hex` | SEND_PER_TIMESTEP only: per tick k = 2..T-1, `k n item_0 .. item_n-1` = the OUT_DATA items of that tick's SEND |
 | `expect/state_NNNN.hex` | per tick: `k z inp u tinp trec tout oneur_u` (below) |
 | `expect/readback_NNNN.hex` | SPI read-back transactions after sample NNNN with the expected data words |
 | `model.vcd` | the per-tick state as a VCD (GTKWave): time = model clock cycles x 20 ns |
@@ -56,6 +60,8 @@ A stream of records, one per line, first token = opcode:
 | `2 gidx epoch phase index T n_items` | sample start (phase 0 train, 1 test; index = sample in its dataset file; n_items OUT_DATA items at the end) |
 | `3 j levels n_aer n_tar n_req aer.. tar.. req..` | step j = 0..T-1, what the host does after tick j (j = 0: before tick 1), then it sends tick j+1 |
 | `4 gidx` | sample end: read the n_items OUT_DATA items, drop TARGET_VALID and INFER_ACC, check the read-back |
+| `6 cmd data..` | (version 2; before step j's record 3) one SPI transaction of the CONFIG visit in tick j+1 (count = cmd[27:16] data words; read data = the words expected) |
+| `5 n` | (version 2; right after record 2) SEND_PER_TIMESTEP: the chip sends n OUT_DATA items in every tick 2..T-1, expected in `expect/send_NNNN.hex` |
 | `0` | end of the run |
 
 Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then
@@ -63,6 +69,12 @@ the `tar` bytes as target transfers (AERIN_TAR_EN = 1; the class label after TAR
 `levels` (bit 0 SAMPLE, bit 1 TARGET_VALID, bit 2 INFER_ACC), then pulses TIME_TICK and waits until
 TIMING_ERROR_RDY is high again (or, when SAMPLE is 0, for OUT_REQ: that is tick T). `req` bytes (regression) are
 target transfers the chip asks for during tick j+1: the host sends them when REQ_TAR shows on MISO (GET_TAR).
+`req` bytes answer a GET_TAR of any mode: the class label (one byte: SPI_SINGLE_LABEL = 0, e-prop in test passes
+with every-tick regularisation) or 2 x NOUT regression bytes; a step whose tick makes no request leaves them
+unsent. With record 5 the host acknowledges each OUT_REQ of a tick < T at once (OUT_ACK high at the first falling
+clock edge that sees OUT_REQ high, low at the first that sees it low) and compares the items. With record(s) 6
+the host writes `SPI_EN_CONF = 1` after the step's levels, and when SPI_RDY rises in the tick (the chip waits in
+CONFIG after SDONE) plays the transactions, comparing every read word, then writes `SPI_EN_CONF = 0`.
 Timing (golden FORMAT §3.3): an event in step j is integrated in tick j+1; levels raised in step j are seen by
 tick j+1.
 
@@ -78,6 +90,8 @@ neuron/channel/output 0 in the least significant bits: `z` NREC bits (spikes of 
 
 `cycles` is counted from the core's tick-start cycle to the first cycle in which it is ready again (k < T) or to
 the first SEND cycle (k = T). Seen from the pins, TIMING_ERROR_RDY (OUT_REQ for k = T) is high at the clock edge
-`cycles + 2` (`cycles + 3`) after the TIME_TICK rise (`manifest.json` `bench`); GET_TAR cycles depend on the host
-and are measured on MISO and excluded from the comparison.
+`cycles + 2` (`cycles + 3`) after the TIME_TICK rise (`manifest.json` `bench`). Host-paced cycles depend on the
+host and are excluded from the comparison: GET_TAR cycles are measured on MISO (REQ_TAR), per-tick SEND cycles
+as (last OUT_REQ fall - first OUT_REQ rise + 1) edges, CONFIG cycles as SPI_RDY-high cycles. The model's values are those of this bench: GET_TAR 21 (regression)
+or 4 (one class label), SEND 6 n - 2 for n items, CONFIG 128 + 64 per SPI word + 8 per read word.
 """

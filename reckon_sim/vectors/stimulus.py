@@ -11,16 +11,16 @@ import numpy as np
 
 from ..backend import Sample
 from ..config import ChipConfig
-from ..core.protocol import schedule
+from ..core.host import HostProgram, HostSpec, program
 from ..errors import InputError
-from ..io.vector_files import LV_INFER_ACC, LV_SAMPLE, LV_TARGET_VALID, Step
+from ..io.vector_files import Step
 
 # register values the tick-stream protocol (ticks on TIME_TICK, ready on TIMING_ERROR_RDY, one SEND per sample)
 # cannot drive; FORMAT §2.1 lists the same restrictions for the golden runs
-UNSUPPORTED = {"SPI_LOCAL_TICK": 0, "SPI_TIMING_MODE": 0, "SPI_SEND_PER_TIMESTEP": 0}
+UNSUPPORTED = {"SPI_LOCAL_TICK": 0, "SPI_TIMING_MODE": 0}
 
 
-def check_protocol(cfg: ChipConfig) -> None:
+def check_protocol(cfg: ChipConfig, host: HostSpec | None = None) -> None:
     """InputError if the configuration cannot be run by the tick-stream protocol."""
     for name, ok in UNSUPPORTED.items():
         if cfg[name] != ok:
@@ -32,6 +32,9 @@ def check_protocol(cfg: ChipConfig) -> None:
         raise InputError("TARGET_TICK", f"= {cfg.target_tick} with SPI_REGRESSION = 1 and SPI_REGUL_MODE[2:1] = 11: "
                                         "the chip requests targets from tick 2 on, the bench sends them only after "
                                         "TARGET_TICK (allowed: 1)")
+    if host is not None and host.label == "gettar" and not cfg["SPI_GET_TAR_REQ_OUT"]:
+        raise InputError("SPI_GET_TAR_REQ_OUT", "= 0 with host label = 'gettar': the bench sees the chip's label "
+                                                "requests only on MISO (allowed: 1)")
 
 
 def n_items(cfg: ChipConfig) -> int:
@@ -39,24 +42,15 @@ def n_items(cfg: ChipConfig) -> int:
     return 1 if cfg["SPI_SEND_LABEL_ONLY"] else 2 * cfg.n_out
 
 
-def sample_steps(cfg: ChipConfig, sample: Sample, learn: bool, targets: np.ndarray | None = None) -> list[Step]:
-    """The T steps of one sample; `targets` = regression targets [T-1-TT, NOUT] of a training sample."""
-    sch = schedule(sample, cfg.target_tick)
-    T, tt = sch.n_ticks, sch.marker_tick
-    regression = bool(cfg["SPI_REGRESSION"])
-    steps = []
-    for j in range(T):
-        levels = (LV_SAMPLE if j < T - 1 else 0)
-        if j >= tt:
-            levels |= LV_INFER_ACC | (LV_TARGET_VALID if learn else 0)
-        steps.append(Step(j, levels))
-    for tick, chan in zip(sch.ev_tick.tolist(), sch.ev_chan.tolist()):
-        steps[tick].aer.append(int(chan))
-    if learn and not regression:
-        steps[tt].tar.append(int(sample.label) & 0xFF)
-    if learn and regression and targets is not None:
-        for i, row in enumerate(np.asarray(targets, dtype=np.int64)):
-            j = tt + i                      # transfers requested during tick tt + 1 + i
-            if j < T - 1:
-                steps[j].req.extend(b for v in row.tolist() for b in (v & 0xFF, (v >> 8) & 0xFF))
-    return steps
+def program_steps(prog: HostProgram) -> list[Step]:
+    """The stimulus steps of a host program (the same records, in the vector file's form)."""
+    return [Step(s.j, s.levels, list(s.aer), list(s.tar), list(s.req)) for s in prog.steps]
+
+
+def sample_steps(cfg: ChipConfig, sample: Sample, learn: bool, targets: np.ndarray | None = None,
+                 host: HostSpec | None = None) -> list[Step]:
+    """The T steps of one sample under a host template (default: the stock protocol); `targets` = regression
+    targets [T-1-TT, NOUT] of a training sample."""
+    prog = program(host or HostSpec(), sample, cfg.target_tick, learn, bool(cfg["SPI_REGRESSION"]), targets,
+                   n_out=cfg.n_out)
+    return program_steps(prog)

@@ -9,12 +9,13 @@ import numpy as np
 from ..core.records import AT_PROP, AT_STEP, NF, TK
 from ..config import ChipConfig
 from ..core.chip import Chip
+from ..core.host import HostSpec
 from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
 from ..io.vector_files_doc import FORMAT_DOC
 from . import spi
-from .stimulus import check_protocol, n_items, sample_steps
+from .stimulus import check_protocol, n_items, program_steps
 from .tbench import write_dropin
 from .vcd import StateVcd
 
@@ -36,10 +37,12 @@ def state_columns(res, cfg: ChipConfig) -> dict[str, np.ndarray]:
             "trec": neur[:, NF.trace_rec], "tout": neur[:, NF.trace_out], "oneur_u": oneur}
 
 
-def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
-    """Write every vector file into `out` (an empty folder) and return the manifest."""
+def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | None = None) -> dict:
+    """Write every vector file into `out` (an empty folder) and return the manifest; host: the host program
+    template every sample plays (default: the stock protocol)."""
     cfg = inputs.config
-    check_protocol(cfg)
+    host = host or HostSpec()
+    check_protocol(cfg, host)
     out = Path(out)
     for sub in ("mem", "expect", "tbench"):
         (out / sub).mkdir(parents=True, exist_ok=True)
@@ -50,6 +53,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
                       "format_version": fmt.FORMAT_VERSION, **extra})
 
     chip = Chip.from_config(cfg, **inputs.weights)
+    chip.host = host
     chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1   # every programmed word is dirty (spec §15)
     images = _images(chip.state.snapshot(cfg))
     for mem, img in images.items():
@@ -70,10 +74,14 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
                 for index, sample in enumerate(data):
                     targets = (sample_targets(inputs.targets, index, sample.n_ticks, cfg.target_tick)
                                if learn and regression else None)
-                    steps = sample_steps(cfg, sample, learn, targets)
-                    res = chip.run_sample(sample, learn, dump=True, targets=targets)
+                    prog = chip.host_program(sample, learn, targets)
+                    steps = program_steps(prog)
+                    res = chip.run_sample(sample, learn, dump=True, program=prog)
+                    for k, txns in res.config_reads or ():   # CONFIG visits with the words the chip returns
+                        steps[k - 1].config = [fmt.Transaction(cmd, words) for cmd, words in txns]
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
-                                               pre if index == 0 else [], steps))
+                                               pre if index == 0 else [], steps,
+                                               n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0))
                     items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
                     _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
@@ -100,7 +108,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None) -> dict:
         "run": {"epochs": inputs.epochs, "ntrain": len(inputs.train), "ntest": len(inputs.test), "samples": gidx},
         "config": cfg.to_dict(), "regions": {m: len(w) for m, w in spi.regions(cfg).items()},
         "bench": {"edges_to_ready": fmt.EDGES_TO_READY, "edges_to_out_req": fmt.EDGES_TO_OUT_REQ,
-                  "protocol": "golden FORMAT.md section 3 (stock testbench order)"},
+                  "protocol": "golden FORMAT.md section 3 (stock testbench order)" if host.stock
+                  else "host program (README Operating modes)", "host": host.to_dict()},
         "samples": samples, "files": files}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="ascii")
     return manifest
@@ -116,8 +125,12 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
         fmt.write_image(out / "mem" / f"{mem}_{tag}.mem", img)
         add(out / "mem" / f"{mem}_{tag}.mem", f"image_{mem}", "readmemh-128", gidx=gidx)
     tk = res.tick_table
-    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", tk[:, TK.cycles], tk[:, TK.gettar])
+    host_cycles = tk[:, TK.gettar] + tk[:, TK.config] + (res.tick_send["cycles"] if res.tick_send is not None else 0)
+    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", tk[:, TK.cycles], host_cycles)
     add(out / "expect" / f"cycles_{tag}.hex", "expected_cycles", "tick-cycles", gidx=gidx)
+    if res.tick_send is not None:
+        fmt.write_tick_sends(out / "expect" / f"send_{tag}.hex", res.tick_send["n"], res.tick_send["data"])
+        add(out / "expect" / f"send_{tag}.hex", "expected_tick_out_data", "tick-out-items", gidx=gidx)
     cols = state_columns(res, cfg)
     fmt.write_state(out / "expect" / f"state_{tag}.hex", cols)
     add(out / "expect" / f"state_{tag}.hex", "expected_state", "tick-state", gidx=gidx)

@@ -15,7 +15,10 @@
 //    learning the model predicts, applied on top of what the bench actually programmed over SPI.
 // Deliberate faults for the bench's own tests: +replay_corrupt=1 flips bit 8 of recurrent-weight word 0 (Wrec[0][1])
 // after sample +replay_corrupt_sample=S (default 0); =2 sends a wrong OUT_DATA (bit 0 flipped) in sample S; =3
-// makes tick 5 of sample S one cycle longer; =4 leaves output membrane 1 at 1 after sample S (not cleared in IDLE).
+// makes tick 5 of sample S one cycle longer; =4 leaves output membrane 1 at 1 after sample S (not cleared in IDLE);
+// =5 sends a wrong per-tick OUT_DATA item (bit 0 of item 0 flipped) in tick 3 of sample S.
+// Per-tick SEND (expect/send_NNNN.hex present, SEND_PER_TIMESTEP): after a tick's busy time its items go out with
+// the same handshake and pin timing as the chip's SEND (an item every 6 cycles with the bench's OUT_ACK).
 // +replay_vec=DIR replays the expectations of another vector folder of the same inputs (e.g. written by a
 // mutated model, reckon_sim.vectors.mutants) while the bench checks against +vec.
 // Output membranes (SPI code 2, one 16-bit register per address 0..15) are writable and cleared at sample end.
@@ -115,7 +118,7 @@ module reckon_replay (
     wire CLK = CLK_EXT;
     reg rst1 = 0, rst2 = 0, tt1 = 0, tt2 = 0, tt3 = 0, s1 = 0, s2 = 0, r1 = 0, r2 = 0, o1 = 0, o2 = 0;
     reg w1 = 0, w2 = 0, w3 = 0;
-    reg busy = 0, last = 0, sending = 0, oreq = 0;
+    reg busy = 0, last = 0, sending = 0, oreq = 0, tsending = 0;
     reg [7:0] odata = 0;
     reg [7:0] items [0:31];
     localparam MAX_TICKS = 65536, MAX_SAMPLES = 4096;
@@ -123,6 +126,10 @@ module reckon_replay (
     reg [7:0]  out_mem [0:32 * MAX_SAMPLES - 1];         // OUT_DATA items of each sample
     integer    out_n [0:MAX_SAMPLES - 1];
     integer n_items = 0, item = 0, gidx = 0, k = 0, cnt = 0, i, g;
+    localparam MAX_SEND_TICKS = 4096;
+    reg [7:0]  tsend_mem [0:32 * MAX_SEND_TICKS - 1];   // per-tick SEND items of tick k at 32 k
+    integer    tsend_n [0:MAX_SEND_TICKS - 1];
+    integer    titem = 0;
     wire tick_new = tt2 & ~tt3;
 
     // image file of memory `name` before (which = 0) or after (which = 1) the current sample
@@ -197,10 +204,34 @@ module reckon_replay (
         end
     endtask
 
+    task load_sends;
+        integer fd, j, kk, n, rs;
+        reg [7:0] v;
+        begin
+            for (j = 0; j < MAX_SEND_TICKS; j = j + 1) tsend_n[j] = 0;
+            fd = $fopen($sformatf("%0s/expect/send_%04d.hex", vec, gidx), "r");
+            if (fd != 0) begin
+                rs = $fscanf(fd, "%h %h", kk, n);
+                while (rs == 2 && kk < MAX_SEND_TICKS) begin
+                    tsend_n[kk] = n;
+                    for (j = 0; j < n; j = j + 1) begin
+                        rs = $fscanf(fd, "%h", v);
+                        scan_ok(rs, 1);
+                        tsend_mem[32 * kk + j] = v;
+                    end
+                    rs = $fscanf(fd, "%h %h", kk, n);
+                end
+                $fclose(fd);
+                if (corrupt == 5 && gidx == corrupt_sample) tsend_mem[32 * 3] = tsend_mem[32 * 3] ^ 8'd1;
+            end
+        end
+    endtask
+
     task automatic start_tick;
         begin
             if (k == 0) begin
                 load_cycles();
+                load_sends();
                 n_items = out_n[gidx];
                 for (i = 0; i < n_items; i = i + 1) items[i] = out_mem[32 * gidx + i];
                 if (corrupt == 2 && gidx == corrupt_sample) items[0] = items[0] ^ 8'd1;
@@ -240,14 +271,25 @@ module reckon_replay (
                 endcase
             if (r2 && !AERIN_ACK) AERIN_ACK <= 1'b1;
             else if (!r2 && AERIN_ACK) AERIN_ACK <= 1'b0;
-            if (tick_new && !busy && !sending) start_tick();
+            if (tick_new && !busy && !sending && !tsending) start_tick();
             else if (busy) begin
                 if (cnt <= 0) begin
                     busy = 0;
                     sending = last;
+                    tsending = !last && k < MAX_SEND_TICKS && tsend_n[k] > 0;
                     item = 0;
+                    titem = 0;
                 end else
                     cnt = cnt - 1;
+            end else if (tsending) begin
+                if (!oreq && !o2) begin
+                    oreq <= 1'b1;
+                    odata <= tsend_mem[32 * k + titem];
+                end else if (oreq && o2) begin
+                    oreq <= 1'b0;
+                    titem = titem + 1;
+                    if (titem == tsend_n[k]) tsending = 0;
+                end
             end else if (sending) begin
                 if (!oreq && !o2) begin
                     oreq <= 1'b1;
@@ -267,7 +309,7 @@ module reckon_replay (
             end
         end
     end
-    assign TIMING_ERROR_RDY = !busy && !sending;
+    assign TIMING_ERROR_RDY = !busy && !sending && !tsending;
     assign OUT_REQ = oreq;
     assign OUT_DATA = oreq ? odata : 8'd0;
 

@@ -3,7 +3,11 @@
 // Reads a vector folder (+vec=DIR, format in DIR/FORMAT.md), programs the DUT over SPI (spi_program.hex), plays
 // the tick stream (stimulus.hex) on the pins, and checks per sample: the OUT_DATA items (expect/outputs.hex), the
 // clock cycles of every tick measured on TIMING_ERROR_RDY / OUT_REQ (expect/cycles_NNNN.hex) and, with the chip
-// back in IDLE, every SRAM word read back over SPI (expect/readback_NNNN.hex). Prints one PASS/FAIL line per
+// back in IDLE, every SRAM word read back over SPI (expect/readback_NNNN.hex). With SEND_PER_TIMESTEP (stimulus
+// record 5) it acknowledges and checks the OUT_DATA items of every tick (expect/send_NNNN.hex) and excludes the
+// SEND cycles, which its own OUT_ACK paces, from the cycle check (as GET_TAR's). CONFIG visits (record 6): it sets
+// SPI_EN_CONF before the tick, plays the transactions once SPI_RDY is high (reads checked against the live words
+// the model predicts), clears SPI_EN_CONF and excludes the SPI_RDY cycles. Prints one PASS/FAIL line per
 // sample (with the first mismatch) and a final "RESULT: PASS|FAIL" line.
 //
 // Portable subset: builds with Verilator 5.006 (--binary --timing) and Icarus Verilog 11 (-g2012): no ref
@@ -44,6 +48,7 @@ module reckon_vec_tb;
     // ---------------------------------------------------------------- clock, cycle counter, REQ_TAR monitor
     integer cyc = 0;          // rising CLK edges so far; the main process reads it at falling edges only
     integer req_cycles = 0;   // cycles with MISO (= REQ_TAR while the SPI is idle) high during the current tick
+    integer rdy_cycles = 0;   // cycles with SPI_RDY (= state CONFIG) high during the current tick
     reg     in_tick = 1'b0;
 
     initial begin
@@ -52,12 +57,20 @@ module reckon_vec_tb;
     end
     always @(posedge CLK) begin
         cyc <= cyc + 1;
-        if (in_tick && MISO === 1'b1) req_cycles <= req_cycles + 1;
+        if (in_tick && MISO === 1'b1 && SPI_RDY !== 1'b1) req_cycles <= req_cycles + 1;
+        if (in_tick && SPI_RDY === 1'b1) rdy_cycles <= rdy_cycles + 1;
     end
 
     // ---------------------------------------------------------------- run state
     localparam EDGES_TO_READY = 2, EDGES_TO_OUT_REQ = 3;
-    integer fd_stim, fd_out, fd_cyc;
+    integer fd_stim, fd_out, fd_cyc, fd_send;
+    integer spt_n = 0, bad_sends = 0, first_send_tick = -1;   // per-tick SEND: items per tick, mismatching ticks
+    reg [7:0] tick_got [0:31];
+    reg [7:0] tick_exp [0:31];
+    integer cfg_nw = 0, bad_cfg = 0, n_cfg = 0, first_cfg_tick = -1;   // CONFIG visit of the next tick: words
+    reg [31:0] cfg_buf [0:4095];
+    reg [31:0] cfg_first_cmd, cfg_first_got, cfg_first_exp, cfg_word;
+    integer cfg_first_i, cfg_n, ci;
     integer r, op, n_pass = 0, n_fail = 0, n_samples = 0;
     reg     done = 1'b0;
     integer s_gidx, s_epoch, s_phase, s_index, s_ticks, s_items;
@@ -212,12 +225,61 @@ module reckon_vec_tb;
     // Raise TIME_TICK at a falling edge, wait for TIMING_ERROR_RDY to fall and rise again (OUT_REQ to rise on the
     // last tick); send the tick's requested target bytes when REQ_TAR shows on MISO. Measured cycles =
     // edges - EDGES_TO_x - GET_TAR cycles, compared with the expected cycles minus expected GET_TAR cycles.
+    // per-tick SEND of tick k: the expected items (expect/send_NNNN.hex line "k n items..")
+    task automatic read_tick_send(input integer k, output integer n_exp);
+        integer kk, i;
+        begin
+            r = $fscanf(fd_send, "%h %h", kk, n_exp);
+            scan_ok(r, 2);
+            if (kk != k || n_exp > 32) finish_run("expect/send_NNNN.hex does not match the tick stream");
+            for (i = 0; i < n_exp; i = i + 1) begin
+                r = $fscanf(fd_send, "%h", tick_exp[i]);
+                scan_ok(r, 1);
+            end
+        end
+    endtask
+
+    // the CONFIG visit buffered for tick k: its transactions (reads compared), then SPI_EN_CONF = 0
+    task automatic play_config(input integer k);
+        integer i, j, n;
+        reg [31:0] cmd, got;
+        begin
+            i = 0;
+            while (i < cfg_nw) begin
+                cmd = cfg_buf[i];
+                n = {20'd0, cmd[27:16]};
+                spi_word(cmd, dummy);
+                for (j = 0; j < n; j = j + 1) begin
+                    if (cmd[31]) begin
+                        #(read_gap * 2 * clk_half);
+                        spi_word(32'd0, got);
+                        n_cfg = n_cfg + 1;
+                        if (got !== cfg_buf[i + 1 + j]) begin
+                            bad_cfg = bad_cfg + 1;
+                            if (bad_cfg == 1) begin
+                                first_cfg_tick = k; cfg_first_cmd = cmd; cfg_first_i = j;
+                                cfg_first_got = got; cfg_first_exp = cfg_buf[i + 1 + j];
+                            end
+                        end
+                    end else
+                        spi_word(cfg_buf[i + 1 + j], dummy);
+                end
+                i = i + 1 + n;
+            end
+            spi_write1(32'h0001_0000, 32'd0);                   // SPI_EN_CONF = 0: the chip leaves CONFIG
+            cfg_nw = 0;
+        end
+    endtask
+
     task automatic send_tick(input integer k, input reg last, input integer nreq);
-        integer t0, i, exp_cyc, exp_get, meas;
-        reg     seen_low, fin, sent;
+        integer t0, i, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall;
+        reg     seen_low, fin, sent, spt, bad;
         begin
             r = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
             scan_ok(r, 2);
+            spt = (spt_n > 0) && !last && k >= 2;
+            n_exp = 0; n_got = 0; c_rise = 0; c_fall = -1;
+            if (spt) read_tick_send(k, n_exp);
             if (TIMING_ERROR_RDY !== 1'b1) begin
                 $display("[reckon_vec_tb] sample %04d: FAIL  TIMING_ERROR_RDY low before tick %0d", s_gidx, k);
                 n_fail = n_fail + 1;
@@ -225,6 +287,7 @@ module reckon_vec_tb;
             end
             t0 = cyc;
             req_cycles = 0;
+            rdy_cycles = 0;
             in_tick = 1'b1;
             TIME_TICK = 1'b1;
             seen_low = 1'b0;
@@ -236,6 +299,16 @@ module reckon_vec_tb;
                 if (!sent && MISO === 1'b1) begin
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
                     sent = 1'b1;
+                end
+                if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
+                if (spt && OUT_REQ === 1'b1 && !OUT_ACK) begin      // per-tick SEND: take the item, acknowledge
+                    if (n_got == 0) c_rise = cyc;
+                    if (n_got < 32) tick_got[n_got] = OUT_DATA;
+                    n_got = n_got + 1;
+                    OUT_ACK = 1'b1;
+                end else if (spt && OUT_ACK && OUT_REQ === 1'b0) begin
+                    OUT_ACK = 1'b0;
+                    c_fall = cyc;
                 end
                 if (last) fin = (OUT_REQ === 1'b1);
                 else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;
@@ -249,14 +322,28 @@ module reckon_vec_tb;
             end
             in_tick = 1'b0;
             TIME_TICK = 1'b0;
-            meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles;
+            meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles - rdy_cycles
+                   - ((n_got > 0) ? c_fall - c_rise + 1 : 0);
+            if (spt) begin
+                bad = (n_got != n_exp);
+                for (i = 0; i < n_exp && i < n_got; i = i + 1) if (tick_got[i] !== tick_exp[i]) bad = 1'b1;
+                if (bad) begin
+                    bad_sends = bad_sends + 1;
+                    if (bad_sends == 1) begin
+                        first_send_tick = k;
+                        $display("[reckon_vec_tb]   tick %0d OUT_DATA: %0d items (expected %0d), item 0 read 0x%02h, expected 0x%02h",
+                                 k, n_got, n_exp, tick_got[0], tick_exp[0]);
+                    end
+                end
+            end
             if (meas != exp_cyc - exp_get) begin
                 bad_ticks = bad_ticks + 1;
                 if (bad_ticks == 1) begin
                     first_tick = k; first_meas = meas; first_exp = exp_cyc - exp_get;
                 end
             end
-            if (verbose) $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d)", k, meas, exp_cyc - exp_get);
+            if (verbose) $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d, SEND %0d, CONFIG %0d cycles",
+                                  k, meas, exp_cyc - exp_get, req_cycles, (n_got > 0) ? c_fall - c_rise + 1 : 0, rdy_cycles);
         end
     endtask
 
@@ -275,6 +362,7 @@ module reckon_vec_tb;
             end
             open_or_die(fd_cyc, $sformatf("%0s/expect/cycles_%04d.hex", vec, s_gidx));
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
+            spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
         end
     endtask
 
@@ -303,6 +391,7 @@ module reckon_vec_tb;
             SAMPLE = lv[0];
             TARGET_VALID = lv[1];
             INFER_ACC = lv[2];
+            if (cfg_nw > 0) spi_write1(32'h0001_0000, 32'd1);  // SPI_EN_CONF = 1: SDONE of the tick enters CONFIG
             ncyc(4);
             send_tick(j + 1, !lv[0], nr);
         end
@@ -343,6 +432,7 @@ module reckon_vec_tb;
             r = $fscanf(fd_stim, "%h", g);
             scan_ok(r, 1);
             $fclose(fd_cyc);
+            if (spt_n > 0) $fclose(fd_send);
             for (i = 0; i < s_items; i = i + 1) begin
                 wait_pin(2, 1'b1);
                 got_items[i] = OUT_DATA;
@@ -360,7 +450,8 @@ module reckon_vec_tb;
             spi_file($sformatf("%0s/expect/readback_%04d.hex", vec, s_gidx));
             spi_write1(32'h0001_0000, 32'd0);                   // SPI_EN_CONF = 0
             ncyc(8);
-            ok = (bad_items == 0) && (bad_words == 0) && (!cycle_check || bad_ticks == 0);
+            ok = (bad_items == 0) && (bad_words == 0) && (bad_sends == 0) && (bad_cfg == 0)
+                 && (!cycle_check || bad_ticks == 0);
             n_samples = n_samples + 1;
             if (ok) n_pass = n_pass + 1; else n_fail = n_fail + 1;
             $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d, %0d ticks): %0s  out_data 0x%02h, %0d read-back words",
@@ -374,6 +465,14 @@ module reckon_vec_tb;
                 $display("[reckon_vec_tb]   cycles: %0d ticks differ; first tick %0d: %0d cycles, expected %0d%0s",
                          bad_ticks, first_tick, first_meas, first_exp, cycle_check ? "" : " (ignored: +no_cycle_check)");
             if (bad_words != 0) report_readback_mismatch();
+            if (n_cfg != 0 || bad_cfg != 0)
+                $display("[reckon_vec_tb]   CONFIG read-back: %0d of %0d words differ%0s", bad_cfg, n_cfg,
+                         bad_cfg != 0 ? "" : " (live words in CONFIG)");
+            if (bad_cfg != 0)
+                $display("[reckon_vec_tb]   first in tick %0d: command 0x%08h word %0d: read 0x%08h, expected 0x%08h",
+                         first_cfg_tick, cfg_first_cmd, cfg_first_i, cfg_first_got, cfg_first_exp);
+            if (bad_sends != 0)
+                $display("[reckon_vec_tb]   per-tick OUT_DATA: %0d ticks differ; first tick %0d", bad_sends, first_send_tick);
             if (max_samples > 0 && n_samples >= max_samples) done = 1'b1;
         end
     endtask
@@ -417,6 +516,24 @@ module reckon_vec_tb;
                 2: do_sample_start();
                 3: do_step();
                 4: do_sample_end();
+                6: begin                                            // a CONFIG transaction of the next step's tick
+                    r = $fscanf(fd_stim, "%h", first_cmd);
+                    scan_ok(r, 1);
+                    cfg_n = {20'd0, first_cmd[27:16]};
+                    if (cfg_nw + 1 + cfg_n > 4096) finish_run("CONFIG visit longer than 4096 words");
+                    cfg_buf[cfg_nw] = first_cmd;
+                    for (ci = 0; ci < cfg_n; ci = ci + 1) begin
+                        r = $fscanf(fd_stim, "%h", cfg_word);    // Icarus: no array element as target
+                        scan_ok(r, 1);
+                        cfg_buf[cfg_nw + 1 + ci] = cfg_word;
+                    end
+                    cfg_nw = cfg_nw + 1 + cfg_n;
+                end
+                5: begin                                            // per-tick SEND in this sample
+                    r = $fscanf(fd_stim, "%h", spt_n);
+                    scan_ok(r, 1);
+                    open_or_die(fd_send, $sformatf("%0s/expect/send_%04d.hex", vec, s_gidx));
+                end
                 default: finish_run("unknown stimulus record");
             endcase
         end

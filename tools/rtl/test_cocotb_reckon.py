@@ -42,6 +42,7 @@ class Host:
 
     def __init__(self, dut, vec: Path):
         self.dut, self.vec, self.cyc, self.req_cycles, self.in_tick = dut, vec, 0, 0, False
+        self.rdy_cycles = 0
 
     def pin(self, name: str) -> int:
         v = getattr(self.dut, name).value
@@ -51,7 +52,9 @@ class Host:
         while True:
             await RisingEdge(self.dut.CLK_EXT)
             self.cyc += 1
-            if self.in_tick and self.pin("MISO") == 1:
+            if self.in_tick and self.pin("SPI_RDY") == 1:     # CONFIG (its reads drive MISO too)
+                self.rdy_cycles += 1
+            elif self.in_tick and self.pin("MISO") == 1:
                 self.req_cycles += 1
 
     async def wait_pin(self, name: str, level: int, limit: int = 4_000_000) -> None:
@@ -95,10 +98,14 @@ class Host:
         await self.wait_pin("AERIN_ACK", 0)
         d.AERIN_TAR_EN.value = 0
 
-    async def tick(self, last: bool, req: list[int]) -> int:
+    async def tick(self, last: bool, req: list[int], spt: bool = False, config=()) -> int:
+        """One tick; returns its cycles less the host-paced ones (GET_TAR, SEND, CONFIG). config: the
+        Transactions of a CONFIG visit (SPI_EN_CONF already set); self.config_got: the words read in it."""
         d = self.dut
         assert self.pin("TIMING_ERROR_RDY") == 1, "TIMING_ERROR_RDY low before a tick"
         t0, self.req_cycles, self.in_tick, seen_low, sent = self.cyc, 0, True, False, not req
+        self.tick_items, rise, fall = [], 0, -1
+        self.config_got, self.rdy_cycles, pending = [], 0, list(config)
         d.TIME_TICK.value = 1
         while True:
             await FallingEdge(d.CLK_EXT)
@@ -108,6 +115,18 @@ class Host:
                 for b in req:
                     await self.aer(b, 1)
                 sent = True
+            if pending and self.pin("SPI_RDY") == 1:          # CONFIG: play the visit, then SPI_EN_CONF = 0
+                for t in pending:
+                    self.config_got.append(await self.transaction(t))
+                await self.transaction(vector_files.Transaction(0x0001_0000, (0,)))
+                pending = []
+            if spt and self.pin("OUT_REQ") == 1 and not d.OUT_ACK.value:    # per-tick SEND: take, acknowledge
+                rise = self.cyc if not self.tick_items else rise
+                self.tick_items.append(self.pin("OUT_DATA"))
+                d.OUT_ACK.value = 1
+            elif spt and d.OUT_ACK.value and self.pin("OUT_REQ") == 0:
+                d.OUT_ACK.value = 0
+                fall = self.cyc
             if last and self.pin("OUT_REQ") == 1:
                 break
             if not last:
@@ -118,7 +137,8 @@ class Host:
         self.in_tick = False
         d.TIME_TICK.value = 0
         edges = vector_files.EDGES_TO_OUT_REQ if last else vector_files.EDGES_TO_READY
-        return self.cyc - t0 - edges - self.req_cycles
+        send = fall - rise + 1 if self.tick_items else 0
+        return self.cyc - t0 - edges - self.req_cycles - send - self.rdy_cycles
 
 
 async def run_vectors(dut, vec: Path) -> list[str]:
@@ -142,6 +162,7 @@ async def run_vectors(dut, vec: Path) -> list[str]:
         for t in s.pre_spi:
             await host.transaction(t)
         expected = vector_files.read_cycles(vec / "expect" / f"cycles_{s.gidx:04d}.hex")
+        sends = vector_files.read_tick_sends(vec / "expect" / f"send_{s.gidx:04d}.hex") if s.tick_items else {}
         problems = []
         for st in s.steps:
             for a in st.aer:
@@ -149,9 +170,18 @@ async def run_vectors(dut, vec: Path) -> list[str]:
             for a in st.tar:
                 await host.aer(a, 1)
             d.SAMPLE.value, d.TARGET_VALID.value, d.INFER_ACC.value = (st.levels >> 0) & 1, (st.levels >> 1) & 1, (st.levels >> 2) & 1
+            if st.config:
+                await host.transaction(vector_files.Transaction(0x0001_0000, (1,)))   # SPI_EN_CONF = 1
             for _ in range(4):
                 await FallingEdge(d.CLK_EXT)
-            meas = await host.tick(not st.levels & vector_files.LV_SAMPLE, st.req)
+            last = not st.levels & vector_files.LV_SAMPLE
+            spt = bool(s.tick_items) and not last and st.j >= 1
+            meas = await host.tick(last, st.req, spt, st.config)
+            want = [list(t.data) if t.read else [] for t in st.config]
+            if want != host.config_got and not any(p.startswith("CONFIG") for p in problems):
+                problems.append(f"CONFIG read-back in tick {st.j + 1}: {host.config_got}, expected {want}")
+            if spt and host.tick_items != sends.get(st.j + 1) and not any(p.startswith("tick") for p in problems):
+                problems.append(f"tick {st.j + 1} OUT_DATA {host.tick_items}, expected {sends.get(st.j + 1)}")
             exp = int(expected[st.j, 0] - expected[st.j, 1])
             if meas != exp and not any(p.startswith("cycles") for p in problems):
                 problems.append(f"cycles: first tick {st.j + 1}: {meas} cycles, expected {exp}")
