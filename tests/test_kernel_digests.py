@@ -15,6 +15,7 @@ import pytest
 from reckon_sim.backend import Sample
 from reckon_sim.config import ChipConfig
 from reckon_sim.core.chip import Chip
+from reckon_sim.core.host import HostSpec
 from reckon_sim.hw.widths import BitWidths
 
 from .conftest import DATA
@@ -59,7 +60,11 @@ def _case(seed: int):
     cfg = ChipConfig.from_dict(d)
     w = {k: rng.integers(-128, 128, s).astype(np.int8) for k, s in
          (("winp", (cfg.n_inp, cfg.n_rec)), ("wrec", (cfg.n_rec, cfg.n_rec)), ("wout", (cfg.n_rec, cfg.n_out)))}
+    # every-tick regression asks for targets from tick 2 on: the host answers zeros before the marker
+    every_tick_regression = bool(d["SPI_REGRESSION"]) and (d["SPI_REGUL_MODE"] >> 1) == 3
     chip = Chip.from_config(cfg, widths=widths, **w)
+    if every_tick_regression:
+        chip.host = HostSpec(targets="gettar")
     samples = []
     for _ in range(2):
         n_ev = int(rng.integers(50, 40 * T))

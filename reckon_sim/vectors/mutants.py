@@ -42,8 +42,8 @@ class SteBoundaryChip(chip_mod.Chip):
 class VoteTieHighChip(chip_mod.Chip):
     """Recounts the SDONE votes with the mutant comparator from the per-tick output membranes."""
 
-    def run_sample(self, sample, learn, dump=False, targets=None):
-        res = super().run_sample(sample, learn, dump=True, targets=targets)
+    def run_sample(self, sample, learn, dump=False, targets=None, program=None):
+        res = super().run_sample(sample, learn, dump=True, targets=targets, program=program)
         cfg = self.config
         if cfg["SPI_REGRESSION"]:
             return res
