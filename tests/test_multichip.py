@@ -98,8 +98,30 @@ def test_batch_rejects_shared_chips_and_wrong_counts():
         ChipBatch([chip]).run_samples(inp.train * 2, True)
 
 
-def test_kernel_releases_the_gil():
-    # the property ChipBatch's parallelism rests on: Chip's kernel entry point is compiled with nogil
-    assert run_sample_nogil.targetoptions.get("nogil") is True
-    from reckon_sim.core import chip
-    assert chip.run_sample_nogil is run_sample_nogil
+def test_other_threads_run_while_a_chip_kernel_runs():
+    """The property ChipBatch's parallelism rests on. With a huge GIL switch interval a thread gives the GIL up
+    only where it blocks or releases it: this thread sees the worker inside the kernel call only if the kernel
+    runs without the GIL (a kernel holding it would keep this thread waiting until the worker is done)."""
+    import linecache
+    import sys
+    import threading
+    import time
+    from reckon_sim.core import chip as chip_mod
+    assert chip_mod.run_sample_nogil is run_sample_nogil and run_sample_nogil.targetoptions.get("nogil") is True
+    inp = load_task("cue-accumulation", preset="reckon-full", seed=1, n_train=4, n_test=1)
+    chip = Chip.from_config(inp.config, **inp.weights)
+    chip.run_sample(inp.train[0], True)                      # compile / load the cache first
+    seen, old = 0, sys.getswitchinterval()
+    worker = threading.Thread(target=lambda: [chip.run_sample(s, True) for s in inp.train[1:]])
+    sys.setswitchinterval(100.0)
+    try:
+        worker.start()
+        while worker.is_alive():
+            frame = sys._current_frames().get(worker.ident)
+            if frame is not None and frame.f_code.co_filename == chip_mod.__file__:
+                seen += "run_sample_nogil(" in linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+            time.sleep(0.001)
+    finally:
+        sys.setswitchinterval(old)
+    worker.join()
+    assert seen > 0

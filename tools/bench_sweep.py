@@ -7,7 +7,7 @@ minute of the sweep's local executors, each with 1 and 2 cores.
 
 Chips: N chips (seeds 1..N of the generated cue-accumulation task) each run --samples training samples,
 advanced by a ChipBatch with 1 and 2 threads (the kernels release the GIL); "stock" is reckon-tbench
-(40/100/2), "full" reckon-full (256/256/16, ~2 % of the neurons fire per tick on this task) and "full-reset"
+(40/100/2), "full" reckon-full (256/256/16, ~0.2 % of the neurons fire per tick on this task) and "full-reset"
 reckon-reset (256/256/16, the reset thresholds: ~half the neurons fire every tick). Wall and CPU time of the
 same work back to back, so the scaling is read under the same load.
 Points: each worker count runs the grid twice: "cold" includes starting the worker processes (imports, loading

@@ -3,10 +3,11 @@
 Every Chip runs its sample kernel through `run_sample_nogil`, which releases the GIL for the whole Numba call,
 so chips driven from different threads compute at the same time while each one runs exactly the code of a
 single-chip run: the results of a ChipBatch are those of separate runs, bit for bit (tests/test_multichip.py).
-Threads won over a `prange` kernel over chips (tools/bench_sweep.py, README "Speed"): a parallel kernel advances
-every chip by one sample per call, so the shortest sample waits for the longest, and it needs every chip's
-records to have one Numba type; threads let each chip go at its own pace, and their per-sample Python
-(schedule, results) is small beside the kernel.
+Threads, not a `prange` kernel over chips: a parallel=True prototype (every chip's records in typed Lists,
+one sample per chip per call) gave the same samples/s at 1 and 2 cores (README "Speed"), but advances all chips
+in lockstep (the shortest sample waits for the longest), needs every chip's records to share one Numba type
+and duplicates Chip's per-sample set-up; threads let each chip go at its own pace through Chip.run_sample
+itself, and its per-sample Python (schedule, results) is small beside the kernel.
 """
 from __future__ import annotations
 
