@@ -24,7 +24,7 @@ except PackageNotFoundError:       # a source checkout run from PYTHONPATH, not 
 
 # public name -> module that defines it
 _API = {
-    "Chip": ".core.chip", "ChipState": ".core.state",
+    "Chip": ".core.chip", "ChipState": ".core.state", "ChipBatch": ".core.multichip", "run_many": ".core.multichip",
     "ChipConfig": ".config", "InputError": ".errors",
     "BitWidths": ".hw.widths", "RECKON": ".hw.widths",
     "Sample": ".backend", "SampleResult": ".backend", "Backend": ".backend",

@@ -58,3 +58,18 @@ def test_chip_float_equals_chip_where_quantization_cannot_matter(learn):
     assert np.array_equal(rec.oneur[:last, AT_STEP, :cfg.n_out], frec["step_oneur_u"][:last])
     if not learn:
         assert r_chip.inference == r_flt.inference and r_chip.loss == pytest.approx(r_flt.loss, abs=0)
+
+
+def test_curves_seeds_on_threads_write_the_same_bytes(tmp_path):
+    outs = {}
+    for threads in (1, 2):
+        out = tmp_path / f"t{threads}"
+        res = CliRunner().invoke(main, ["curves", "--epochs", "2", "--ntrain", "4", "--ntest", "3", "--seeds", "3",
+                                        "--threads", str(threads), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        outs[threads] = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    assert {"curves.csv", "seeds.csv", "seeds.png", "curves.png"} <= set(outs[1])
+    assert len(outs[1]["seeds.csv"].splitlines()) == 1 + 3 * 3 * 2     # backends x seeds x epochs
+    assert outs[1].keys() == outs[2].keys()
+    for name, data in outs[1].items():
+        assert outs[2][name] == data, name

@@ -378,3 +378,16 @@ def test_points_of_one_seed_share_their_inputs_without_changing_results():
     sweep_mod.run_point(p6)
     after = sweep_mod.run_point(p8)
     assert {k: v for k, v in after.items() if k not in VOLATILE} == {k: v for k, v in fresh.items() if k not in VOLATILE}
+
+
+def test_thread_workers_bit_identical(reference, tmp_path):
+    res = invoke(*SMALL, "--jobs", 2, "--threads", "--out", tmp_path)
+    assert res.exit_code == 0, res.output
+    assert "to run on 2 local thread(s)" in res.output
+    assert results(tmp_path) == reference
+
+
+def test_threads_with_a_scheduler_is_refused(tmp_path):
+    res = invoke(*SMALL, "--threads", "--scheduler", "tcp://127.0.0.1:1", "--out", tmp_path)
+    assert res.exit_code == 2
+    assert "--threads/--scheduler: give one of them (local threads or a Dask cluster)" in res.output

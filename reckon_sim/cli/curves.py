@@ -27,11 +27,15 @@ from .common import DATA_DIR, SEED, atomic_dir, preset_with_settings, progress, 
               help="physical/float option for every backend, e.g. tau_mem_ms=20, neuron=alif (repeatable)")
 @click.option("--seeds", type=click.IntRange(1), help="repeat for N seeds (--seed, --seed+1, ...): writes seeds.csv "
               "and seeds.png (test accuracy mean ± std over seeds)")
+@click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
+              help="seeds run at the same time on this many threads (same outputs; the chip kernels release the "
+                   "GIL)")
 @click.option("--out", "out_dir", default="runs/curves", show_default=True, type=click.Path(file_okay=False))
 @click.option("--no-inspect", is_flag=True, help="skip the weight histograms and inspect figures per backend")
-def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, settings, seeds, out_dir,
-           no_inspect):
+def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop_lr, settings, seeds, threads,
+           out_dir, no_inspect):
     """Train the chip and the float references on the same data and seeds; write curves.csv and curves.png."""
+    from ..core.multichip import run_many
     from ..experiments.curves import BACKEND_NOTES, run_curves
     from ..io.results import write_curves_csv
     from ..plots.curves import backend_curves
@@ -46,12 +50,13 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
         seed_list = [inp.seed + k for k in range(seeds or 1)] if inp.seed is not None else [None]
         per_epoch = len(inp.train) + len(inp.test)
         bar = progress(len(names) * inp.epochs * per_epoch * len(seed_list), "curves")
-        per_seed = []
         trained: dict = {}                       # backends of the first seed, for the end-of-run figures
-        for s in seed_list:
+
+        def one_seed(s):
             inp_s = inp if s == inp.seed else run_inputs(config, task_name, data, s, ntrain, ntest, epochs)
-            per_seed.append(run_curves(inp_s, names, eprop_lr, progress=lambda name, e: shared_bar(bar),
-                                       trained=trained if not per_seed else None))
+            return run_curves(inp_s, names, eprop_lr, progress=lambda name, e: shared_bar(bar),
+                              trained=trained if s == seed_list[0] else None)
+        per_seed = run_many([lambda s=s: one_seed(s) for s in seed_list], threads)   # in seed order
         bar.close()
         runs = per_seed[0]
         write_curves_csv(tmp / "curves.csv", runs)

@@ -81,6 +81,8 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
               help="folder with ReckOn dataset + initial-weight files (default: generated from each seed)")
 @click.option("--out", "out_dir", default="runs/sweep", show_default=True, type=click.Path(file_okay=False))
 @click.option("--jobs", type=click.IntRange(1), help="local worker processes (default: CPU count)")
+@click.option("--threads", is_flag=True, help="run the --jobs local workers as threads of this process (no "
+              "worker start-up; the chip kernels release the GIL, float-reference points do not overlap)")
 @click.option("--scheduler", help="address of an existing Dask scheduler, e.g. tcp://HOST:PORT")
 @click.option("--no-reference", is_flag=True, help="skip the float-reference runs (the horizontal line)")
 @click.option("--tolerance", type=click.FloatRange(0, 100, min_open=True), default=1.0, show_default=True,
@@ -91,7 +93,7 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
 @click.option("--max-seeds", type=click.IntRange(1), default=40, show_default=True,
               help="seed limit per point for --until-decided")
 def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_name, data, out_dir, jobs,
-          scheduler, no_reference, tolerance, until_decided, max_seeds):
+          threads, scheduler, no_reference, tolerance, until_decided, max_seeds):
     """Accuracy vs datapath width: train every grid point x seed; paired statistics to the ReckOn point,
     minimum widths, memory cost; resumable (OUT/points/), results.csv, summary.json, sweep.png."""
     from ..backends import CHIP
@@ -99,6 +101,8 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
     from ..experiments.sweep_store import PointStore
     client = None
     try:
+        if threads and scheduler:
+            raise InputError("--threads/--scheduler", "give one of them (local threads or a Dask cluster)")
         axes, widths, points, note, client, first, template = _prepare(
             grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_name, data, jobs, scheduler,
             no_reference, until_decided, max_seeds, out_dir)
@@ -114,7 +118,7 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
         t = points[0]
         click.echo(f"sweep: {len(widths)} width points x {seeds} seed(s){'' if note else ' + float reference'} = "
                    f"{len(points)} runs of {t['epochs']} epoch(s), {t['n_train']} + {t['n_test']} samples")
-        failures = _run_round(points, store, jobs, client, scheduler)
+        failures = _run_round(points, store, jobs, client, scheduler, threads)
         by_key = {point_key(p): p for p in points}
         while until_decided:
             extra = _more_seeds(axes, [r for r in map(store.load, by_key) if r is not None], tol, max_seeds,
@@ -123,7 +127,7 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
             if not extra:
                 break
             click.echo(f"--until-decided: {len(extra)} more run(s) for undecided points")
-            failures += _run_round(extra, store, jobs, client, scheduler)
+            failures += _run_round(extra, store, jobs, client, scheduler, threads)
             by_key.update((point_key(p), p) for p in extra)
     finally:
         if client is not None:
@@ -157,7 +161,7 @@ def _more_seeds(axes, rows, tol, max_seeds, template, first, reference) -> list[
     return points
 
 
-def _run_round(points, store, jobs, client, scheduler) -> list[dict]:
+def _run_round(points, store, jobs, client, scheduler, threads=False) -> list[dict]:
     """Run the points not yet in the store (grouped by seed: they share data), storing each as it finishes;
     returns the failures."""
     import sys
@@ -169,7 +173,8 @@ def _run_round(points, store, jobs, client, scheduler) -> list[dict]:
     by_key = dict(zip(keys, points))
     todo = sorted((by_key[k] for k in dict.fromkeys(keys) if store.load(k) is None), key=lambda p: p["seed"])
     n_jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    where = f"Dask cluster {scheduler}" if client is not None else f"{n_jobs} local worker(s)"
+    where = (f"Dask cluster {scheduler}" if client is not None else
+             f"{n_jobs} local thread(s)" if threads and n_jobs > 1 else f"{n_jobs} local worker(s)")
     click.echo(f"  {len(by_key) - len(todo)} already in {store.dir}, {len(todo)} to run on {where}")
     failures: list[dict] = []
     bar = tqdm(total=len(by_key), initial=len(by_key) - len(todo), desc="sweep", unit="point", file=sys.stderr,
@@ -183,17 +188,17 @@ def _run_round(points, store, jobs, client, scheduler) -> list[dict]:
         bar.update(1)
 
     try:
-        _execute(todo, on_result, n_jobs, client)
+        _execute(todo, on_result, n_jobs, client, threads)
     finally:
         bar.close()
     return failures
 
 
-def _execute(todo, on_result, jobs, client) -> None:
+def _execute(todo, on_result, jobs, client, threads=False) -> None:
     """`sweep.execute`, with a dead local worker turned into one line + exit 1 (finished points are kept)."""
     from ..experiments.executors import execute
     try:
-        execute(todo, on_result, jobs, client)
+        execute(todo, on_result, jobs, client, threads)
     except Exception as e:
         if type(e).__name__ != "TerminatedWorkerError":
             raise

@@ -21,7 +21,7 @@ from . import config_visit
 from . import host as host_mod
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import STATE_NAMES, TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
-from .sample_kernel import run_sample_kernel
+from .multichip import run_sample_nogil
 from .state import ChipState
 
 _NO_RECORDS = TickRecords.empty(0, 0)
@@ -164,7 +164,7 @@ class Chip:
         inp_next, pos = np.zeros(256, np.uint8), np.array([0, 1, 0], np.int64)
         visits = []
         while True:
-            code = run_sample_kernel(self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
+            code = run_sample_nogil(self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
                                      send_data, inp_next, pos)
             if code > 0:
                 raise ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code),

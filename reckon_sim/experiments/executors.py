@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import socket
 import threading
 import time
@@ -65,11 +66,34 @@ def connect_dask(address: str):
         raise InputError(f"--scheduler '{address}'", f"cannot connect ({type(e).__name__}: {e})") from None
 
 
-def execute(points: list[dict], on_result, jobs: int = 1, client=None) -> None:
+def execute_threads(points: list[dict], on_result, threads: int) -> None:
+    """`run_point_safe` on `threads` threads of this process (no worker start-up; the chip kernels release the
+    GIL, core.multichip), `on_result` called in this thread. Daemon threads: Ctrl-C does not wait for them."""
+    todo: queue.Queue = queue.Queue()
+    done: queue.Queue = queue.Queue()
+    for p in points:
+        todo.put(p)
+
+    def worker() -> None:
+        while True:
+            try:
+                p = todo.get_nowait()
+            except queue.Empty:
+                return
+            done.put(run_point_safe(p))
+
+    for i in range(min(threads, len(points))):
+        threading.Thread(target=worker, name=f"reckon-sweep-{i}", daemon=True).start()
+    for _ in points:
+        on_result(done.get())
+
+
+def execute(points: list[dict], on_result, jobs: int = 1, client=None, threads: bool = False) -> None:
     """Run `run_point_safe` on every point and call `on_result(result)` here, as each one finishes.
 
-    client: a `distributed.Client` (the tasks go to its cluster); otherwise joblib/loky with `jobs` worker
-    processes (jobs = 1: in this process). Completion order varies; results do not."""
+    client: a `distributed.Client` (the tasks go to its cluster); otherwise `jobs` local workers: joblib/loky
+    processes, or threads of this process if `threads` (jobs = 1: in this process). Completion order varies;
+    results do not."""
     if client is not None:
         from distributed import as_completed
         futures = client.map(run_point_safe, points, key=[f"reckon-sweep-{point_key(p)}" for p in points],
@@ -77,6 +101,9 @@ def execute(points: list[dict], on_result, jobs: int = 1, client=None) -> None:
         for fut in as_completed(futures):
             on_result(fut.result())
             fut.release()
+        return
+    if threads and jobs > 1:
+        execute_threads(points, on_result, jobs)
         return
     if jobs == 1:
         for p in points:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -67,6 +68,7 @@ def point_key(point: dict) -> str:
 
 
 _inputs_memo: dict[str, RunInputs] = {}
+_memo_lock = threading.Lock()        # points may run on threads (executors.execute_threads)
 
 
 def point_inputs(point: dict) -> RunInputs:
@@ -75,15 +77,16 @@ def point_inputs(point: dict) -> RunInputs:
     process. Backends copy what they change (Chip converts the weights, samples are read only)."""
     fields = ("chip_config", "task", "task_spec", "data", "seed", "n_train", "n_test", "epochs")
     memo_key = json.dumps({k: point[k] for k in fields}, sort_keys=True)
-    if memo_key in _inputs_memo:
-        return _inputs_memo[memo_key]
-    cfg = ChipConfig.from_dict(point["chip_config"], where="point")
-    inputs = run_inputs(cfg, point["task"], point["data"]["dir"] if point["data"] else None, point["seed"],
-                        point["n_train"], point["n_test"], point["epochs"], task=point["task_spec"])
-    while len(_inputs_memo) >= INPUTS_MEMO:
-        _inputs_memo.pop(next(iter(_inputs_memo)))
-    _inputs_memo[memo_key] = inputs
-    return inputs
+    with _memo_lock:                 # held while generating: the points of one seed wait for one copy
+        if memo_key in _inputs_memo:
+            return _inputs_memo[memo_key]
+        cfg = ChipConfig.from_dict(point["chip_config"], where="point")
+        inputs = run_inputs(cfg, point["task"], point["data"]["dir"] if point["data"] else None, point["seed"],
+                            point["n_train"], point["n_test"], point["epochs"], task=point["task_spec"])
+        while len(_inputs_memo) >= INPUTS_MEMO:
+            _inputs_memo.pop(next(iter(_inputs_memo)))
+        _inputs_memo[memo_key] = inputs
+        return inputs
 
 
 # ----------------------------------------------------------------------------------------- one point
