@@ -3,6 +3,7 @@ status 2 (no usage banner, no help hint, no traceback), and the command modules 
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 import tomllib
@@ -82,3 +83,15 @@ def test_command_modules_import_only_the_shared_helpers_of_the_cli():
         local = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 1}
         assert local <= ({"common"} if name != "common" else set()), (name, local)
     assert set(main.commands) == commands
+
+
+def test_vectors_probe_every_is_host_config_every(tmp_path):
+    res = _invoke(["vectors", "--samples", "1", "--probe-every", "7", "--out", tmp_path / "o"])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["bench"]["host"]["config_every"] == 7
+    visits = [line.split()[:2] for line in (tmp_path / "o" / "expect" / "config_reads.hex").read_text().splitlines()]
+    ticks = [int(k, 16) for g, k in visits if g == "0"]
+    assert ticks[:3] == [8, 15, 22] and all(k % 7 == 1 for k in ticks)
+    res = _invoke(["vectors", "--probe-every", "0", "--out", tmp_path / "p"])
+    assert res.exit_code == 2 and "--probe-every: 0 is not in the range 1<=x<=65535." in res.stderr, res.output

@@ -157,3 +157,41 @@ def test_bench_checks_per_tick_send_on_replay_dut(icarus, vec_spt):
     assert "tick 3 OUT_DATA: 4 items (expected 4), item 0 read" in out, out
     assert "per-tick OUT_DATA: 1 ticks differ; first tick 3" in out, out
     assert "sample 0000 (epoch 0 train #0, 30 ticks): PASS" in out
+
+
+@pytest.fixture(scope="module")
+def vec_probe(tmp_path_factory):
+    """small_spec with a per-tick state probe (a CONFIG visit reading every neuron word and output) every 4 ticks."""
+    from reckon_sim.core.host import HostSpec
+    out = tmp_path_factory.mktemp("rtlvec_probe")
+    write_vectors(out, small_spec(), None, HostSpec(config_every=4))
+    return out
+
+
+def check_probes(cmd: list[str], vec_probe: Path, vec: Path) -> None:
+    """Probed run PASSes with every read word checked; one wrong trace_inp word in tick 5 of sample 1 names the
+    tick, neuron 2 and the field; +probe on vectors without visits is a FAIL."""
+    visits = (vec_probe / "expect" / "config_reads.hex").read_text().splitlines()
+    assert [v.split()[:2] for v in visits[:8]] == [["0", "5"], ["0", "9"], ["0", "d"], ["0", "11"], ["0", "15"],
+                                                   ["0", "19"], ["0", "1d"], ["1", "5"]]
+    assert len(visits) == 21
+    n_words = int(visits[0].split()[2], 16)
+    out = run(cmd, vec_probe, "+probe_every=4", status=0)
+    assert "RESULT: PASS (3 samples checked, 3 passed, 0 failed)" in out, out
+    assert out.count(f"CONFIG read-back: 0 of {7 * n_words} words differ (live words in CONFIG)") == 3, out
+    out = run(cmd, vec_probe, "+probe", "+replay_corrupt=6", "+replay_corrupt_sample=1", status=1)
+    assert "sample 0000 (epoch 0 train #0, 30 ticks): PASS" in out, out
+    assert f"CONFIG read-back: 1 of {7 * n_words} words differ" in out, out
+    assert "probe: first divergent tick 5, neuron 2, field trace_inp (neuron word 1 bit 16)" in out, out
+    out = run(cmd, vec_probe, "+probe_every=3", status=1)
+    assert "+probe_every=3: a CONFIG visit in tick 5" in out, out
+    out = run(cmd, vec, "+probe", status=1)
+    assert "+probe: no CONFIG visits in the vectors" in out, out
+
+
+def test_probes_on_replay_dut_icarus(icarus, vec_probe, vec):
+    check_probes(icarus, vec_probe, vec)
+
+
+def test_probes_on_replay_dut_verilator(verilator, vec_probe, vec):
+    check_probes(verilator, vec_probe, vec)

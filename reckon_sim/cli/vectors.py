@@ -29,6 +29,9 @@ SUITE_OUTPUTS = ("set_*", "suite.json", "coverage.json")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="output folder")
 @click.option("--host", "host_file", type=click.Path(exists=True, dir_okay=False),
               help="host program template (TOML/JSON, README \"Operating modes\"; default: the stock protocol)")
+@click.option("--probe-every", type=click.IntRange(1, 65535),
+              help="per-tick state probes: a CONFIG visit reading every neuron word and output membrane in ticks "
+                   "N+1, 2N+1, .. (= host config_every = N; the bench checks each word, tools/rtl/)")
 @click.option("--coverage", "with_coverage", is_flag=True,
               help="count the coverage bins of the run: OUT/coverage.json and the table of missed bins")
 @click.option("--suite", is_flag=True, help="a regression suite of constrained-random vector sets chosen to hit "
@@ -37,8 +40,8 @@ SUITE_OUTPUTS = ("set_*", "suite.json", "coverage.json")
               "also charged its overhead  [default: 6000, about 2-3 min of Verilator with the build]")
 @click.option("--candidates", type=click.IntRange(1, 5000), default=300, show_default=True,
               help="--suite: random candidate sets drawn before the greedy choice")
-def vectors(preset, data, samples, epochs, task_name, seed, out_dir, host_file, with_coverage, suite, budget_ticks,
-            candidates):
+def vectors(preset, data, samples, epochs, task_name, seed, out_dir, host_file, probe_every, with_coverage, suite,
+            budget_ticks, candidates):
     """Write RTL test vectors for a run of the model: SPI programming, $readmemh SRAM images, the tick stream,
     expected responses, a VCD, a ReckOn-testbench drop-in set and manifest.json (see tools/rtl/)."""
     if suite:
@@ -52,6 +55,8 @@ def vectors(preset, data, samples, epochs, task_name, seed, out_dir, host_file, 
         preset = preset or load_spec(task_name).chip_preset
         cfg = ChipConfig.from_preset(preset)
         host = HostSpec.from_file(host_file) if host_file else HostSpec()
+        if probe_every:
+            host = replace(host, config_every=probe_every)
         check_protocol(cfg, host)                     # before any data is read or generated
         inp = run_inputs(cfg, task_name, data, seed, samples, samples, epochs)
         source = f"data {data}" if data else f"generated {task_name} (seed {inp.seed})"

@@ -63,7 +63,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
     add(out / "spi_program.hex", "spi_program", "spi-transactions")
 
     regression = inputs.targets is not None and cfg["SPI_REGRESSION"]
-    stim, outputs, samples = [], [], []
+    stim, outputs, samples, probes = [], [], [], []
     vcd = StateVcd(out / "model.vcd", cfg.n_inp, cfg.n_rec, cfg.n_out)
     gidx = 0
     try:
@@ -79,6 +79,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     res = chip.run_sample(sample, learn, dump=True, program=prog)
                     for k, txns in res.config_reads or ():   # CONFIG visits with the words the chip returns
                         steps[k - 1].config = [fmt.Transaction(cmd, words) for cmd, words in txns]
+                        reads = [w for cmd, words in txns if cmd >> 31 for w in words]
+                        probes.append(f"{gidx:x} {k:x} {len(reads):x} " + " ".join(f"{w:08x}" for w in reads))
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
                                                pre if index == 0 else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0))
@@ -99,6 +101,9 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
     add(out / "stimulus.hex", "stimulus", "tick-stream")
     fmt.write_outputs(out / "expect" / "outputs.hex", outputs)
     add(out / "expect" / "outputs.hex", "expected_out_data", "out-items")
+    if probes:   # the read words of every CONFIG visit, for tools/rtl/reckon_replay.sv (the bench reads stimulus)
+        (out / "expect" / "config_reads.hex").write_text("\n".join(probes) + "\n", encoding="ascii")
+        add(out / "expect" / "config_reads.hex", "expected_config_reads", "config-reads")
     for p in write_dropin(out / "tbench", cfg, inputs.train, inputs.test, inputs.weights, inputs.epochs):
         add(p, "tbench_dropin", "reckon-tbench")
     (out / "FORMAT.md").write_text(FORMAT_DOC, encoding="utf-8")

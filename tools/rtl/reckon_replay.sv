@@ -21,6 +21,10 @@
 // the same handshake and pin timing as the chip's SEND (an item every 6 cycles with the bench's OUT_ACK).
 // +replay_vec=DIR replays the expectations of another vector folder of the same inputs (e.g. written by a
 // mutated model, reckon_sim.vectors.mutants) while the bench checks against +vec.
+// CONFIG (per-tick probes): a tick started with SPI_EN_CONF = 1 holds SPI_RDY high (its busy count paused) until
+// SPI_EN_CONF = 0; SPI reads meanwhile return, in order, the words of expect/config_reads.hex (the model's live
+// words). +replay_corrupt=6 flips bit 16 of read word 4 (neuron 2's trace_inp) of the visit in tick
+// +replay_corrupt_tick=K (default 5) of sample S.
 // Output membranes (SPI code 2, one 16-bit register per address 0..15) are writable and cleared at sample end.
 `timescale 1ns/1ps
 
@@ -37,13 +41,19 @@ module reckon_replay (
     output wire [7:0] OUT_DATA
 );
     string  vec;
-    integer corrupt = 0, corrupt_sample = 0;
+    integer corrupt = 0, corrupt_sample = 0, corrupt_tick = 5;
+    localparam MAX_CFG = 262144;
+    reg [31:0] cfg_mem [0:MAX_CFG - 1];                 // read words of every CONFIG visit, in order
+    integer    cfg_pos = 0;                             // next one (SCK domain)
+    reg        rdy = 0;                                 // state CONFIG
     initial begin
         if (!$value$plusargs("vec=%s", vec)) vec = ".";
         if ($value$plusargs("replay_vec=%s", vec)) ;   // after +vec: it wins (no short-circuit reliance)
         if ($value$plusargs("replay_corrupt=%d", corrupt)) ;
         if ($value$plusargs("replay_corrupt_sample=%d", corrupt_sample)) ;
+        if ($value$plusargs("replay_corrupt_tick=%d", corrupt_tick)) ;
         load_outputs();
+        load_config_reads();
     end
 
     reg [127:0] neur [0:127];
@@ -74,7 +84,7 @@ module reckon_replay (
                 default: w = 128'd0;
             endcase
             if (code == 3'd2) w = {96'd0, 16'd0, oneur[a[3:0]]} << (32 * a[1:0]);   // no quarters: one word each
-            mem_read = en_conf ? w[32 * a[1:0] +: 32] : 32'hdeadbeef;
+            mem_read = !en_conf ? 32'hdeadbeef : (rdy ? cfg_mem[cfg_pos] : w[32 * a[1:0] +: 32]);
         end
     endfunction
 
@@ -94,6 +104,7 @@ module reckon_replay (
                     if (word_in[31] && word_in[27:16] != 12'd0) begin
                         rd_sh <= mem_read(word_in[30:28], word_in[15:0]);
                         reading <= 1;
+                        if (rdy) cfg_pos <= cfg_pos + 1;
                     end
                 end else begin
                     if (!cmd[31] && cmd[30:28] == 3'd0 && cmd[15:0] == 16'd0) en_conf <= word_in[0];
@@ -105,19 +116,21 @@ module reckon_replay (
                     if (left == 12'd1) begin
                         have_cmd <= 0;
                         reading <= 0;
-                    end else if (cmd[31])
+                    end else if (cmd[31]) begin
                         rd_sh <= mem_read(cmd[30:28], addr + 16'd1);
+                        if (rdy) cfg_pos <= cfg_pos + 1;
+                    end
                 end
             end
         end
     end
     assign MISO = reading ? rd_sh[31] : 1'b0;
-    assign SPI_RDY = 1'b0;
+    assign SPI_RDY = rdy;
 
     // ------------------------------------------------------------------------------------ core side (CLK domain)
     wire CLK = CLK_EXT;
     reg rst1 = 0, rst2 = 0, tt1 = 0, tt2 = 0, tt3 = 0, s1 = 0, s2 = 0, r1 = 0, r2 = 0, o1 = 0, o2 = 0;
-    reg w1 = 0, w2 = 0, w3 = 0;
+    reg w1 = 0, w2 = 0, w3 = 0, ec1 = 0, ec2 = 0;
     reg busy = 0, last = 0, sending = 0, oreq = 0, tsending = 0;
     reg [7:0] odata = 0;
     reg [7:0] items [0:31];
@@ -186,6 +199,29 @@ module reckon_replay (
         end
     endtask
 
+    task load_config_reads;
+        integer fd, n, j, gg, kk, rs, pos;
+        reg [31:0] v;
+        begin
+            pos = 0;
+            fd = $fopen($sformatf("%0s/expect/config_reads.hex", vec), "r");
+            if (fd != 0) begin
+                rs = $fscanf(fd, "%h %h %h", gg, kk, n);
+                while (rs == 3) begin
+                    for (j = 0; j < n; j = j + 1) begin
+                        rs = $fscanf(fd, "%h", v);
+                        scan_ok(rs, 1);
+                        if (corrupt == 6 && gg == corrupt_sample && kk == corrupt_tick && j == 4) v = v ^ 32'h1_0000;
+                        if (pos < MAX_CFG) cfg_mem[pos] = v;
+                        pos = pos + 1;
+                    end
+                    rs = $fscanf(fd, "%h %h %h", gg, kk, n);
+                end
+                $fclose(fd);
+            end
+        end
+    endtask
+
     task load_cycles;
         integer fd, j, rs;
         reg [31:0] c, t;
@@ -239,6 +275,7 @@ module reckon_replay (
             cnt = cyc_mem[2 * k] - cyc_mem[2 * k + 1] - 2 + ((corrupt == 3 && gidx == corrupt_sample && k == 4) ? 1 : 0);
             k = k + 1;
             busy = 1;
+            rdy <= ec2;                                 // SPI_EN_CONF set: this tick's SDONE enters CONFIG
             last = !s2;
         end
     endtask
@@ -250,6 +287,7 @@ module reckon_replay (
         r1 <= AERIN_REQ; r2 <= r1;
         o1 <= OUT_ACK; o2 <= o1;
         w1 <= wr_tog; w2 <= w1; w3 <= w2;
+        ec1 <= en_conf; ec2 <= ec1;
         if (rst2) begin
             for (i = 0; i < 4096; i = i + 1) begin
                 winp[i] = 128'd0;
@@ -258,7 +296,7 @@ module reckon_replay (
                 if (i < 128) neur[i] = 128'd0;
                 if (i < 16) oneur[i] = 16'd0;
             end
-            busy = 0; sending = 0; oreq <= 0; AERIN_ACK <= 0; k = 0;
+            busy = 0; sending = 0; oreq <= 0; AERIN_ACK <= 0; k = 0; rdy <= 0;
         end else begin
             if (w2 != w3)
                 case (wr_code)
@@ -273,7 +311,9 @@ module reckon_replay (
             else if (!r2 && AERIN_ACK) AERIN_ACK <= 1'b0;
             if (tick_new && !busy && !sending && !tsending) start_tick();
             else if (busy) begin
-                if (cnt <= 0) begin
+                if (rdy) begin
+                    if (!ec2) rdy <= 1'b0;                  // SPI_EN_CONF = 0: the tick goes on
+                end else if (cnt <= 0) begin
                     busy = 0;
                     sending = last;
                     tsending = !last && k < MAX_SEND_TICKS && tsend_n[k] > 0;

@@ -71,6 +71,8 @@ module reckon_vec_tb;
     reg [31:0] cfg_buf [0:4095];
     reg [31:0] cfg_first_cmd, cfg_first_got, cfg_first_exp, cfg_word;
     integer cfg_first_i, cfg_n, ci;
+    reg     probe = 1'b0;          // +probe / +probe_every=N: the vectors must hold CONFIG visits (vectors --probe-every N)
+    integer probe_every = 0, n_visits = 0;
     integer r, op, n_pass = 0, n_fail = 0, n_samples = 0;
     reg     done = 1'b0;
     integer s_gidx, s_epoch, s_phase, s_index, s_ticks, s_items;
@@ -391,7 +393,14 @@ module reckon_vec_tb;
             SAMPLE = lv[0];
             TARGET_VALID = lv[1];
             INFER_ACC = lv[2];
-            if (cfg_nw > 0) spi_write1(32'h0001_0000, 32'd1);  // SPI_EN_CONF = 1: SDONE of the tick enters CONFIG
+            if (cfg_nw > 0) begin
+                n_visits = n_visits + 1;
+                if (probe_every > 0 && j % probe_every != 0) begin
+                    $display("[reckon_vec_tb] +probe_every=%0d: a CONFIG visit in tick %0d", probe_every, j + 1);
+                    finish_run("the vectors' probes are not every +probe_every ticks (ticks N+1, 2N+1, ..)");
+                end
+                spi_write1(32'h0001_0000, 32'd1);  // SPI_EN_CONF = 1: SDONE of the tick enters CONFIG
+            end
             ncyc(4);
             send_tick(j + 1, !lv[0], nr);
         end
@@ -422,6 +431,38 @@ module reckon_vec_tb;
             else
                 $display("[reckon_vec_tb]   = neuron word %0d (neurons %0d, %0d) bits %0d:%0d", word, 2 * word,
                          2 * word + 1, 32 * q + 31, 32 * q);
+        end
+    endtask
+
+    // the first divergent probe word as tick, neuron / output and field (reckon_sim/hw/memories.py layout)
+    task automatic report_probe_mismatch;
+        integer code, addr, b, g, n;
+        reg [31:0] diff;
+        reg [8*16-1:0] fld;
+        begin
+            code = {29'd0, cfg_first_cmd[30:28]};
+            addr = {16'd0, cfg_first_cmd[15:0]} + cfg_first_i;
+            diff = cfg_first_got ^ cfg_first_exp;
+            b = 0;
+            while (b < 31 && diff[b] !== 1'b1) b = b + 1;
+            g = 32 * (addr & 3) + b;                            // lowest differing bit of the 128-bit word
+            n = 2 * ((addr >> 2) & 127) + (g >= 50 && g < 100 ? 1 : 0);
+            if (g >= 50 && g < 100) g = g - 50;
+            fld = g < 16 ? "membrane" : (g < 28 ? "trace_inp" : (g < 40 ? "trace_rec" : (g < 50 ? "trace_out"
+                  : (g < 116 ? "threshold" : "alpha_lsb"))));
+            if (code == 2)
+                $display("[reckon_vec_tb]   probe: first divergent tick %0d, output %0d, field output membrane: read %0d, expected %0d",
+                         first_cfg_tick, addr & 15, $signed(cfg_first_got[15:0]), $signed(cfg_first_exp[15:0]));
+            else if (code == 1 && g < 50)
+                $display("[reckon_vec_tb]   probe: first divergent tick %0d, neuron %0d, field %0s (neuron word %0d bit %0d)",
+                         first_cfg_tick, n, fld, (addr >> 2) & 127, 32 * (addr & 3) + b);
+            else if (code == 1)
+                $display("[reckon_vec_tb]   probe: first divergent tick %0d, neurons %0d/%0d, field %0s (neuron word %0d bit %0d)",
+                         first_cfg_tick, 2 * ((addr >> 2) & 127), 2 * ((addr >> 2) & 127) + 1, fld, (addr >> 2) & 127,
+                         32 * (addr & 3) + b);
+            else
+                $display("[reckon_vec_tb]   probe: first divergent tick %0d, SPI code %0d word 0x%0h bit %0d",
+                         first_cfg_tick, code, addr, b);
         end
     endtask
 
@@ -468,9 +509,11 @@ module reckon_vec_tb;
             if (n_cfg != 0 || bad_cfg != 0)
                 $display("[reckon_vec_tb]   CONFIG read-back: %0d of %0d words differ%0s", bad_cfg, n_cfg,
                          bad_cfg != 0 ? "" : " (live words in CONFIG)");
-            if (bad_cfg != 0)
+            if (bad_cfg != 0) begin
                 $display("[reckon_vec_tb]   first in tick %0d: command 0x%08h word %0d: read 0x%08h, expected 0x%08h",
                          first_cfg_tick, cfg_first_cmd, cfg_first_i, cfg_first_got, cfg_first_exp);
+                report_probe_mismatch();
+            end
             if (bad_sends != 0)
                 $display("[reckon_vec_tb]   per-tick OUT_DATA: %0d ticks differ; first tick %0d", bad_sends, first_send_tick);
             if (max_samples > 0 && n_samples >= max_samples) done = 1'b1;
@@ -490,6 +533,8 @@ module reckon_vec_tb;
         if ($value$plusargs("timeout=%d", timeout)) ;
         if ($test$plusargs("no_cycle_check")) cycle_check = 1'b0;
         if ($test$plusargs("verbose")) verbose = 1'b1;
+        if ($value$plusargs("probe_every=%d", probe_every)) probe = 1'b1;
+        if ($test$plusargs("probe")) probe = 1'b1;
         s_gidx = -1;
         $display("[reckon_vec_tb] vectors %0s; CLK %0d ns, SCK %0d ns", vec, 2 * clk_half, 2 * sck_half);
         #5;
@@ -506,7 +551,11 @@ module reckon_vec_tb;
             r = $fscanf(fd_stim, "%h", op);
             if (r != 1) finish_run("stimulus.hex ends without its end record");
             case (op)
-                0: done = 1'b1;
+                0: begin
+                    done = 1'b1;
+                    if (probe && n_visits == 0)
+                        finish_run("+probe: no CONFIG visits in the vectors (reckon-sim vectors --probe-every N)");
+                end
                 1: begin
                     r = $fscanf(fd_stim, "%h %h", first_cmd, first_got);
                     scan_ok(r, 2);
