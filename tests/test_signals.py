@@ -106,3 +106,18 @@ def test_sweep_workers_exit_with_a_killed_parent_and_sigterm_keeps_finished_poin
     assert not list((tmp_path / "sw" / "points").glob("*.part"))
     ours = [n for n in set(os.listdir("/dev/shm")) - shm_before if str(p.pid) in n]
     assert ours == []
+
+
+def test_a_signal_handled_as_a_numba_call_returns_is_still_an_interruption():
+    from reckon_sim.cli.common import OneLineError, Terminated, one_line_errors
+    try:
+        with one_line_errors(lambda: "reckon-sim run"):
+            try:
+                raise Terminated(signal.SIGTERM)
+            except Terminated as t:               # what CPython makes of a handler's exception in a C call
+                raise SystemError("CPUDispatcher(...) returned a result with an exception set") from t
+    except OneLineError as e:
+        assert (e.command_path, e.message, e.exit_code) == ("reckon-sim run", "interrupted by SIGTERM; no partial output is left",
+                                         128 + signal.SIGTERM)
+    else:
+        raise AssertionError("no OneLineError")

@@ -58,9 +58,17 @@ def one_line_errors(command_path):
         where = f"{e.filename}: " if e.filename else ""
         raise OneLineError(command_path(), f"{where}{e.strerror or e}", 1) from None
     except KeyboardInterrupt as e:               # Ctrl-C, or SIGTERM/SIGHUP through `signals_as_interrupt`
-        signum = getattr(e, "signum", signal.SIGINT)
-        raise OneLineError(command_path(), f"interrupted by {signal.Signals(signum).name}; no partial output "
-                                           f"is left", 128 + signum) from None
+        raise _interrupted(command_path(), e) from None
+    except SystemError as e:                     # the signal's handler ran as a Numba call returned: chained
+        if not isinstance(e.__cause__, KeyboardInterrupt):
+            raise
+        raise _interrupted(command_path(), e.__cause__) from None
+
+
+def _interrupted(path: str, e: KeyboardInterrupt) -> OneLineError:
+    signum = getattr(e, "signum", signal.SIGINT)
+    return OneLineError(path, f"interrupted by {signal.Signals(signum).name}; no partial output is left",
+                        128 + signum)
 
 
 @contextmanager
