@@ -113,11 +113,24 @@ def test_a_signal_handled_as_a_numba_call_returns_is_still_an_interruption():
     try:
         with one_line_errors(lambda: "reckon-sim run"):
             try:
-                raise Terminated(signal.SIGTERM)
-            except Terminated as t:               # what CPython makes of a handler's exception in a C call
-                raise SystemError("CPUDispatcher(...) returned a result with an exception set") from t
+                try:
+                    raise Terminated(signal.SIGTERM)
+                except Terminated as t:           # what CPython makes of a handler's exception in a C call
+                    raise SystemError("_numba_unpickle returned a result with an exception set") from t
+            except SystemError as inner:          # ... and once more per enclosing Numba call (seen in CI)
+                raise SystemError("CPUDispatcher(...) returned a result with an exception set") from inner
     except OneLineError as e:
         assert (e.command_path, e.message, e.exit_code) == ("reckon-sim run", "interrupted by SIGTERM; no partial output is left",
                                          128 + signal.SIGTERM)
     else:
         raise AssertionError("no OneLineError")
+
+
+def test_a_system_error_without_an_interruption_behind_it_is_not_hidden():
+    from reckon_sim.cli.common import one_line_errors
+    with pytest.raises(SystemError, match="unrelated"):
+        with one_line_errors(lambda: "reckon-sim run"):
+            try:
+                raise ValueError("x")
+            except ValueError as v:
+                raise SystemError("unrelated") from v

@@ -60,9 +60,21 @@ def one_line_errors(command_path):
     except KeyboardInterrupt as e:               # Ctrl-C, or SIGTERM/SIGHUP through `signals_as_interrupt`
         raise _interrupted(command_path(), e) from None
     except SystemError as e:                     # the signal's handler ran as a Numba call returned: chained
-        if not isinstance(e.__cause__, KeyboardInterrupt):
+        cause = _chained_interrupt(e)
+        if cause is None:
             raise
-        raise _interrupted(command_path(), e.__cause__) from None
+        raise _interrupted(command_path(), cause) from None
+
+
+def _chained_interrupt(e: BaseException):
+    """The KeyboardInterrupt a SystemError chain (nested Numba calls chain one SystemError each) came from."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return e
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def _interrupted(path: str, e: KeyboardInterrupt) -> OneLineError:
