@@ -40,13 +40,17 @@ def vec(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module")
-def icarus(tmp_path_factory):
+def icarus_replay_bench(build: Path) -> list:
+    """The bench with the replay DUT compiled by Icarus into `build`; the command that runs it."""
     need("iverilog")
-    build = tmp_path_factory.mktemp("icarus")
     subprocess.run(["iverilog", "-g2012", "-DDUT_MODULE=reckon_replay", "-s", "reckon_vec_tb", "-o",
                     str(build / "tb.vvp"), str(BENCH), str(REPLAY)], check=True, capture_output=True, text=True)
     return ["vvp", "-n", str(build / "tb.vvp")]
+
+
+@pytest.fixture(scope="module")
+def icarus(tmp_path_factory):
+    return icarus_replay_bench(tmp_path_factory.mktemp("icarus"))
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from reckon_sim.vectors import write_vectors
 from reckon_sim.vectors.mutants import MUTANTS, first_divergence, write_mutant
 from reckon_sim.vectors.suite import generate, write_suite
 
-from .test_rtl_bench import BENCH, REPLAY, RTL, need
+from .test_rtl_bench import REPLAY, RTL, icarus_replay_bench, need
 
 BUDGET = 1500
 
@@ -29,11 +29,7 @@ def suite(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def icarus(tmp_path_factory):
-    need("iverilog")
-    build = tmp_path_factory.mktemp("icarus_suite")
-    subprocess.run(["iverilog", "-g2012", "-DDUT_MODULE=reckon_replay", "-s", "reckon_vec_tb", "-o",
-                    str(build / "tb.vvp"), str(BENCH), str(REPLAY)], check=True, capture_output=True, text=True)
-    return ["vvp", "-n", str(build / "tb.vvp")]
+    return icarus_replay_bench(tmp_path_factory.mktemp("icarus_suite"))
 
 
 def _expect_differs(a: Path, b: Path) -> bool:
