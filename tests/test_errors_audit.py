@@ -39,3 +39,33 @@ def test_inspect_negative_seed_one_line(tmp_path):
     assert res.exit_code == 2
     assert res.stderr == "reckon-sim inspect: error: --seed: -1 is not in the range 0<=x<=4294967295.\n"
     assert not (tmp_path / "o").exists()
+
+
+def test_sweep_scheduler_that_is_not_dask_one_line(tmp_path):
+    """A TCP peer that accepts and answers garbage made distributed allocate exabytes (MemoryError traceback)."""
+    import socket
+    import threading
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+
+    def garbage():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.sendall(b"\xff" * 64 + b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            conn.close()
+
+    threading.Thread(target=garbage, daemon=True).start()
+    try:
+        res = _cli(["sweep", "--grid", "weight=7..8", "--epochs", "1", "--ntrain", "1", "--ntest", "1",
+                    "--scheduler", f"tcp://127.0.0.1:{port}", "--out", tmp_path / "sw"])
+    finally:
+        server.close()
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"reckon-sim sweep: error: --scheduler 'tcp://127.0.0.1:{port}': ")
+    assert res.stderr.count("\n") == 1, res.stderr
+    assert not (tmp_path / "sw").exists()
