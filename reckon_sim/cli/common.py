@@ -204,7 +204,7 @@ def _commit(tmp: Path, target: Path) -> None:
 
 
 @contextmanager
-def atomic_dir(out_dir, owned=("*",), inputs=()):
+def atomic_dir(out_dir, owned, inputs=()):
     """Check `--out` (before any work: wrap the whole command), write into a temporary folder beside it and
     replace the folder as a whole, with one rename, only if everything succeeded. `owned`: glob patterns of
     this command's outputs (an existing folder holding anything else is refused); `inputs`: paths the

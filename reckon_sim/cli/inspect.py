@@ -8,7 +8,9 @@ import click
 
 from ..backends import BACKENDS
 from ..errors import InputError
-from .common import DATA_DIR, atomic_dir
+from .common import DATA_DIR, SEED, atomic_dir, check_out
+
+OUTPUTS = ("inspect*",)     # an existing --out may hold only these: it is replaced as a whole
 
 
 def _names(text: str, option: str) -> tuple[str, ...]:
@@ -43,7 +45,7 @@ def _run_dir(run_dir: Path):
 @click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True, help="task preset")
 @click.option("--data", type=DATA_DIR, help="ReckOn data folder (default: generated; targets.txt = regression)")
-@click.option("--seed", type=int, help="seed of the generated data and weights (default: task preset)")
+@click.option("--seed", type=SEED, help="seed of the generated data and weights (default: task preset)")
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
 @click.option("--sample", "index", type=click.IntRange(0), default=0, show_default=True, help="sample index")
 @click.option("--backend", default="chip", show_default=True, type=click.Choice(list(BACKENDS)))
@@ -57,6 +59,8 @@ def inspect(run_dir, preset, task_name, data, seed, split, index, backend, compa
     from ..experiments.data import run_inputs, task_preset
     from ..experiments.inspect import chosen_neurons, gather, task_channel_groups
     from ..plots.inspect import write_inspect
+    inputs = [run_dir, data, preset, task_name]
+    check_out(out_dir, OUTPUTS, inputs)                 # before any work: never replace a foreign folder
     names = _names(compare, "--compare") if compare else (backend,)
     picked = _neurons(neurons)
     run_name = "generated data" if not data else Path(data).name
@@ -84,7 +88,7 @@ def inspect(run_dir, preset, task_name, data, seed, split, index, backend, compa
     if not chosen:
         raise InputError("--neurons", f"no index in 0..{inp.config.n_rec - 1}")
     groups = task_channel_groups(task_preset(task_name), inp.config.n_inp) if not data else None
-    with atomic_dir(Path(out_dir)) as tmp:
+    with atomic_dir(out_dir, OUTPUTS, inputs) as tmp:
         write_inspect(tables, chosen, tmp / "inspect", groups)
     for t in tables:
         click.echo(f"{t.backend:10s} label {t.label} inference {t.inference}; {int(t.z.sum())} spikes, "

@@ -64,6 +64,9 @@ def connect_dask(address: str):
         return Client(address, timeout="10s")
     except (OSError, TimeoutError, ValueError) as e:
         raise InputError(f"--scheduler '{address}'", f"cannot connect ({type(e).__name__}: {e})") from None
+    except Exception as e:                               # something answers but speaks no Dask (garbage frames)
+        raise InputError(f"--scheduler '{address}'", f"the peer at {host}:{port} is not a Dask scheduler "
+                                                     f"({type(e).__name__}: {str(e)[:80]})") from None
 
 
 def execute_threads(points: list[dict], on_result, threads: int) -> None:
