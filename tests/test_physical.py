@@ -79,7 +79,8 @@ def test_backends_read_the_same_description():
     ("[physical]\ntau_mem_ms = 5\n", "field 'tau_mem_ms' = 5.0 out of range: alpha 0.8187 < 0.875"),
     ("[physical]\ntau = 5\n", "unknown field 'tau' (allowed: dt_ms, tau_mem_ms"),
     ("[float]\nneuron = 'izh'\n", "field 'neuron' = 'izh' not allowed (allowed: lif, alif)"),
-    ("[float]\nbatch_size = 2.5\n", "field 'batch_size' = 2.5 is not an integer")])
+    ("[float]\nbatch_size = 2.5\n", "field 'batch_size' = 2.5 is not an integer"),
+    ("[float]\nn_adaptive = 101\n", "field 'n_adaptive' = 101 out of range (must be <= n_rec = 100)")])
 def test_invalid_physical_fields_name_file_and_field(tmp_path, table, message):
     (tmp_path / "p.toml").write_text(presets.find("reckon-tbench").read_text() + "\n" + table)
     with pytest.raises(InputError, match=re.escape(message)):
@@ -91,7 +92,9 @@ def test_invalid_physical_fields_name_file_and_field(tmp_path, table, message):
     (["train", "--set", "optimizer=lbfgs"], "reckon-sim train: error: --set: field 'optimizer' = 'lbfgs' not "
                                             "allowed (allowed: adam, sgd, nesterov, rmsprop)"),
     (["train", "--backend", "gpu"], "reckon-sim train: error: --backend: unknown backend 'gpu' (allowed: chip, "),
-    (["train", "--patience", "2"], "reckon-sim train: error: --patience: needs --validation N")])
+    (["train", "--patience", "2"], "reckon-sim train: error: --patience: needs --validation N"),
+    (["curves", "--set", "n_adaptive=101"], "reckon-sim curves: error: --set: field 'n_adaptive' = 101 out of "
+                                            "range (must be <= n_rec = 100)")])
 def test_cli_rejects_bad_settings_in_one_line(args, line):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2
