@@ -142,3 +142,14 @@ def test_chip_float_options_reach_the_backend_from_set():
     assert (plain.params.rule.integer_rounding, plain.params.rule.saturate) == (False, False)
     with pytest.raises(InputError, match="chip_float_saturate"):
         apply_settings(ChipConfig.from_preset("reckon-tbench"), ["chip_float_saturate=maybe"])
+
+
+def test_train_backend_eprop_learns_a_regression_task_with_alif_from_set(tmp_path):
+    args = ["train", "--backend", "eprop", "--task", "pattern-generation", "--epochs", "2", "--ntrain", "2",
+            "--ntest", "1", "--set", "neuron=alif", "--out", tmp_path / "pg"]
+    res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    rows = [r.split(",") for r in (tmp_path / "pg" / "curve.csv").read_text().splitlines()[1:]]
+    assert [(r[1], int(r[6])) for r in rows] == [("train", 10754), ("test", 0), ("train", 11179), ("test", 0)]
+    test_nmse = [float(r[3]) for r in rows if r[1] == "test"]      # 2 samples < batch 5: flushed every epoch
+    assert float(rows[0][3]) > test_nmse[0] > test_nmse[1]
