@@ -93,6 +93,10 @@ def test_invalid_physical_fields_name_file_and_field(tmp_path, table, message):
                                             "allowed (allowed: adam, sgd, nesterov, rmsprop)"),
     (["train", "--backend", "gpu"], "reckon-sim train: error: --backend: unknown backend 'gpu' (allowed: chip, "),
     (["train", "--patience", "2"], "reckon-sim train: error: --patience: needs --validation N"),
+    (["train", "--backend", "eprop", "--set", "readout=regression"], "reckon-sim train: error: readout: "
+     "'regression' does not fit cue-accumulation (a classification task, no targets)"),
+    (["train", "--backend", "eprop", "--task", "pattern-generation", "--set", "readout=classification"],
+     "reckon-sim train: error: readout: 'classification' does not fit pattern-generation (a regression task)"),
     (["curves", "--set", "n_adaptive=101"], "reckon-sim curves: error: --set: field 'n_adaptive' = 101 out of "
                                             "range (must be <= n_rec = 100)")])
 def test_cli_rejects_bad_settings_in_one_line(args, line):
