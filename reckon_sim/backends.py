@@ -61,7 +61,19 @@ def task_backend(name: str, inputs: RunInputs, **kw) -> Backend:
     (tasks.regression)."""
     from .tasks.regression import RegressionReadout
     backend = make_backend(name, inputs, **kw)
+    if name == EPROP:
+        _check_readout(backend.params.readout, inputs)
     if inputs.regression:
         return RegressionReadout(backend, inputs.pattern_targets, inputs.config.target_tick, inputs.config.n_out,
                                  name)
     return backend
+
+
+def _check_readout(readout: str, inputs: RunInputs) -> None:
+    """A float readout that the task cannot train (no targets, or targets for a classifier) is an input error."""
+    from .errors import InputError
+    has_targets = inputs.regression or inputs.targets is not None
+    if (readout == "regression") != has_targets:
+        task = inputs.task.name if inputs.task is not None else "the data"
+        raise InputError("readout", f"'{readout}' does not fit {task} "
+                                    f"({'a regression task' if has_targets else 'a classification task, no targets'})")

@@ -18,7 +18,7 @@ import numpy as np
 from . import presets
 from .errors import InputError
 from .hw.registers import BY_NAME, CONFIG_REGISTERS, PARAM_INDEX, Register
-from .physical import physical_registers
+from .physical import check_sizes, physical_registers
 
 N_WORDS = 128   # neuron-SRAM words (pairs)
 EXTRA_KEYS = ("NEUR_THR", "NEUR_ALPHA_LSB", "NEUR_INIT_WORDS", "DO_EPROP_TRAIN", "DO_EPROP_TEST", "TARGET_TICK")
@@ -146,6 +146,7 @@ class ChipConfig:
                   _check_int(where, "DO_EPROP_TRAIN", data.get("DO_EPROP_TRAIN", 7), 0, 7),
                   _check_int(where, "DO_EPROP_TEST", data.get("DO_EPROP_TEST", 0), 0, 7),
                   _check_int(where, "TARGET_TICK", data.get("TARGET_TICK", 2100), 1, 1 << 31), description)
+        check_sizes(description, cfg.n_rec, where)
         return cfg
 
     @classmethod

@@ -110,6 +110,12 @@ def physical_registers(physical: dict, float_opts: dict, where: str) -> tuple[di
     return words, desc, report
 
 
+def check_sizes(desc: dict, n_rec: int, where: str) -> None:
+    """The one check a float option needs the network size for: n_adaptive <= n_rec."""
+    if desc.get("n_adaptive", 0) > n_rec:
+        raise InputError(where, f"field 'n_adaptive' = {desc['n_adaptive']} out of range (must be <= n_rec = {n_rec})")
+
+
 def parse_settings(items) -> tuple[dict, dict]:
     """`--set key=value` items -> ([physical], [float]) tables; numbers parse as numbers, 'inf' as infinity."""
     physical, float_opts = {}, {}
@@ -136,6 +142,7 @@ def apply_settings(config, items):
     if not physical and not float_opts:
         return config
     words, desc, _ = physical_registers(physical, float_opts, "--set")
+    check_sizes(desc, config.n_rec, "--set")
     return replace(config.with_registers(**words), physical={**config.physical, **desc})
 
 

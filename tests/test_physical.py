@@ -79,7 +79,8 @@ def test_backends_read_the_same_description():
     ("[physical]\ntau_mem_ms = 5\n", "field 'tau_mem_ms' = 5.0 out of range: alpha 0.8187 < 0.875"),
     ("[physical]\ntau = 5\n", "unknown field 'tau' (allowed: dt_ms, tau_mem_ms"),
     ("[float]\nneuron = 'izh'\n", "field 'neuron' = 'izh' not allowed (allowed: lif, alif)"),
-    ("[float]\nbatch_size = 2.5\n", "field 'batch_size' = 2.5 is not an integer")])
+    ("[float]\nbatch_size = 2.5\n", "field 'batch_size' = 2.5 is not an integer"),
+    ("[float]\nn_adaptive = 101\n", "field 'n_adaptive' = 101 out of range (must be <= n_rec = 100)")])
 def test_invalid_physical_fields_name_file_and_field(tmp_path, table, message):
     (tmp_path / "p.toml").write_text(presets.find("reckon-tbench").read_text() + "\n" + table)
     with pytest.raises(InputError, match=re.escape(message)):
@@ -91,7 +92,13 @@ def test_invalid_physical_fields_name_file_and_field(tmp_path, table, message):
     (["train", "--set", "optimizer=lbfgs"], "reckon-sim train: error: --set: field 'optimizer' = 'lbfgs' not "
                                             "allowed (allowed: adam, sgd, nesterov, rmsprop)"),
     (["train", "--backend", "gpu"], "reckon-sim train: error: --backend: unknown backend 'gpu' (allowed: chip, "),
-    (["train", "--patience", "2"], "reckon-sim train: error: --patience: needs --validation N")])
+    (["train", "--patience", "2"], "reckon-sim train: error: --patience: needs --validation N"),
+    (["train", "--backend", "eprop", "--set", "readout=regression"], "reckon-sim train: error: readout: "
+     "'regression' does not fit cue-accumulation (a classification task, no targets)"),
+    (["train", "--backend", "eprop", "--task", "pattern-generation", "--set", "readout=classification"],
+     "reckon-sim train: error: readout: 'classification' does not fit pattern-generation (a regression task)"),
+    (["curves", "--set", "n_adaptive=101"], "reckon-sim curves: error: --set: field 'n_adaptive' = 101 out of "
+                                            "range (must be <= n_rec = 100)")])
 def test_cli_rejects_bad_settings_in_one_line(args, line):
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2
@@ -139,3 +146,14 @@ def test_chip_float_options_reach_the_backend_from_set():
     assert (plain.params.rule.integer_rounding, plain.params.rule.saturate) == (False, False)
     with pytest.raises(InputError, match="chip_float_saturate"):
         apply_settings(ChipConfig.from_preset("reckon-tbench"), ["chip_float_saturate=maybe"])
+
+
+def test_train_backend_eprop_learns_a_regression_task_with_alif_from_set(tmp_path):
+    args = ["train", "--backend", "eprop", "--task", "pattern-generation", "--epochs", "2", "--ntrain", "2",
+            "--ntest", "1", "--set", "neuron=alif", "--out", tmp_path / "pg"]
+    res = CliRunner().invoke(main, [str(a) for a in args])
+    assert res.exit_code == 0, res.output
+    rows = [r.split(",") for r in (tmp_path / "pg" / "curve.csv").read_text().splitlines()[1:]]
+    assert [(r[1], int(r[6])) for r in rows] == [("train", 10754), ("test", 0), ("train", 11179), ("test", 0)]
+    test_nmse = [float(r[3]) for r in rows if r[1] == "test"]      # 2 samples < batch 5: flushed every epoch
+    assert float(rows[0][3]) > test_nmse[0] > test_nmse[1]

@@ -225,3 +225,18 @@ def test_seeded_shuffling_and_early_stopping():
     frozen = replace(params, lr=0.0)                  # validation loss never improves after epoch 0
     run = train(EpropNetwork.from_params(frozen), data, data[:2], 5, validation=data[4:], patience=2)
     assert run.stopped_epoch == 2 and [r.phase for r in run.rows][-3:] == ["train", "test", "validation"]
+
+
+def test_an_epochs_last_partial_batch_updates_before_the_test_pass():
+    params = replace(EpropParams(**BASE), batch_size=5, lr=1e-2)      # 3 samples: one partial batch per epoch
+    data = _samples(3, 1)
+    net = EpropNetwork.from_params(params)
+    run = train(net, data, data[:1], 1)
+    by_hand = EpropNetwork.from_params(params)
+    for s in data:
+        assert by_hand.run_sample(s, True).n_updates == 0
+    n_changed = by_hand.flush()
+    assert n_changed > 0 and [r.weight_updates for r in run.rows] == [n_changed, 0]
+    for name, w in by_hand.weights().items():
+        np.testing.assert_array_equal(net.weights()[name], w)
+    assert run.rows[1].loss == by_hand.run_sample(data[0], False).loss

@@ -72,6 +72,9 @@ def run_phase(backend: Backend, samples: list[Sample], learn: bool, epoch: int, 
         run.ticks += s.n_ticks
         if progress is not None:
             progress(1)
+    flush = getattr(backend, "flush", None)
+    if learn and flush is not None:        # the epoch's last partial batch updates before testing (drop_last=False)
+        updates += flush()
     loss = float(np.mean(losses)) if losses and not np.all(np.isnan(losses)) else float("nan")
     mean_cyc = float(np.mean(np.concatenate(cycles))) if cycles else float("nan")
     stats = PhaseStats(epoch, "train" if learn else "test", correct / max(1, len(samples)), loss, mean_cyc,

@@ -273,9 +273,11 @@ class EpropNetwork:
     def from_config(cls, config: ChipConfig, **overrides) -> "EpropNetwork":
         """The chip's sizes and learning window (t >= TARGET_TICK: the chip's vote ticks TT+1..T), eprop-PyTorch's
         other hyper-parameters; overrides: EpropParams fields (seed, lr, ...). Weights drawn as from_params."""
-        from ..physical import float_options
+        from ..physical import check_sizes, float_options
         sizes = dict(n_in=config.n_inp, n_rec=config.n_rec, n_out=config.n_out, target_tick=config.target_tick)
-        return cls.from_params(EpropParams(**{**sizes, **float_options(config), **overrides}))
+        options = float_options(config)
+        check_sizes(options, config.n_rec, "float options")      # a config whose n_rec changed after loading
+        return cls.from_params(EpropParams(**{**sizes, **options, **overrides}))
 
     @classmethod
     def from_preset(cls, name: str = "reckon-tbench", **overrides) -> "EpropNetwork":

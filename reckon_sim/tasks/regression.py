@@ -65,3 +65,8 @@ class RegressionReadout:
 
     def weights(self):
         return self.backend.weights()
+
+    def flush(self) -> int:
+        """The wrapped backend's pending batch applied (float e-prop); 0 for backends that update per sample."""
+        flush = getattr(self.backend, "flush", None)
+        return 0 if flush is None else flush()
