@@ -19,6 +19,7 @@ from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOP
                       ST_UPDATES)
 from . import config_visit
 from . import host as host_mod
+from .local_tick import check_local_tick
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import STATE_NAMES, TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
 from .multichip import run_sample_nogil
@@ -177,10 +178,8 @@ class Chip:
             tk[k - 1, TK.config] = config_visit.visit_cycles(txns)
 
     def _check_protocol(self) -> None:
-        """Modes the modelled host cannot drive yet (README "Operating modes": what remains)."""
-        cfg = self.config
-        if cfg["SPI_LOCAL_TICK"]:
-            raise InputError("SPI_LOCAL_TICK", "= 1: the host program sends external ticks (allowed: 0)")
+        """The local tick generator hangs the chip or is not modelled (core.local_tick)."""
+        check_local_tick(self.config, ChipHang)
 
     def _send(self) -> tuple[int, np.ndarray]:
         """SEND (spec §13): (inference = OUT_DATA[3:0] of the first item, every OUT_DATA byte sent).
