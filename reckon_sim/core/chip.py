@@ -20,6 +20,7 @@ from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOP
 from . import config_visit
 from . import host as host_mod
 from .local_tick import check_local_tick
+from .tick_period import check_period
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import STATE_NAMES, TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
 from .multichip import run_sample_nogil
@@ -140,6 +141,8 @@ class Chip:
             send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)   # [T]: spt
             tk[:, TK.cycles] += send_cycles
             tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
+        if self.host.tick_period:                    # TIME_TICK every N cycles: early ticks (core.tick_period)
+            check_period(tk, self.host.tick_period, bool(cfg["SPI_ERROR_HALT"]), ChipHang)
         inference, out_bytes = self._send()
         if self.coverage is not None:
             self.coverage.fold_kernel()
