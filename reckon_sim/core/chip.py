@@ -19,6 +19,8 @@ from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOP
                       ST_UPDATES)
 from . import config_visit
 from . import host as host_mod
+from .local_tick import check_local_tick
+from .tick_period import check_period
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import STATE_NAMES, TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
 from .multichip import run_sample_nogil
@@ -139,6 +141,8 @@ class Chip:
             send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)   # [T]: spt
             tk[:, TK.cycles] += send_cycles
             tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
+        if self.host.tick_period:                    # TIME_TICK every N cycles: early ticks (core.tick_period)
+            check_period(tk, self.host.tick_period, bool(cfg["SPI_ERROR_HALT"]), ChipHang)
         inference, out_bytes = self._send()
         if self.coverage is not None:
             self.coverage.fold_kernel()
@@ -177,10 +181,8 @@ class Chip:
             tk[k - 1, TK.config] = config_visit.visit_cycles(txns)
 
     def _check_protocol(self) -> None:
-        """Modes the modelled host cannot drive yet (README "Operating modes": what remains)."""
-        cfg = self.config
-        if cfg["SPI_LOCAL_TICK"]:
-            raise InputError("SPI_LOCAL_TICK", "= 1: the host program sends external ticks (allowed: 0)")
+        """The local tick generator hangs the chip or is not modelled (core.local_tick)."""
+        check_local_tick(self.config, ChipHang)
 
     def _send(self) -> tuple[int, np.ndarray]:
         """SEND (spec §13): (inference = OUT_DATA[3:0] of the first item, every OUT_DATA byte sent).

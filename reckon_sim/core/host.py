@@ -31,6 +31,7 @@ HOST_VERSION = 1
 LABEL_POLICIES = ("marker", "gettar", "none")      # how the class label reaches the chip
 LEVEL_POLICIES = ("marker", "always", "never")     # from which step a level is high (always = from step 0)
 TICK_POLICIES = ("ready",)                          # TIME_TICK after TIMING_ERROR_RDY (OUT_REQ on tick T)
+_INT_RANGES = {"config_every": 65535, "tick_period": 2**32 - 1}   # integer HostSpec fields: 0..top
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class HostSpec:
     targets: str = "marker"        # regression GET_TAR answers: marker (learning ticks) or gettar (every tick;
     #                                zeros outside the target window)
     tick: str = "ready"
+    tick_period: int = 0           # 0: TIME_TICK when the chip is ready; N: every N clock cycles (core.tick_period)
     config_every: int = 0          # CONFIG visit (state probe: read the neuron words and output membranes) in
     #                                every tick k = N+1, 2N+1, .. < T (0: never)
 
@@ -112,9 +114,10 @@ class HostSpec:
         for key, value in d.items():
             if key not in names:
                 raise InputError(f"{where}: {key}", f"unknown key (allowed: {', '.join(sorted(names))})")
-            if key == "config_every":
-                if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
-                    raise InputError(f"{where}: {key}", f"= {value!r} (allowed: an integer 0..65535)")
+            if key in _INT_RANGES:
+                top = _INT_RANGES[key]
+                if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top:
+                    raise InputError(f"{where}: {key}", f"= {value!r} (allowed: an integer 0..{top})")
             elif value not in allowed[key]:
                 raise InputError(f"{where}: {key}", f"= {value!r} (allowed: {', '.join(allowed[key])})")
         return cls(**d)

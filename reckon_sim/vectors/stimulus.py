@@ -32,6 +32,9 @@ def check_protocol(cfg: ChipConfig, host: HostSpec | None = None) -> None:
         raise InputError("TARGET_TICK", f"= {cfg.target_tick} with SPI_REGRESSION = 1 and SPI_REGUL_MODE[2:1] = 11: "
                                         "the chip requests targets from tick 2 on, the bench sends them only after "
                                         "TARGET_TICK (allowed: 1)")
+    if host is not None and host.tick_period:
+        raise InputError("host: tick_period", f"= {host.tick_period}: the bench raises TIME_TICK when the chip is "
+                                              "ready (allowed: 0)")
     if host is not None and host.label == "gettar" and not cfg["SPI_GET_TAR_REQ_OUT"]:
         raise InputError("SPI_GET_TAR_REQ_OUT", "= 0 with host label = 'gettar': the bench sees the chip's label "
                                                 "requests only on MISO (allowed: 1)")

@@ -1,0 +1,56 @@
+"""A host that raises TIME_TICK every `tick_period` clock cycles (HostSpec.tick_period, README "Operating modes").
+
+srnn.v: TIMING_ERROR <= 1 on time_tick when state is neither IDLE nor PROP, or is PROP with state_evt != WAIT
+(cleared only by reset); SPI_ERROR_HALT && TIMING_ERROR forces state <= IDLE every cycle; PROP goes to STEP on
+any time_tick. Within PROP, state_evt == WAIT is exactly TIMING_ERROR_RDY (TIMING_MODE = 0): nextstate_evt
+leaves WAIT only on the edge into PROP. So tick k+1 is early iff it arrives before the cycle in which tick k's
+TIMING_ERROR_RDY rises, i.e. iff tick_period < tk[k, cycles] (the tick table counts from the time_tick cycle to
+that ready cycle: +1 time_tick cycle, then STEP .. PROP scan; the SV bench measures it). The period is counted
+between time_tick cycles (the TIME_TICK synchroniser delays every tick alike); ticks stop after tick T.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from .records import TK
+
+# the phases of a tick in FSM order after the time_tick cycle (SEND: SEND_PER_TIMESTEP, in the cycles total only)
+_PHASES = (("STEP", TK.step), ("SDONE", TK.sdone), ("CONFIG", TK.config), ("GET_TAR", TK.gettar),
+           ("EPROP", TK.eprop), ("SEND", None), ("PROP", TK.prop))
+
+
+def state_at(row: np.ndarray, offset: int) -> tuple[str, int]:
+    """The global state `offset` (>= 1) cycles after tick row's time_tick cycle, and the cycle within it (0-based),
+    while the tick is busy (offset < row[TK.cycles])."""
+    fixed = sum(int(row[c]) for _, c in _PHASES if c is not None)
+    lengths = [int(row[c]) if c is not None else int(row[TK.cycles]) - 1 - fixed for _, c in _PHASES]
+    d = offset - 1
+    for (name, _), n in zip(_PHASES, lengths):
+        if d < n:
+            return name, d
+        d -= n
+    raise ValueError(f"offset {offset} is past the tick's {int(row[TK.cycles])} cycles")
+
+
+def check_period(tk: np.ndarray, period: int, error_halt: bool, hang) -> None:
+    """Nothing when every tick k < T is done before tick k+1 arrives (the run equals the ready-host run);
+    otherwise the first early tick: ChipHang (ERROR_HALT = 1: the chip is held in IDLE) or InputError
+    (ERROR_HALT = 0: what follows is not modelled). hang: the ChipHang class (state, tick, why)."""
+    busy = np.asarray(tk[:-1, TK.cycles])
+    late = np.flatnonzero(busy > period)
+    if late.size == 0:
+        return
+    r = int(late[0])
+    state, c = state_at(tk[r], period)
+    where = (f"TIME_TICK {r + 2} arrives {period} cycles after tick {r + 1}'s, in {state} cycle {c} of tick "
+             f"{r + 1} ({int(busy[r])} cycles)")
+    if error_halt:
+        raise hang("IDLE", r + 1, f"{where}: TIMING_ERROR is set, the FSM takes one more step and "
+                                  f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the chip's state after the cut is not "
+                                  "modelled)")
+    what = ("cuts the PROP scan short (PROP -> STEP on any tick)" if state == "PROP"
+            else "sets TIMING_ERROR and is lost (the FSM ignores it outside IDLE/PROP)")
+    raise InputError("host: tick_period", f"= {period}: {where}; with SPI_ERROR_HALT = 0 the tick {what}: "
+                                          f"not modelled (allowed: a period >= {int(busy.max())} cycles, the "
+                                          "longest tick, or SPI_ERROR_HALT = 1)")

@@ -1,0 +1,95 @@
+"""Host tick_period (core.tick_period): TIME_TICK every N cycles; early ticks per srnn.v TIMING_ERROR / ERROR_HALT.
+
+Hand-checked sample (reckon-tbench, TARGET_TICK 6, T = 12, training): ticks 2..8 take 1602 cycles (1 + STEP 100 +
+SDONE 1 + PROP 1500), tick 9 takes 3226 (1 + 100 + 1 + EPROP 1624 + PROP 1500), ticks 10, 11 1826."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from reckon_sim.backend import Sample
+from reckon_sim.config import ChipConfig
+from reckon_sim.core.chip import Chip, ChipHang
+from reckon_sim.core.host import HostSpec
+from reckon_sim.core.records import TICK_COLUMNS, TK
+from reckon_sim.core.tick_period import state_at
+from reckon_sim.errors import InputError
+
+_EV = np.array([[c, t] for t in range(1, 9) for c in range(0, 40, 3)], np.int32)
+_SAMPLE = Sample(_EV, 1, 12, len(_EV))
+
+
+def _run(period: int, halt: int = 1):
+    cfg = dataclasses.replace(ChipConfig.from_preset("reckon-tbench"), target_tick=6).with_registers(
+        SPI_ERROR_HALT=halt)
+    chip = Chip.from_config(cfg)
+    chip.host = HostSpec(tick_period=period)
+    return chip.run_sample(_SAMPLE, True)
+
+
+def _row(**cols):
+    row = np.zeros(len(TICK_COLUMNS), np.int64)
+    for name, v in cols.items():
+        row[getattr(TK, name)] = v
+    return row
+
+
+def test_state_at_walks_the_phases_in_fsm_order():
+    row = _row(step=5, sdone=1, gettar=4, eprop=7, prop=10, cycles=31)    # 3 SEND cycles: 31 - 1 - 27
+    got = [state_at(row, d) for d in (1, 5, 6, 7, 11, 17, 18, 20, 21, 30)]
+    assert got == [("STEP", 0), ("STEP", 4), ("SDONE", 0), ("GET_TAR", 0), ("EPROP", 0), ("EPROP", 6),
+                   ("SEND", 0), ("SEND", 2), ("PROP", 0), ("PROP", 9)]
+    with pytest.raises(ValueError):
+        state_at(row, 31)
+
+
+def test_tick_period_not_shorter_than_any_tick_equals_the_ready_host():
+    cfg = dataclasses.replace(ChipConfig.from_preset("reckon-tbench"), target_tick=6)
+    ready = Chip.from_config(cfg).run_sample(_SAMPLE, True)
+    fixed = _run(3226)
+    assert ready.tick_cycles.tolist() == fixed.tick_cycles.tolist() == [101] + [1602] * 7 + [3226, 1826, 1826, 102]
+    assert (fixed.inference, fixed.out_bytes.tolist()) == (ready.inference, ready.out_bytes.tolist())
+
+
+@pytest.mark.parametrize("period, why", [
+    (3225, "TIME_TICK 10 arrives 3225 cycles after tick 9's, in PROP cycle 1499 of tick 9 (3226 cycles)"),
+    (3000, "TIME_TICK 10 arrives 3000 cycles after tick 9's, in PROP cycle 1274 of tick 9 (3226 cycles)"),
+    (1602, "TIME_TICK 10 arrives 1602 cycles after tick 9's, in EPROP cycle 1500 of tick 9 (3226 cycles)"),
+])
+def test_early_tick_with_error_halt_hangs_in_idle(period, why):
+    with pytest.raises(ChipHang) as e:
+        _run(period)
+    assert (e.value.state, e.value.tick) == ("IDLE", 9)
+    assert str(e.value) == (f"host program: the chip hangs in IDLE in tick 9: {why}: TIMING_ERROR is set, the FSM "
+                            f"takes one more step and SPI_ERROR_HALT = 1 then holds IDLE for ever (the "
+                            f"{why.split(' in ')[1].split()[0]} phase is cut; the chip's state after the cut is not "
+                            "modelled)")
+
+
+def test_early_tick_in_the_first_tick_prop_scan():
+    with pytest.raises(ChipHang) as e:
+        _run(50)
+    assert (e.value.state, e.value.tick) == ("IDLE", 1)
+    assert "TIME_TICK 2 arrives 50 cycles after tick 1's, in PROP cycle 49 of tick 1 (101 cycles)" in str(e.value)
+
+
+@pytest.mark.parametrize("period, end", [
+    (1601, "in PROP cycle 1499 of tick 2 (1602 cycles); with SPI_ERROR_HALT = 0 the tick cuts the PROP scan short"),
+    (1700, "in EPROP cycle 1598 of tick 9 (3226 cycles); with SPI_ERROR_HALT = 0 the tick sets TIMING_ERROR and "
+           "is lost"),
+])
+def test_early_tick_without_error_halt_is_refused(period, end):
+    with pytest.raises(InputError) as e:
+        _run(period, halt=0)
+    assert not isinstance(e.value, ChipHang)
+    assert str(e.value).startswith(f"host: tick_period: = {period}: TIME_TICK")
+    assert end in str(e.value) and "allowed: a period >= 3226 cycles" in str(e.value)
+
+
+def test_tick_period_is_validated_and_refused_by_the_vectors():
+    with pytest.raises(InputError, match=r"tick_period: = -1 \(allowed: an integer 0..4294967295\)"):
+        HostSpec.from_dict({"tick_period": -1})
+    assert HostSpec.from_dict({"tick_period": 5000}).tick_period == 5000
+    from reckon_sim.vectors.stimulus import check_protocol
+    with pytest.raises(InputError, match="tick_period: = 5000: the bench raises TIME_TICK when the chip is ready"):
+        check_protocol(ChipConfig.from_preset("reckon-tbench"), HostSpec(tick_period=5000))
