@@ -122,3 +122,28 @@ def test_regression_curves_seeds_report_nmse(tmp_path):
     assert table[0] == "backend,seed,epoch,test_nmse" and len(table) == 3
     per_epoch = float(lines[-3].split()[-1])
     assert round(float(table[1].split(",")[-1]), 3) == per_epoch     # the first seed's printed NMSE
+
+
+def test_sweep_and_curves_accept_a_dataset_adapter_task(tmp_path):
+    """`sweep` and `curves` run a dataset-adapter task (a synthetic SHD-layout HDF5 file) end to end."""
+    from reckon_sim.config import ChipConfig
+    from tests.test_tasks_datasets import _task, _write_shd
+    import numpy as np
+    rng = np.random.default_rng(0)
+    _write_shd(tmp_path / "shd_train.h5", rng)
+    _write_shd(tmp_path / "shd_test.h5", rng, 10)
+    task = _task(tmp_path, "shd-small", "spike-hdf5",
+                 "classes = [3, 0, 7]\nchannel_bin = 4\nn_ticks = 100\ntarget_tick = 60\nmax_train = 0\n")
+    cfg = ChipConfig.from_preset("reckon-shd").with_registers(TARGET_TICK=60, SPI_NUM_OUT_NEUR=3)
+    (tmp_path / "chip.json").write_text(json.dumps(cfg.to_dict()))
+    common = ["--task", task, "--data", str(tmp_path), "--preset", str(tmp_path / "chip.json"), "--epochs", "1",
+              "--ntrain", "2", "--ntest", "2"]
+    res = CliRunner().invoke(main, ["sweep", "--grid", "weight=7", "--jobs", "1", "--threads", *common,
+                                    "--out", str(tmp_path / "sw")])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((tmp_path / "sw" / "summary.json").read_text())
+    assert summary["metric"] == "final_test_accuracy" and len(summary["points"]) == 2
+    res = CliRunner().invoke(main, ["curves", "--backends", "chip,chip_float", "--no-inspect", *common,
+                                    "--out", str(tmp_path / "cu")])
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[-3].startswith("chip       test accuracy per epoch:")
