@@ -147,3 +147,13 @@ def test_sweep_and_curves_accept_a_dataset_adapter_task(tmp_path):
                                     "--out", str(tmp_path / "cu")])
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines()[-3].startswith("chip       test accuracy per epoch:")
+
+
+def test_vectors_accepts_the_regression_task(tmp_path):
+    """`vectors --task pattern-generation` writes a vector folder for the regression chip preset."""
+    res = CliRunner().invoke(main, ["vectors", "--task", "pattern-generation", "--samples", "1",
+                                    "--out", str(tmp_path / "v")])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "v" / "manifest.json").read_text())
+    assert manifest["config"]["SPI_REGRESSION"] == 1 and manifest["config"]["SPI_NUM_INP_NEUR"] == 99
+    assert len(manifest["samples"]) == 2                               # 1 train + 1 test
