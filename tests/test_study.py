@@ -52,7 +52,7 @@ def test_paired_difference_cancels_the_seed_spread():
     rows += [row(s, a + 0.02, backend="chip_float") for s, a in base.items()]
     stats = study.point_stats(rows, 0.01)
     s5 = stats[tuple({**BASE, "weight": 5}[f] for f in WIDTH_FIELDS)]
-    assert s5["accuracy"].hi - s5["accuracy"].lo > 0.1               # unpaired: wide
+    assert s5["value"].hi - s5["value"].lo > 0.1               # unpaired: wide
     assert s5["diff_reckon"].mean == pytest.approx(-0.06, abs=1e-12)
     assert s5["diff_reckon"].hi - s5["diff_reckon"].lo < 1e-12       # paired: exact
     assert s5["diff_reference"].mean == pytest.approx(-0.08, abs=1e-12)

@@ -26,7 +26,7 @@ from .common import DATA_DIR, SEED, atomic_dir, preset_with_settings, progress, 
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="physical/float option for every backend, e.g. tau_mem_ms=20, neuron=alif (repeatable)")
 @click.option("--seeds", type=click.IntRange(1), help="repeat for N seeds (--seed, --seed+1, ...): writes seeds.csv "
-              "and seeds.png (test accuracy mean ± std over seeds)")
+              "and seeds.png (test accuracy, or NMSE for regression tasks, mean ± std over seeds)")
 @click.option("--threads", type=click.IntRange(1), default=1, show_default=True,
               help="seeds run at the same time on this many threads (same outputs; the chip kernels release the "
                    "GIL)")
@@ -61,7 +61,7 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
         runs = per_seed[0]
         write_curves_csv(tmp / "curves.csv", runs)
         if seeds:
-            write_seed_table(tmp, per_seed, seed_list, " ".join(settings))
+            write_seed_table(tmp, per_seed, seed_list, " ".join(settings), inp.regression)
         for ext in ("png", "svg"):
             backend_curves(runs, tmp / f"curves.{ext}", BACKEND_NOTES, regression=inp.regression)
         if not no_inspect:
@@ -77,19 +77,30 @@ def curves(preset, task_name, data, epochs, ntrain, ntest, seed, backends, eprop
                                                                         for a in run.accuracy("test")))
     if seeds:
         for name in names:
-            final = np.array([100 * r[name].accuracy("test")[-1] for r in per_seed])
-            click.echo(f"{name:10s} final test accuracy over {len(final)} seeds: {final.mean():.1f} ± "
-                       f"{final.std():.1f} % (min {final.min():.1f}, max {final.max():.1f})")
+            final = seed_metric(per_seed, name, inp.regression)[:, -1]
+            if inp.regression:
+                click.echo(f"{name:10s} final test NMSE over {len(final)} seeds: {final.mean():.3f} ± "
+                           f"{final.std():.3f} (min {final.min():.3f}, max {final.max():.3f})")
+            else:
+                click.echo(f"{name:10s} final test accuracy over {len(final)} seeds: {100 * final.mean():.1f} ± "
+                           f"{100 * final.std():.1f} % (min {100 * final.min():.1f}, max {100 * final.max():.1f})")
     extra = ("" if no_inspect else ", weights_*.png, inspect_*.png") + (", seeds.csv, seeds.png" if seeds else "")
     click.echo(f"wrote {out_dir}/curves.csv, curves.png, curves.svg{extra}")
 
 
-def write_seed_table(folder: Path, per_seed: list, seed_list: list, title: str) -> None:
-    """seeds.csv (backend, seed, epoch, test accuracy) and seeds.png (mean ± std over seeds)."""
+def seed_metric(per_seed: list, name: str, regression: bool) -> np.ndarray:
+    """[seed, epoch] test accuracy (0..1), or test NMSE for a regression task (the test loss, tasks.regression)."""
+    if regression:
+        return np.array([[r.loss for r in run[name].rows if r.phase == "test"] for run in per_seed])
+    return np.array([run[name].accuracy("test") for run in per_seed])
+
+
+def write_seed_table(folder: Path, per_seed: list, seed_list: list, title: str, regression: bool = False) -> None:
+    """seeds.csv (backend, seed, epoch, test accuracy or test NMSE) and seeds.png (mean ± std over seeds)."""
     from ..plots.seeds import seed_spread
-    acc = {name: np.array([r[name].accuracy("test") for r in per_seed]) for name in per_seed[0]}
-    lines = ["backend,seed,epoch,test_accuracy"]
-    lines += [f"{name},{s},{e + 1},{a[i, e]:.6f}" for name, a in acc.items() for i, s in enumerate(seed_list)
+    values = {name: seed_metric(per_seed, name, regression) for name in per_seed[0]}
+    lines = [f"backend,seed,epoch,{'test_nmse' if regression else 'test_accuracy'}"]
+    lines += [f"{name},{s},{e + 1},{a[i, e]:.6f}" for name, a in values.items() for i, s in enumerate(seed_list)
               for e in range(a.shape[1])]
     (folder / "seeds.csv").write_text("\n".join(lines) + "\n")
-    seed_spread(acc, folder / "seeds.png", title)
+    seed_spread(values, folder / "seeds.png", title, regression=regression)

@@ -1,4 +1,4 @@
-"""`reckon-sim sweep`: accuracy vs datapath width (grid x seeds), local (joblib/loky) or on a Dask cluster.
+"""`reckon-sim sweep`: accuracy (NMSE for regression tasks) vs datapath width (grid x seeds), local (joblib/loky) or on a Dask cluster.
 
 Everything is validated before any work starts (bad grid, preset, task, data, scheduler, output folder:
 one error line, exit status 2). Finished points are stored one file each under OUT/points/ as they complete,
@@ -87,7 +87,8 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
 @click.option("--no-reference", is_flag=True, help="skip the float-reference runs (the horizontal line)")
 @click.option("--tolerance", type=click.FloatRange(0, 100, min_open=True), default=1.0, show_default=True,
               help="δ in percentage points: a width is acceptable if its paired accuracy difference to the "
-                   "ReckOn point is >= −δ at 95 % confidence")
+                   "ReckOn point is >= −δ pp at 95 % confidence; regression tasks: its paired NMSE difference "
+                   "is <= +δ/100 (1 = +0.01 NMSE)")
 @click.option("--until-decided", is_flag=True, help="add seeds to the points that leave a minimum width "
                                                     "undecided, up to --max-seeds (resumable)")
 @click.option("--max-seeds", type=click.IntRange(1), default=40, show_default=True,
@@ -150,9 +151,10 @@ def sweep(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, task_
 def _more_seeds(axes, rows, tol, max_seeds, template, first, reference) -> list[dict]:
     """Points (and float-reference points) for the seeds `study.seeds_to_add` asks for."""
     from ..experiments.grid import WIDTH_FIELDS
-    from ..experiments.study import point_stats, seeds_to_add
+    from ..experiments.study import point_stats, seeds_to_add, task_metric
     from ..experiments.sweep import make_points
-    targets = seeds_to_add(axes, point_stats(rows, tol), max_seeds)
+    metric = task_metric(bool(template["chip_config"].get("SPI_REGRESSION")))
+    targets = seeds_to_add(axes, point_stats(rows, tol, metric), max_seeds)
     points = []
     for key, n in targets.items():
         points += make_points(template, [dict(zip(WIDTH_FIELDS, key))], list(range(first, first + n)))

@@ -114,17 +114,18 @@ def grid_widths(axes: list[GridAxis], product: bool = False) -> list[dict[str, i
 
 
 def panel_series(axes: list[GridAxis], rows: list[dict], product: bool = False, max_series: int = 6,
-                 values: dict[tuple, list[float]] | None = None) -> dict:
+                 values: dict[tuple, list[float]] | None = None, column: str = "final_test_accuracy") -> dict:
     """Per axis label, the plot's series: [{'name', 'points': [(width, [final test accuracies over seeds])],
     'reckon': whether the series passes through the ReckOn point (all other fields at ReckOn widths)}];
-    `values` ({widths tuple in WIDTH_FIELDS order: [values]}, e.g. paired differences) replaces the accuracies.
+    `values` ({widths tuple in WIDTH_FIELDS order: [values]}, e.g. paired differences) replaces the accuracies;
+    `column` is the row column read otherwise (final_test_nmse for regression tasks).
 
     Union grids: one series (other fields at ReckOn widths). Product grids: one series per combination of the
     other axes' widths, or one pooled series ("mean over other fields") when there are more than `max_series`."""
     by_widths: dict[tuple, list[float]] = {} if values is None else values
     for r in rows if values is None else ():
         if r.get("backend", CHIP) == CHIP:
-            by_widths.setdefault(tuple(int(r[f]) for f in WIDTH_FIELDS), []).append(float(r["final_test_accuracy"]))
+            by_widths.setdefault(tuple(int(r[f]) for f in WIDTH_FIELDS), []).append(float(r[column]))
     base = {f: SPEC[f].chip for f in WIDTH_FIELDS}
     panels = {}
     for axis in axes:

@@ -6,8 +6,11 @@ Pairing: every point of a seed shares that seed's data and initial weights with 
 seed-to-seed spread (which dwarfs the width effect) cancels in the difference. Intervals are percentile
 bootstraps of the mean with a fixed resampling seed (same rows -> same intervals, byte for byte).
 
-Decision for one point, on its paired difference d to ReckOn and its 95 % interval [lo, hi]:
-``within`` if lo >= −δ, ``outside`` if hi < −δ, else (or with fewer than MIN_SEEDS pairs) ``undecided``.
+Decision for one point, on its paired difference d to ReckOn and its 95 % interval [lo, hi], for a metric
+where higher is better (accuracy): ``within`` if lo >= −δ, ``outside`` if hi < −δ, else (or with fewer than
+MIN_SEEDS pairs) ``undecided``. For a metric where lower is better (NMSE of regression tasks) the same rule
+runs on −d: ``within`` if hi <= +δ, ``outside`` if lo > +δ. δ is a fraction of the metric (0.01 = 1 pp of
+accuracy, or +0.01 NMSE).
 A field's minimum width is the smallest tested width w such that every tested width >= w (other fields at
 ReckOn) is ``within``; it is decided when the next narrower tested width is ``outside`` (or there is none).
 """
@@ -29,6 +32,28 @@ BOOT_SEED = 20260
 MIN_SEEDS = 3            # fewer pairs than this never decide a point
 EPS = 1e-9               # accuracies are ratios of small integers: compare differences with this slack
 WITHIN, OUTSIDE, UNDECIDED = "within", "outside", "undecided"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What the study compares: a results-row column, whether lower is better, and how it is printed."""
+
+    column: str
+    label: str            # "final test accuracy"
+    lower_is_better: bool
+    scale: float          # printed value = scale * stored value
+    unit: str             # unit of printed values ("%" or "NMSE")
+    diff_unit: str        # unit of printed differences and of δ ("pp" or "NMSE")
+    key: str              # summary.json suffix: accuracy_pct / diff_reckon_pp, or nmse / diff_reckon_nmse
+
+
+ACCURACY = Metric("final_test_accuracy", "final test accuracy", False, 100.0, "%", "pp", "pct")
+NMSE = Metric("final_test_nmse", "final test NMSE", True, 1.0, "NMSE", "NMSE", "nmse")
+
+
+def task_metric(regression: bool) -> Metric:
+    """NMSE for regression tasks, accuracy for classification."""
+    return NMSE if regression else ACCURACY
 
 
 @dataclass(frozen=True)
@@ -64,8 +89,16 @@ def paired_differences(values: dict[int, float], baseline: dict[int, float]) -> 
     return [values[s] - baseline[s] for s in sorted(values) if s in baseline]
 
 
-def decide(diff: Interval | None, tolerance: float) -> str:
+def _oriented(diff: Interval | None, lower_is_better: bool) -> Interval | None:
+    """The difference with 'higher is better' orientation (negated for lower-is-better metrics)."""
+    if diff is None or not lower_is_better:
+        return diff
+    return Interval(-diff.mean, -diff.hi, -diff.lo, diff.n)
+
+
+def decide(diff: Interval | None, tolerance: float, lower_is_better: bool = False) -> str:
     """within / outside / undecided for a paired difference to ReckOn (module docstring)."""
+    diff = _oriented(diff, lower_is_better)
     if diff is None or diff.n < MIN_SEEDS:
         return UNDECIDED
     if diff.lo >= -tolerance - EPS:
@@ -75,9 +108,11 @@ def decide(diff: Interval | None, tolerance: float) -> str:
     return UNDECIDED
 
 
-def extra_seeds(diff: Interval | None, tolerance: float) -> int | None:
+def extra_seeds(diff: Interval | None, tolerance: float, lower_is_better: bool = False) -> int | None:
     """Estimated further seeds for an undecided point to settle (interval half-width ∝ 1/√n): the side of the
-    interval facing −δ must shrink to the mean's distance from −δ. None when the mean sits on −δ."""
+    interval facing the limit (−δ, or +δ when lower is better) must shrink to the mean's distance from it.
+    None when the mean sits on the limit."""
+    diff = _oriented(diff, lower_is_better)
     if diff is None:
         return MIN_SEEDS
     n = diff.n
@@ -108,21 +143,23 @@ def by_point(rows: list[dict], metric: str = "final_test_accuracy") -> tuple[dic
     return chip, ref
 
 
-def point_stats(rows: list[dict], tolerance: float, metric: str = "final_test_accuracy") -> dict[tuple, dict]:
-    """Per widths key: n, accuracy interval, paired differences to ReckOn / to the float reference (Interval or
-    None), the decision and the extra-seed estimate of undecided points."""
-    chip, ref = by_point(rows, metric)
+def point_stats(rows: list[dict], tolerance: float, metric: Metric = ACCURACY) -> dict[tuple, dict]:
+    """Per widths key: n, interval of the metric ('value'), paired differences to ReckOn / to the float
+    reference (Interval or None), the decision and the extra-seed estimate of undecided points."""
+    chip, ref = by_point(rows, metric.column)
+    lower = metric.lower_is_better
     reckon = chip.get(RECKON_KEY, {})
     out = {}
     for key, values in chip.items():
         d_reckon = paired_differences(values, reckon)
         d_ref = paired_differences(values, ref)
         diff = bootstrap_mean(d_reckon) if d_reckon else None
-        status = decide(diff, tolerance)
+        status = decide(diff, tolerance, lower)
         out[key] = {"widths": dict(zip(WIDTH_FIELDS, key)), "seeds": sorted(values),
-                    "accuracy": bootstrap_mean(list(values[s] for s in sorted(values))),
+                    "value": bootstrap_mean(list(values[s] for s in sorted(values))),
                     "diff_reckon": diff, "diff_reference": bootstrap_mean(d_ref) if d_ref else None,
-                    "status": status, "extra_seeds": extra_seeds(diff, tolerance) if status == UNDECIDED else 0}
+                    "status": status,
+                    "extra_seeds": extra_seeds(diff, tolerance, lower) if status == UNDECIDED else 0}
     return out
 
 
@@ -178,26 +215,30 @@ def seeds_to_add(axes: list[GridAxis], stats: dict[tuple, dict], max_seeds: int)
     return targets
 
 
-def pareto_front(entries: list[dict]) -> list[bool]:
-    """entries [{'sram_kB', 'mean'}] -> on the front: no other entry has <= memory and >= accuracy with one
-    of them strict."""
+def pareto_front(entries: list[dict], lower_is_better: bool = False) -> list[bool]:
+    """entries [{'sram_kB', 'mean'}] -> on the front: no other entry has <= memory and a better or equal
+    mean (>= accuracy, or <= NMSE when lower is better) with one of them strict."""
+    sign = -1.0 if lower_is_better else 1.0
     flags = []
     for e in entries:
-        dominated = any(o["sram_kB"] <= e["sram_kB"] and o["mean"] >= e["mean"] and
-                        (o["sram_kB"] < e["sram_kB"] or o["mean"] > e["mean"]) for o in entries)
+        dominated = any(o["sram_kB"] <= e["sram_kB"] and sign * o["mean"] >= sign * e["mean"] and
+                        (o["sram_kB"] < e["sram_kB"] or sign * o["mean"] > sign * e["mean"]) for o in entries)
         flags.append(not dominated)
     return flags
 
 
-def point_table(stats: dict[tuple, dict]) -> list[dict]:
-    """JSON-able per-point records (accuracies in %, differences in percentage points), widest-first order of
-    the differing fields, with the memory figures."""
+def point_table(stats: dict[tuple, dict], metric: Metric = ACCURACY) -> list[dict]:
+    """JSON-able per-point records (accuracy_pct / diff_reckon_pp / diff_reference_pp in % and percentage
+    points, or nmse / diff_reckon_nmse / diff_reference_nmse for regression), with the memory figures."""
     recs = []
+    value_key = "accuracy_pct" if metric is ACCURACY else metric.key
+    diff_key = "pp" if metric is ACCURACY else metric.key
     for key, s in stats.items():
         diff, ref = s["diff_reckon"], s["diff_reference"]
+        sc = metric.scale
         recs.append({"widths": {f: v for f, v in s["widths"].items() if v != SPEC[f].chip},
                      "reckon": key == RECKON_KEY, "seeds": len(s["seeds"]),
-                     "accuracy_pct": s["accuracy"].as_dict(100), "diff_reckon_pp": diff and diff.as_dict(100),
-                     "diff_reference_pp": ref and ref.as_dict(100), "status": s["status"],
+                     value_key: s["value"].as_dict(sc), f"diff_reckon_{diff_key}": diff and diff.as_dict(sc),
+                     f"diff_reference_{diff_key}": ref and ref.as_dict(sc), "status": s["status"],
                      "extra_seeds": s["extra_seeds"], **memory_row(s["widths"])})
     return recs

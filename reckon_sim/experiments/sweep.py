@@ -131,7 +131,9 @@ def run_point(point: dict) -> dict:
             row[f"{phase}_loss_e{r.epoch + 1}"] = round(float(r.loss), 9)
     row["final_train_accuracy"] = run.accuracy("train")[-1]
     row["final_test_accuracy"] = run.accuracy("test")[-1]
-    if inputs.regression:                        # loss = NMSE (tasks.regression)
+    if inputs.regression:                        # loss = NMSE (tasks.regression): also under its own name
+        for r in run.rows:
+            row[f"{r.phase}_nmse_e{r.epoch + 1}"] = round(float(r.loss), 9)
         row["final_test_nmse"] = [r.loss for r in run.rows if r.phase == "test"][-1]
     train_rows = [r for r in run.rows if r.phase == "train"]
     row["weight_updates"] = int(sum(r.weight_updates for r in train_rows))

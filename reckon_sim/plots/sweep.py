@@ -9,19 +9,19 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ..experiments.study import bootstrap_mean
+from ..experiments.study import ACCURACY, Metric, bootstrap_mean
 from .save import save_figure
 
 
-def _draw_series(ax, series: list[dict], chip_w: int, mark_reckon: bool) -> None:
+def _draw_series(ax, series: list[dict], chip_w: int, mark_reckon: bool, scale: float = 100.0) -> None:
     """Mean and bootstrap 95 % interval per width of every series; the ReckOn point starred."""
     for entry in series:
         pts = [(w, bootstrap_mean(a)) for w, a in entry["points"] if a]
         if not pts:
             continue
         xs = [w for w, _ in pts]
-        mean = [100 * iv.mean for _, iv in pts]
-        err = [[100 * (iv.mean - iv.lo) for _, iv in pts], [100 * (iv.hi - iv.mean) for _, iv in pts]]
+        mean = [scale * iv.mean for _, iv in pts]
+        err = [[scale * (iv.mean - iv.lo) for _, iv in pts], [scale * (iv.hi - iv.mean) for _, iv in pts]]
         line = ax.errorbar(xs, mean, yerr=err, fmt="o-", capsize=3, ms=4,
                            label=entry["name"] if len(series) > 1 else None)
         if mark_reckon and entry["reckon"] and chip_w in xs:
@@ -30,11 +30,15 @@ def _draw_series(ax, series: list[dict], chip_w: int, mark_reckon: bool) -> None
 
 
 def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: float | None = None,
-                 chance: float | None = None, title: str = "ReckOn e-prop: accuracy vs datapath width",
-                 diff_panels: dict | None = None, tolerance: float | None = None) -> None:
-    """panels: {field label: [{'name', 'points': [(width, [accuracies over seeds])], 'reckon'}]}
+                 chance: float | None = None, title: str | None = None,
+                 diff_panels: dict | None = None, tolerance: float | None = None, metric: Metric = ACCURACY) -> None:
+    """panels: {field label: [{'name', 'points': [(width, [metric values over seeds])], 'reckon'}]}
     (grid.panel_series); diff_panels: the same with paired differences to ReckOn (a second row of panels, the
-    tolerance −δ as a dashed line). The float reference's accuracy (if given) is a dashed horizontal line."""
+    tolerance −δ, or +δ for a lower-is-better metric such as NMSE, as a dashed line). The float reference's
+    value (if given) is a dashed horizontal line."""
+    sc, name = metric.scale, metric.label.replace("final test ", "")
+    title = title or f"ReckOn e-prop: {name} vs datapath width"
+    value_label = f"{metric.label} ({metric.unit})" if metric.unit != metric.diff_unit else metric.label
     n = max(1, len(panels))
     cols = min(n, 3)
     blocks = math.ceil(n / cols)
@@ -45,29 +49,31 @@ def sweep_figure(panels: dict, reckon_widths: dict, path, reference_accuracy: fl
         r, c = divmod(i, cols)
         ax = grid[r * (2 if diff_panels else 1), c]
         chip_w = reckon_widths[label]
-        _draw_series(ax, series, chip_w, True)
+        _draw_series(ax, series, chip_w, True, sc)
         ax.axvline(chip_w, color="grey", ls=":", lw=1)
         if reference_accuracy is not None:
-            ax.axhline(100 * reference_accuracy, color="k", ls="--", lw=1, label="float reference")
+            ax.axhline(sc * reference_accuracy, color="k", ls="--", lw=1, label="float reference")
         if chance is not None:
             ax.axhline(100 * chance, color="grey", lw=0.6, ls="-.", label="chance")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(f"{label} width (bits)")
-        ax.set_ylabel("final test accuracy (%)")
-        ax.set_ylim(0, 102)
+        ax.set_ylabel(value_label)
+        if not metric.lower_is_better:
+            ax.set_ylim(0, 102)
         ax.set_title(f"{label} (ReckOn: {chip_w}), mean and 95 % CI", fontsize=9)
         ax.legend(fontsize=7, loc="best")
         if diff_panels:
             dax = grid[r * 2 + 1, c]
-            _draw_series(dax, diff_panels.get(label, []), chip_w, True)
+            _draw_series(dax, diff_panels.get(label, []), chip_w, True, sc)
             dax.axhline(0, color="k", lw=0.6)
             if tolerance is not None:
-                dax.axhline(-100 * tolerance, color="tab:red", ls="--", lw=1,
-                            label=f"−δ = −{100 * tolerance:g} pp")
+                sign = "+" if metric.lower_is_better else "−"
+                dax.axhline((1 if metric.lower_is_better else -1) * sc * tolerance, color="tab:red", ls="--",
+                            lw=1, label=f"{sign}δ = {sign}{sc * tolerance:g} {metric.diff_unit}")
             dax.axvline(chip_w, color="grey", ls=":", lw=1)
             dax.xaxis.set_major_locator(MaxNLocator(integer=True))
             dax.set_xlabel(f"{label} width (bits)")
-            dax.set_ylabel("paired Δ to ReckOn (pp)")
+            dax.set_ylabel(f"paired Δ {name} to ReckOn ({metric.diff_unit})")
             dax.legend(fontsize=7, loc="best")
     used = {(divmod(i, cols)[0] * (2 if diff_panels else 1) + k, divmod(i, cols)[1])
             for i in range(len(panels)) for k in range(2 if diff_panels else 1)}
