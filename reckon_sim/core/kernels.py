@@ -150,7 +150,7 @@ def vote_sq_error(p, oneur, label):
     return sq
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")   # inlined into the tick loop: a record argument costs refcounts per call
 def output_errors(p, st, do_eprop, err):
     """err_k = target − activation on the current output membranes (spec §10); 0 unless learning output k."""
     en = do_eprop != 0 and st.ctl[TARGET_VALID] != 0
@@ -196,7 +196,7 @@ def _trace_used(raw, reg, dp, x):
     return shl(raw, dp.t_sh[x]) >> reg.fp_trace[x]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")   # inlined into the tick loop: a record argument costs refcounts per call
 def _presyn_traces(p, st, tv, num_neur):
     """Rows q of each weight type that phase B may write, the shifted presynaptic trace each one sees and the
     number of non-zero ones: block-invariant, since EPROP never writes the neuron SRAM."""
@@ -213,7 +213,7 @@ def _presyn_traces(p, st, tv, num_neur):
     return trace, nz_rows
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")   # inlined into the tick loop: a record argument costs refcounts per call
 def eprop_phase(p, st, tb, do_eprop, err, stats):
     """Learning signals, STE, regularisation traces and stochastic ±1 weight updates (spec §11). Returns cycles."""
     reg, dp = p.reg, p.dp

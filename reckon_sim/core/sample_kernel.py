@@ -49,7 +49,7 @@ def _weight_checksums(st, nin, nrec, nout, out):
     out[:] = s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")   # a record argument costs refcounts per call
 def _host_step(drv, st, j, regression, inp_next, e):
     """Host step j (after tick j): input events, target bytes, then the levels tick j+1 sees. Returns the next
     event index. got_label is held cleared while the chip is in IDLE (step 0; srnn.v got_label)."""
@@ -66,7 +66,7 @@ def _host_step(drv, st, j, regression, inp_next, e):
     return e
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")   # a record argument costs refcounts per call
 def _get_tar(drv, st, r, regression, need):
     """GET_TAR of tick r+1 answered by host step r; False when the answer is short (the chip waits forever)."""
     if drv.req_n[r] < need:
@@ -79,7 +79,7 @@ def _get_tar(drv, st, r, regression, need):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")   # a record argument costs refcounts per call
 def send_items(p, st, label_only, out):
     """The OUT_DATA items of a SEND into out[:n]; returns n (spec §13): the vote winner of cnt_winner (0 in
     regression), or every output membrane's low and high byte."""
