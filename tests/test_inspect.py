@@ -175,3 +175,13 @@ def test_saturation_series_per_field():
     series = saturation_series(axes, rows)
     assert series["membrane"]["membrane"] == [(8, [100, 50]), (16, [0])]
     assert series["membrane"]["trace"] == [(8, [1, 1]), (16, [1])]
+
+
+def test_a_task_alone_inspects_on_its_own_chip_preset(tmp_path):
+    """--task without --preset takes the task's chip_preset (100 input channels fit reckon-patterngen, not the
+    40 of reckon-tbench), as train does; the title names that preset."""
+    code, out = _invoke(["inspect", "--task", "pattern-generation", "--out", str(tmp_path / "o")])
+    assert code == 0, out
+    cols = _read_csv(tmp_path / "o" / "inspect.csv")
+    assert len(cols["tick"]) == 1000 and {"target_0", "target_1"} <= set(cols)
+    assert b"preset reckon-patterngen: train sample 0" in (tmp_path / "o" / "inspect.svg").read_bytes()

@@ -42,7 +42,7 @@ def _run_dir(run_dir: Path):
 
 @click.command()
 @click.argument("run_dir", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--preset", default="reckon-tbench", show_default=True, help="chip preset name or TOML/JSON file")
+@click.option("--preset", help="chip preset name or TOML/JSON file (default: the task preset's chip_preset)")
 @click.option("--task", "task_name", default="cue-accumulation", show_default=True, help="task preset")
 @click.option("--data", type=DATA_DIR, help="ReckOn data folder (default: generated; targets.txt = regression)")
 @click.option("--seed", type=SEED, help="seed of the generated data and weights (default: task preset)")
@@ -72,6 +72,7 @@ def inspect(run_dir, preset, task_name, data, seed, split, index, backend, compa
         data = data or (report.get("data") if not str(report.get("data", "")).startswith("generated") else None)
         run_name, weights = f"run {run_dir.name}", paths
     inp = run_inputs(preset, task_name, data, seed, None, None, 1)
+    preset = preset or inp.task.chip_preset
     if weights is not None:
         cfg = inp.config
         shapes = {"winp": (cfg.n_inp, cfg.n_rec), "wrec": (cfg.n_rec, cfg.n_rec), "wout": (cfg.n_rec, cfg.n_out)}

@@ -1,6 +1,8 @@
 """The inspect figure: one sample of one or more backends, one column each (experiments.inspect tables)."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -66,8 +68,10 @@ def _output_panel(ax, tab) -> None:
         ax.plot(t, tab.y[rows, k], lw=0.9, color=f"C{k}", label=f"y{k}")
         ax.plot(t, tab.target[rows, k], lw=0.9, ls="--", color=f"C{k}", label=f"target {k}")
     voted = tab.vote[rows] >= 0
-    if voted.any():
+    if voted.any() and not tab.regression:              # a regression sample has no vote to show
         lo, hi = ax.get_ylim()
+        lo -= 0.08 * (hi - lo)                           # vote marks below the curves, not on a target line
+        ax.set_ylim(lo, hi)
         for k in range(tab.y.shape[1]):
             mine = voted & (tab.vote[rows] == k)
             ax.plot(t[mine], np.full(mine.sum(), lo), "|", ms=5, color=f"C{k}", label=f"vote {k}")
@@ -116,6 +120,13 @@ def _delta_panels(fig, spec, tab) -> None:
         cb.ax.tick_params(labelsize=5)
 
 
+def _column_title(tab) -> str:
+    if tab.regression:
+        return f"{tab.backend}: regression sample"
+    verdict = "correct" if tab.inference == tab.label else "wrong"
+    return f"{tab.backend}: label {tab.label}, inferred {tab.inference} ({verdict})"
+
+
 def inspect_figure(tables: list[InspectTable], neurons: list[int], path, groups=None, suptitle: str = "") -> None:
     """One column per table: input raster (task groups shaded), recurrent raster, membranes with thresholds,
     outputs with targets and the per-tick vote, learning signals, pseudo-derivatives, eligibility traces
@@ -127,8 +138,7 @@ def inspect_figure(tables: list[InspectTable], neurons: list[int], path, groups=
         col = outer[0, c].subgridspec(len(_ROWS), 1, height_ratios=_ROWS, hspace=0.75)
         ax_in = fig.add_subplot(col[0])
         _input_panel(ax_in, tab, groups)
-        verdict = "" if tab.regression else f", inferred {tab.inference} ({'correct' if tab.inference == tab.label else 'wrong'})"
-        ax_in.set_title(f"{tab.backend}: label {tab.label}{verdict}", fontsize=9)
+        ax_in.set_title(_column_title(tab), fontsize=9)
         ax_z = fig.add_subplot(col[1], sharex=ax_in)
         _raster(ax_z, tab.z, "C3")
         ax_z.set_ylabel("recurrent\nneuron")
@@ -147,7 +157,7 @@ def inspect_figure(tables: list[InspectTable], neurons: list[int], path, groups=
             ax.tick_params(labelsize=6)
             ax.yaxis.label.set_size(7)
             ax.xaxis.label.set_size(7)
-    fig.suptitle(suptitle or tables[0].title, fontsize=11)
+    fig.suptitle(textwrap.fill(suptitle or tables[0].title, 80 * n), fontsize=11)   # wrapped inside the figure
     save_figure(fig, path)
 
 
