@@ -1,8 +1,10 @@
 """Regression tasks on a backend: targets sent on every learning tick, outputs read per tick, NMSE as the loss.
 
-The chip's outputs (and ChipFloat's, in the same units) are read from its per-tick records (output membranes
-after STEP, the value the error of that tick's EPROP uses: spec §10), until the chip model drives
-SEND_PER_TIMESTEP; float e-prop's from its readout per t. NMSE of a sample =
+The chip's outputs are read as a host reads them: from the OUT_DATA items of the SEND after every tick 2..T-1
+(SPI_SEND_PER_TIMESTEP = 1, SEND_LABEL_ONLY = 0; the membranes after STEP, which the EPROP before that SEND
+does not change: the AT_STEP records, the value the tick's error uses, spec §10). Without those SENDs (or for
+membranes wider than the 16 bits sent), and for ChipFloat in the same units, from the per-tick records; float
+e-prop's from its readout per t. NMSE of a sample =
 mean over the target ticks TARGET_TICK+1..T-1 and the outputs of (y - target)^2, divided by the variance of
 the targets over the same ticks and outputs; 1.0 = no better than predicting the targets' mean.
 """
@@ -24,6 +26,14 @@ def nmse(outputs: np.ndarray, targets: np.ndarray) -> float:
     return float(np.mean((np.asarray(outputs, np.float64) - t) ** 2) / (var if var > 0 else 1.0))
 
 
+def send_outputs(tick_send: dict, n_out: int) -> np.ndarray:
+    """int64 [T, n_out]: row k-1 = the output membranes in tick k's per-tick SEND, each item pair (low byte,
+    high byte) a 16-bit two's complement value; rows of ticks without a SEND (1 and T) are 0."""
+    data = np.asarray(tick_send["data"], np.int64)
+    raw = data[:, 0:2 * n_out:2] | (data[:, 1:2 * n_out:2] << 8)
+    return np.where(raw >= 0x8000, raw - 0x10000, raw)
+
+
 class RegressionReadout:
     """A backend for a regression task: run_sample sends the targets of the sample's pattern (its label) when
     learning, and returns a SampleResult whose loss is the sample's NMSE; `last_outputs` keeps the outputs
@@ -37,6 +47,7 @@ class RegressionReadout:
         self.backend, self.targets, self.target_tick, self.n_out = backend, targets, target_tick, n_out
         self.chip_float = isinstance(backend, ChipFloat)   # the chip's records, as a dict of float arrays
         self.float_readout = hasattr(backend, "record") and not self.chip_float   # float e-prop: its per-t records
+        self.chip_send = self._reads_sends(backend) and target_tick >= 1   # tick 1 has no per-tick SEND
         if hasattr(backend, "record"):
             backend.record = True
         self.last_outputs: np.ndarray | None = None
@@ -57,11 +68,25 @@ class RegressionReadout:
         elif self.chip_float:                        # as the chip's, in chip units
             res = self.backend.run_sample(sample, learn, targets=tgt if learn else None)
             y = np.asarray(res.records["step_oneur_u"])[window, :self.n_out]
+        elif self.chip_send:                         # the chip: OUT_DATA of the SEND after ticks 2..T-1
+            res = self.backend.run_sample(sample, learn, targets=tgt if learn else None)
+            if np.any(res.tick_send["n"][window] < 2 * self.n_out):
+                raise InputError("sample", f"ticks {self.target_tick + 1}..{sample.n_ticks - 1}: a tick "
+                                           "without a per-tick SEND of the outputs (SEND_PER_TIMESTEP: ticks 2..T-1)")
+            y = send_outputs(res.tick_send, self.n_out)[window]
         else:                                        # the chip: output membranes after STEP (spec §10)
             res = self.backend.run_sample(sample, learn, dump=True, targets=tgt if learn else None)
             y = np.asarray(res.records.oneur)[window, 0, :self.n_out]
         self.last_outputs, self.last_targets = np.rint(y).astype(np.int64), np.asarray(tgt, np.int64)
         return replace(res, inference=-1, loss=nmse(y, tgt), records=None)      # no class: accuracy 0
+
+    @staticmethod
+    def _reads_sends(backend) -> bool:
+        """A chip whose per-tick SENDs carry every output membrane in full (16 bits or fewer)."""
+        cfg = getattr(backend, "config", None)
+        widths = getattr(backend, "widths", None)
+        return (cfg is not None and widths is not None and hasattr(backend, "state")
+                and bool(cfg["SPI_SEND_PER_TIMESTEP"]) and not cfg["SPI_SEND_LABEL_ONLY"] and widths.membrane <= 16)
 
     def weights(self):
         return self.backend.weights()
