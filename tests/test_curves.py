@@ -23,6 +23,9 @@ def test_curves_cli_writes_csv_and_figure(tmp_path):
         (b, str(e), p) for b in ("chip", "chip_float", "eprop") for e in (0, 1) for p in ("train", "test")]
     assert all(0.0 <= float(r["accuracy"]) <= 1.0 and float(r["loss"]) > 0 for r in rows)
     assert (out / "curves.png").stat().st_size > 10000 and (out / "curves.svg").exists()
+    for b in ("chip", "chip_float", "eprop"):                 # end-of-run figures per backend, numbers beside
+        for name in (f"weights_{b}.png", f"weights_{b}.csv", f"inspect_{b}.png", f"inspect_{b}.csv"):
+            assert (out / name).stat().st_size > 500, name
 
 
 def test_curves_rejects_unknown_backend(tmp_path):
