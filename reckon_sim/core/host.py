@@ -236,9 +236,15 @@ def drive_arrays(prog: HostProgram, regression: bool) -> dict:
             req_label[j] = int(data[-1])
         if data and regression:
             b = np.asarray(tuple(data) + (0,) * (len(data) % 2), np.int64)
-            v = b[0::2] | (b[1::2] << 8)
-            targets[j, : len(v)] = np.where(v >= 0x8000, v - 0x10000, v)
+            v = int16_le(b[0::2], b[1::2])
+            targets[j, : len(v)] = v
     return dict(ev_tick=np.ascontiguousarray(prog.ev_step, np.int64),
                 ev_chan=np.ascontiguousarray(prog.ev_chan, np.int64), levels=np.ascontiguousarray(prog.levels,
                 np.int64), tar_label=tar_label, req_n=req_n, req_label=req_label, targets=targets,
                 config_at=config_at)
+
+
+def int16_le(low, high) -> np.ndarray:
+    """16-bit two's complement values sent as (low byte, high byte) pairs: GET_TAR targets, OUT_DATA membranes."""
+    v = np.asarray(low, np.int64) | (np.asarray(high, np.int64) << 8)
+    return np.where(v >= 0x8000, v - 0x10000, v)

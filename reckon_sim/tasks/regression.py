@@ -16,6 +16,8 @@ from dataclasses import replace
 import numpy as np
 
 from ..backend import Sample, SampleResult
+from ..core.chip import Chip
+from ..core.host import int16_le
 from ..errors import InputError
 
 
@@ -30,8 +32,7 @@ def send_outputs(tick_send: dict, n_out: int) -> np.ndarray:
     """int64 [T, n_out]: row k-1 = the output membranes in tick k's per-tick SEND, each item pair (low byte,
     high byte) a 16-bit two's complement value; rows of ticks without a SEND (1 and T) are 0."""
     data = np.asarray(tick_send["data"], np.int64)
-    raw = data[:, 0:2 * n_out:2] | (data[:, 1:2 * n_out:2] << 8)
-    return np.where(raw >= 0x8000, raw - 0x10000, raw)
+    return int16_le(data[:, 0:2 * n_out:2], data[:, 1:2 * n_out:2])
 
 
 class RegressionReadout:
@@ -83,10 +84,8 @@ class RegressionReadout:
     @staticmethod
     def _reads_sends(backend) -> bool:
         """A chip whose per-tick SENDs carry every output membrane in full (16 bits or fewer)."""
-        cfg = getattr(backend, "config", None)
-        widths = getattr(backend, "widths", None)
-        return (cfg is not None and widths is not None and hasattr(backend, "state")
-                and bool(cfg["SPI_SEND_PER_TIMESTEP"]) and not cfg["SPI_SEND_LABEL_ONLY"] and widths.membrane <= 16)
+        return (isinstance(backend, Chip) and bool(backend.config["SPI_SEND_PER_TIMESTEP"])
+                and not backend.config["SPI_SEND_LABEL_ONLY"] and backend.widths.membrane <= 16)
 
     def weights(self):
         return self.backend.weights()
