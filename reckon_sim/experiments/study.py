@@ -44,11 +44,16 @@ class Metric:
     scale: float          # printed value = scale * stored value
     unit: str             # unit of printed values ("%" or "NMSE")
     diff_unit: str        # unit of printed differences and of δ ("pp" or "NMSE")
-    key: str              # summary.json suffix: accuracy_pct / diff_reckon_pp, or nmse / diff_reckon_nmse
+    name: str             # pareto.csv column prefix: accuracy_mean, or nmse_mean
+    value_key: str        # summary.json key of the value: accuracy_pct, or nmse
+    diff_key: str         # summary.json suffix of differences: diff_reckon_pp, or diff_reckon_nmse
+    digits: int           # decimals printed
+    head: str             # column head of the printed value
 
 
-ACCURACY = Metric("final_test_accuracy", "final test accuracy", False, 100.0, "%", "pp", "pct")
-NMSE = Metric("final_test_nmse", "final test NMSE", True, 1.0, "NMSE", "NMSE", "nmse")
+ACCURACY = Metric("final_test_accuracy", "final test accuracy", False, 100.0, "%", "pp", "accuracy", "accuracy_pct",
+                  "pp", 1, "accuracy %")
+NMSE = Metric("final_test_nmse", "final test NMSE", True, 1.0, "NMSE", "NMSE", "nmse", "nmse", "nmse", 3, "NMSE")
 
 
 def task_metric(regression: bool) -> Metric:
@@ -231,8 +236,7 @@ def point_table(stats: dict[tuple, dict], metric: Metric = ACCURACY) -> list[dic
     """JSON-able per-point records (accuracy_pct / diff_reckon_pp / diff_reference_pp in % and percentage
     points, or nmse / diff_reckon_nmse / diff_reference_nmse for regression), with the memory figures."""
     recs = []
-    value_key = "accuracy_pct" if metric is ACCURACY else metric.key
-    diff_key = "pp" if metric is ACCURACY else metric.key
+    value_key, diff_key = metric.value_key, metric.diff_key
     for key, s in stats.items():
         diff, ref = s["diff_reckon"], s["diff_reference"]
         sc = metric.scale

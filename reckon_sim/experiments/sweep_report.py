@@ -38,10 +38,10 @@ def _limit(metric: study.Metric, tolerance: float) -> str:
 def stats_lines(order: list[tuple], stats: dict, tolerance: float, metric: study.Metric = study.ACCURACY
                 ) -> list[str]:
     """The per-point table: the metric and paired differences with their 95 % intervals, memory, decision."""
-    sc, dig = metric.scale, (1 if metric is study.ACCURACY else 3)
+    sc, dig = metric.scale, metric.digits
     better = "lower" if metric.lower_is_better else "higher"
-    head = "accuracy %" if metric is study.ACCURACY else metric.unit
-    w = 21 if metric is study.ACCURACY else 24         # a signed 3-decimal interval is 23 characters
+    head = metric.head
+    w = 21 if dig == 1 else 24                         # a signed 3-decimal interval is 23 characters
     lines = [f"paired statistics over seeds: {metric.label} ({metric.unit}, {better} is better), Δ = paired "
              f"difference ({metric.diff_unit}), mean [95 % bootstrap CI]; δ = {sc * tolerance:g} {metric.diff_unit}",
              f"  {'point':<22} {'seeds':>5}  {head:<19} {'Δ to ReckOn ' + metric.diff_unit:<{w}} "
@@ -104,7 +104,7 @@ def _pareto(out: Path, order, stats, ref_acc, metric: study.Metric = study.ACCUR
     entries = [{"label": point_label(k), "sram_kB": memory_row(stats[k]["widths"])["sram_kB"],
                 "mean": stats[k]["value"].mean, "lo": stats[k]["value"].lo, "hi": stats[k]["value"].hi,
                 "reckon": k == study.RECKON_KEY} for k in keys]
-    name = "accuracy" if metric is study.ACCURACY else metric.key
+    name = metric.name
     for e, front in zip(entries, study.pareto_front(entries, metric.lower_is_better)):
         e["front"] = front
     rows = []
