@@ -187,17 +187,29 @@ def test_cli_writes_folder_from_data(tmp_path):
     assert m["run"] == {"epochs": 1, "ntrain": 1, "ntest": 1, "samples": 2}
 
 
-@pytest.mark.parametrize("override, message", [
-    ({"SPI_LOCAL_TICK": 1}, "SPI_LOCAL_TICK: = 1 is not supported"),
-    ({"SPI_TIMING_MODE": 1}, "SPI_TIMING_MODE: = 1 is not supported"),
-])
-def test_cli_rejects_unsupported_protocol(tmp_path, override, message):
+def test_cli_rejects_timing_mode_with_a_ready_paced_host(tmp_path):
     cfg_path = tmp_path / "config.json"
-    cfg_path.write_text(json.dumps({**small_spec().config.to_dict(), **override}))
+    cfg_path.write_text(json.dumps({**small_spec().config.to_dict(), "SPI_TIMING_MODE": 1}))
     r = _cli(["--preset", str(cfg_path), "--out", str(tmp_path / "v")])
-    assert r.exit_code == 2 and message in r.output
-    assert r.output.strip().splitlines()[-1].startswith("reckon-sim vectors: error: ")
+    assert r.exit_code == 2 and r.output == (
+        "reckon-sim vectors: error: SPI_TIMING_MODE: = 1: TIMING_ERROR_RDY shows TIMING_ERROR, not "
+        "readiness, so a host that raises TIME_TICK when the chip is ready cannot run (allowed: 0, or a host "
+        "tick_period)\n")
     assert not (tmp_path / "v").exists()
+
+
+def test_cli_writes_a_local_tick_run_that_halts(tmp_path):
+    """SPI_LOCAL_TICK = 1 with SPI_CYCLES_PER_TICK = 2: held in IDLE in the first sample (record 7 halt)."""
+    cfg_path = tmp_path / "config.json"
+    cfg_path.write_text(json.dumps({**ChipConfig.from_preset("reckon-tbench").to_dict(), "SPI_LOCAL_TICK": 1,
+                                    "SPI_CYCLES_PER_TICK": 2}))
+    r = _cli(["--preset", str(cfg_path), "--samples", "1", "--out", str(tmp_path / "v")])
+    assert r.exit_code == 0, r.output
+    assert (
+        "sample 0 halts: host program: the chip hangs in IDLE in tick 1: SPI_LOCAL_TICK = 1 with "
+        "SPI_CYCLES_PER_TICK = 2: tick_cnt is held at 1 in IDLE, so time_tick never rises and IDLE is never left "
+        "(srnn.v time handling)\n") in r.output
+    assert "1 samples (1 train + 1 test x 1 epochs)" in r.output
 
 
 def test_cli_bad_data_folder_is_one_line_error(tmp_path):

@@ -67,6 +67,9 @@ def vectors(preset, data, samples, epochs, task_name, seed, out_dir, host_file, 
         if cov is not None:
             echo_coverage(cov, tmp / "coverage.json", missed_only=True)
     n = manifest["run"]["samples"]
+    for s in manifest["samples"]:                     # a halt ends the run (the chip stays in IDLE until reset)
+        if "halt" in s:
+            click.echo(f"sample {s['gidx']} halts: {s['halt']['why']}")
     click.echo(f"wrote {out_dir}: {n} samples ({len(spec.train)} train + {len(spec.test)} test x {epochs} epochs), "
                f"{len(manifest['files'])} files; run: tools/rtl/run.sh RTL_FILES... with VEC={out_dir}")
 

@@ -30,10 +30,15 @@ _NO_RECORDS = TickRecords.empty(0, 0)
 
 
 class ChipHang(InputError):
-    """The host program leaves the chip waiting forever (simulated up to there): state and tick named."""
+    """The host program leaves the chip waiting forever (simulated up to there): state and tick named.
 
-    def __init__(self, state: str, tick: int, why: str):
-        self.state, self.tick = state, tick
+    timing_error: TIMING_ERROR is set (srnn.v; the TIMING_ERROR_RDY pin with SPI_TIMING_MODE = 1); tick_table:
+    the cycle table of ticks 1..tick (the last one cut by the hang) when the sample ran, else None; tick_send and
+    config_reads: as in SampleResult, for the ticks before the cut."""
+
+    def __init__(self, state: str, tick: int, why: str, timing_error: bool = False, tick_table=None):
+        self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
+        self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
 
 
@@ -142,7 +147,11 @@ class Chip:
             tk[:, TK.cycles] += send_cycles
             tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
         if self.host.tick_period:                    # TIME_TICK every N cycles: early ticks (core.tick_period)
-            check_period(tk, self.host.tick_period, bool(cfg["SPI_ERROR_HALT"]), ChipHang)
+            try:
+                check_period(tk, self.host.tick_period, bool(cfg["SPI_ERROR_HALT"]), ChipHang)
+            except ChipHang as hang:                 # what the ticks before the cut did, for RTL vectors
+                hang.tick_send, hang.config_reads = tick_send, config_reads
+                raise
         inference, out_bytes = self._send()
         if self.coverage is not None:
             self.coverage.fold_kernel()

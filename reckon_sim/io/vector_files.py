@@ -13,14 +13,17 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 2      # 2: host programs (README "Operating modes"): per-tick SEND record and expect/send files
+FORMAT_VERSION = 3      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7)
 
 # stimulus opcodes (first token of a stimulus record)
-OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG = 0, 1, 2, 3, 4, 5, 6
+OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING = 0, 1, 2, 3, 4, 5, 6, 7
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
 # bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
 # seen high, minus the tick's cycle count (2-flop synchroniser + edge detector; OUT_REQ is registered in SEND)
 EDGES_TO_READY, EDGES_TO_OUT_REQ = 2, 3
+# clock edges from the early TIME_TICK rise to TIMING_ERROR_RDY high: SPI_TIMING_MODE = 1 (TIMING_ERROR is set at
+# the end of the time_tick cycle) / 0 with SPI_ERROR_HALT = 1 (one more FSM step, then IDLE)
+EDGES_TO_ERROR, EDGES_TO_HALT = 3, 4
 
 
 def _write(path: Path, lines) -> None:
@@ -104,6 +107,19 @@ class Step:
                 *self.aer, *self.tar, *self.req]
 
 
+@dataclass(frozen=True)
+class Timing:
+    """Record 7 (version 3): how the host paces ticks and where the chip halts (see FORMAT_DOC)."""
+
+    period: int = 0                # TIME_TICK every `period` cycles (between rises); 0: when TIMING_ERROR_RDY is high
+    halt_tick: int = 0             # the chip ends held in IDLE during this tick (0: never)
+    timing_error: int = 0          # TIMING_ERROR set while held (the pin's level with SPI_TIMING_MODE = 1)
+    timing_mode: int = 0           # SPI_TIMING_MODE: 1 = TIMING_ERROR_RDY shows TIMING_ERROR, not readiness
+
+    def tokens(self) -> list[int]:
+        return [OP_TIMING, self.period, self.halt_tick, self.timing_error, self.timing_mode]
+
+
 @dataclass
 class SampleStim:
     gidx: int
@@ -115,6 +131,7 @@ class SampleStim:
     pre_spi: list[Transaction] = field(default_factory=list)   # host SPI writes before the sample
     steps: list[Step] = field(default_factory=list)
     tick_items: int = 0            # SEND_PER_TIMESTEP: OUT_DATA items the chip sends in every tick 2..T-1
+    timing: Timing | None = None    # record 7: tick period, timing mode, halt (None: ready-paced, no halt)
 
 
 def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
@@ -125,6 +142,8 @@ def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
         lines.append(" ".join(f"{v:x}" for v in (OP_SAMPLE, s.gidx, s.epoch, s.phase, s.index, s.n_ticks, s.n_items)))
         if s.tick_items:
             lines.append(f"{OP_TICK_SEND:x} {s.tick_items:x}")
+        if s.timing is not None:
+            lines.append(" ".join(f"{v:x}" for v in s.timing.tokens()))
         for st in s.steps:
             lines.extend(f"{OP_CONFIG:x} " + " ".join(f"{w:08x}" for w in t.words()) for t in st.config)
             lines.append(" ".join(f"{v:x}" for v in st.tokens()))
@@ -168,6 +187,8 @@ def read_stimulus(path: Path) -> list[SampleStim]:
             visit.append(Transaction(cmd, tuple(take((cmd >> 16) & 0xFFF))))
         elif op == OP_TICK_SEND:
             (out[-1].tick_items,) = take(1)
+        elif op == OP_TIMING:
+            out[-1].timing = Timing(*take(4))
         elif op == OP_SAMPLE_END:
             (g,) = take(1)
             if g != out[-1].gidx:
@@ -205,6 +226,17 @@ def read_tick_sends(path: Path) -> dict[int, list[int]]:
         out[k] = tok[i + 2: i + 2 + n]
         i += 2 + n
     return out
+
+
+def write_timing(path: Path, rows: list) -> None:
+    """Per sample with a record 7 (Timing): gidx and the record's four fields, for the replay DUT."""
+    _write(path, (" ".join(f"{v:x}" for v in (g, *t.tokens()[1:])) for g, t in enumerate(rows) if t is not None))
+
+
+def read_timing(path: Path) -> dict[int, Timing]:
+    """Inverse of `write_timing`: gidx -> Timing."""
+    tok = _tokens(path)
+    return {tok[i]: Timing(*tok[i + 1: i + 5]) for i in range(0, len(tok), 5)}
 
 
 def write_cycles(path: Path, cycles: np.ndarray, gettar: np.ndarray) -> None:

@@ -1,12 +1,12 @@
 """FORMAT.md of a vector folder (written by `reckon-sim vectors`; also the reference for tools/rtl)."""
 
 FORMAT_DOC = """\
-# ReckOn RTL test vectors (format version 2)
+# ReckOn RTL test vectors (format version 3)
 
 Written by `reckon-sim vectors` from a run of the bit-exact model, playing a host program (README "Operating
 modes"; `manifest.json` `bench.host`). Version 2 adds record 5 and `expect/send_NNNN.hex` (per-tick SEND), record 6
-(CONFIG visits) and counts their cycles in the second column of `expect/cycles_NNNN.hex`; a version-1 folder is a valid
-version-2 folder. Every `.hex`/`.mem` file is ASCII text of
+(CONFIG visits) and counts their cycles in the second column of `expect/cycles_NNNN.hex`; version 3 adds record 7
+(tick period, SPI_TIMING_MODE, a halt) and `expect/timing.hex`; a version-1 or -2 folder is a valid version-3 folder. Every `.hex`/`.mem` file is ASCII text of
 lower-case hexadecimal tokens without `0x`, separated by spaces and newlines, readable by `$readmemh` (as a flat
 word stream) and by `$fscanf(fd, "%h", x)`. Sample files are numbered by `gidx` (0, 1, ... in execution order:
 for each epoch the training samples, then the test samples). Tick k = 1..T; line k of a per-tick file is tick k.
@@ -23,6 +23,7 @@ for each epoch the training samples, then the test samples). Tick k = 1..T; line
 | `expect/outputs.hex` | per sample: `gidx n item_0 .. item_n-1` = the OUT_DATA bytes of the SEND state |
 | `expect/cycles_NNNN.hex` | per tick: `cycles host` = clock cycles of the tick (golden `tick_cycles`) and its host-paced cycles (GET_TAR + CONFIG + per-tick SEND) |
 | `expect/send_NNNN.hex` | SEND_PER_TIMESTEP only: per tick k = 2..T-1, `k n item_0 .. item_n-1` = the OUT_DATA items of that tick's SEND |
+| `expect/timing.hex` | version 3, only with record 7: per sample `gidx period halt_tick timing_error timing_mode` (record 7's fields; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/config_reads.hex` | CONFIG visits only (`vectors --probe-every N`): per visit `gidx k n word_0 .. word_n-1` = the words its SPI reads return in tick k (the same words as record 6; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/state_NNNN.hex` | per tick: `k z inp u tinp trec tout oneur_u` (below) |
 | `expect/readback_NNNN.hex` | SPI read-back transactions after sample NNNN with the expected data words |
@@ -63,6 +64,7 @@ A stream of records, one per line, first token = opcode:
 | `4 gidx` | sample end: read the n_items OUT_DATA items, drop TARGET_VALID and INFER_ACC, check the read-back |
 | `6 cmd data..` | (version 2; before step j's record 3) one SPI transaction of the CONFIG visit in tick j+1 (count = cmd[27:16] data words; read data = the words expected) |
 | `5 n` | (version 2; right after record 2) SEND_PER_TIMESTEP: the chip sends n OUT_DATA items in every tick 2..T-1, expected in `expect/send_NNNN.hex` |
+| `7 period halt_tick timing_error timing_mode` | (version 3; after record 2 and 5) how the host paces this sample's ticks and where the chip halts (below) |
 | `0` | end of the run |
 
 Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then
@@ -78,6 +80,19 @@ the host writes `SPI_EN_CONF = 1` after the step's levels, and when SPI_RDY rise
 CONFIG after SDONE) plays the transactions, comparing every read word, then writes `SPI_EN_CONF = 0`.
 Timing (golden FORMAT §3.3): an event in step j is integrated in tick j+1; levels raised in step j are seen by
 tick j+1.
+
+Record 7 (host `tick_period`, SPI_TIMING_MODE, halts). `period` > 0: TIME_TICK k+1 rises `period` clock edges
+after TIME_TICK k (tick 1 as before); the host steps still follow the chip's readiness, so a step that overruns the
+period raises the tick late (harmless: only an early tick changes what the chip does). `timing_mode` = 1: the pin
+shows TIMING_ERROR, so ticks < T end when the expected `cycles` (plus the measured host-paced cycles) have passed
+and the pin must stay low; their cycle counts are not checked (tick T still is, on OUT_REQ). `halt_tick` h > 0:
+this is the last sample, with steps up to h-1 and `cycles` rows up to h: in tick h the host raises TIME_TICK h+1
+at `period` cycles while the chip is still busy (SPI_ERROR_HALT = 1: TIMING_ERROR is set, the FSM takes one more
+step and is held in IDLE), or, with `period` = 0, the chip halted on its own local tick (SPI_LOCAL_TICK = 1).
+The host then checks that TIMING_ERROR_RDY rises exactly 3 (`timing_mode` 1) or 4 (`timing_mode` 0) edges after
+that TIME_TICK rise, and that for 2000 cycles the pin stays `timing_error` (`timing_mode` 1) or high (IDLE),
+with OUT_REQ and REQ_TAR low. No OUT_DATA, images or read-back are expected for that sample (the state after the
+cut is not modelled); the run ends there (the chip leaves IDLE only after a reset).
 
 ## Expected per-tick state (`state_NNNN.hex`)
 

@@ -15,16 +15,13 @@ from ..core.host import HostProgram, HostSpec, program
 from ..errors import InputError
 from ..io.vector_files import Step
 
-# register values the tick-stream protocol (ticks on TIME_TICK, ready on TIMING_ERROR_RDY, one SEND per sample)
-# cannot drive; FORMAT §2.1 lists the same restrictions for the golden runs
-UNSUPPORTED = {"SPI_LOCAL_TICK": 0, "SPI_TIMING_MODE": 0}
-
-
 def check_protocol(cfg: ChipConfig, host: HostSpec | None = None) -> None:
     """InputError if the configuration cannot be run by the tick-stream protocol."""
-    for name, ok in UNSUPPORTED.items():
-        if cfg[name] != ok:
-            raise InputError(name, f"= {cfg[name]} is not supported by the RTL test vectors (allowed: {ok})")
+    period = host.tick_period if host is not None else 0
+    if cfg["SPI_TIMING_MODE"] and not period and not cfg["SPI_LOCAL_TICK"]:
+        raise InputError("SPI_TIMING_MODE", "= 1: TIMING_ERROR_RDY shows TIMING_ERROR, not readiness, so a host "
+                                            "that raises TIME_TICK when the chip is ready cannot run (allowed: 0, "
+                                            "or a host tick_period)")
     if cfg["SPI_REGRESSION"] and not cfg["SPI_GET_TAR_REQ_OUT"]:
         raise InputError("SPI_GET_TAR_REQ_OUT", "= 0 with SPI_REGRESSION = 1: the bench sees the chip's target "
                                                 "requests only on MISO (allowed: 1)")
@@ -32,9 +29,9 @@ def check_protocol(cfg: ChipConfig, host: HostSpec | None = None) -> None:
         raise InputError("TARGET_TICK", f"= {cfg.target_tick} with SPI_REGRESSION = 1 and SPI_REGUL_MODE[2:1] = 11: "
                                         "the chip requests targets from tick 2 on, the bench sends them only after "
                                         "TARGET_TICK (allowed: 1)")
-    if host is not None and host.tick_period:
-        raise InputError("host: tick_period", f"= {host.tick_period}: the bench raises TIME_TICK when the chip is "
-                                              "ready (allowed: 0)")
+    if 0 < period < 4:
+        raise InputError("host: tick_period", f"= {period}: the bench holds TIME_TICK high for 3 cycles "
+                                              "(allowed: 0 or 4..4294967295)")
     if host is not None and host.label == "gettar" and not cfg["SPI_GET_TAR_REQ_OUT"]:
         raise InputError("SPI_GET_TAR_REQ_OUT", "= 0 with host label = 'gettar': the bench sees the chip's label "
                                                 "requests only on MISO (allowed: 1)")

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from ..core.records import AT_PROP, AT_STEP, NF, TK
 from ..config import ChipConfig
-from ..core.chip import Chip
+from ..core.chip import Chip, ChipHang
 from ..core.host import HostSpec
 from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
@@ -66,6 +67,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
     stim, outputs, samples, probes = [], [], [], []
     vcd = StateVcd(out / "model.vcd", cfg.n_inp, cfg.n_rec, cfg.n_out)
     gidx = 0
+    timing_rows: list = []
     try:
         for epoch in range(inputs.epochs):
             for phase, data in ((0, inputs.train), (1, inputs.test)):
@@ -76,14 +78,26 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                                if learn and regression else None)
                     prog = chip.host_program(sample, learn, targets)
                     steps = program_steps(prog)
-                    res = chip.run_sample(sample, learn, dump=True, program=prog)
-                    for k, txns in res.config_reads or ():   # CONFIG visits with the words the chip returns
-                        steps[k - 1].config = [fmt.Transaction(cmd, words) for cmd, words in txns]
-                        reads = [w for cmd, words in txns if cmd >> 31 for w in words]
-                        probes.append(f"{gidx:x} {k:x} {len(reads):x} " + " ".join(f"{w:08x}" for w in reads))
+                    try:
+                        res = chip.run_sample(sample, learn, dump=True, program=prog)
+                    except ChipHang as hang:          # held in IDLE: the last sample the chip runs
+                        if hang.state != "IDLE":
+                            raise
+                        stim.append(_halted_sample(out, add, cfg, host, hang, gidx, epoch, phase, index, sample,
+                                                   pre if index == 0 else [], steps, probes))
+                        outputs.append((gidx, []))
+                        timing_rows.append(stim[-1].timing)
+                        samples.append({"gidx": gidx, "epoch": epoch, "phase": "test" if phase else "train",
+                                        "sample": index, "label": int(sample.label), "ticks": sample.n_ticks,
+                                        "halt": {"tick": hang.tick, "state": hang.state, "why": str(hang)}})
+                        gidx += 1
+                        raise _Halted from None
+                    _add_config_reads(steps, res.config_reads, gidx, probes)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
                                                pre if index == 0 else [], steps,
-                                               n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0))
+                                               n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
+                                               _timing(cfg, host)))
+                    timing_rows.append(stim[-1].timing)
                     items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
                     _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
@@ -94,6 +108,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     gidx += 1
                     if progress is not None:
                         progress(1)
+    except _Halted:
+        pass
     finally:
         vcd.close()
     add(out / "model.vcd", "vcd", "vcd")
@@ -101,6 +117,9 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
     add(out / "stimulus.hex", "stimulus", "tick-stream")
     fmt.write_outputs(out / "expect" / "outputs.hex", outputs)
     add(out / "expect" / "outputs.hex", "expected_out_data", "out-items")
+    if any(t is not None for t in timing_rows):   # record 7 per sample, for tools/rtl/reckon_replay.sv
+        fmt.write_timing(out / "expect" / "timing.hex", timing_rows)
+        add(out / "expect" / "timing.hex", "expected_timing", "timing")
     if probes:   # the read words of every CONFIG visit, for tools/rtl/reckon_replay.sv (the bench reads stimulus)
         (out / "expect" / "config_reads.hex").write_text("\n".join(probes) + "\n", encoding="ascii")
         add(out / "expect" / "config_reads.hex", "expected_config_reads", "config-reads")
@@ -118,6 +137,50 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
         "samples": samples, "files": files}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="ascii")
     return manifest
+
+
+class _Halted(Exception):
+    """The chip is held in IDLE (ChipHang): no later sample runs until a reset."""
+
+
+def _timing(cfg: ChipConfig, host: HostSpec, halt: ChipHang | None = None) -> fmt.Timing | None:
+    """Record 7 of a sample: None for the ready-paced stock timing without a halt."""
+    t = fmt.Timing(host.tick_period, 0 if halt is None else halt.tick, int(halt is not None and halt.timing_error),
+                   int(cfg["SPI_TIMING_MODE"]))
+    if halt is not None and cfg["SPI_LOCAL_TICK"]:
+        t = replace(t, halt_tick=1)            # held before the bench's first TIME_TICK (internal ticks)
+    return None if t == fmt.Timing() else t
+
+
+def _add_config_reads(steps: list, config_reads, gidx: int, probes: list) -> None:
+    """CONFIG visits into their steps, with the words the chip returns (and the probe lines for the replay)."""
+    for k, txns in config_reads or ():
+        if k - 1 < len(steps):
+            steps[k - 1].config = [fmt.Transaction(cmd, words) for cmd, words in txns]
+            reads = [w for cmd, words in txns if cmd >> 31 for w in words]
+            probes.append(f"{gidx:x} {k:x} {len(reads):x} " + " ".join(f"{w:08x}" for w in reads))
+
+
+def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHang, gidx: int, epoch: int,
+                   phase: int, index: int, sample, pre: list, steps: list, probes: list) -> fmt.SampleStim:
+    """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
+    those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes)."""
+    timing = _timing(cfg, host, hang)
+    h = timing.halt_tick
+    tk = hang.tick_table if hang.tick_table is not None else np.zeros((h, len(TK)), np.int64)
+    sends = hang.tick_send
+    host_cycles = tk[:h, TK.gettar] + tk[:h, TK.config] + (sends["cycles"][:h] if sends is not None else 0)
+    path = out / "expect" / f"cycles_{gidx:04d}.hex"
+    fmt.write_cycles(path, tk[:h, TK.cycles], host_cycles)
+    add(path, "expected_cycles", "tick-cycles", gidx=gidx)
+    if sends is not None:
+        path = out / "expect" / f"send_{gidx:04d}.hex"
+        fmt.write_tick_sends(path, sends["n"][: h - 1], sends["data"][: h - 1])
+        add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
+    steps = steps[:h]
+    _add_config_reads(steps, hang.config_reads, gidx, probes)
+    return fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, 0, pre, steps,
+                          n_items(cfg) if sends is not None else 0, timing)
 
 
 def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> None:

@@ -26,6 +26,9 @@
 // words). +replay_corrupt=6 flips bit 16 of read word 4 (neuron 2's trace_inp) of the visit in tick
 // +replay_corrupt_tick=K (default 5) of sample S.
 // Output membranes (SPI code 2, one 16-bit register per address 0..15) are writable and cleared at sample end.
+// Timing (expect/timing.hex, record 7): with SPI_TIMING_MODE = 1 the pin shows a TIMING_ERROR flag instead of
+// readiness; in the halt sample a TIME_TICK during the halt tick sets it at that edge and the chip is held idle
+// from the next edge on (tick period 0: held idle at the sample's first tick, as with a local tick).
 `timescale 1ns/1ps
 
 module reckon_replay (
@@ -54,6 +57,7 @@ module reckon_replay (
         if ($value$plusargs("replay_corrupt_tick=%d", corrupt_tick)) ;
         load_outputs();
         load_config_reads();
+        load_timing();
     end
 
     reg [127:0] neur [0:127];
@@ -131,7 +135,7 @@ module reckon_replay (
     wire CLK = CLK_EXT;
     reg rst1 = 0, rst2 = 0, tt1 = 0, tt2 = 0, tt3 = 0, s1 = 0, s2 = 0, r1 = 0, r2 = 0, o1 = 0, o2 = 0;
     reg w1 = 0, w2 = 0, w3 = 0, ec1 = 0, ec2 = 0;
-    reg busy = 0, last = 0, sending = 0, oreq = 0, tsending = 0;
+    reg busy = 0, last = 0, sending = 0, oreq = 0, tsending = 0, terr = 0, halted = 0, halting = 0;
     reg [7:0] odata = 0;
     reg [7:0] items [0:31];
     localparam MAX_TICKS = 65536, MAX_SAMPLES = 4096;
@@ -222,6 +226,28 @@ module reckon_replay (
         end
     endtask
 
+    integer t_period [0:MAX_SAMPLES - 1];
+    integer t_halt [0:MAX_SAMPLES - 1];
+    integer t_err [0:MAX_SAMPLES - 1];
+    integer t_mode [0:MAX_SAMPLES - 1];
+    task load_timing;
+        integer fd, gg, a, b, c, d, rs, j;
+        begin
+            for (j = 0; j < MAX_SAMPLES; j = j + 1) begin
+                t_period[j] = 0; t_halt[j] = 0; t_err[j] = 0; t_mode[j] = 0;
+            end
+            fd = $fopen($sformatf("%0s/expect/timing.hex", vec), "r");
+            if (fd != 0) begin
+                rs = $fscanf(fd, "%h %h %h %h %h", gg, a, b, c, d);
+                while (rs == 5) begin
+                    t_period[gg] = a; t_halt[gg] = b; t_err[gg] = c; t_mode[gg] = d;
+                    rs = $fscanf(fd, "%h %h %h %h %h", gg, a, b, c, d);
+                end
+                $fclose(fd);
+            end
+        end
+    endtask
+
     task load_cycles;
         integer fd, j, rs;
         reg [31:0] c, t;
@@ -296,7 +322,7 @@ module reckon_replay (
                 if (i < 128) neur[i] = 128'd0;
                 if (i < 16) oneur[i] = 16'd0;
             end
-            busy = 0; sending = 0; oreq <= 0; AERIN_ACK <= 0; k = 0; rdy <= 0;
+            busy = 0; sending = 0; oreq <= 0; AERIN_ACK <= 0; k = 0; rdy <= 0; terr <= 0; halted <= 0; halting <= 0;
         end else begin
             if (w2 != w3)
                 case (wr_code)
@@ -309,7 +335,14 @@ module reckon_replay (
                 endcase
             if (r2 && !AERIN_ACK) AERIN_ACK <= 1'b1;
             else if (!r2 && AERIN_ACK) AERIN_ACK <= 1'b0;
-            if (tick_new && !busy && !sending && !tsending) start_tick();
+            if (halted) ;                                    // held idle until reset
+            else if (halting) begin                          // one more step after the early tick, then idle
+                halted <= 1'b1; busy = 0; tsending = 0;
+            end else if (tick_new && k == 0 && t_halt[gidx] == 1 && t_period[gidx] == 0) begin
+                halted <= 1'b1; terr <= (t_err[gidx] != 0);      // a local-tick halt: never leaves idle
+            end else if (tick_new && busy && k == t_halt[gidx]) begin
+                halting <= 1'b1; terr <= (t_err[gidx] != 0);     // the early TIME_TICK of the halt tick
+            end else if (tick_new && !busy && !sending && !tsending) start_tick();
             else if (busy) begin
                 if (rdy) begin
                     if (!ec2) rdy <= 1'b0;                  // SPI_EN_CONF = 0: the tick goes on
@@ -349,7 +382,7 @@ module reckon_replay (
             end
         end
     end
-    assign TIMING_ERROR_RDY = !busy && !sending && !tsending;
+    assign TIMING_ERROR_RDY = (t_mode[gidx] != 0) ? terr : (halted || (!busy && !sending && !tsending));
     assign OUT_REQ = oreq;
     assign OUT_DATA = oreq ? odata : 8'd0;
 

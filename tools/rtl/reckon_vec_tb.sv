@@ -71,6 +71,9 @@ module reckon_vec_tb;
     reg [31:0] cfg_buf [0:4095];
     reg [31:0] cfg_first_cmd, cfg_first_got, cfg_first_exp, cfg_word;
     integer cfg_first_i, cfg_n, ci;
+    integer period_p = 0, halt_k = 0, t_last = 0, late_ticks = 0, e_rd, m_rd;   // record 7
+    reg     halt_err = 1'b0, tmode = 1'b0;
+    localparam EDGES_TO_ERROR = 3, EDGES_TO_HALT = 4, HOLD_CYCLES = 2000;
     reg     probe = 1'b0;          // +probe / +probe_every=N: the vectors must hold CONFIG visits (vectors --probe-every N)
     integer probe_every = 0, n_visits = 0;
     integer r, op, n_pass = 0, n_fail = 0, n_samples = 0;
@@ -273,6 +276,43 @@ module reckon_vec_tb;
         end
     endtask
 
+    // Record 7 halt in tick k: raise the early TIME_TICK now (early = 1; else the chip halted on its own local
+    // tick), check when TIMING_ERROR_RDY rises, then that the chip stays held in IDLE; the run ends here.
+    task automatic check_held(input integer k, input reg early, input integer t0);
+        integer te, n, rise, want_rise, bad_hold;
+        reg     want;
+        string  how;
+        begin
+            te = cyc;
+            rise = -1;
+            bad_hold = 0;
+            want = tmode ? halt_err : 1'b1;
+            want_rise = early ? (tmode ? EDGES_TO_ERROR : EDGES_TO_HALT) : -1;
+            if (early) TIME_TICK = 1'b1;
+            for (n = 1; n <= HOLD_CYCLES; n = n + 1) begin
+                @(negedge CLK);
+                if (n == 3) TIME_TICK = 1'b0;
+                if (early && rise < 0 && TIMING_ERROR_RDY === 1'b1) rise = cyc - te;
+                if (n > 8 && (TIMING_ERROR_RDY !== want || OUT_REQ !== 1'b0 || MISO !== 1'b0)) bad_hold = bad_hold + 1;
+            end
+            n_samples = n_samples + 1;
+            if ((early && (te - t0 != period_p || rise != want_rise)) || bad_hold != 0) begin
+                n_fail = n_fail + 1;
+                $display("[reckon_vec_tb] sample %04d: FAIL  halt in tick %0d: early TIME_TICK %0d cycles after tick %0d's (expected %0d), TIMING_ERROR_RDY rose %0d edges after it (expected %0d), %0d cycles not held in IDLE",
+                         s_gidx, k, te - t0, k, period_p, rise, want_rise, bad_hold);
+            end else begin
+                n_pass = n_pass + 1;
+                if (early) how = $sformatf(": TIME_TICK %0d at %0d cycles, TIMING_ERROR_RDY high %0d edges later",
+                                           k + 1, period_p, rise);
+                else how = " (local tick)";
+                $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  halted in tick %0d%0s; held in IDLE for %0d cycles (TIMING_ERROR_RDY = %0d)",
+                         s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, how, HOLD_CYCLES, want);
+            end
+            if (late_ticks > 0) $display("[reckon_vec_tb]   %0d ticks raised late (the host step overran the period)", late_ticks);
+            done = 1'b1;
+        end
+    endtask
+
     task automatic send_tick(input integer k, input reg last, input integer nreq);
         integer t0, i, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall;
         reg     seen_low, fin, sent, spt, bad;
@@ -281,13 +321,20 @@ module reckon_vec_tb;
             scan_ok(r, 2);
             spt = (spt_n > 0) && !last && k >= 2;
             n_exp = 0; n_got = 0; c_rise = 0; c_fall = -1;
+            if (k == halt_k) spt = 1'b0;              // the halt tick: its items (if any) are acknowledged only
             if (spt) read_tick_send(k, n_exp);
-            if (TIMING_ERROR_RDY !== 1'b1) begin
-                $display("[reckon_vec_tb] sample %04d: FAIL  TIMING_ERROR_RDY low before tick %0d", s_gidx, k);
+            if (period_p > 0 && k > 1) begin          // fixed period: a host step that overran raises it late
+                if (cyc - t_last > period_p) late_ticks = late_ticks + 1;
+                while (cyc - t_last < period_p) @(negedge CLK);
+            end
+            if (!(k == halt_k && period_p == 0) && TIMING_ERROR_RDY !== (tmode ? 1'b0 : 1'b1)) begin
+                $display("[reckon_vec_tb] sample %04d: FAIL  TIMING_ERROR_RDY %0s before tick %0d", s_gidx,
+                         tmode ? "high (timing error)" : "low", k);
                 n_fail = n_fail + 1;
                 finish_run("DUT not ready for a tick");
             end
             t0 = cyc;
+            t_last = cyc;
             req_cycles = 0;
             rdy_cycles = 0;
             in_tick = 1'b1;
@@ -303,7 +350,13 @@ module reckon_vec_tb;
                     sent = 1'b1;
                 end
                 if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
-                if (spt && OUT_REQ === 1'b1 && !OUT_ACK) begin      // per-tick SEND: take the item, acknowledge
+                if (k == halt_k && (period_p == 0 || cyc - t0 >= period_p)) begin
+                    check_held(k, period_p > 0, t0);          // the early TIME_TICK (or a local-tick halt): IDLE
+                    fin = 1'b1;
+                end else if (k == halt_k && OUT_REQ === 1'b1 && !OUT_ACK) OUT_ACK = 1'b1;
+                else if (k == halt_k && OUT_ACK && OUT_REQ === 1'b0) OUT_ACK = 1'b0;
+                if (done) ;
+                else if (spt && OUT_REQ === 1'b1 && !OUT_ACK) begin      // per-tick SEND: take the item, acknowledge
                     if (n_got == 0) c_rise = cyc;
                     if (n_got < 32) tick_got[n_got] = OUT_DATA;
                     n_got = n_got + 1;
@@ -312,9 +365,24 @@ module reckon_vec_tb;
                     OUT_ACK = 1'b0;
                     c_fall = cyc;
                 end
-                if (last) fin = (OUT_REQ === 1'b1);
-                else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;
+                if (done) ;
+                else if (last) fin = (OUT_REQ === 1'b1);
+                else if (tmode) begin                     // the pin shows TIMING_ERROR: ready by the expected count
+                    if (TIMING_ERROR_RDY !== 1'b0) begin
+                        $display("[reckon_vec_tb] sample %04d: FAIL  TIMING_ERROR_RDY high in tick %0d", s_gidx, k);
+                        n_fail = n_fail + 1;
+                        finish_run("unexpected timing error");
+                    end
+                    fin = sent && cfg_nw == 0 && !OUT_ACK && (!spt || n_got >= n_exp) && cyc - t0 >= exp_cyc - exp_get
+                          + req_cycles + rdy_cycles + ((n_got > 0) ? c_fall - c_rise + 1 : 0) + EDGES_TO_READY;
+                end else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;
                 else if (seen_low) fin = 1'b1;
+                if (fin && k == halt_k && !done) begin
+                    $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d finished before the early TIME_TICK (period %0d)",
+                             s_gidx, k, period_p);
+                    n_fail = n_fail + 1;
+                    finish_run("no timing error");
+                end
                 if (cyc - t0 > timeout) begin
                     $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d did not finish within %0d cycles",
                              s_gidx, k, timeout);
@@ -324,29 +392,31 @@ module reckon_vec_tb;
             end
             in_tick = 1'b0;
             TIME_TICK = 1'b0;
-            meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles - rdy_cycles
-                   - ((n_got > 0) ? c_fall - c_rise + 1 : 0);
-            if (spt) begin
-                bad = (n_got != n_exp);
-                for (i = 0; i < n_exp && i < n_got; i = i + 1) if (tick_got[i] !== tick_exp[i]) bad = 1'b1;
-                if (bad) begin
-                    bad_sends = bad_sends + 1;
-                    if (bad_sends == 1) begin
-                        first_send_tick = k;
-                        $display("[reckon_vec_tb]   tick %0d OUT_DATA: %0d items (expected %0d), item 0 read 0x%02h, expected 0x%02h",
-                                 k, n_got, n_exp, tick_got[0], tick_exp[0]);
+            if (!done) begin                            // halted: the sample ended in check_held
+                meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles - rdy_cycles
+                       - ((n_got > 0) ? c_fall - c_rise + 1 : 0);
+                if (spt) begin
+                    bad = (n_got != n_exp);
+                    for (i = 0; i < n_exp && i < n_got; i = i + 1) if (tick_got[i] !== tick_exp[i]) bad = 1'b1;
+                    if (bad) begin
+                        bad_sends = bad_sends + 1;
+                        if (bad_sends == 1) begin
+                            first_send_tick = k;
+                            $display("[reckon_vec_tb]   tick %0d OUT_DATA: %0d items (expected %0d), item 0 read 0x%02h, expected 0x%02h",
+                                     k, n_got, n_exp, tick_got[0], tick_exp[0]);
+                        end
                     end
                 end
-            end
-            if (meas != exp_cyc - exp_get) begin
-                bad_ticks = bad_ticks + 1;
-                if (bad_ticks == 1) begin
-                    first_tick = k; first_meas = meas; first_exp = exp_cyc - exp_get;
+                if (meas != exp_cyc - exp_get) begin
+                    bad_ticks = bad_ticks + 1;
+                    if (bad_ticks == 1) begin
+                        first_tick = k; first_meas = meas; first_exp = exp_cyc - exp_get;
+                    end
                 end
+                if (verbose) $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d, SEND %0d, CONFIG %0d cycles",
+                                      k, meas, exp_cyc - exp_get, req_cycles, (n_got > 0) ? c_fall - c_rise + 1 : 0, rdy_cycles);
             end
-            if (verbose) $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d, SEND %0d, CONFIG %0d cycles",
-                                  k, meas, exp_cyc - exp_get, req_cycles, (n_got > 0) ? c_fall - c_rise + 1 : 0, rdy_cycles);
-        end
+            end
     endtask
 
     // ---------------------------------------------------------------- stimulus records
@@ -365,6 +435,7 @@ module reckon_vec_tb;
             open_or_die(fd_cyc, $sformatf("%0s/expect/cycles_%04d.hex", vec, s_gidx));
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
+            period_p = 0; halt_k = 0; halt_err = 1'b0; tmode = 1'b0;
         end
     endtask
 
@@ -486,7 +557,7 @@ module reckon_vec_tb;
             TARGET_VALID = 1'b0;
             INFER_ACC = 1'b0;
             ncyc(8);
-            wait_pin(1, 1'b1);
+            if (!tmode) wait_pin(1, 1'b1);                     // back in IDLE (TIMING_MODE = 1: the pin is the error)
             spi_write1(32'h0001_0000, 32'd1);                   // SPI_EN_CONF = 1: read-back enabled
             spi_file($sformatf("%0s/expect/readback_%04d.hex", vec, s_gidx));
             spi_write1(32'h0001_0000, 32'd0);                   // SPI_EN_CONF = 0
@@ -577,6 +648,13 @@ module reckon_vec_tb;
                         cfg_buf[cfg_nw + 1 + ci] = cfg_word;
                     end
                     cfg_nw = cfg_nw + 1 + cfg_n;
+                end
+                7: begin                                            // tick period, halt, timing mode
+                    r = $fscanf(fd_stim, "%h %h %h %h", period_p, halt_k, e_rd, m_rd);
+                    scan_ok(r, 4);
+                    halt_err = (e_rd != 0);
+                    tmode = (m_rd != 0);
+                    late_ticks = 0;
                 end
                 5: begin                                            // per-tick SEND in this sample
                     r = $fscanf(fd_stim, "%h", spt_n);
