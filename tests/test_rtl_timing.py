@@ -111,3 +111,25 @@ def test_bench_fails_when_the_halt_is_not_where_the_vectors_say(icarus, sets, tm
     stim.write_text(stim.read_text().replace("7 141 17 1 0", "7 141 16 1 0"))
     text = run(icarus, out, status=1)
     assert "sample 0001: FAIL  tick 22 finished before the early TIME_TICK (period 321)" in text, text
+
+
+def test_cocotb_bench_drives_the_timing_modes(sets, tmp_path):
+    """tools/rtl/test_cocotb_reckon.py on the replay DUT: the fixed period with SPI_TIMING_MODE = 1 and the halt
+    PASS; the halt moved one tick earlier FAILs."""
+    pytest.importorskip("cocotb")
+    from .test_rtl_bench import REPLAY, RTL, need
+    need("iverilog")
+    import importlib.util
+    import shutil
+    spec = importlib.util.spec_from_file_location("test_cocotb_reckon", RTL / "test_cocotb_reckon.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for name in ("timing_mode", "halt"):
+        assert mod.run_cocotb(sets[name][0], [REPLAY], toplevel="reckon_replay", simulator="icarus",
+                              build_dir=tmp_path / name), name
+    moved = tmp_path / "moved"
+    shutil.copytree(sets["halt"][0], moved)
+    stim = moved / "stimulus.hex"
+    stim.write_text(stim.read_text().replace("7 141 17 1 0", "7 141 16 1 0"))
+    assert not mod.run_cocotb(moved, [REPLAY], toplevel="reckon_replay", simulator="icarus",
+                              build_dir=tmp_path / "bad")

@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE.parents[1]))           # the reckon_sim package of t
 
 from reckon_sim.io import vector_files  # noqa: E402
 
-SCK_HALF_NS, READ_GAP_CYCLES, CLK_NS = 20, 8, 20
+SCK_HALF_NS, READ_GAP_CYCLES, CLK_NS, HOLD_CYCLES = 20, 8, 20, 2000
 
 try:
     import cocotb
@@ -42,7 +42,7 @@ class Host:
 
     def __init__(self, dut, vec: Path):
         self.dut, self.vec, self.cyc, self.req_cycles, self.in_tick = dut, vec, 0, 0, False
-        self.rdy_cycles = 0
+        self.rdy_cycles, self.t_last, self.halt = 0, 0, None   # halt: the held-in-IDLE verdict (record 7)
 
     def pin(self, name: str) -> int:
         v = getattr(self.dut, name).value
@@ -98,12 +98,44 @@ class Host:
         await self.wait_pin("AERIN_ACK", 0)
         d.AERIN_TAR_EN.value = 0
 
-    async def tick(self, last: bool, req: list[int], spt: bool = False, config=()) -> int:
+    async def held(self, k: int, early: bool, t0: int, tm: vector_files.Timing) -> str:
+        """Record 7 halt in tick k: raise the early TIME_TICK (early), then check the TIMING_ERROR_RDY rise and
+        that the chip stays held in IDLE; returns the verdict line."""
+        d, te, rise, bad = self.dut, self.cyc, -1, 0
+        want = tm.timing_error if tm.timing_mode else 1
+        want_rise = (vector_files.EDGES_TO_ERROR if tm.timing_mode else vector_files.EDGES_TO_HALT) if early else -1
+        if early:
+            d.TIME_TICK.value = 1
+        for n in range(1, HOLD_CYCLES + 1):
+            await FallingEdge(d.CLK_EXT)
+            if n == 3:
+                d.TIME_TICK.value = 0
+            if early and rise < 0 and self.pin("TIMING_ERROR_RDY") == 1:
+                rise = self.cyc - te
+            if n > 8 and (self.pin("TIMING_ERROR_RDY"), self.pin("OUT_REQ"), self.pin("MISO")) != (want, 0, 0):
+                bad += 1
+        if (early and (te - t0 != tm.period or rise != want_rise)) or bad:
+            return (f"FAIL halt in tick {k}: early TIME_TICK {te - t0} cycles after tick {k}'s (expected "
+                    f"{tm.period}), TIMING_ERROR_RDY rose {rise} edges after it (expected {want_rise}), {bad} "
+                    "cycles not held in IDLE")
+        return f"PASS halted in tick {k}; held in IDLE for {HOLD_CYCLES} cycles (TIMING_ERROR_RDY = {want})"
+
+    async def tick(self, last: bool, req: list[int], spt: bool = False, config=(), k: int = 0,
+                   tm: vector_files.Timing = vector_files.Timing(), expect: int = 0, n_items: int = 0) -> int:
         """One tick; returns its cycles less the host-paced ones (GET_TAR, SEND, CONFIG). config: the
-        Transactions of a CONFIG visit (SPI_EN_CONF already set); self.config_got: the words read in it."""
+        Transactions of a CONFIG visit (SPI_EN_CONF already set); self.config_got: the words read in it.
+        tm: record 7 (tick period, timing mode, halt); expect: the tick's expected cycles less the host-paced
+        ones (SPI_TIMING_MODE = 1 cannot see readiness); n_items: its per-tick SEND items."""
         d = self.dut
-        assert self.pin("TIMING_ERROR_RDY") == 1, "TIMING_ERROR_RDY low before a tick"
+        halt_local = k == tm.halt_tick and not tm.period
+        spt = spt and k != tm.halt_tick                       # the halt tick's items are acknowledged only
+        if tm.period and k > 1:
+            while self.cyc - self.t_last < tm.period:
+                await FallingEdge(d.CLK_EXT)
+        if not halt_local:
+            assert self.pin("TIMING_ERROR_RDY") == (0 if tm.timing_mode else 1), "TIMING_ERROR_RDY before a tick"
         t0, self.req_cycles, self.in_tick, seen_low, sent = self.cyc, 0, True, False, not req
+        self.t_last = t0
         self.tick_items, rise, fall = [], 0, -1
         self.config_got, self.rdy_cycles, pending = [], 0, list(config)
         d.TIME_TICK.value = 1
@@ -120,6 +152,13 @@ class Host:
                     self.config_got.append(await self.transaction(t))
                 await self.transaction(vector_files.Transaction(0x0001_0000, (0,)))
                 pending = []
+            if k == tm.halt_tick and (not tm.period or self.cyc - t0 >= tm.period):
+                self.halt = await self.held(k, bool(tm.period), t0, tm)
+                return 0
+            if k == tm.halt_tick and self.pin("OUT_REQ") == 1 and not d.OUT_ACK.value:
+                d.OUT_ACK.value = 1
+            elif k == tm.halt_tick and d.OUT_ACK.value and self.pin("OUT_REQ") == 0:
+                d.OUT_ACK.value = 0
             if spt and self.pin("OUT_REQ") == 1 and not d.OUT_ACK.value:    # per-tick SEND: take, acknowledge
                 rise = self.cyc if not self.tick_items else rise
                 self.tick_items.append(self.pin("OUT_DATA"))
@@ -129,13 +168,22 @@ class Host:
                 fall = self.cyc
             if last and self.pin("OUT_REQ") == 1:
                 break
-            if not last:
+            if not last and tm.timing_mode:                   # the pin shows TIMING_ERROR: the expected count
+                assert self.pin("TIMING_ERROR_RDY") == 0, f"TIMING_ERROR_RDY high in tick {k}"
+                send = fall - rise + 1 if self.tick_items else 0
+                if (sent and not pending and not d.OUT_ACK.value and (not spt or len(self.tick_items) >= n_items)
+                        and self.cyc - t0 >= expect + self.req_cycles + self.rdy_cycles + send
+                        + vector_files.EDGES_TO_READY):
+                    break
+            elif not last:
                 if self.pin("TIMING_ERROR_RDY") != 1:
                     seen_low = True
                 elif seen_low:
                     break
         self.in_tick = False
         d.TIME_TICK.value = 0
+        if k == tm.halt_tick:
+            self.halt = f"FAIL tick {k} finished before the early TIME_TICK (period {tm.period})"
         edges = vector_files.EDGES_TO_OUT_REQ if last else vector_files.EDGES_TO_READY
         send = fall - rise + 1 if self.tick_items else 0
         return self.cyc - t0 - edges - self.req_cycles - send - self.rdy_cycles
@@ -176,13 +224,17 @@ async def run_vectors(dut, vec: Path) -> list[str]:
                 await FallingEdge(d.CLK_EXT)
             last = not st.levels & vector_files.LV_SAMPLE
             spt = bool(s.tick_items) and not last and st.j >= 1
-            meas = await host.tick(last, st.req, spt, st.config)
+            exp = int(expected[st.j, 0] - expected[st.j, 1])
+            meas = await host.tick(last, st.req, spt, st.config, st.j + 1, s.timing or vector_files.Timing(), exp,
+                                   len(sends.get(st.j + 1, ())))
+            if host.halt is not None:                          # held in IDLE: the run ends (chip needs a reset)
+                d._log.info(f"sample {s.gidx:04d} ({'test' if s.phase else 'train'} #{s.index}): {host.halt}")
+                return failures + ([f"sample {s.gidx:04d}: {host.halt}"] if host.halt.startswith("FAIL") else [])
             want = [list(t.data) if t.read else [] for t in st.config]
             if want != host.config_got and not any(p.startswith("CONFIG") for p in problems):
                 problems.append(f"CONFIG read-back in tick {st.j + 1}: {host.config_got}, expected {want}")
             if spt and host.tick_items != sends.get(st.j + 1) and not any(p.startswith("tick") for p in problems):
                 problems.append(f"tick {st.j + 1} OUT_DATA {host.tick_items}, expected {sends.get(st.j + 1)}")
-            exp = int(expected[st.j, 0] - expected[st.j, 1])
             if meas != exp and not any(p.startswith("cycles") for p in problems):
                 problems.append(f"cycles: first tick {st.j + 1}: {meas} cycles, expected {exp}")
         items = []
@@ -195,7 +247,11 @@ async def run_vectors(dut, vec: Path) -> list[str]:
         if items != outputs[s.gidx]:
             problems.append(f"OUT_DATA {items}, expected {outputs[s.gidx]}")
         d.TARGET_VALID.value = d.INFER_ACC.value = 0
-        await host.wait_pin("TIMING_ERROR_RDY", 1)
+        if not (s.timing and s.timing.timing_mode):           # back in IDLE (TIMING_MODE = 1: the pin is the error)
+            await host.wait_pin("TIMING_ERROR_RDY", 1)
+        else:
+            for _ in range(16):
+                await FallingEdge(d.CLK_EXT)
         await host.transaction(vector_files.Transaction(0x0001_0000, (1,)))
         for t in vector_files.read_transactions(vec / "expect" / f"readback_{s.gidx:04d}.hex"):
             got = await host.transaction(t)
