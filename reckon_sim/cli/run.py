@@ -49,5 +49,7 @@ def run(case, out_dir, config, train, test, winp, wrec, wout, targets, epochs, n
             rows = run_case(c, tmp, dump, bar.update, host)
         if cov is not None:
             echo_coverage(cov, tmp / "coverage.json", missed_only=True)
-    correct = sum(r["correct"] for r in rows)
-    click.echo(f"{len(rows)} samples, {correct} correct; wrote {out_dir}")
+    done = [r for r in rows if "halt_tick" not in r]
+    for r in rows[len(done):]:                        # a halt ends the run (the chip stays in IDLE until reset)
+        click.echo(f"sample {r['gidx']} halts: {r['why']}")
+    click.echo(f"{len(done)} samples, {sum(r['correct'] for r in done)} correct; wrote {out_dir}")

@@ -33,11 +33,12 @@ class ChipHang(InputError):
     """The host program leaves the chip waiting forever (simulated up to there): state and tick named.
 
     timing_error: TIMING_ERROR is set (srnn.v; the TIMING_ERROR_RDY pin with SPI_TIMING_MODE = 1); tick_table:
-    the cycle table of ticks 1..tick (the last one cut by the hang) when the sample ran, else None; tick_send and
+    the cycle table of ticks 1..tick (the last one as if uncut) when the sample ran, else None; tick_send and
     config_reads: as in SampleResult, for the ticks before the cut."""
 
-    def __init__(self, state: str, tick: int, why: str, timing_error: bool = False, tick_table=None):
+    def __init__(self, state: str, tick: int, why: str, timing_error: bool = False, tick_table=None, cut=None):
         self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
+        self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
 

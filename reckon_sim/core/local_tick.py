@@ -29,7 +29,8 @@ def check_local_tick(cfg, hang) -> None:
     if cfg["SPI_ERROR_HALT"]:
         raise hang("IDLE", 2, "SPI_LOCAL_TICK = 1 with SPI_CYCLES_PER_TICK = 1: time_tick every cycle; the tick in "
                               "the first PROP cycle (state_evt = CNT) sets TIMING_ERROR and SPI_ERROR_HALT = 1 holds "
-                              "IDLE from the next cycle on (path IDLE, PROP 1 cycle, STEP 1 cycle, IDLE)", timing_error=True)
+                              "IDLE from the next cycle on (path IDLE, PROP 1 cycle, STEP 1 cycle, IDLE)", timing_error=True,
+                   cut=("PROP", 0))
     raise InputError("SPI_LOCAL_TICK", "= 1 with SPI_CYCLES_PER_TICK = 1 and SPI_ERROR_HALT = 0: a tick every cycle "
                                        "cuts every PROP scan after one cycle while the scan runs on during STEP; "
                                        "not modelled (allowed: SPI_ERROR_HALT = 1, or SPI_CYCLES_PER_TICK != 1: "

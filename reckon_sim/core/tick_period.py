@@ -48,7 +48,7 @@ def check_period(tk: np.ndarray, period: int, error_halt: bool, hang) -> None:
     if error_halt:
         raise hang("IDLE", r + 1, f"{where}: TIMING_ERROR is set, the FSM takes one more step and "
                                   f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the chip's state after the cut is not "
-                                  "modelled)", timing_error=True, tick_table=tk[: r + 1].copy())
+                                  "modelled)", timing_error=True, tick_table=tk[: r + 1].copy(), cut=(state, c))
     what = ("cuts the PROP scan short (PROP -> STEP on any tick)" if state == "PROP"
             else "sets TIMING_ERROR and is lost (the FSM ignores it outside IDLE/PROP)")
     raise InputError("host: tick_period", f"= {period}: {where}; with SPI_ERROR_HALT = 0 the tick {what}: "

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.records import STATE_PROP, TK
-from ..core.chip import Chip
+from ..core.records import STATE_NAMES, STATE_PROP, TICK_COLUMNS, TK
+from ..core.chip import Chip, ChipHang
 from ..io.npz import save_npz
 from ..io.golden import Case, tick_arrays, write_inferences, write_summary
 from .train import tick_stats
@@ -44,6 +44,21 @@ def config_read_array(visits) -> np.ndarray:
     return np.array(rows, np.int64).reshape(-1, 4)
 
 
+# golden keys of a halted sample (README "Operating modes"): the halt, and where the early tick cut the FSM
+HALT_FIELDS = ("halt_tick", "halt_state", "timing_error", "cut_state", "cut_cycle")
+_STATE_CODES = {v: k for k, v in STATE_NAMES.items()}
+
+
+def halt_record(hang: ChipHang, n_ticks: int) -> dict[str, np.ndarray]:
+    """The sample in which the chip is held in IDLE: tick and state of the halt, TIMING_ERROR, the state and the
+    cycle in it where the early tick landed (-1: none), and the cycle table of the ticks finished before it."""
+    tk = hang.tick_table[:-1] if hang.tick_table is not None else np.zeros((0, len(TICK_COLUMNS)), np.int64)
+    cut_state, cut_cycle = (_STATE_CODES[hang.cut[0]], hang.cut[1]) if hang.cut else (-1, -1)
+    return {"halt_tick": np.int64(hang.tick), "halt_state": np.int64(_STATE_CODES[hang.state]),
+            "timing_error": np.int64(hang.timing_error), "cut_state": np.int64(cut_state),
+            "cut_cycle": np.int64(cut_cycle), "ticks": np.int64(n_ticks), "tk_table": tk.astype(np.int64)}
+
+
 def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, host=None) -> list[dict]:
     """Run every epoch/phase/sample of `case`; write init.npz, sample_NNNN.npz, inferences.txt, summary.json
     into out_dir (the CLI hands it a temporary folder that is moved into place only on success).
@@ -57,14 +72,25 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
         chip.host = host
     save_npz(out / "init.npz", chip.state.snapshot(cfg))
     rows, all_cycles = [], []
-    gidx = 0
+    gidx, halted = 0, None
     for epoch in range(case.epochs):
         for phase in ("train", "test"):
-            for idx, sample in enumerate(case.phase_samples(phase)):
+            for idx, sample in enumerate(case.phase_samples(phase) if halted is None else ()):
                 learn = phase == "train"
                 targets = case.sample_targets(idx, sample.n_ticks) if learn else None
                 t0, c0 = time.perf_counter(), time.process_time()
-                res = chip.run_sample(sample, learn, dump=True, targets=targets)
+                try:
+                    res = chip.run_sample(sample, learn, dump=True, targets=targets)
+                except ChipHang as hang:             # held in IDLE: the chip runs nothing more until a reset
+                    if hang.state != "IDLE":
+                        raise
+                    halt = halt_record(hang, sample.n_ticks)
+                    save_npz(out / f"sample_{gidx:04d}.npz", {**halt, "gidx": np.int64(gidx),
+                                                              "epoch": np.int64(epoch), "sample": np.int64(idx),
+                                                              "is_test": np.int64(not learn)})
+                    halted = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx, why=str(hang),
+                                  **{k: int(halt[k]) for k in HALT_FIELDS})
+                    break
                 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
                 tk = res.tick_table
                 arrays = dict(res.end_state)
@@ -100,5 +126,5 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
             "ntest": case.ntest, "dump_level": dump, "config": cfg.to_dict(), "files": case.files}
     if not chip.host.stock:
         meta["host"] = chip.host.to_dict()
-    write_summary(out / "summary.json", meta, rows, tick_all)
-    return rows
+    write_summary(out / "summary.json", meta, rows + ([halted] if halted else []), tick_all)
+    return rows + ([halted] if halted else [])

@@ -18,7 +18,8 @@ STRICT_KEYS = {"neur_sram", "neur_u_raw", "neur_tinp_raw", "neur_trec_raw", "neu
 DIAGNOSTIC_KEYS = {"sample_cycles"}
 SUMMARY_FIELDS = ("inference", "label", "correct", "ticks", "sum_tick_cycles", "tick_cycles_min",
                   "tick_cycles_median", "tick_cycles_max", "tick_cycles_mean", "eprop_ticks",
-                  "eprop_tick_cycles_median", "noeprop_tick_cycles_median")
+                  "eprop_tick_cycles_median", "noeprop_tick_cycles_median", "halt_tick", "halt_state",
+                  "timing_error", "cut_state", "cut_cycle")
 
 
 @dataclass
@@ -79,6 +80,10 @@ def compare_npz(ref: Path, out: Path, strict: bool = False, sample: int | None =
     if not out.exists():
         return Divergence(out.name, "(file missing)", sample, expected="present", got="missing"), 0
     b = load_npz(out)
+    if ("halt_tick" in a) != ("halt_tick" in b):     # one side halted in this sample (held in IDLE)
+        def halt(z):
+            return f"halt in tick {int(z['halt_tick'])}" if "halt_tick" in z else "no halt"
+        return Divergence(ref.name, "halt_tick", sample, expected=halt(a), got=halt(b)), 1
     ticks = int(a["ticks"]) if "ticks" in a and a["ticks"].size == 1 else None
     n = 0
     for key, x in a.items():

@@ -1,0 +1,59 @@
+"""`reckon-sim run` with a host whose TIME_TICK comes at a fixed period: an early tick with SPI_ERROR_HALT = 1
+ends the run held in IDLE, recorded in the golden format (halt_tick, halt_state, timing_error, cut_state,
+cut_cycle, tk_table of the finished ticks) and checked by `compare`.
+
+stock_3 with SPI_ERROR_HALT = 1, first training sample: tick 2101 takes 1826 cycles (STEP 100, SDONE 1, EPROP
+1624, PROP 100; the first learning tick), every earlier tick at most 1002, so a period of 1700 lands in EPROP cycle
+1598 of tick 2101 and 1800 in PROP cycle 74."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from click.testing import CliRunner
+
+from reckon_sim.cli import main
+
+from .conftest import GOLDEN, need_shared
+
+
+def _run(tmp_path, period: int, name: str):
+    stock = need_shared(GOLDEN / "stock_3")
+    cfg = tmp_path / "config.json"
+    if not cfg.exists():
+        cfg.write_text(json.dumps({**json.loads((stock / "config.json").read_text()), "SPI_ERROR_HALT": 1}))
+    host = tmp_path / f"{name}.toml"
+    host.write_text(f"tick_period = {period}\n")
+    out = tmp_path / name
+    r = CliRunner().invoke(main, ["run", str(stock), "--config", str(cfg), "--host", str(host), "--out", str(out),
+                                  "--ntrain", "2", "--ntest", "1", "--dump", "0"])
+    assert r.exit_code == 0, r.output
+    return out, r.output
+
+
+def test_run_records_the_halt_and_compare_checks_it(tmp_path):
+    eprop, text = _run(tmp_path, 1700, "eprop")
+    assert ("sample 0 halts: host program: the chip hangs in IDLE in tick 2101: TIME_TICK 2102 arrives 1700 cycles "
+            "after tick 2101's, in EPROP cycle 1598 of tick 2101 (1826 cycles)") in text
+    assert text.rstrip().endswith(f"0 samples, 0 correct; wrote {eprop}")
+    z = np.load(eprop / "sample_0000.npz")
+    assert {k: int(z[k]) for k in ("halt_tick", "halt_state", "timing_error", "cut_state", "cut_cycle", "ticks")} \
+        == {"halt_tick": 2101, "halt_state": 0, "timing_error": 1, "cut_state": 6, "cut_cycle": 1598, "ticks": 2250}
+    assert z["tk_table"].shape == (2100, 9) and int(z["tk_table"][:, 1].max()) == 1002
+    assert not (eprop / "sample_0001.npz").exists()
+    (row,) = json.loads((eprop / "summary.json").read_text())["samples"]
+    assert (row["halt_tick"], row["cut_state"], row["cut_cycle"]) == (2101, 6, 1598)
+
+    prop, _ = _run(tmp_path, 1800, "prop")
+    runner = CliRunner()
+    r = runner.invoke(main, ["compare", str(eprop), str(eprop)])
+    assert r.exit_code == 0 and r.output.startswith("identical: 1 samples"), r.output
+    r = runner.invoke(main, ["compare", str(eprop), str(prop)])
+    assert r.exit_code == 1
+    assert r.output.strip() == "first divergence: sample 0, key cut_state, index [], expected 6, got 1"
+
+    ready, _ = _run(tmp_path, 3300, "ready")       # every tick fits: no halt, three samples
+    assert (ready / "sample_0002.npz").exists()
+    r = runner.invoke(main, ["compare", str(ready), str(eprop)])
+    assert r.output.strip() == ("first divergence: sample 0, key halt_tick, index [], expected no halt, got halt "
+                                "in tick 2101")
