@@ -1,6 +1,6 @@
 """Dataset adapters on small synthetic files in each real format: SHD-layout HDF5, N-MNIST .bin, DVS Gesture as
 tonic stores it (npy). The mapping is checked exactly (channels, ticks, labels), the cache is reused, and a short
-training run starts from the converted data."""
+training run starts from the converted data (the shipped presets' training runs: test_tasks_datasets_train.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,18 +12,13 @@ from reckon_sim.backends import task_backend
 from reckon_sim.experiments.data import run_inputs
 from reckon_sim.experiments.train import train
 from reckon_sim.tasks.events import CACHE_DIR
+from tests.synthetic_datasets import expected_events as _expected, nmnist_bytes as _nmnist_bytes
 
 
 def _task(tmp_path, name, adapter, table):
     p = tmp_path / f"{name}.toml"
     p.write_text(f'adapter = "{adapter}"\n[run]\nseed = 1\n[task]\n{table}')
     return str(p)
-
-
-def _expected(channels, ticks, n_ticks):
-    keep = ticks < n_ticks
-    key = np.unique(ticks[keep] * 256 + channels[keep])
-    return np.stack([key % 256, key // 256], axis=1)
 
 
 def _write_shd(path, rng, n=30):
@@ -76,15 +71,6 @@ def test_shd_too_many_channels_is_refused(tmp_path):
         run_inputs("reckon-shd", task, tmp_path, None, None, None, 1)
     assert str(e.value) == ("task 'shd-wide': task.channel_bin: 350 input channels exceed the chip's NUM_INP + 1 = "
                             "175 (allowed: 1..175)")
-
-
-def _nmnist_bytes(x, y, p, t):
-    """Events in the N-MNIST .bin layout (t in us < 2^23)."""
-    raw = np.zeros((len(x), 5), np.uint8)
-    raw[:, 0], raw[:, 1] = x, y
-    raw[:, 2] = (p << 7) | ((t >> 16) & 127)
-    raw[:, 3], raw[:, 4] = (t >> 8) & 255, t & 255
-    return raw.tobytes()
 
 
 def test_nmnist_bin_maps_exactly_with_pooling_and_polarity_split(tmp_path):
