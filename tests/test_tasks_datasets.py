@@ -64,6 +64,19 @@ def test_shd_hdf5_maps_exactly_caches_and_trains(tmp_path):
     assert [r.phase for r in run.rows] == ["train", "test"] and run.rows[0].spikes > 0
 
 
+def test_spike_time_just_below_a_tick_edge_stays_on_the_earlier_tick(tmp_path):
+    h5py = pytest.importorskip("h5py", reason="h5py not installed (pip install -e '.[data]')")
+    t = np.nextafter(np.float32(0.017), np.float32(0))          # in float32, t * 1000 rounds up to 17.0
+    for name in ("shd_train.h5", "shd_test.h5"):
+        with h5py.File(tmp_path / name, "w") as f:
+            f.create_dataset("spikes/times", (1,), dtype=h5py.vlen_dtype(np.float32))[0] = np.array([t])
+            f.create_dataset("spikes/units", (1,), dtype=h5py.vlen_dtype(np.uint16))[0] = np.array([9], np.uint16)
+            f.create_dataset("labels", data=np.zeros(1, np.uint16))
+    task = _task(tmp_path, "edge", "spike-hdf5", "classes = [0]\nn_ticks = 100\ntarget_tick = 60\n")
+    cfg = ChipConfig.from_preset("reckon-shd").with_registers(TARGET_TICK=60)
+    assert run_inputs(cfg, task, tmp_path, None, None, None, 1).train[0].events.tolist() == [[2, 16]]
+
+
 def test_shd_too_many_channels_is_refused(tmp_path):
     task = _task(tmp_path, "shd-wide", "spike-hdf5", "channel_bin = 2\nclasses = [0]\nn_ticks = 1000\n"
                                                     "target_tick = 600\n")
