@@ -154,3 +154,20 @@ def test_sweep_and_curves_accept_every_dataset_task(tmp_path, task):
     assert out[-3].startswith("chip       test accuracy per epoch:") and out[-2].startswith("chip_float test acc")
     with open(tmp_path / "cu" / "curves.csv", newline="") as f:
         assert sorted({r["backend"] for r in csv.DictReader(f)}) == ["chip", "chip_float"]
+
+
+def test_sweep_seeds_of_a_dataset_task_vary_the_initial_weights(tmp_path):
+    """The local copy fixes the samples, the seed still draws the initial weights: --seeds is accepted with --data
+    for a dataset task (a ReckOn data folder, which fixes both, allows 1 seed: test_sweep.py)."""
+    _tiny_copy("nmnist", tmp_path, np.random.default_rng(6))
+    res = CliRunner().invoke(main, ["sweep", "--grid", "weight=7", "--seeds", "2", "--task", "nmnist", "--data",
+                                    str(tmp_path), "--epochs", "1", "--ntrain", "2", "--ntest", "2", "--jobs", "1",
+                                    "--threads", "--no-reference", "--out", str(tmp_path / "sw")])
+    assert res.exit_code == 0, res.output
+    with open(tmp_path / "sw" / "results.csv", newline="") as f:
+        rows = {(r["weight"], r["seed"]): r for r in csv.DictReader(f)}
+    assert sorted(rows) == [("7", "1"), ("7", "2"), ("8", "1"), ("8", "2")]
+    assert rows[("8", "1")]["spikes"] != rows[("8", "2")]["spikes"]
+    w1, w2 = (run_inputs(None, "nmnist", tmp_path, s, None, None, 1).weights["winp"] for s in (1, 2))
+    assert not np.array_equal(w1, w2)
+    assert "(--until-decided)" in res.stdout
