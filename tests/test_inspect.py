@@ -107,6 +107,27 @@ def test_regression_case_shows_targets(tmp_path):
     assert set(cols["vote"][120:]) == {0.0}                                        # regression votes index 0
 
 
+def test_inspect_prints_a_regression_samples_nmse_as_training_reports_it(tmp_path):
+    """A regression task's sample: its NMSE (not label / inference), equal to the training run's for the same
+    sample and weights; the pattern's targets are sent while learning and drawn (1 = 2048 LSB)."""
+    from reckon_sim.backends import task_backend
+    code, out = _invoke(["inspect", "--task", "pattern-generation", "--compare", "chip,chip_float",
+                         "--out", str(tmp_path / "o")])
+    assert code == 0, out
+    inp = run_inputs(None, "pattern-generation", None, None, None, None, 1)
+    sample = inp.train[0]
+    for line, name in zip(out.splitlines(), ("chip", "chip_float")):
+        nmse = task_backend(name, inp).run_sample(sample, True).loss
+        assert line.startswith(f"{name:10s} regression NMSE {nmse:.4f} on ticks 51..999; ") and "label" not in line
+    targets = inp.pattern_targets[sample.label]
+    for name in ("chip", "chip_float"):
+        cols = _read_csv(tmp_path / "o" / f"inspect_{name}.csv")
+        assert np.array_equal(cols["target_1"][50:999] * 2048, targets[:, 1]) and np.isnan(cols["target_1"][:50]).all()
+    code, out = _invoke(["inspect", "--task", "pattern-generation", "--no-learn", "--out", str(tmp_path / "n")])
+    nmse = task_backend("chip", inp).run_sample(sample, False).loss
+    assert code == 0 and out.startswith(f"chip       regression NMSE {nmse:.4f} on ticks 51..999; "), out
+
+
 def test_real_units_on_known_values():
     cfg = ChipConfig.from_preset("reckon-tbench")
     s = chip_scales(cfg, RECKON)

@@ -253,6 +253,14 @@ def gather(backend_name: str, backend, sample: Sample, learn: bool, title: str =
                         **d)
 
 
+def regression_nmse(table: InspectTable, targets, target_tick: int) -> float:
+    """The sample's NMSE as tasks.regression reports it: the outputs after STEP on ticks TARGET_TICK+1..T-1 against
+    the targets of those ticks (16-bit LSBs; the table's unit is 2048 LSBs, and NMSE ignores a common scale)."""
+    from ..tasks.regression import nmse
+    tg = np.asarray(targets, np.float64)[:, :table.vo.shape[1]] / MEMBRANE_ONE
+    return nmse(table.vo[target_tick:target_tick + len(tg)], tg)
+
+
 def task_channel_groups(task: dict, n_in: int) -> list[tuple[str, int, int]]:
     """The cue-accumulation input groups (name, first channel, end) of a task preset, cut to n_in channels;
     none for the other generators (their channels form no groups)."""
