@@ -84,6 +84,17 @@ def test_chip_csv_equals_records_exactly(tmp_path):
     assert np.array_equal(npz["after_wout"] / lsb, chip.weights()["wout"])
 
 
+def test_chip_thresholds_are_per_word_on_a_256_neuron_chip():
+    """Neurons 2w and 2w+1 share neuron-SRAM word w's threshold (kernels); all 256 are drawn, none indexed past."""
+    d = ChipConfig.from_preset("reckon-nmnist").to_dict()
+    d["NEUR_THR"] = [300 + w for w in range(128)]
+    cfg = ChipConfig.from_dict(d)
+    sample = Sample(events=np.array([[0, 1], [1, 2]], np.int32), label=0, n_ticks=cfg.target_tick + 3,
+                    marker_index=2)
+    tab = gather("chip", Chip.from_config(cfg), sample, False)
+    assert tab.thr.shape == (256,) and np.array_equal(tab.thr * 2048, 300 + np.arange(256) // 2)
+
+
 def test_chip_float_table_equals_its_records():
     from reckon_sim.reference.chip_float import ChipFloat
     inp, sample = _regul_sample()

@@ -75,21 +75,21 @@ def _dvs_files(root, rng):
     return [root / "ibmGestureTrain", root / "ibmGestureTest"], {k: sorted(v) for k, v in expected.items()}
 
 
-def _train(task: str, root: Path, out: Path, epochs: int):
-    res = CliRunner().invoke(main, ["train", "--task", task, "--data", str(root), "--epochs", str(epochs),
-                                    "--no-inspect", "--out", str(out)])
+def _train(task: str, root: Path, out: Path, epochs: int, *extra: str):
+    res = CliRunner().invoke(main, ["train", "--task", task, "--data", str(root), "--epochs", str(epochs), *extra,
+                                    "--out", str(out)])
     assert res.exit_code == 0, res.output
     return res.stdout.splitlines()                        # the progress bars go to stderr
 
 
-@pytest.mark.parametrize("task, write, n_train, n_test", [
-    ("ssc", _ssc_files, 32, 16),
-    ("nmnist", _nmnist_files, 20, 20),
-    ("dvs-gesture", _dvs_files, 22, 22),
+@pytest.mark.parametrize("task, write, n_train, n_test, figures", [
+    ("ssc", _ssc_files, 32, 16, False),
+    ("nmnist", _nmnist_files, 20, 20, True),               # the end-of-run figures once (256 neurons drawn)
+    ("dvs-gesture", _dvs_files, 22, 22, False),
 ])
-def test_dataset_task_converts_exactly_caches_and_learns(tmp_path, task, write, n_train, n_test):
+def test_dataset_task_converts_exactly_caches_and_learns(tmp_path, task, write, n_train, n_test, figures):
     raw, expected = write(tmp_path, np.random.default_rng(4))
-    lines = _train(task, tmp_path, tmp_path / "run", 2)
+    lines = _train(task, tmp_path, tmp_path / "run", 2, *(() if figures else ("--no-inspect",)))
     spec = load_spec(task)
     params = asdict(params_of(PARAMS[spec.maker], spec.params, task))
     cache = tmp_path / CACHE_DIR / f"{spec.maker}-{preset_hash(spec.maker, params)}"
@@ -101,6 +101,8 @@ def test_dataset_task_converts_exactly_caches_and_learns(tmp_path, task, write, 
                      for s in read_dataset(cache / f"{split}.dat"))
         assert got == expected[split]
     assert f"data {tmp_path}: {n_train} train + {n_test} test samples" in lines[0]
+    for name in ("curve.png", "weights_chip.png", "inspect_chip.png") if figures else ("curve.png",):
+        assert (tmp_path / "run" / name).stat().st_size > 10_000, name
     with open(tmp_path / "run" / "curve.csv", newline="") as f:
         curve = list(csv.DictReader(f))
     assert [r["phase"] for r in curve] == ["train", "test"] * 2
@@ -116,7 +118,7 @@ def test_dataset_task_converts_exactly_caches_and_learns(tmp_path, task, write, 
         assert np.sum(final != inp.weights[name]) > 0, name
     for path in raw:                                      # the cache alone: the raw copy is not read again
         shutil.rmtree(path) if path.is_dir() else path.unlink()
-    again = _train(task, tmp_path, tmp_path / "again", 1)
+    again = _train(task, tmp_path, tmp_path / "again", 1, "--no-inspect")
     assert [line for line in again if line.startswith("epoch   1:")] == \
         [line for line in lines if line.startswith("epoch   1:")]
 
