@@ -173,3 +173,13 @@ def test_sweep_seeds_of_a_dataset_task_vary_the_initial_weights(tmp_path):
     w1, w2 = (run_inputs(None, "nmnist", tmp_path, s, None, None, 1).weights["winp"] for s in (1, 2))
     assert not np.array_equal(w1, w2)
     assert "(--until-decided)" in res.stdout
+
+
+def test_vectors_accepts_a_dataset_task(tmp_path):
+    _tiny_copy("nmnist", tmp_path, np.random.default_rng(7))
+    res = CliRunner().invoke(main, ["vectors", "--task", "nmnist", "--data", str(tmp_path), "--samples", "1",
+                                    "--out", str(tmp_path / "v")])
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((tmp_path / "v" / "manifest.json").read_text())
+    assert (manifest["config"]["SPI_NUM_INP_NEUR"], manifest["config"]["SPI_NUM_REC_NEUR"]) == (161, 255)
+    assert len(manifest["samples"]) == 2                               # 1 train + 1 test
