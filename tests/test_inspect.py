@@ -84,6 +84,17 @@ def test_chip_csv_equals_records_exactly(tmp_path):
     assert np.array_equal(npz["after_wout"] / lsb, chip.weights()["wout"])
 
 
+def test_chip_thresholds_are_per_word_on_a_256_neuron_chip():
+    """Neurons 2w and 2w+1 share neuron-SRAM word w's threshold (kernels); all 256 are drawn, none indexed past."""
+    d = ChipConfig.from_preset("reckon-nmnist").to_dict()
+    d["NEUR_THR"] = [300 + w for w in range(128)]
+    cfg = ChipConfig.from_dict(d)
+    sample = Sample(events=np.array([[0, 1], [1, 2]], np.int32), label=0, n_ticks=cfg.target_tick + 3,
+                    marker_index=2)
+    tab = gather("chip", Chip.from_config(cfg), sample, False)
+    assert tab.thr.shape == (256,) and np.array_equal(tab.thr * 2048, 300 + np.arange(256) // 2)
+
+
 def test_chip_float_table_equals_its_records():
     from reckon_sim.reference.chip_float import ChipFloat
     inp, sample = _regul_sample()
@@ -105,6 +116,27 @@ def test_regression_case_shows_targets(tmp_path):
         assert np.array_equal(cols[f"target_{k}"][120:199] * 2048, targets[:, k])   # ticks 121..199
         assert np.isnan(cols[f"target_{k}"][:120]).all()
     assert set(cols["vote"][120:]) == {0.0}                                        # regression votes index 0
+
+
+def test_inspect_prints_a_regression_samples_nmse_as_training_reports_it(tmp_path):
+    """A regression task's sample: its NMSE (not label / inference), equal to the training run's for the same
+    sample and weights; the pattern's targets are sent while learning and drawn (1 = 2048 LSB)."""
+    from reckon_sim.backends import task_backend
+    code, out = _invoke(["inspect", "--task", "pattern-generation", "--compare", "chip,chip_float",
+                         "--out", str(tmp_path / "o")])
+    assert code == 0, out
+    inp = run_inputs(None, "pattern-generation", None, None, None, None, 1)
+    sample = inp.train[0]
+    for line, name in zip(out.splitlines(), ("chip", "chip_float")):
+        nmse = task_backend(name, inp).run_sample(sample, True).loss
+        assert line.startswith(f"{name:10s} regression NMSE {nmse:.4f} on ticks 51..999; ") and "label" not in line
+    targets = inp.pattern_targets[sample.label]
+    for name in ("chip", "chip_float"):
+        cols = _read_csv(tmp_path / "o" / f"inspect_{name}.csv")
+        assert np.array_equal(cols["target_1"][50:999] * 2048, targets[:, 1]) and np.isnan(cols["target_1"][:50]).all()
+    code, out = _invoke(["inspect", "--task", "pattern-generation", "--no-learn", "--out", str(tmp_path / "n")])
+    nmse = task_backend("chip", inp).run_sample(sample, False).loss
+    assert code == 0 and out.startswith(f"chip       regression NMSE {nmse:.4f} on ticks 51..999; "), out
 
 
 def test_real_units_on_known_values():

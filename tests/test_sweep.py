@@ -97,7 +97,7 @@ def test_bad_input_is_one_line_exit_2_before_any_work(tmp_path, args, fragment):
     assert not out.exists()                                               # nothing started, nothing written
 
 
-def test_data_folder_with_several_seeds_is_refused(tmp_path):
+def test_data_folder_refuses_several_seeds_and_its_hint_needs_none(tmp_path):
     from reckon_sim.config import ChipConfig
     from reckon_sim.experiments.data import run_inputs
     from reckon_sim.io.reckon_files import write_dataset, write_weights
@@ -111,6 +111,12 @@ def test_data_folder_with_several_seeds_is_refused(tmp_path):
     res = CliRunner().invoke(main, ["sweep", "--grid", "weight=6", "--data", str(tmp_path), "--seeds", "2",
                                     "--out", str(tmp_path / "out")])
     assert res.exit_code == 2 and res.output.startswith("reckon-sim sweep: error: --seeds: = 2 with --data"), res.output
+    res = CliRunner().invoke(main, ["sweep", "--grid", "weight=7", "--data", str(tmp_path), "--epochs", "1",
+                                    "--jobs", "1", "--threads", "--no-reference", "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    [line] = [ln for ln in res.stdout.splitlines() if ln.startswith("  weight     ReckOn  8:")]
+    assert line == "  weight     ReckOn  8: UNDECIDED: width 8 needs ~2 more seeds (--data allows 1 seed: sweep " \
+                   "generated data to add seeds)"          # not --until-decided, which --data refuses
 
 
 # ------------------------------------------------------------------------------------------ one point

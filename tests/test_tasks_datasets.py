@@ -1,6 +1,6 @@
 """Dataset adapters on small synthetic files in each real format: SHD-layout HDF5, N-MNIST .bin, DVS Gesture as
 tonic stores it (npy). The mapping is checked exactly (channels, ticks, labels), the cache is reused, and a short
-training run starts from the converted data."""
+training run starts from the converted data (the shipped presets' training runs: test_tasks_datasets_train.py)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,18 +12,13 @@ from reckon_sim.backends import task_backend
 from reckon_sim.experiments.data import run_inputs
 from reckon_sim.experiments.train import train
 from reckon_sim.tasks.events import CACHE_DIR
+from tests.synthetic_datasets import expected_events as _expected, nmnist_bytes as _nmnist_bytes
 
 
 def _task(tmp_path, name, adapter, table):
     p = tmp_path / f"{name}.toml"
     p.write_text(f'adapter = "{adapter}"\n[run]\nseed = 1\n[task]\n{table}')
     return str(p)
-
-
-def _expected(channels, ticks, n_ticks):
-    keep = ticks < n_ticks
-    key = np.unique(ticks[keep] * 256 + channels[keep])
-    return np.stack([key % 256, key // 256], axis=1)
 
 
 def _write_shd(path, rng, n=30):
@@ -69,6 +64,19 @@ def test_shd_hdf5_maps_exactly_caches_and_trains(tmp_path):
     assert [r.phase for r in run.rows] == ["train", "test"] and run.rows[0].spikes > 0
 
 
+def test_spike_time_just_below_a_tick_edge_stays_on_the_earlier_tick(tmp_path):
+    h5py = pytest.importorskip("h5py", reason="h5py not installed (pip install -e '.[data]')")
+    t = np.nextafter(np.float32(0.017), np.float32(0))          # in float32, t * 1000 rounds up to 17.0
+    for name in ("shd_train.h5", "shd_test.h5"):
+        with h5py.File(tmp_path / name, "w") as f:
+            f.create_dataset("spikes/times", (1,), dtype=h5py.vlen_dtype(np.float32))[0] = np.array([t])
+            f.create_dataset("spikes/units", (1,), dtype=h5py.vlen_dtype(np.uint16))[0] = np.array([9], np.uint16)
+            f.create_dataset("labels", data=np.zeros(1, np.uint16))
+    task = _task(tmp_path, "edge", "spike-hdf5", "classes = [0]\nn_ticks = 100\ntarget_tick = 60\n")
+    cfg = ChipConfig.from_preset("reckon-shd").with_registers(TARGET_TICK=60)
+    assert run_inputs(cfg, task, tmp_path, None, None, None, 1).train[0].events.tolist() == [[2, 16]]
+
+
 def test_shd_too_many_channels_is_refused(tmp_path):
     task = _task(tmp_path, "shd-wide", "spike-hdf5", "channel_bin = 2\nclasses = [0]\nn_ticks = 1000\n"
                                                     "target_tick = 600\n")
@@ -76,15 +84,6 @@ def test_shd_too_many_channels_is_refused(tmp_path):
         run_inputs("reckon-shd", task, tmp_path, None, None, None, 1)
     assert str(e.value) == ("task 'shd-wide': task.channel_bin: 350 input channels exceed the chip's NUM_INP + 1 = "
                             "175 (allowed: 1..175)")
-
-
-def _nmnist_bytes(x, y, p, t):
-    """Events in the N-MNIST .bin layout (t in us < 2^23)."""
-    raw = np.zeros((len(x), 5), np.uint8)
-    raw[:, 0], raw[:, 1] = x, y
-    raw[:, 2] = (p << 7) | ((t >> 16) & 127)
-    raw[:, 3], raw[:, 4] = (t >> 8) & 255, t & 255
-    return raw.tobytes()
 
 
 def test_nmnist_bin_maps_exactly_with_pooling_and_polarity_split(tmp_path):

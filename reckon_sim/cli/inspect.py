@@ -80,10 +80,11 @@ def inspect(run_dir, preset, task_name, data, seed, split, index, backend, compa
     samples = inp.train if split == "train" else inp.test
     if index >= len(samples):
         raise InputError("--sample", f"= {index} out of range 0..{len(samples) - 1} ({split} set)")
-    targets = _targets(data, inp, index) if (split == "train" and learn) else None
+    targets = _targets(data, inp, samples[index], index, split)        # known targets (regression), else None
     title = (f"{run_name}, preset {Path(str(preset)).stem}: {split} sample {index} "
              f"({'learning' if learn else 'no learning'})")
-    tables = [gather(n, make_backend(n, inp), samples[index], learn, title, targets if n == "chip" else None)
+    sent = targets if learn else None                    # sent on the learning ticks, as in training
+    tables = [gather(n, make_backend(n, inp), samples[index], learn, title, sent if n != "eprop" else None)
               for n in names]
     chosen = chosen_neurons(tables[0], picked)
     if not chosen:
@@ -92,17 +93,30 @@ def inspect(run_dir, preset, task_name, data, seed, split, index, backend, compa
     with atomic_dir(out_dir, OUTPUTS, inputs) as tmp:
         write_inspect(tables, chosen, tmp / "inspect", groups)
     for t in tables:
-        click.echo(f"{t.backend:10s} label {t.label} inference {t.inference}; {int(t.z.sum())} spikes, "
+        click.echo(f"{t.backend:10s} {_result(t, targets, inp.config.target_tick)}; {int(t.z.sum())} spikes, "
                    f"{int(t.learning.sum())} learning ticks, "
                    f"{sum(int((t.after[k] != t.before[k]).sum()) for k in t.before)} weights changed")
     click.echo(f"wrote {out_dir}/inspect.png, inspect.svg, inspect*.csv, inspect*.npz")
 
 
-def _targets(data, inp, index: int):
-    """Regression targets of training sample `index` when the data folder has a targets.txt (FORMAT §9)."""
-    if not data or not inp.config["SPI_REGRESSION"] or not (Path(data) / "targets.txt").exists():
+def _result(table, targets, target_tick: int) -> str:
+    """What the sample gave: its label and inference, or for regression its NMSE (when its targets are known)."""
+    from ..experiments.inspect import regression_nmse
+    if not table.regression:
+        return f"label {table.label} inference {table.inference}"
+    if targets is None:
+        return "regression, NMSE unknown (no targets for this sample)"
+    return (f"regression NMSE {regression_nmse(table, targets, target_tick):.4f} on ticks {target_tick + 1}.."
+            f"{table.n_ticks - 1}")
+
+
+def _targets(data, inp, sample, index: int, split: str):
+    """Regression targets [T - 1 - TARGET_TICK, n_out] of the sample: a regression task's pattern (by label), or
+    for a training sample the data folder's targets.txt (FORMAT §9); None if unknown or a classification."""
+    if inp.regression:
+        return inp.pattern_targets[int(sample.label)]
+    if split != "train" or not data or not inp.config["SPI_REGRESSION"] or not (Path(data) / "targets.txt").exists():
         return None
     from ..io.reckon_files import read_targets, sample_targets
-    sample = inp.train[index]
     return sample_targets(read_targets(Path(data) / "targets.txt", inp.config.n_out), index, sample.n_ticks,
                           inp.config.target_tick)

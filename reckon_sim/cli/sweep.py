@@ -54,8 +54,8 @@ def _prepare(grid, product, seeds, first_seed, epochs, ntrain, ntest, preset, ta
     if reckon not in widths:
         widths.append(reckon)
     template, task_seed = base_point(preset, task_name, data, epochs, ntrain, ntest)
-    if data and (seeds > 1 or until_decided):
-        what = f"= {seeds}" if seeds > 1 else "--until-decided"
+    if data and "adapter" not in template["task_spec"] and (seeds > 1 or until_decided):
+        what = f"= {seeds}" if seeds > 1 else "--until-decided"   # a dataset task's seeds vary the weights
         raise InputError("--seeds", f"{what} with --data: the folder fixes the dataset and the initial weights, "
                                     f"so every seed would repeat the same run (allowed: 1 seed)")
     first = task_seed if first_seed is None else first_seed

@@ -140,7 +140,7 @@ def _chip_table(chip, sample: Sample, learn: bool, targets) -> dict:
     h = np.where(learning[:, None], _ste(f["u_step"][:, :n_rec], np.array(reg.thr_h), np.array(reg.h)), 0.0)
     wout0 = before["wout"].astype(np.float64) * sc["wout"]
     return dict(res=res, inp=f["inp"][:, :n_in], z=f["z"][:, :n_rec], u=f["u_prop"][:, :n_rec] * sc["membrane"],
-                thr=chip.state.thr[:n_rec] * sc["threshold"], vo=vo, y=y, target=target,
+                thr=np.repeat(chip.state.thr, 2)[:n_rec] * sc["threshold"], vo=vo, y=y, target=target,   # 2 / word
                 vote=_vote(vo, voting, regression), learning=learning, err=err, h=h,
                 signal=np.where(learning[:, None], err @ wout0.T, 0.0),
                 tinp=_pad(f["tinp"][:, :n_in], n_in) * sc["tinp"], trec=f["trec"][:, :n_rec] * sc["trec"],
@@ -251,6 +251,14 @@ def gather(backend_name: str, backend, sample: Sample, learn: bool, title: str =
     res = d.pop("res")
     return InspectTable(backend=backend_name, title=title, label=int(sample.label), inference=int(res.inference),
                         **d)
+
+
+def regression_nmse(table: InspectTable, targets, target_tick: int) -> float:
+    """The sample's NMSE as tasks.regression reports it: the outputs after STEP on ticks TARGET_TICK+1..T-1 against
+    the targets of those ticks (16-bit LSBs; the table's unit is 2048 LSBs, and NMSE ignores a common scale)."""
+    from ..tasks.regression import nmse
+    tg = np.asarray(targets, np.float64)[:, :table.vo.shape[1]] / MEMBRANE_ONE
+    return nmse(table.vo[target_tick:target_tick + len(tg)], tg)
 
 
 def task_channel_groups(task: dict, n_in: int) -> list[tuple[str, int, int]]:

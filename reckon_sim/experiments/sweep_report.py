@@ -61,7 +61,16 @@ def stats_lines(order: list[tuple], stats: dict, tolerance: float, metric: study
     return lines
 
 
-def minimum_lines(minima: list[dict], tolerance: float, metric: study.Metric = study.ACCURACY) -> list[str]:
+def more_seeds_hint(template: dict) -> str:
+    """How an undecided width gets its seeds: --until-decided, unless a ReckOn data folder fixes every run (its
+    data and initial weights; a dataset task's seeds still vary the initial weights)."""
+    if template.get("data") and "adapter" not in template.get("task_spec", {}):
+        return "--data allows 1 seed: sweep generated data to add seeds"
+    return "--until-decided"
+
+
+def minimum_lines(minima: list[dict], tolerance: float, metric: study.Metric = study.ACCURACY,
+                  hint: str = "--until-decided") -> list[str]:
     rel = "<=" if metric.lower_is_better else ">="
     lines = [f"minimum widths (smallest width whose paired Δ {metric.label} to ReckOn and every wider width's "
              f"is {rel} {_limit(metric, tolerance)} at 95 % confidence):"]
@@ -79,7 +88,7 @@ def minimum_lines(minima: list[dict], tolerance: float, metric: study.Metric = s
             b = m["blocking"][0]
             more = f"~{b['extra_seeds']} more seeds" if b["extra_seeds"] is not None else "more seeds (mean on the δ limit)"
             start = "UNDECIDED" if m["min_width"] is None else f"{m['min_width']} bits, UNDECIDED whether narrower"
-            lines.append(head + f"{start}: width {b['width']} needs {more} (--until-decided){cost}")
+            lines.append(head + f"{start}: width {b['width']} needs {more} ({hint}){cost}")
         else:
             note = "lowest tested width" if m["status"] == "grid edge" else "next narrower width is outside"
             lines.append(head + f"{m['min_width']} bits ({note}){cost}")
@@ -162,7 +171,8 @@ def write_outputs(out_dir, axes, order: list[tuple], rows: list[dict], product: 
                      tolerance=tolerance, metric=metric)
     _write_saturations(out, axes, rows, reckon)
     minima = _minima(axes, stats)
-    for line in stats_lines(order, stats, tolerance, metric) + minimum_lines(minima, tolerance, metric):
+    hint = more_seeds_hint(template)
+    for line in stats_lines(order, stats, tolerance, metric) + minimum_lines(minima, tolerance, metric, hint):
         echo(line)
     if ref is not None and regression:
         echo(f"  float reference (ChipFloat): final test NMSE {ref.mean:.3f} [{ref.lo:.3f}, "

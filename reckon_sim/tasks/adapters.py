@@ -96,8 +96,9 @@ def _read_hdf5(path: Path, p: SpikeHdf5Params):
     with h5py.File(_need(path, "an SHD/SSC HDF5 file"), "r") as f:
         times, units, labels = f["spikes"]["times"], f["spikes"]["units"], np.asarray(f["labels"])
         for i, lab in enumerate(labels):
-            if int(lab) in keep:
-                out.append(to_sample(np.asarray(units[i]) // p.channel_bin, np.asarray(times[i]) * 1000.0,
+            if int(lab) in keep:                     # s -> ms in float64 (float32 files round at tick edges)
+                t_ms = np.asarray(times[i], np.float64) * 1000.0
+                out.append(to_sample(np.asarray(units[i]) // p.channel_bin, t_ms,
                                      keep[int(lab)], p.n_ticks, p.target_tick, p.tick_ms))
     return out
 

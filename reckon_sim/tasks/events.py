@@ -22,7 +22,7 @@ from ..backend import Sample
 from ..errors import InputError
 
 CACHE_DIR = ".reckon-cache"
-CACHE_VERSION = 1                 # bump when a mapping rule changes (old caches are then ignored)
+CACHE_VERSION = 2                 # bump when a mapping rule changes (old caches are then ignored); 2: HDF5 times in f64
 
 
 def to_sample(channels, times_ms, label: int, n_ticks: int, target_tick: int, tick_ms: float = 1.0) -> Sample:
