@@ -58,6 +58,7 @@ class SampleResult:
     end_state: dict | None = None           # chip, when dumping: golden state keys after SEND (FORMAT §5.3)
     tick_send: dict | None = None           # chip, SEND_PER_TIMESTEP: per tick "n" items, "data" [T, 32], "cycles"
     config_reads: list | None = None        # chip, CONFIG visits: [(tick, ((cmd, words), ..))] as played
+    lost_ticks: tuple = ()                  # chip, fixed-period host: host ticks lost (per-tick rows: chip ticks)
 
     @property
     def correct(self) -> bool:

@@ -21,12 +21,12 @@ from .test_rtl_bench import icarus, run   # noqa: F401  (the Icarus bench fixtur
 from .test_vectors import small_spec
 
 
-def _write(tmp_path, name: str, period: int, **regs):
+def _write(tmp_path, name: str, period: int, config_every: int = 0, **regs):
     spec = small_spec()
     out = tmp_path / name
     out.mkdir()
     manifest = write_vectors(out, replace(spec, config=spec.config.with_registers(**regs)), None,
-                             HostSpec(tick_period=period))
+                             HostSpec(tick_period=period, config_every=config_every))
     return out, manifest
 
 
@@ -36,7 +36,9 @@ def sets(tmp_path_factory):
     return {name: _write(tmp, name, period, **regs) for name, period, regs in [
         ("period", 322, {}), ("timing_mode", 322, {"SPI_TIMING_MODE": 1}),
         ("halt", 321, {"SPI_ERROR_HALT": 1}), ("halt_tm", 305, {"SPI_ERROR_HALT": 1, "SPI_TIMING_MODE": 1}),
-        ("local", 0, {"SPI_LOCAL_TICK": 1, "SPI_CYCLES_PER_TICK": 3, "SPI_TIMING_MODE": 1})]}
+        ("local", 0, {"SPI_LOCAL_TICK": 1, "SPI_CYCLES_PER_TICK": 3, "SPI_TIMING_MODE": 1}),
+        ("lost", 900, {"config_every": 12, "SPI_ERROR_HALT": 0}),
+        ("lost_tm", 1000, {"config_every": 12, "SPI_ERROR_HALT": 0, "SPI_TIMING_MODE": 1})]}
 
 
 def test_the_longest_tick_fits_the_period_exactly(sets):
@@ -68,6 +70,16 @@ def test_a_local_tick_halts_before_the_first_tick(sets):
     assert manifest["run"]["samples"] == 1 and manifest["samples"][0]["halt"]["tick"] == 1
     (stim,) = vf.read_stimulus(out / "stimulus.hex")
     assert (len(stim.steps), stim.timing) == (1, vf.Timing(0, 1, 0, 1))
+
+
+def test_lost_ticks_are_record_8_and_empty_cycle_rows(sets):
+    """tests/test_lost_ticks.py: period 900 loses ticks 14-16 and 26-28 of sample 0 (in the CONFIG visits)."""
+    out, manifest = sets["lost"]
+    stim = vf.read_stimulus(out / "stimulus.hex")
+    assert stim[0].lost == [14, 15, 16, 26, 27, 28] and len(stim[0].steps) == 30
+    cycles = vf.read_cycles(out / "expect" / "cycles_0000.hex")
+    assert cycles.shape == (30, 2) and cycles[13:16].tolist() == [[0, 0]] * 3 and int(cycles[12, 0]) == 2962
+    assert [s.lost for s in vf.read_stimulus(sets["lost_tm"][0] / "stimulus.hex")][0] == [14, 15, 26, 27]
 
 
 def test_timing_protocol_rules():
@@ -102,6 +114,24 @@ def test_bench_drives_the_timing_modes_on_the_replay_dut(icarus, sets, name, lin
         assert line in out, out
 
 
+@pytest.mark.parametrize("name", ["lost", "lost_tm"])
+def test_bench_raises_the_lost_ticks_on_time(icarus, sets, name):  # noqa: F811
+    """The bench raises the lost ticks from its tick generator while it plays the CONFIG visit."""
+    out = run(icarus, sets[name][0], "+probe_every=12", status=0)
+    assert "RESULT: PASS (3 samples checked, 3 passed, 0 failed)" in out, out
+
+
+def test_bench_fails_when_a_kept_tick_is_called_lost(icarus, sets, tmp_path):  # noqa: F811
+    """Record 8 edited to lose tick 17 too: tick 13 is ready before its fourth early tick would come."""
+    import shutil
+    out = tmp_path / "more"
+    shutil.copytree(sets["lost"][0], out)
+    stim = out / "stimulus.hex"
+    stim.write_text(stim.read_text().replace("8 6 e f 10 1a 1b 1c", "8 7 e f 10 11 1a 1b 1c", 1))
+    text = run(icarus, out, status=1)
+    assert "sample 0000: FAIL  tick 13 finished before the early TIME_TICK 17 (lost, period 900)" in text, text
+
+
 def test_bench_fails_when_the_halt_is_not_where_the_vectors_say(icarus, sets, tmp_path):  # noqa: F811
     """The same vectors with the halt moved one tick earlier (record 7 edited): tick 22 is done in time."""
     import shutil
@@ -124,7 +154,7 @@ def test_cocotb_bench_drives_the_timing_modes(sets, tmp_path):
     spec = importlib.util.spec_from_file_location("test_cocotb_reckon", RTL / "test_cocotb_reckon.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    for name in ("timing_mode", "halt"):
+    for name in ("timing_mode", "halt", "lost_tm"):
         assert mod.run_cocotb(sets[name][0], [REPLAY], toplevel="reckon_replay", simulator="icarus",
                               build_dir=tmp_path / name), name
     moved = tmp_path / "moved"

@@ -57,3 +57,24 @@ def test_run_records_the_halt_and_compare_checks_it(tmp_path):
     r = runner.invoke(main, ["compare", str(ready), str(eprop)])
     assert r.output.strip() == ("first divergence: sample 0, key halt_tick, index [], expected no halt, got halt "
                                 "in tick 2101")
+
+
+def test_run_records_lost_ticks(tmp_path):
+    """SPI_ERROR_HALT = 0, a probe every 700 ticks (ticks 701, 1401, 2101 spend ~14000 cycles in CONFIG), period
+    3300 (every other tick fits): the four or five ticks that arrive during each visit are lost."""
+    stock = need_shared(GOLDEN / "stock_3")
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({**json.loads((stock / "config.json").read_text()), "SPI_ERROR_HALT": 0}))
+    host = tmp_path / "host.toml"
+    host.write_text("tick_period = 3300\nconfig_every = 700\n")
+    out = tmp_path / "lossy"
+    r = CliRunner().invoke(main, ["run", str(stock), "--config", str(cfg), "--host", str(host), "--out", str(out),
+                                  "--ntrain", "1", "--ntest", "0", "--dump", "0"])
+    assert r.exit_code == 0, r.output
+    z = np.load(out / "sample_0000.npz")
+    assert z["lost_ticks"].tolist() == [702, 703, 704, 705, 1402, 1403, 1404, 1405, 2102, 2103, 2104, 2105, 2106]
+    assert int(z["ticks"]) == z["tk_table"].shape[0] == 2250 - 13
+    (row,) = json.loads((out / "summary.json").read_text())["samples"]
+    assert row["lost_ticks"] == z["lost_ticks"].tolist()
+    r = CliRunner().invoke(main, ["compare", str(out), str(out)])
+    assert r.exit_code == 0 and r.output.startswith("identical: 1 samples"), r.output

@@ -18,6 +18,7 @@ from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
 from . import config_visit
+from . import lost_ticks
 from . import host as host_mod
 from .local_tick import check_local_tick
 from .tick_period import check_period
@@ -126,30 +127,18 @@ class Chip:
         golden state."""
         cfg = self.config
         st = self.state
-        regression = bool(cfg["SPI_REGRESSION"])
         prog = program if program is not None else self.host_program(sample, learn, targets)
-        host_mod.check_program(prog, regression, cfg.n_out - 1)
-        T = prog.n_ticks
+        host_mod.check_program(prog, bool(cfg["SPI_REGRESSION"]), cfg.n_out - 1)
         do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
         self._check_protocol()
-        tk = np.zeros((T, len(TICK_COLUMNS)), np.int64)
-        stats = np.zeros(8, np.int64)
-        rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
-        spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
-        drive = Drive(**host_mod.drive_arrays(prog, regression), label=int(sample.label), n_ticks=T,
-                      do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
-                      label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
-        rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
-        send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
-        config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
-        tick_send = None
-        if spt:                                      # SEND cycles are paced by the host's OUT_ACK (host constant)
-            send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)   # [T]: spt
-            tk[:, TK.cycles] += send_cycles
-            tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
-        if self.host.tick_period:                    # TIME_TICK every N cycles: early ticks (core.tick_period)
+        period, lost = self.host.tick_period, frozenset()
+        if period and not cfg["SPI_ERROR_HALT"]:     # early ticks are lost (core.lost_ticks)
+            tk, stats, rec, tick_send, config_reads, lost = self._run_losing_ticks(prog, sample, do_eprop, dump)
+        else:
+            tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
+        if period and cfg["SPI_ERROR_HALT"]:         # TIME_TICK every N cycles: early ticks (core.tick_period)
             try:
-                check_period(tk, self.host.tick_period, bool(cfg["SPI_ERROR_HALT"]), ChipHang)
+                check_period(tk, period, ChipHang)
             except ChipHang as hang:                 # what the ticks before the cut did, for RTL vectors
                 hang.tick_send, hang.config_reads = tick_send, config_reads
                 raise
@@ -169,9 +158,55 @@ class Chip:
                                            "weight": int(stats[ST_SAT_W])},
                               timing_errors=timing, records=rec if dump else None, tick_send=tick_send,
                               config_reads=config_reads if prog.config else None,
-                              end_state=st.snapshot(cfg) if dump else None)
+                              end_state=st.snapshot(cfg) if dump else None, lost_ticks=tuple(sorted(lost)))
         st.enter_idle()
         return result
+
+    def _simulate(self, prog, sample: Sample, do_eprop: int, dump: bool):
+        """One run of the kernel over the program: (tick table, stats, records, per-tick SEND, CONFIG reads)."""
+        cfg = self.config
+        regression = bool(cfg["SPI_REGRESSION"])
+        T = prog.n_ticks
+        tk = np.zeros((T, len(TICK_COLUMNS)), np.int64)
+        stats = np.zeros(8, np.int64)
+        rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
+        spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
+        drive = Drive(**host_mod.drive_arrays(prog, regression), label=int(sample.label), n_ticks=T,
+                      do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
+                      label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
+        rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
+        send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
+        config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
+        tick_send = None
+        if spt:                                      # SEND cycles are paced by the host's OUT_ACK (host constant)
+            send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)   # [T]: spt
+            tk[:, TK.cycles] += send_cycles
+            tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
+        return tk, stats, rec, tick_send, config_reads
+
+    def _run_losing_ticks(self, prog, sample: Sample, do_eprop: int, dump: bool):
+        """SPI_ERROR_HALT = 0 with a tick period: re-run on the merged program until every early tick is
+        accounted lost (core.lost_ticks); the chip's state is restored before each re-run."""
+        T, period = prog.n_ticks, self.host.tick_period
+        saved = self.state.copy(), (self.coverage.kernel.copy() if self.coverage is not None else None)
+        lost, host_of, run = frozenset(), np.arange(1, T + 1), self._simulate(prog, sample, do_eprop, dump)
+        while (h := lost_ticks.next_lost(run[0], host_of, period, lost)) is not None:
+            if h == T:                               # the host's last tick is lost: SAMPLE falls, no tick comes
+                c = int(np.searchsorted(host_of, T)) - 1
+                raise ChipHang("PROP", int(host_of[c]), f"TIME_TICK {T}, the host's last, arrives while tick "
+                                                        f"{int(host_of[c])} is busy and is lost (SPI_ERROR_HALT = 0); "
+                                                        "the chip then waits in PROP for a tick that never comes",
+                               timing_error=True)
+            lost = lost | {h}
+            for dst, src in zip(self.state, saved[0]):
+                dst[...] = src
+            if saved[1] is not None:
+                self.coverage.kernel[:] = saved[1]
+            merged, host_of = lost_ticks.merge(prog, lost)
+            run = self._simulate(merged, sample, do_eprop, dump)
+        if run[4]:                                   # CONFIG visits by host tick number
+            run = (*run[:4], [(int(host_of[k - 1]), txns) for k, txns in run[4]])
+        return (*run, lost)
 
     def _run_ticks(self, prog, drive, tk, stats, dump, rec, send_n, send_data) -> list:
         """The kernel over the whole sample, stopping in CONFIG for each host SPI visit (core.config_visit)."""

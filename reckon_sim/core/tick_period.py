@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
 from .records import TK
 
 # the phases of a tick in FSM order after the time_tick cycle (SEND: SEND_PER_TIMESTEP, in the cycles total only)
@@ -33,10 +32,10 @@ def state_at(row: np.ndarray, offset: int) -> tuple[str, int]:
     raise ValueError(f"offset {offset} is past the tick's {int(row[TK.cycles])} cycles")
 
 
-def check_period(tk: np.ndarray, period: int, error_halt: bool, hang) -> None:
-    """Nothing when every tick k < T is done before tick k+1 arrives (the run equals the ready-host run);
-    otherwise the first early tick: ChipHang (ERROR_HALT = 1: the chip is held in IDLE) or InputError
-    (ERROR_HALT = 0: what follows is not modelled). hang: the ChipHang class (state, tick, why)."""
+def check_period(tk: np.ndarray, period: int, hang) -> None:
+    """SPI_ERROR_HALT = 1: nothing when every tick k < T is done before tick k+1 arrives (the run equals the
+    ready-host run); otherwise ChipHang at the first early tick (the chip is held in IDLE).
+    hang: the ChipHang class (state, tick, why, timing_error, tick_table, cut)."""
     busy = np.asarray(tk[:-1, TK.cycles])
     late = np.flatnonzero(busy > period)
     if late.size == 0:
@@ -45,12 +44,6 @@ def check_period(tk: np.ndarray, period: int, error_halt: bool, hang) -> None:
     state, c = state_at(tk[r], period)
     where = (f"TIME_TICK {r + 2} arrives {period} cycles after tick {r + 1}'s, in {state} cycle {c} of tick "
              f"{r + 1} ({int(busy[r])} cycles)")
-    if error_halt:
-        raise hang("IDLE", r + 1, f"{where}: TIMING_ERROR is set, the FSM takes one more step and "
-                                  f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the chip's state after the cut is not "
-                                  "modelled)", timing_error=True, tick_table=tk[: r + 1].copy(), cut=(state, c))
-    what = ("cuts the PROP scan short (PROP -> STEP on any tick)" if state == "PROP"
-            else "sets TIMING_ERROR and is lost (the FSM ignores it outside IDLE/PROP)")
-    raise InputError("host: tick_period", f"= {period}: {where}; with SPI_ERROR_HALT = 0 the tick {what}: "
-                                          f"not modelled (allowed: a period >= {int(busy.max())} cycles, the "
-                                          "longest tick, or SPI_ERROR_HALT = 1)")
+    raise hang("IDLE", r + 1, f"{where}: TIMING_ERROR is set, the FSM takes one more step and "
+                              f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the chip's state after the cut is not "
+                              "modelled)", timing_error=True, tick_table=tk[: r + 1].copy(), cut=(state, c))

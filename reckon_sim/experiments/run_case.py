@@ -109,9 +109,13 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
                     arrays.update(send_arrays(res.tick_send, len(res.out_bytes)))
                 if res.config_reads is not None:     # CONFIG visits: every read word (FORMAT §5.4 ext.)
                     arrays["config_read"] = config_read_array(res.config_reads)
+                if res.lost_ticks:                   # host ticks lost (per-tick rows are the chip's ticks)
+                    arrays["lost_ticks"] = np.array(res.lost_ticks, np.int64)
                 save_npz(out / f"sample_{gidx:04d}.npz", arrays)
                 meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx, all_bytes=all_bytes)
                 row = sample_summary(res, meta)
+                if res.lost_ticks:
+                    row["lost_ticks"] = list(res.lost_ticks)
                 row.update(sample_cycles=int(tk[:, TK.cycles].sum()), wall_s=round(wall, 4), cpu_s=round(cpu, 4))
                 rows.append(row)
                 all_cycles.append(tk[:, TK.cycles])

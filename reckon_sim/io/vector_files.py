@@ -16,7 +16,7 @@ import numpy as np
 FORMAT_VERSION = 3      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7)
 
 # stimulus opcodes (first token of a stimulus record)
-OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING = 0, 1, 2, 3, 4, 5, 6, 7
+OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING, OP_LOST = range(9)
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
 # bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
 # seen high, minus the tick's cycle count (2-flop synchroniser + edge detector; OUT_REQ is registered in SEND)
@@ -132,6 +132,7 @@ class SampleStim:
     steps: list[Step] = field(default_factory=list)
     tick_items: int = 0            # SEND_PER_TIMESTEP: OUT_DATA items the chip sends in every tick 2..T-1
     timing: Timing | None = None    # record 7: tick period, timing mode, halt (None: ready-paced, no halt)
+    lost: list[int] = field(default_factory=list)   # record 8: host ticks lost (early, SPI_ERROR_HALT = 0)
 
 
 def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
@@ -144,6 +145,8 @@ def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
             lines.append(f"{OP_TICK_SEND:x} {s.tick_items:x}")
         if s.timing is not None:
             lines.append(" ".join(f"{v:x}" for v in s.timing.tokens()))
+        if s.lost:
+            lines.append(" ".join(f"{v:x}" for v in (OP_LOST, len(s.lost), *s.lost)))
         for st in s.steps:
             lines.extend(f"{OP_CONFIG:x} " + " ".join(f"{w:08x}" for w in t.words()) for t in st.config)
             lines.append(" ".join(f"{v:x}" for v in st.tokens()))
@@ -189,6 +192,8 @@ def read_stimulus(path: Path) -> list[SampleStim]:
             (out[-1].tick_items,) = take(1)
         elif op == OP_TIMING:
             out[-1].timing = Timing(*take(4))
+        elif op == OP_LOST:
+            out[-1].lost = take(take(1)[0])
         elif op == OP_SAMPLE_END:
             (g,) = take(1)
             if g != out[-1].gidx:

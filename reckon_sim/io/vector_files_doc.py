@@ -65,6 +65,7 @@ A stream of records, one per line, first token = opcode:
 | `6 cmd data..` | (version 2; before step j's record 3) one SPI transaction of the CONFIG visit in tick j+1 (count = cmd[27:16] data words; read data = the words expected) |
 | `5 n` | (version 2; right after record 2) SEND_PER_TIMESTEP: the chip sends n OUT_DATA items in every tick 2..T-1, expected in `expect/send_NNNN.hex` |
 | `7 period halt_tick timing_error timing_mode` | (version 3; after record 2 and 5) how the host paces this sample's ticks and where the chip halts (below) |
+| `8 n tick..` | (version 3; after record 7) the n host ticks of this sample that are lost (SPI_ERROR_HALT = 0, below) |
 | `0` | end of the run |
 
 Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then
@@ -93,6 +94,14 @@ The host then checks that TIMING_ERROR_RDY rises exactly 3 (`timing_mode` 1) or 
 that TIME_TICK rise, and that for 2000 cycles the pin stays `timing_error` (`timing_mode` 1) or high (IDLE),
 with OUT_REQ and REQ_TAR low. No OUT_DATA, images or read-back are expected for that sample (the state after the
 cut is not modelled); the run ends there (the chip leaves IDLE only after a reset).
+
+Record 8 (SPI_ERROR_HALT = 0): a lost tick k arrives while tick h < k is still busy before its PROP scan (STEP ..
+SEND, e.g. in a CONFIG visit): TIMING_ERROR is set, the input events latched for tick h are wiped, and the FSM
+ignores the tick. The host raises it at h's TIME_TICK + (k - h) x `period` whatever it is doing (a tick generator
+beside the SPI / AER handshakes), plays step k-1 after tick h is ready like any step, and sends nothing else for
+tick k; its `cycles` row is `0 0`. The next tick that is not lost comes a period after the last lost one. With
+`timing_mode` = 1 the pin is high from 3 edges after the first lost tick on (TIMING_ERROR stays set until reset).
+`state_NNNN.hex` and `model.vcd` rows are the chip's ticks (lost ticks have none).
 
 ## Expected per-tick state (`state_NNNN.hex`)
 

@@ -10,6 +10,7 @@ import numpy as np
 from ..core.records import AT_PROP, AT_STEP, NF, TK
 from ..config import ChipConfig
 from ..core.chip import Chip, ChipHang
+from ..errors import InputError
 from ..core.host import HostSpec
 from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
@@ -93,10 +94,14 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                         gidx += 1
                         raise _Halted from None
                     _add_config_reads(steps, res.config_reads, gidx, probes)
+                    if res.lost_ticks and cfg["SPI_SEND_PER_TIMESTEP"]:
+                        raise InputError("SPI_SEND_PER_TIMESTEP", f"= 1 with lost ticks ({res.lost_ticks[0]}, ...; "
+                                         f"tick_period = {host.tick_period}): the bench's per-tick SEND check "
+                                         "does not follow lost ticks (allowed: 0, or a longer tick_period)")
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
                                                pre if index == 0 else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
-                                               _timing(cfg, host)))
+                                               _timing(cfg, host), list(res.lost_ticks)))
                     timing_rows.append(stim[-1].timing)
                     items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
@@ -194,7 +199,12 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
         add(out / "mem" / f"{mem}_{tag}.mem", f"image_{mem}", "readmemh-128", gidx=gidx)
     tk = res.tick_table
     host_cycles = tk[:, TK.gettar] + tk[:, TK.config] + (res.tick_send["cycles"] if res.tick_send is not None else 0)
-    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", tk[:, TK.cycles], host_cycles)
+    cycles = tk[:, TK.cycles]
+    if res.lost_ticks:                               # rows per host tick: a lost tick has "0 0"
+        chip_rows = np.setdiff1d(np.arange(len(steps)), np.asarray(res.lost_ticks) - 1)
+        cycles, host_cycles = (np.zeros(len(steps), np.int64) for _ in range(2))
+        cycles[chip_rows], host_cycles[chip_rows] = tk[:, TK.cycles], (tk[:, TK.gettar] + tk[:, TK.config])
+    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", cycles, host_cycles)
     add(out / "expect" / f"cycles_{tag}.hex", "expected_cycles", "tick-cycles", gidx=gidx)
     if res.tick_send is not None:
         fmt.write_tick_sends(out / "expect" / f"send_{tag}.hex", res.tick_send["n"], res.tick_send["data"])
@@ -204,5 +214,5 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
     add(out / "expect" / f"state_{tag}.hex", "expected_state", "tick-state", gidx=gidx)
     fmt.write_transactions(out / "expect" / f"readback_{tag}.hex", spi.readback_sequence(cfg, images, oneur_idle))
     add(out / "expect" / f"readback_{tag}.hex", "expected_readback", "spi-transactions", gidx=gidx)
-    vcd.add_sample(gidx, cols, tk[:, TK.cycles], [s.levels for s in steps])
+    vcd.add_sample(gidx, cols, tk[:, TK.cycles], [s.levels for s in steps if s.j + 1 not in res.lost_ticks])
 

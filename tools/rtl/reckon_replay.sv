@@ -28,7 +28,8 @@
 // Output membranes (SPI code 2, one 16-bit register per address 0..15) are writable and cleared at sample end.
 // Timing (expect/timing.hex, record 7): with SPI_TIMING_MODE = 1 the pin shows a TIMING_ERROR flag instead of
 // readiness; in the halt sample a TIME_TICK during the halt tick sets it at that edge and the chip is held idle
-// from the next edge on (tick period 0: held idle at the sample's first tick, as with a local tick).
+// from the next edge on (tick period 0: held idle at the sample's first tick, as with a local tick); any other
+// TIME_TICK while busy sets the flag and is lost (its cycles row is "0 0": skipped).
 `timescale 1ns/1ps
 
 module reckon_replay (
@@ -298,6 +299,7 @@ module reckon_replay (
                 for (i = 0; i < n_items; i = i + 1) items[i] = out_mem[32 * gidx + i];
                 if (corrupt == 2 && gidx == corrupt_sample) items[0] = items[0] ^ 8'd1;
             end
+            while (k < MAX_TICKS - 1 && cyc_mem[2 * k] == 0) k = k + 1;   // a lost tick's row ("0 0")
             cnt = cyc_mem[2 * k] - cyc_mem[2 * k + 1] - 2 + ((corrupt == 3 && gidx == corrupt_sample && k == 4) ? 1 : 0);
             k = k + 1;
             busy = 1;
@@ -335,6 +337,7 @@ module reckon_replay (
                 endcase
             if (r2 && !AERIN_ACK) AERIN_ACK <= 1'b1;
             else if (!r2 && AERIN_ACK) AERIN_ACK <= 1'b0;
+            if (tick_new && busy && !halted && k != t_halt[gidx]) terr <= 1'b1;   // early: the tick is lost
             if (halted) ;                                    // held idle until reset
             else if (halting) begin                          // one more step after the early tick, then idle
                 halted <= 1'b1; busy = 0; tsending = 0;

@@ -72,6 +72,35 @@ module reckon_vec_tb;
     reg [31:0] cfg_first_cmd, cfg_first_got, cfg_first_exp, cfg_word;
     integer cfg_first_i, cfg_n, ci;
     integer period_p = 0, halt_k = 0, t_last = 0, late_ticks = 0, e_rd, m_rd;   // record 7
+    integer lost_list [0:4095];     // record 8: the sample's lost host ticks, ascending; the next one at lost_pos
+    integer n_lost = 0, lost_pos = 0;
+
+    // ---------------------------------------------------------------- tick generator (fixed period)
+    // TIME_TICK pulses (3 cycles) at gen_base + m * period_p for the gen_left early ticks of the busy tick, raised
+    // here so that they come on time while the main process is inside an SPI or AER handshake; it also drops the
+    // main process's own pulse (gen_pulse) and times the TIMING_ERROR_RDY rise after the last early tick.
+    integer gen_base = 0, gen_m = 1, gen_left = 0, gen_pulse = -1, gen_last = -1, gen_rise = -1;
+    integer err_from = -1;         // TIMING_ERROR (sticky until reset) expected high from this edge on
+    reg     gen_watch = 1'b0;
+    always @(negedge CLK) begin
+        if (gen_pulse >= 0 && cyc - gen_pulse >= 3) begin
+            TIME_TICK = 1'b0;
+            gen_pulse = -1;
+        end
+        if (gen_watch && TIMING_ERROR_RDY === 1'b1) begin
+            gen_rise = cyc - gen_last;
+            gen_watch = 1'b0;
+        end
+        if (gen_left > 0 && cyc - gen_base >= gen_m * period_p) begin
+            TIME_TICK = 1'b1;
+            gen_pulse = cyc;
+            gen_last = cyc;
+            if (err_from < 0) err_from = cyc + EDGES_TO_ERROR;
+            gen_m = gen_m + 1;
+            gen_left = gen_left - 1;
+            gen_watch = (gen_left == 0);
+        end
+    end
     reg     halt_err = 1'b0, tmode = 1'b0;
     localparam EDGES_TO_ERROR = 3, EDGES_TO_HALT = 4, HOLD_CYCLES = 2000;
     reg     probe = 1'b0;          // +probe / +probe_every=N: the vectors must hold CONFIG visits (vectors --probe-every N)
@@ -283,18 +312,16 @@ module reckon_vec_tb;
         reg     want;
         string  how;
         begin
-            te = cyc;
+            te = early ? gen_last : cyc;            // the tick generator raised the early TIME_TICK
             rise = -1;
             bad_hold = 0;
             want = tmode ? halt_err : 1'b1;
             want_rise = early ? (tmode ? EDGES_TO_ERROR : EDGES_TO_HALT) : -1;
-            if (early) TIME_TICK = 1'b1;
             for (n = 1; n <= HOLD_CYCLES; n = n + 1) begin
                 @(negedge CLK);
-                if (n == 3) TIME_TICK = 1'b0;
-                if (early && rise < 0 && TIMING_ERROR_RDY === 1'b1) rise = cyc - te;
                 if (n > 8 && (TIMING_ERROR_RDY !== want || OUT_REQ !== 1'b0 || MISO !== 1'b0)) bad_hold = bad_hold + 1;
             end
+            rise = gen_rise;
             n_samples = n_samples + 1;
             if ((early && (te - t0 != period_p || rise != want_rise)) || bad_hold != 0) begin
                 n_fail = n_fail + 1;
@@ -313,8 +340,18 @@ module reckon_vec_tb;
         end
     endtask
 
+    // the m-th host tick after tick k is the next lost one (record 8)
+    function automatic reg lost_next(input integer k, input integer m);
+        lost_next = (lost_pos + m - 1 < n_lost) && (lost_list[lost_pos + m - 1] == k + m);
+    endfunction
+
+    // the TIMING_ERROR level expected now (SPI_TIMING_MODE = 1): set 3 edges after the first early TIME_TICK
+    function automatic reg err_now(input integer dummy_arg);
+        err_now = (err_from >= 0) && (cyc >= err_from);
+    endfunction
+
     task automatic send_tick(input integer k, input reg last, input integer nreq);
-        integer t0, i, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall;
+        integer t0, i, m, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall;
         reg     seen_low, fin, sent, spt, bad;
         begin
             r = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
@@ -327,7 +364,7 @@ module reckon_vec_tb;
                 if (cyc - t_last > period_p) late_ticks = late_ticks + 1;
                 while (cyc - t_last < period_p) @(negedge CLK);
             end
-            if (!(k == halt_k && period_p == 0) && TIMING_ERROR_RDY !== (tmode ? 1'b0 : 1'b1)) begin
+            if (!(k == halt_k && period_p == 0) && TIMING_ERROR_RDY !== (tmode ? err_now(0) : 1'b1)) begin
                 $display("[reckon_vec_tb] sample %04d: FAIL  TIMING_ERROR_RDY %0s before tick %0d", s_gidx,
                          tmode ? "high (timing error)" : "low", k);
                 n_fail = n_fail + 1;
@@ -335,6 +372,11 @@ module reckon_vec_tb;
             end
             t0 = cyc;
             t_last = cyc;
+            m = 0;                                     // early ticks of this tick: lost ones, or the halt's
+            while (lost_next(k, m + 1)) m = m + 1;
+            gen_base = cyc; gen_m = 1; gen_rise = -1; gen_watch = 1'b0;
+            gen_left = (period_p > 0 && k == halt_k) ? 1 : m;
+            gen_pulse = cyc;                           // the generator drops this tick's pulse after 3 cycles
             req_cycles = 0;
             rdy_cycles = 0;
             in_tick = 1'b1;
@@ -344,13 +386,12 @@ module reckon_vec_tb;
             sent = (nreq == 0);
             while (!fin) begin
                 @(negedge CLK);
-                if (TIME_TICK && cyc - t0 >= 3) TIME_TICK = 1'b0;
                 if (!sent && MISO === 1'b1) begin
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
                     sent = 1'b1;
                 end
                 if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
-                if (k == halt_k && (period_p == 0 || cyc - t0 >= period_p)) begin
+                if (k == halt_k && (period_p == 0 || gen_left == 0)) begin
                     check_held(k, period_p > 0, t0);          // the early TIME_TICK (or a local-tick halt): IDLE
                     fin = 1'b1;
                 end else if (k == halt_k && OUT_REQ === 1'b1 && !OUT_ACK) OUT_ACK = 1'b1;
@@ -368,8 +409,9 @@ module reckon_vec_tb;
                 if (done) ;
                 else if (last) fin = (OUT_REQ === 1'b1);
                 else if (tmode) begin                     // the pin shows TIMING_ERROR: ready by the expected count
-                    if (TIMING_ERROR_RDY !== 1'b0) begin
-                        $display("[reckon_vec_tb] sample %04d: FAIL  TIMING_ERROR_RDY high in tick %0d", s_gidx, k);
+                    if (TIMING_ERROR_RDY !== err_now(0)) begin
+                        $display("[reckon_vec_tb] sample %04d: FAIL  TIMING_ERROR_RDY %0d in tick %0d (cycle %0d, expected %0d)",
+                                 s_gidx, TIMING_ERROR_RDY, k, cyc - t0, err_now(0));
                         n_fail = n_fail + 1;
                         finish_run("unexpected timing error");
                     end
@@ -377,6 +419,12 @@ module reckon_vec_tb;
                           + req_cycles + rdy_cycles + ((n_got > 0) ? c_fall - c_rise + 1 : 0) + EDGES_TO_READY;
                 end else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;
                 else if (seen_low) fin = 1'b1;
+                if (fin && gen_left > 0 && k != halt_k) begin
+                    $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d finished before the early TIME_TICK %0d (lost, period %0d)",
+                             s_gidx, k, k + gen_m, period_p);
+                    n_fail = n_fail + 1;
+                    finish_run("no lost tick");
+                end
                 if (fin && k == halt_k && !done) begin
                     $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d finished before the early TIME_TICK (period %0d)",
                              s_gidx, k, period_p);
@@ -391,7 +439,7 @@ module reckon_vec_tb;
                 end
             end
             in_tick = 1'b0;
-            TIME_TICK = 1'b0;
+            if (m > 0) t_last = gen_last;              // the next tick comes a period after the last lost one
             if (!done) begin                            // halted: the sample ended in check_held
                 meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles - rdy_cycles
                        - ((n_got > 0) ? c_fall - c_rise + 1 : 0);
@@ -435,12 +483,12 @@ module reckon_vec_tb;
             open_or_die(fd_cyc, $sformatf("%0s/expect/cycles_%04d.hex", vec, s_gidx));
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
-            period_p = 0; halt_k = 0; halt_err = 1'b0; tmode = 1'b0;
+            period_p = 0; halt_k = 0; halt_err = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
         end
     endtask
 
     task automatic do_step;
-        integer j, lv, na, nt, nr, i;
+        integer j, lv, na, nt, nr, i, lost_c, lost_g;
         reg [31:0] v;
         begin
             r = $fscanf(fd_stim, "%h %h %h %h %h", j, lv, na, nt, nr);
@@ -473,7 +521,12 @@ module reckon_vec_tb;
                 spi_write1(32'h0001_0000, 32'd1);  // SPI_EN_CONF = 1: SDONE of the tick enters CONFIG
             end
             ncyc(4);
-            send_tick(j + 1, !lv[0], nr);
+            if (lost_pos < n_lost && lost_list[lost_pos] == j + 1) begin   // its TIME_TICK rose in the busy tick
+                r = $fscanf(fd_cyc, "%h %h", lost_c, lost_g);
+                scan_ok(r, 2);
+                lost_pos = lost_pos + 1;
+            end else
+                send_tick(j + 1, !lv[0], nr);
         end
     endtask
 
@@ -655,6 +708,16 @@ module reckon_vec_tb;
                     halt_err = (e_rd != 0);
                     tmode = (m_rd != 0);
                     late_ticks = 0;
+                end
+                8: begin                                            // lost ticks of this sample
+                    r = $fscanf(fd_stim, "%h", n_lost);
+                    scan_ok(r, 1);
+                    if (n_lost > 4096) finish_run("more than 4096 lost ticks in one sample");
+                    for (ci = 0; ci < n_lost; ci = ci + 1) begin
+                        r = $fscanf(fd_stim, "%h", cfg_word);
+                        scan_ok(r, 1);
+                        lost_list[ci] = cfg_word;
+                    end
                 end
                 5: begin                                            // per-tick SEND in this sample
                     r = $fscanf(fd_stim, "%h", spt_n);

@@ -43,6 +43,7 @@ class Host:
     def __init__(self, dut, vec: Path):
         self.dut, self.vec, self.cyc, self.req_cycles, self.in_tick = dut, vec, 0, 0, False
         self.rdy_cycles, self.t_last, self.halt = 0, 0, None   # halt: the held-in-IDLE verdict (record 7)
+        self.gen_left, self.gen_last, self.gen_rise, self.err_from = 0, -1, -1, None   # tick generator state
 
     def pin(self, name: str) -> int:
         v = getattr(self.dut, name).value
@@ -98,20 +99,43 @@ class Host:
         await self.wait_pin("AERIN_ACK", 0)
         d.AERIN_TAR_EN.value = 0
 
+    async def generator(self, t0: int, count: int, period: int) -> None:
+        """The early TIME_TICKs of a busy tick (lost ones, or the halt's) at t0 + i * period, concurrently with
+        the SPI / AER handshakes of the tick; times the TIMING_ERROR_RDY rise after the last one."""
+        d = self.dut
+        for i in range(1, count + 1):
+            while self.cyc - t0 < i * period:
+                await FallingEdge(d.CLK_EXT)
+            d.TIME_TICK.value, self.gen_last = 1, self.cyc
+            if self.err_from is None:
+                self.err_from = self.cyc + vector_files.EDGES_TO_ERROR
+            self.gen_left -= 1
+            for n in range(1, 64):
+                await FallingEdge(d.CLK_EXT)
+                if n == 3:
+                    d.TIME_TICK.value = 0
+                if i == count and self.gen_rise < 0 and self.pin("TIMING_ERROR_RDY") == 1:
+                    self.gen_rise = self.cyc - self.gen_last
+                if n >= 3 and (i < count or self.gen_rise >= 0):
+                    break
+
+    def err_now(self) -> int:
+        """TIMING_ERROR as expected now (sticky from 3 edges after the first early TIME_TICK)."""
+        return int(self.err_from is not None and self.cyc >= self.err_from)
+
     async def held(self, k: int, early: bool, t0: int, tm: vector_files.Timing) -> str:
-        """Record 7 halt in tick k: raise the early TIME_TICK (early), then check the TIMING_ERROR_RDY rise and
-        that the chip stays held in IDLE; returns the verdict line."""
-        d, te, rise, bad = self.dut, self.cyc, -1, 0
+        """Record 7 halt in tick k, after the early TIME_TICK (early) from the generator or a local-tick halt:
+        check the TIMING_ERROR_RDY rise and that the chip stays held in IDLE; returns the verdict line."""
+        d, te, bad = self.dut, self.gen_last if early else self.cyc, 0
         want = tm.timing_error if tm.timing_mode else 1
         want_rise = (vector_files.EDGES_TO_ERROR if tm.timing_mode else vector_files.EDGES_TO_HALT) if early else -1
-        if early:
-            d.TIME_TICK.value = 1
+        for _ in range(64):                                  # the generator's rise watch ends
+            if not early or self.gen_rise >= 0:
+                break
+            await FallingEdge(d.CLK_EXT)
+        rise = self.gen_rise if early else -1
         for n in range(1, HOLD_CYCLES + 1):
             await FallingEdge(d.CLK_EXT)
-            if n == 3:
-                d.TIME_TICK.value = 0
-            if early and rise < 0 and self.pin("TIMING_ERROR_RDY") == 1:
-                rise = self.cyc - te
             if n > 8 and (self.pin("TIMING_ERROR_RDY"), self.pin("OUT_REQ"), self.pin("MISO")) != (want, 0, 0):
                 bad += 1
         if (early and (te - t0 != tm.period or rise != want_rise)) or bad:
@@ -121,11 +145,13 @@ class Host:
         return f"PASS halted in tick {k}; held in IDLE for {HOLD_CYCLES} cycles (TIMING_ERROR_RDY = {want})"
 
     async def tick(self, last: bool, req: list[int], spt: bool = False, config=(), k: int = 0,
-                   tm: vector_files.Timing = vector_files.Timing(), expect: int = 0, n_items: int = 0) -> int:
+                   tm: vector_files.Timing = vector_files.Timing(), expect: int = 0, n_items: int = 0,
+                   n_lost: int = 0) -> int:
         """One tick; returns its cycles less the host-paced ones (GET_TAR, SEND, CONFIG). config: the
         Transactions of a CONFIG visit (SPI_EN_CONF already set); self.config_got: the words read in it.
         tm: record 7 (tick period, timing mode, halt); expect: the tick's expected cycles less the host-paced
-        ones (SPI_TIMING_MODE = 1 cannot see readiness); n_items: its per-tick SEND items."""
+        ones (SPI_TIMING_MODE = 1 cannot see readiness); n_items: its per-tick SEND items; n_lost: the lost
+        ticks that follow it (record 8), raised early by the generator."""
         d = self.dut
         halt_local = k == tm.halt_tick and not tm.period
         spt = spt and k != tm.halt_tick                       # the halt tick's items are acknowledged only
@@ -133,15 +159,19 @@ class Host:
             while self.cyc - self.t_last < tm.period:
                 await FallingEdge(d.CLK_EXT)
         if not halt_local:
-            assert self.pin("TIMING_ERROR_RDY") == (0 if tm.timing_mode else 1), "TIMING_ERROR_RDY before a tick"
+            assert self.pin("TIMING_ERROR_RDY") == (self.err_now() if tm.timing_mode else 1), \
+                "TIMING_ERROR_RDY before a tick"
         t0, self.req_cycles, self.in_tick, seen_low, sent = self.cyc, 0, True, False, not req
+        self.gen_left, self.gen_rise = (1 if tm.period and k == tm.halt_tick else n_lost), -1
+        if self.gen_left:
+            cocotb.start_soon(self.generator(t0, self.gen_left, tm.period))
         self.t_last = t0
         self.tick_items, rise, fall = [], 0, -1
         self.config_got, self.rdy_cycles, pending = [], 0, list(config)
         d.TIME_TICK.value = 1
         while True:
             await FallingEdge(d.CLK_EXT)
-            if self.cyc - t0 >= 3:
+            if self.cyc - t0 == 3:                            # this tick's pulse (the generator drops its own)
                 d.TIME_TICK.value = 0
             if not sent and self.pin("MISO") == 1:
                 for b in req:
@@ -152,7 +182,7 @@ class Host:
                     self.config_got.append(await self.transaction(t))
                 await self.transaction(vector_files.Transaction(0x0001_0000, (0,)))
                 pending = []
-            if k == tm.halt_tick and (not tm.period or self.cyc - t0 >= tm.period):
+            if k == tm.halt_tick and (not tm.period or self.gen_left == 0):
                 self.halt = await self.held(k, bool(tm.period), t0, tm)
                 return 0
             if k == tm.halt_tick and self.pin("OUT_REQ") == 1 and not d.OUT_ACK.value:
@@ -169,7 +199,7 @@ class Host:
             if last and self.pin("OUT_REQ") == 1:
                 break
             if not last and tm.timing_mode:                   # the pin shows TIMING_ERROR: the expected count
-                assert self.pin("TIMING_ERROR_RDY") == 0, f"TIMING_ERROR_RDY high in tick {k}"
+                assert self.pin("TIMING_ERROR_RDY") == self.err_now(), f"TIMING_ERROR_RDY in tick {k}"
                 send = fall - rise + 1 if self.tick_items else 0
                 if (sent and not pending and not d.OUT_ACK.value and (not spt or len(self.tick_items) >= n_items)
                         and self.cyc - t0 >= expect + self.req_cycles + self.rdy_cycles + send
@@ -181,7 +211,10 @@ class Host:
                 elif seen_low:
                     break
         self.in_tick = False
-        d.TIME_TICK.value = 0
+        if self.gen_left and k != tm.halt_tick:
+            self.halt = f"FAIL tick {k} finished before the early TIME_TICK {k + n_lost - self.gen_left + 1} (lost)"
+        if n_lost:
+            self.t_last = self.gen_last                       # the next tick: a period after the last lost one
         if k == tm.halt_tick:
             self.halt = f"FAIL tick {k} finished before the early TIME_TICK (period {tm.period})"
         edges = vector_files.EDGES_TO_OUT_REQ if last else vector_files.EDGES_TO_READY
@@ -224,9 +257,14 @@ async def run_vectors(dut, vec: Path) -> list[str]:
                 await FallingEdge(d.CLK_EXT)
             last = not st.levels & vector_files.LV_SAMPLE
             spt = bool(s.tick_items) and not last and st.j >= 1
+            if st.j + 1 in s.lost:                             # its TIME_TICK rose early, in the busy tick
+                continue
+            n_lost = 0
+            while st.j + 2 + n_lost in s.lost:
+                n_lost += 1
             exp = int(expected[st.j, 0] - expected[st.j, 1])
             meas = await host.tick(last, st.req, spt, st.config, st.j + 1, s.timing or vector_files.Timing(), exp,
-                                   len(sends.get(st.j + 1, ())))
+                                   len(sends.get(st.j + 1, ())), n_lost)
             if host.halt is not None:                          # held in IDLE: the run ends (chip needs a reset)
                 d._log.info(f"sample {s.gidx:04d} ({'test' if s.phase else 'train'} #{s.index}): {host.halt}")
                 return failures + ([f"sample {s.gidx:04d}: {host.halt}"] if host.halt.startswith("FAIL") else [])
@@ -291,7 +329,7 @@ def run_cocotb(vec, rtl_files, toplevel: str = "reckon", simulator: str = "icaru
     build = Path(build_dir or vec / "cocotb_build").resolve()
     runner = _runner(simulator)
     runner.build(sources=[Path(f).resolve() for f in rtl_files], hdl_toplevel=toplevel, build_dir=build,
-                 defines={"SRAM_BEHAV": 1}, always=True,
+                 defines={"SRAM_BEHAV": 1}, always=True, timescale=("1ns", "1ps"),   # RTL without `timescale
                  build_args=["--timing", "-Wno-fatal"] if simulator == "verilator" else [])
     if str(HERE) not in sys.path:           # the runner passes sys.path on: the simulator imports this module
         sys.path.insert(0, str(HERE))
