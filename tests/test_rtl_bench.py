@@ -43,7 +43,7 @@ def vec(tmp_path_factory):
 def icarus_replay_bench(build: Path) -> list:
     """The bench with the replay DUT compiled by Icarus into `build`; the command that runs it."""
     need("iverilog")
-    subprocess.run(["iverilog", "-g2012", "-DDUT_MODULE=reckon_replay", "-s", "reckon_vec_tb", "-o",
+    subprocess.run(["iverilog", "-g2012", "-DDUT_MODULE=reckon_replay", "-s", "reckon_vec_tb", f"-I{RTL}", "-o",
                     str(build / "tb.vvp"), str(BENCH), str(REPLAY)], check=True, capture_output=True, text=True)
     return ["vvp", "-n", str(build / "tb.vvp")]
 
@@ -58,7 +58,7 @@ def verilator(tmp_path_factory):
     need("verilator")
     build = tmp_path_factory.mktemp("verilator")
     r = subprocess.run(["verilator", "--binary", "--timing", "+define+DUT_MODULE=reckon_replay", "--top-module",
-                        "reckon_vec_tb", "-Mdir", str(build), "-o", "tb", str(BENCH), str(REPLAY)],
+                        "reckon_vec_tb", f"-I{RTL}", "-Mdir", str(build), "-o", "tb", str(BENCH), str(REPLAY)],
                        capture_output=True, text=True, env={**os.environ, "MAKEFLAGS": "-j4"})
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     return [str(build / "tb")]
@@ -107,7 +107,7 @@ def test_bench_without_vectors_fails_cleanly(icarus, tmp_path):
 def test_lint_verilator():
     need("verilator")
     r = subprocess.run(["verilator", "--lint-only", "--timing", "+define+DUT_MODULE=reckon_replay", "--top-module",
-                        "reckon_vec_tb", str(BENCH), str(REPLAY)], capture_output=True, text=True)
+                        "reckon_vec_tb", f"-I{RTL}", str(BENCH), str(REPLAY)], capture_output=True, text=True)
     assert r.returncode == 0 and "%Warning" not in r.stderr and "%Error" not in r.stderr, r.stderr
 
 

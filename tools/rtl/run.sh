@@ -32,7 +32,7 @@ mkdir -p "$build"
 log="$build/sim.log"
 read -r -a extra <<< "${EXTRA:-}"
 
-stamp="$( { echo "$sim $top ${EXTRA:-}"; cat "$here/reckon_vec_tb.sv" "${rtl[@]}"; } | sha256sum | cut -d' ' -f1)"
+stamp="$( { echo "$sim $top ${EXTRA:-}"; cat "$here/reckon_vec_tb.sv" "$here"/reckon_vec_tb_*.svh "${rtl[@]}"; } | sha256sum | cut -d' ' -f1)"
 reuse=0
 if [[ -f "$build/stamp" && "$(cat "$build/stamp")" == "$stamp" ]]; then reuse=1; fi
 [[ $reuse == 1 ]] && echo "run.sh: reusing the build in $build" >&2
@@ -42,13 +42,13 @@ case "$sim" in
   verilator)
     command -v verilator >/dev/null || { echo "run.sh: verilator not found" >&2; exit 2; }
     [[ $reuse == 1 ]] || verilator --binary --timing -Wno-fatal -Wno-lint -Wno-style -Wno-MULTIDRIVEN -O2 \
-      +define+SRAM_BEHAV +define+DUT_MODULE="$top" --top-module reckon_vec_tb -Mdir "$build/obj" -o tb \
+      +define+SRAM_BEHAV +define+DUT_MODULE="$top" --top-module reckon_vec_tb -Mdir "$build/obj" -o tb -I"$here" \
       "${extra[@]}" "$here/reckon_vec_tb.sv" "${rtl[@]}" > "$build/build.log" 2>&1 \
       || { tail -30 "$build/build.log" >&2; echo "run.sh: Verilator build failed ($build/build.log)" >&2; exit 2; }
     run=("$build/obj/tb" "+vec=$vec" "${plus[@]}") ;;
   icarus|iverilog)
     command -v iverilog >/dev/null || { echo "run.sh: iverilog not found" >&2; exit 2; }
-    [[ $reuse == 1 ]] || iverilog -g2012 -DSRAM_BEHAV -DDUT_MODULE="$top" -s reckon_vec_tb -o "$build/tb.vvp" \
+    [[ $reuse == 1 ]] || iverilog -g2012 -DSRAM_BEHAV -DDUT_MODULE="$top" -s reckon_vec_tb -o "$build/tb.vvp" -I"$here" \
       "${extra[@]}" "$here/reckon_vec_tb.sv" "${rtl[@]}" > "$build/build.log" 2>&1 \
       || { tail -30 "$build/build.log" >&2; echo "run.sh: Icarus build failed ($build/build.log)" >&2; exit 2; }
     run=(vvp -n "$build/tb.vvp" "+vec=$vec" "${plus[@]}") ;;
