@@ -54,15 +54,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
         files.append({"path": path.relative_to(out).as_posix(), "kind": kind, "format": fmt_name,
                       "format_version": fmt.FORMAT_VERSION, **extra})
 
-    chip = Chip.from_config(cfg, **inputs.weights)
-    chip.host = host
-    chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1   # every programmed word is dirty (spec §15)
-    images = _images(chip.state.snapshot(cfg))
-    for mem, img in images.items():
-        fmt.write_image(out / "mem" / f"{mem}_init.mem", img)
-        add(out / "mem" / f"{mem}_init.mem", f"image_init_{mem}", "readmemh-128")
-    fmt.write_transactions(out / "spi_program.hex", spi.program_sequence(cfg, images))
-    add(out / "spi_program.hex", "spi_program", "spi-transactions")
+    chip = _programmed_chip(out, add, inputs, host)
 
     regression = inputs.targets is not None and cfg["SPI_REGRESSION"]
     stim, outputs, samples, probes = [], [], [], []
@@ -88,10 +80,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                                                    pre if index == 0 else [], steps, probes))
                         outputs.append((gidx, []))
                         timing_rows.append(stim[-1].timing)
-                        samples.append({"gidx": gidx, "epoch": epoch, "phase": "test" if phase else "train",
-                                        "sample": index, "label": int(sample.label), "ticks": sample.n_ticks,
-                                        "halt": {"tick": hang.tick, "state": hang.state, "why": str(hang)}})
-                        gidx += 1
+                        samples.append(_sample_row(gidx, epoch, phase, index, sample, halt={
+                            "tick": hang.tick, "state": hang.state, "why": str(hang)}))
                         raise _Halted from None
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     if res.lost_ticks and cfg["SPI_SEND_PER_TIMESTEP"]:
@@ -106,10 +96,9 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
                     _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
-                    samples.append({"gidx": gidx, "epoch": epoch, "phase": "test" if phase else "train",
-                                    "sample": index, "label": int(sample.label), "ticks": sample.n_ticks,
-                                    "out_data": items, "inference": int(res.inference),
-                                    "sum_tick_cycles": int(res.tick_cycles.sum())})
+                    samples.append(_sample_row(gidx, epoch, phase, index, sample, out_data=items,
+                                               inference=int(res.inference),
+                                               sum_tick_cycles=int(res.tick_cycles.sum())))
                     gidx += 1
                     if progress is not None:
                         progress(1)
@@ -132,16 +121,43 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
         add(p, "tbench_dropin", "reckon-tbench")
     (out / "FORMAT.md").write_text(FORMAT_DOC, encoding="utf-8")
     add(out / "FORMAT.md", "doc", "markdown")
-    manifest = {
+    manifest = _manifest(inputs, host, samples, files)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="ascii")
+    return manifest
+
+
+def _programmed_chip(out: Path, add, inputs: RunInputs, host: HostSpec) -> Chip:
+    """The chip after the SPI programming, whose images and transactions are written (mem/*_init, spi_program)."""
+    cfg = inputs.config
+    chip = Chip.from_config(cfg, **inputs.weights)
+    chip.host = host
+    chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1   # every programmed word is dirty (spec §15)
+    images = _images(chip.state.snapshot(cfg))
+    for mem, img in images.items():
+        fmt.write_image(out / "mem" / f"{mem}_init.mem", img)
+        add(out / "mem" / f"{mem}_init.mem", f"image_init_{mem}", "readmemh-128")
+    fmt.write_transactions(out / "spi_program.hex", spi.program_sequence(cfg, images))
+    add(out / "spi_program.hex", "spi_program", "spi-transactions")
+    return chip
+
+
+def _manifest(inputs: RunInputs, host: HostSpec, samples: list, files: list) -> dict:
+    cfg = inputs.config
+    return {
         "format": "reckon-sim-rtl-vectors", "format_version": fmt.FORMAT_VERSION, "source": inputs.source,
-        "run": {"epochs": inputs.epochs, "ntrain": len(inputs.train), "ntest": len(inputs.test), "samples": gidx},
+        "run": {"epochs": inputs.epochs, "ntrain": len(inputs.train), "ntest": len(inputs.test),
+                "samples": len(samples)},
         "config": cfg.to_dict(), "regions": {m: len(w) for m, w in spi.regions(cfg).items()},
         "bench": {"edges_to_ready": fmt.EDGES_TO_READY, "edges_to_out_req": fmt.EDGES_TO_OUT_REQ,
                   "protocol": "golden FORMAT.md section 3 (stock testbench order)" if host.stock
                   else "host program (README Operating modes)", "host": host.to_dict()},
         "samples": samples, "files": files}
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="ascii")
-    return manifest
+
+
+def _sample_row(gidx: int, epoch: int, phase: int, index: int, sample, **extra) -> dict:
+    """A sample's entry in manifest.json."""
+    return {"gidx": gidx, "epoch": epoch, "phase": "test" if phase else "train", "sample": index,
+            "label": int(sample.label), "ticks": sample.n_ticks, **extra}
 
 
 class _Halted(Exception):
