@@ -84,7 +84,8 @@ KERNEL_BINS: tuple[Bin, ...] = (
     _K("wout_update", "an output-weight row update with a non-zero output trace"),
 )
 
-_PROTO = "not part of the modelled host protocol (the model rejects it)"
+_PROTO = ("not counted: the suite draws only the ready-paced stock-order host; `vectors --host` runs it "
+          "(README Operating modes)")
 SAMPLE_BINS: tuple[Bin, ...] = (
     _S("fsm_idle_prop", "IDLE -> PROP: the first tick of a sample"),
     _S("fsm_prop_step", "PROP -> STEP on a TIME_TICK"),
@@ -100,13 +101,14 @@ SAMPLE_BINS: tuple[Bin, ...] = (
     _S("fsm_send_per_timestep", "SEND after every tick (SPI_SEND_PER_TIMESTEP = 1)", _PROTO),
     _S("fsm_local_tick", "internal tick generator (SPI_LOCAL_TICK = 1)", _PROTO),
     _S("fsm_timing_error", "a TIME_TICK outside IDLE/PROP (TIMING_ERROR, ERROR_HALT)",
-       "the bench waits for TIMING_ERROR_RDY before every tick, so no tick overruns"),
+       "not counted: the suite's host waits for TIMING_ERROR_RDY before every tick; halts and lost ticks come "
+       "from `vectors --host` with tick_period (README Operating modes)"),
     _S("fsm_gettar_wait_label", "GET_TAR waiting for a class label",
        "SPI_SINGLE_LABEL = 0 with classification: " + _PROTO),
 )
 
 _UNREACHABLE_REG = {"SPI_LOCAL_TICK": _PROTO, "SPI_SEND_PER_TIMESTEP": _PROTO,
-                    "SPI_TIMING_MODE": "TIMING_ERROR_RDY is the bench's ready-for-tick input: " + _PROTO}
+                    "SPI_TIMING_MODE": "TIMING_ERROR_RDY is the suite's ready-for-tick input: " + _PROTO}
 
 
 def _register_bin(r) -> Bin:
