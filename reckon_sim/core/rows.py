@@ -15,24 +15,23 @@ def step_row(n, dirty, membrane, tinp, trec, tout, z, work, kappa, mbits, t_bits
 
     work rows (filled by the caller): 0 alpha, 1 threshold, 2..5 the leak cuts (fixedpoint.leak_cut) of the
     membrane and the three traces. Vectorised: every select is arithmetic, every row is read at j."""
-    al, thr, c_m, c_ti, c_tr, c_to = work[0], work[1], work[2], work[3], work[4], work[5]
     tb_i, tb_r, tb_o = t_bits
     nm, ni, nr, no = near
     spikes = 0
     for j in range(n):                           # vectorises: no table walk (cuts precomputed), selects only
-        d = dirty[j] != 0
+        d = dirty[j] != 0                        # work[r, j], not row views: a view costs a refcount pair per tick
         v = np.int64(membrane[j]) if d else 0
-        a = al[j]
-        th = thr[j]
-        lk = leak_cut(v, a, 15, mbits, True, c_m[j], nm)
+        a = work[0, j]
+        th = work[1, j]
+        lk = leak_cut(v, a, 15, mbits, True, work[2, j], nm)
         spk = v >= th                            # threshold test on the integrated, un-leaked membrane
         rs = 0 if rst_zero else wrap(lk - th, mbits, True)
         membrane[j] = rs if spk else lk
         z[j] = spk
         spikes += spk
-        tinp[j] = leak_cut(np.int64(tinp[j]) if d else 0, a, 15, tb_i, False, c_ti[j], ni)
-        trec[j] = leak_cut(np.int64(trec[j]) if d else 0, a, 15, tb_r, False, c_tr[j], nr)
-        tout[j] = leak_cut(np.int64(tout[j]) if d else 0, kappa, 7, tb_o, False, c_to[j], no)
+        tinp[j] = leak_cut(np.int64(tinp[j]) if d else 0, a, 15, tb_i, False, work[3, j], ni)
+        trec[j] = leak_cut(np.int64(trec[j]) if d else 0, a, 15, tb_r, False, work[4, j], nr)
+        tout[j] = leak_cut(np.int64(tout[j]) if d else 0, kappa, 7, tb_o, False, work[5, j], no)
         dirty[j] = 1
     return spikes
 
