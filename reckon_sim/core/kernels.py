@@ -327,7 +327,7 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
             else:
                 ls, fired, sat = update_rows(st.winp if x == 0 else st.wrec, msb, trace[x], row_last[x] + 1,
                                              treg_zero, coef, reg_a, scale, reg.lr_r[x], reg.lr_p[x], ls,
-                                             tb.wide_lanes, tb.wide_next, x == 1, dp.p_drop, dp.w_fire == R_STOCH,
+                                             tb.wide_lanes, tb.wide_next, tb.wide_top, x == 1, dp.p_drop, dp.w_fire == R_STOCH,
                                              fire_cut, dp.w_min, dp.w_max, 16, cov)
                 stats[ST_UPDATES] += fired
                 stats[ST_SAT_W] += sat
