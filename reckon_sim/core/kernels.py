@@ -95,7 +95,7 @@ def prepare_step_rows(p, st):
 def _stoch_cuts(n, work, row, seq_out, pos0, pos1, by_pair, fix, gate_alpha):
     """Leak-cut row `row` of a STEP (neurons 0..n-1): slot s of pair w reads its LFSR's output seq_out[pos_s +
     steps of pair w] (by_pair: the pair index, else work[7, w]); fix on pairs with alpha = 1.0 (gate_alpha)."""
-    for j in range(n):                           # a gather, no carried state (steps precomputed in work row 7)
+    for j in range(n):                           # vectorises (width 8, a gather): no carried state, steps in row 7
         w = j >> 1
         at = (pos1 if j & 1 else pos0) + (w if by_pair else work[7, w])
         c = np.int64(seq_out[at])
