@@ -105,3 +105,33 @@ def test_jump_tables_equal_repeated_steps():
     for m in range(1, 70):
         stepped = int(wide_next(stepped, tb.wide_next))
         assert wide_jump(s, m, tb.wide_jump) == stepped
+
+
+def test_top_byte_table_gives_every_lanes_draw_top_byte():
+    tb = L.tables()
+    s = int(_stock_states()[L.INDEX["winp"]])
+    for _ in range(200):
+        b = [(s >> (8 * c)) & 255 for c in range(4)]
+        packed = [int(tb.wide_top[0, b[0], h] ^ tb.wide_top[1, b[1], h] ^ tb.wide_top[2, b[2], h]
+                      ^ tb.wide_top[3, b[3], h]) & ((1 << 64) - 1) for h in range(2)]
+        for n in range(16):
+            assert (packed[n >> 3] >> (8 * (n & 7))) & 0xFF == (int(wide_lane(s, tb.wide_lanes, n)) >> 24) & 0xFF
+        s = int(wide_next(s, tb.wide_next))
+
+
+def test_no_low_draw_filter_only_skips_rows_that_cannot_fire():
+    from reckon_sim.core.rows import _no_low_draw
+    tb = L.tables()
+    s = int(_stock_states()[L.INDEX["winp"]])
+    skipped = 0
+    for _ in range(300):
+        b = [(s >> (8 * c)) & 255 for c in range(4)]
+        low = min(int(wide_lane(s, tb.wide_lanes, n)) for n in range(16))
+        skip = _no_low_draw(tb.wide_top, *b, 16 * 40 * 100, 0, 32 - 4, 4, 0, 0)   # |prob| <= 4001, << 4
+        assert not skip or low >= 1 << 24            # skipped: no draw below 2^24
+        assert skip or low < 1 << 24                 # kept: some draw below 2^24 (the bound holds here)
+        skipped += skip
+        s = int(wide_next(s, tb.wide_next))
+    assert 0 < skipped < 300
+    assert not _no_low_draw(tb.wide_top, 0, 0, 0, 0, 1 << 31, 0, 28, 4, 0, 0)       # |k| may reach bit 31
+    assert not _no_low_draw(tb.wide_top, 0, 0, 0, 0, 16 << 20, 0, 28, 4, 0, 0)      # tot may reach 2^24

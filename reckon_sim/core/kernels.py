@@ -44,34 +44,88 @@ def _mode(width_mode, chip_stochastic):
 
 # ----------------------------------------------------------------------------------------------------- STEP
 @njit(cache=True, inline="always")
-def _load_q(st, word):
+def _load_q(qreg, membrane, tinp, trec, tout, word):
     """The neuron-SRAM output register after reading `word` (both slots, every field)."""
     for slot in range(2):
         j = 2 * word + slot
-        st.qreg[slot, F_U] = st.membrane[j]
-        st.qreg[slot, F_TINP] = st.trace_inp[j]
-        st.qreg[slot, F_TREC] = st.trace_rec[j]
-        st.qreg[slot, F_TOUT] = st.trace_out[j]
+        qreg[slot, F_U] = membrane[j]
+        qreg[slot, F_TINP] = tinp[j]
+        qreg[slot, F_TREC] = trec[j]
+        qreg[slot, F_TOUT] = tout[j]
 
 
-@njit(cache=True, inline="always")   # inlined into the tick loop: a record argument costs refcounts per call
+@njit(cache=True, inline="always")
+def _step_modes(reg, dp):
+    """STEP's rounding of one sample: (stochastic membrane, input, recurrent, output trace leak; kappa rounds
+    stochastically; the fixed cut of each field, fixedpoint.leak_cut). Registers only: constant in a sample."""
+    en_sr = reg.en_stoch_round != 0
+    k_st = en_sr and reg.kappa != KAPPA_ONE
+    m_round, ti_round, tr_round, to_round = dp.m_round, dp.t_round[TRACE_INP], dp.t_round[TRACE_REC], dp.t_round[TRACE_OUT]
+    stoch = (en_sr and m_round == R_STOCH, en_sr and ti_round == R_STOCH, en_sr and tr_round == R_STOCH,
+             k_st and to_round == R_STOCH)
+    fixed = (leak_cut_of(_mode(m_round, False), 0, 15), leak_cut_of(_mode(ti_round, False), 0, 15),
+             leak_cut_of(_mode(tr_round, False), 0, 15), leak_cut_of(_mode(to_round, False), 0, 7))
+    return stoch, fixed, k_st
+
+
+@njit(cache=True, inline="always")   # inlined into the sample loop: a record argument costs refcounts per call
+def prepare_step_rows(p, st):
+    """The STEP work rows that hold for a whole sample (alpha, threshold, fixed leak cuts: neuron SRAM and
+    registers, which a CONFIG visit cannot write) and, in row 7, the membrane LFSRs' steps before each pair
+    (they step only on pairs with alpha != 1.0; row 7 [n_pairs] = the steps of the whole STEP)."""
+    reg = p.reg
+    num_recout = max(reg.num_inp, reg.num_rec, reg.num_out)
+    n_pairs = (num_recout + 1) >> 1
+    k_step = 1 if reg.en_stoch_round != 0 else 0
+    stoch, fixed, _ = _step_modes(reg, p.dp)
+    work, alpha, thr = st.work, p.alpha, p.thr
+    steps = 0
+    for w in range(n_pairs):
+        work[7, w] = steps
+        steps += 0 if alpha[w] == ALPHA_ONE else k_step
+        for s in range(2):
+            j = 2 * w + s
+            work[0, j], work[1, j] = alpha[w], thr[w]
+            for f in range(4):
+                work[2 + f, j] = fixed[f]
+    work[7, n_pairs] = steps
+
+
+@njit(cache=True, inline="always")
+def _stoch_cuts(n, work, row, seq_out, pos0, pos1, by_pair, fix, gate_alpha):
+    """Leak-cut row `row` of a STEP (neurons 0..n-1): slot s of pair w reads its LFSR's output seq_out[pos_s +
+    steps of pair w] (by_pair: the pair index, else work[7, w]); fix on pairs with alpha = 1.0 (gate_alpha)."""
+    for j in range(n):                           # vectorises (width 8, a gather): no carried state, steps in row 7
+        w = j >> 1
+        at = (pos1 if j & 1 else pos0) + (w if by_pair else work[7, w])
+        c = np.int64(seq_out[at])
+        work[row, j] = fix if (gate_alpha and work[0, j] == ALPHA_ONE) else c
+
+
+@njit(cache=True, inline="always")
 def step_phase(p, st, tb):
     """LIF spike test, leak and reset; trace decay; output leak (spec §9). Returns the recurrent spike count.
+    The records' arrays as step_arrays."""
+    return step_arrays(p.reg, p.dp, p.cov, p.alpha, st.lfsr, st.oneur, st.work, st.qreg, st.membrane, st.trace_inp,
+                       st.trace_rec, st.trace_out, st.dirty, st.z, tb.neur_pos, tb.neur_seq, tb.neur_seq_out,
+                       tb.oneur_pos, tb.oneur_seq, tb.oneur_seq_out)
+
+
+@njit(cache=True, inline="always")
+def step_arrays(reg, dp, cov, alpha, lfsr, oneur, work, qreg, membrane, tinp, trec, tout, dirty, z, neur_pos, neur_seq,
+                neur_seq_out, oneur_pos, oneur_seq, oneur_seq_out):
+    """step_phase on the ChipState's and LfsrTables' arrays.
 
     The rounding LFSRs' outputs of the whole STEP are read as slices of their sequence tables (an LFSR steps a
-    fixed number of times per STEP), so the neuron loop (rows.step_row) has no dependent table walk and vectorises."""
-    reg, dp = p.reg, p.dp
+    fixed number of times per STEP), so the neuron loop (rows.step_row) has no dependent table walk and vectorises.
+    Work rows 0, 1, 7 and the fixed cuts are set once per sample (prepare_step_rows); only the stochastic cuts
+    are read here."""
     num_recout = max(reg.num_inp, reg.num_rec, reg.num_out)
     en_sr = reg.en_stoch_round != 0
     kappa = reg.kappa
-    k_st = en_sr and kappa != KAPPA_ONE
-    cov = p.cov
     cv.kappa(cov, kappa)
-    lfsr, oneur, work = st.lfsr, st.oneur, st.work    # locals: see prop_phase
-    neur_pos, neur_seq, neur_seq_out = tb.neur_pos, tb.neur_seq, tb.neur_seq_out
-    oneur_pos, oneur_seq, oneur_seq_out = tb.oneur_pos, tb.oneur_seq, tb.oneur_seq_out
-    alpha, thr = p.alpha, p.thr
-    _load_q(st, num_recout >> 1)    # Q keeps the pre-STEP contents of the last word STEP touches (spec §11.9)
+    (st_m, st_ti, st_tr, st_to), (fix_m, fix_ti, fix_tr, fix_to), k_st = _step_modes(reg, dp)
+    _load_q(qreg, membrane, tinp, trec, tout, num_recout >> 1)  # Q keeps the pre-STEP contents of the last word (§11.9)
     n_oc = min(16, num_recout + 1)                  # output neuron c leaks in STEP cycle c
     mode_k = _mode(dp.m_round, k_st)
     po = oneur_pos[lfsr[L_ONEUR]]
@@ -80,39 +134,25 @@ def step_phase(p, st, tb):
     if k_st:
         lfsr[L_ONEUR] = oneur_seq[po + n_oc]
     n_pairs = (num_recout + 1) >> 1                 # pairs with an odd (write) cycle
+    n = 2 * n_pairs
     m_round, ti_round, tr_round, to_round = dp.m_round, dp.t_round[TRACE_INP], dp.t_round[TRACE_REC], dp.t_round[TRACE_OUT]
     pm0, pm1 = neur_pos[lfsr[L_NEUR]], neur_pos[lfsr[L_NEUR + 1]]
     pi0, pi1 = neur_pos[lfsr[L_TINP]], neur_pos[lfsr[L_TINP + 1]]
     pr0, pr1 = neur_pos[lfsr[L_TREC]], neur_pos[lfsr[L_TREC + 1]]
     pt0, pt1 = oneur_pos[lfsr[L_TOUT]], oneur_pos[lfsr[L_TOUT + 1]]
-    # the leak cut of each field (fixedpoint.leak_cut): the LFSR output when it rounds stochastically, else fixed
-    fix_m, fix_ti, fix_tr, fix_to = (leak_cut_of(_mode(m_round, False), 0, 15), leak_cut_of(_mode(ti_round, False), 0, 15),
-                                     leak_cut_of(_mode(tr_round, False), 0, 15), leak_cut_of(_mode(to_round, False), 0, 7))
-    st_m, st_ti, st_tr = en_sr and m_round == R_STOCH, en_sr and ti_round == R_STOCH, en_sr and tr_round == R_STOCH
-    st_to = k_st and to_round == R_STOCH
-    k_step = 1 if en_sr else 0
-    steps_m = 0                                     # the membrane LFSRs step only on pairs with alpha != 1.0
     for w in range(n_pairs):
-        a = alpha[w]
-        a_one = a == ALPHA_ONE
-        cv.alpha_pair(cov, a)
-        k = w * k_step
-        work[0, 2 * w], work[0, 2 * w + 1] = a, a
-        work[1, 2 * w], work[1, 2 * w + 1] = thr[w], thr[w]
-        use = st_m and not a_one
-        work[2, 2 * w] = neur_seq_out[pm0 + steps_m] if use else fix_m
-        work[2, 2 * w + 1] = neur_seq_out[pm1 + steps_m] if use else fix_m
-        use = st_ti and not a_one
-        work[3, 2 * w] = neur_seq_out[pi0 + k] if use else fix_ti
-        work[3, 2 * w + 1] = neur_seq_out[pi1 + k] if use else fix_ti
-        use = st_tr and not a_one
-        work[4, 2 * w] = neur_seq_out[pr0 + k] if use else fix_tr
-        work[4, 2 * w + 1] = neur_seq_out[pr1 + k] if use else fix_tr
-        work[5, 2 * w] = oneur_seq_out[pt0 + k] if st_to else fix_to
-        work[5, 2 * w + 1] = oneur_seq_out[pt1 + k] if st_to else fix_to
-        steps_m += 0 if a_one else k_step
-    cv.step_neurons(cov, 2 * n_pairs, st.dirty, st.membrane, work, dp.m_bits, st_m, reg.rst_mode != 0)
-    spikes = step_row(2 * n_pairs, st.dirty, st.membrane, st.trace_inp, st.trace_rec, st.trace_out, st.z, work,
+        cv.alpha_pair(cov, alpha[w])
+    if st_m:                                         # work[r, j], not row views: see rows.step_row
+        _stoch_cuts(n, work, 2, neur_seq_out, pm0, pm1, False, fix_m, True)
+    if st_ti:
+        _stoch_cuts(n, work, 3, neur_seq_out, pi0, pi1, True, fix_ti, True)
+    if st_tr:
+        _stoch_cuts(n, work, 4, neur_seq_out, pr0, pr1, True, fix_tr, True)
+    if st_to:
+        _stoch_cuts(n, work, 5, oneur_seq_out, pt0, pt1, True, fix_to, False)
+    steps_m = work[7, n_pairs]
+    cv.step_neurons(cov, n, dirty, membrane, work, dp.m_bits, st_m, reg.rst_mode != 0)
+    spikes = step_row(n, dirty, membrane, tinp, trec, tout, z, work,
                       kappa, dp.m_bits, dp.t_bits, (m_round == R_NEAREST, ti_round == R_NEAREST,
                                                     tr_round == R_NEAREST, to_round == R_NEAREST), reg.rst_mode != 0)
     if en_sr:                                        # rounding LFSRs step on every odd STEP cycle
@@ -121,8 +161,8 @@ def step_phase(p, st, tb):
         lfsr[L_TREC], lfsr[L_TREC + 1] = neur_seq[pr0 + n_pairs], neur_seq[pr1 + n_pairs]
         lfsr[L_TOUT], lfsr[L_TOUT + 1] = oneur_seq[pt0 + n_pairs], oneur_seq[pt1 + n_pairs]
     if num_recout % 2 == 0:                          # last pair only read: spike flags cleared, no update
-        st.z[num_recout] = 0
-        st.z[num_recout + 1] = 0
+        z[num_recout] = 0
+        z[num_recout + 1] = 0
     return spikes
 
 
@@ -141,11 +181,11 @@ def activation(reg, dp, vo):
 
 
 @njit(cache=True, inline="always")
-def vote_sq_error(p, oneur, label):
+def vote_sq_error(reg, dp, oneur, label):
     """Σ_k (target_k − y_k)² of a vote tick for class `label` (the loss reported per sample, in 2048² units)."""
     sq = 0
-    for k in range(p.reg.num_out + 1):
-        d = (2048 if k == label else 0) - activation(p.reg, p.dp, oneur[k])
+    for k in range(reg.num_out + 1):
+        d = (2048 if k == label else 0) - activation(reg, dp, oneur[k])
         sq += d * d
     return sq
 
@@ -172,13 +212,14 @@ def output_errors(p, st, do_eprop, err):
 
 
 @njit(cache=True, inline="always")
-def sdone_vote(p, st):
-    """Inference vote on the leaked output membranes (ties to the lowest index; regression votes index 0)."""
-    if st.ctl[INFER_ACC] == 0:
+def sdone_vote(reg, cov, ctl, oneur, votes):
+    """Inference vote on the leaked output membranes (ties to the lowest index; regression votes index 0).
+    Arrays, not records: an inlined record argument costs a refcount pair per array in the tick loop."""
+    if ctl[INFER_ACC] == 0:
         return
-    win = 0 if p.reg.regression != 0 else vote_winner(st.oneur, p.reg.num_out + 1)
-    cv.vote(p.cov, st.oneur, p.reg.num_out + 1, p.reg.regression)
-    st.votes[win] = (st.votes[win] + 1) & 0xFFFF
+    win = 0 if reg.regression != 0 else vote_winner(oneur, reg.num_out + 1)
+    cv.vote(cov, oneur, reg.num_out + 1, reg.regression)
+    votes[win] = (votes[win] + 1) & 0xFFFF
 
 
 # ---------------------------------------------------------------------------------------------------- EPROP
@@ -233,6 +274,7 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
     trace, nz_rows = _presyn_traces(p, st, tv, num_neur)
     wout, learn_sig, ste, trace_reg = st.wout, st.learn_sig, st.ste, st.trace_reg   # locals: see prop_phase
     qreg, dirty = st.qreg, st.dirty
+    mem_row, tinp_row, trec_row, tout_row = st.membrane, st.trace_inp, st.trace_rec, st.trace_out
     n_blocks = 1 if out_only else (num_rec >> 4) + 1
     fire_cut = (1 << (31 - dp.p_drop)) if dp.w_fire == R_NEAREST else ((1 << 32) - 1) >> dp.p_drop
     for msb in range(n_blocks):
@@ -240,7 +282,7 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
         for post in range(16 * msb, (num_rec if out_only else 16 * msb + 15) + 1):
             n = post & 15
             if post <= num_neur and tv and post % 2 == 0:
-                _load_q(st, post >> 1)
+                _load_q(qreg, mem_row, tinp_row, trec_row, tout_row, post >> 1)
             slot = post & 1
             psum = 0
             if (do_eprop & 3) != 0 and post <= num_rec:
@@ -285,13 +327,13 @@ def eprop_phase(p, st, tb, do_eprop, err, stats):
             else:
                 ls, fired, sat = update_rows(st.winp if x == 0 else st.wrec, msb, trace[x], row_last[x] + 1,
                                              treg_zero, coef, reg_a, scale, reg.lr_r[x], reg.lr_p[x], ls,
-                                             tb.wide_lanes, tb.wide_next, x == 1, dp.p_drop, dp.w_fire == R_STOCH,
+                                             tb.wide_lanes, tb.wide_next, tb.wide_top, x == 1, dp.p_drop, dp.w_fire == R_STOCH,
                                              fire_cut, dp.w_min, dp.w_max, 16, cov)
                 stats[ST_UPDATES] += fired
                 stats[ST_SAT_W] += sat
             st.lfsr[L_WINP + x] = ls
     if tv:
-        _load_q(st, num_neur >> 1)                   # the last phase-B read
+        _load_q(qreg, mem_row, tinp_row, trec_row, tout_row, num_neur >> 1)                   # the last phase-B read
     return n_blocks * (32 + 2 * (num_neur + 1))
 
 
@@ -348,10 +390,19 @@ def _lane_terms(reg, dp, learn_sig, ste, trace_reg, tv, regul_this, k_p, k_r, co
 
 
 # ----------------------------------------------------------------------------------------------------- PROP
-@njit(cache=True, inline="always")   # inlined into the tick loop: a record argument costs refcounts per call
+@njit(cache=True, inline="always")
 def prop_phase(p, st, tb, do_eprop, stats):
-    """Event-driven scan: integrate input events and spikes, bump presynaptic traces (spec §8). Returns cycles."""
-    reg, dp = p.reg, p.dp
+    """Event-driven scan: integrate input events and spikes, bump presynaptic traces (spec §8). Returns cycles.
+    The records' arrays as prop_arrays."""
+    return prop_arrays(p.reg, p.dp, p.cov, st.lfsr, st.dirty, st.membrane, st.oneur, st.trace_inp, st.trace_rec,
+                       st.trace_out, st.winp, st.wrec, st.wout, st.inp, st.z, st.work[6], tb.noise_pos, tb.noise_seq,
+                       tb.noise_seq_out, do_eprop, stats)
+
+
+@njit(cache=True, inline="always")   # arrays, not records: see step_arrays
+def prop_arrays(reg, dp, cov, lfsr, dirty, membrane, oneur, tinp, trec, tout, winp, wrec, wout, inp, z, nz, noise_pos,
+                noise_seq, noise_seq_out, do_eprop, stats):
+    """prop_phase on the ChipState's and LfsrTables' arrays (nz: a scratch row for the noise of a pass)."""
     num_inp, num_rec, num_out = reg.num_inp, reg.num_rec, reg.num_out
     num_neur = max(num_inp, num_rec)
     pass_end = num_rec | 1                           # a pass always covers an even number of neurons
@@ -360,11 +411,6 @@ def prop_phase(p, st, tb, do_eprop, stats):
     force = reg.force_traces != 0
     mbits, msh = dp.m_bits, dp.m_sh
     sh_inp, sh_rec, sh_out = reg.fp_winp + dp.w_sh, reg.fp_wrec + dp.w_sh, reg.fp_wout + dp.w_sh
-    # record fields read once into locals: a field read inside the loops would cost a refcount pair each time
-    lfsr, dirty, membrane, oneur = st.lfsr, st.dirty, st.membrane, st.oneur
-    tinp, trec, tout, winp, wrec, wout = st.trace_inp, st.trace_rec, st.trace_out, st.winp, st.wrec, st.wout
-    noise_pos, noise_seq, noise_seq_out, inp, z = tb.noise_pos, tb.noise_seq, tb.noise_seq_out, st.inp, st.z
-    nz = st.work[6]
     n_post = pass_end + 1
     # shl(x, s) as (x << max(s, 0)) >> max(-s, 0): loop-invariant shift amounts, no sign test in the row loop
     l_inp, r_inp = max(sh_inp, 0), max(-sh_inp, 0)
@@ -376,7 +422,6 @@ def prop_phase(p, st, tb, do_eprop, stats):
     top_rec = (1 << dp.t_bits[TRACE_REC]) - 1
     top_out = (1 << dp.t_bits[TRACE_OUT]) - 1
     inc_inp, inc_rec, inc_out = dp.t_inc
-    cov = p.cov
     sat_trace = 0
     cycles = num_neur + 1
     for i in range(num_neur + 1):

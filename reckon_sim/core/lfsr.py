@@ -200,6 +200,16 @@ def sequence_tables(kind: LfsrKind) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return pos, seq.astype(np.int16 if kind.length <= 15 else np.int32), out[seq].astype(dt)
 
 
+def top_bytes(lanes: np.ndarray) -> np.ndarray:
+    """[c, byte, h] = bits 31..24 of lanes[c, byte, 8h + i] in byte i: the XOR of four of them is the top byte of
+    16 output lanes at once (the output is linear), so rows.update_rows sees in 4 loads which lanes draw < 2^24."""
+    top = (lanes >> 24) & 0xFF
+    packed = np.zeros(lanes.shape[:2] + (2,), np.uint64)
+    for i in range(16):
+        packed[:, :, i >> 3] |= top[:, :, i].astype(np.uint64) << np.uint64(8 * (i & 7))
+    return packed.view(np.int64)
+
+
 class LfsrTables(NamedTuple):
     """All lookup tables the kernels need, as plain arrays (one Numba record; built once per process)."""
 
@@ -223,6 +233,7 @@ class LfsrTables(NamedTuple):
     noise_pos: np.ndarray
     noise_seq: np.ndarray
     noise_seq_out: np.ndarray
+    wide_top: np.ndarray      # [4, 256, 2] bits 31..24 of wide_lanes' 16 lanes, 8 lanes packed per int64 (top_bytes)
 
     @classmethod
     def build(cls) -> "LfsrTables":
@@ -232,7 +243,7 @@ class LfsrTables(NamedTuple):
         wout_next, wout_lanes = sliced_tables(WOUT, 28)
         return cls(neur_next, neur_out, oneur_next, oneur_out, *full_tables(NOISE), wide_next, wide_lanes,
                    sliced_jump_tables(WINP_WREC), wout_next, wout_lanes, *sequence_tables(NEUR),
-                   *sequence_tables(ONEUR), *sequence_tables(NOISE))
+                   *sequence_tables(ONEUR), *sequence_tables(NOISE), top_bytes(wide_lanes))
 
 
 @lru_cache(maxsize=1)

@@ -15,24 +15,23 @@ def step_row(n, dirty, membrane, tinp, trec, tout, z, work, kappa, mbits, t_bits
 
     work rows (filled by the caller): 0 alpha, 1 threshold, 2..5 the leak cuts (fixedpoint.leak_cut) of the
     membrane and the three traces. Vectorised: every select is arithmetic, every row is read at j."""
-    al, thr, c_m, c_ti, c_tr, c_to = work[0], work[1], work[2], work[3], work[4], work[5]
     tb_i, tb_r, tb_o = t_bits
     nm, ni, nr, no = near
     spikes = 0
     for j in range(n):                           # vectorises: no table walk (cuts precomputed), selects only
-        d = dirty[j] != 0
+        d = dirty[j] != 0                        # work[r, j], not row views: a view costs a refcount pair per tick
         v = np.int64(membrane[j]) if d else 0
-        a = al[j]
-        th = thr[j]
-        lk = leak_cut(v, a, 15, mbits, True, c_m[j], nm)
+        a = work[0, j]
+        th = work[1, j]
+        lk = leak_cut(v, a, 15, mbits, True, work[2, j], nm)
         spk = v >= th                            # threshold test on the integrated, un-leaked membrane
         rs = 0 if rst_zero else wrap(lk - th, mbits, True)
         membrane[j] = rs if spk else lk
         z[j] = spk
         spikes += spk
-        tinp[j] = leak_cut(np.int64(tinp[j]) if d else 0, a, 15, tb_i, False, c_ti[j], ni)
-        trec[j] = leak_cut(np.int64(trec[j]) if d else 0, a, 15, tb_r, False, c_tr[j], nr)
-        tout[j] = leak_cut(np.int64(tout[j]) if d else 0, kappa, 7, tb_o, False, c_to[j], no)
+        tinp[j] = leak_cut(np.int64(tinp[j]) if d else 0, a, 15, tb_i, False, work[3, j], ni)
+        trec[j] = leak_cut(np.int64(trec[j]) if d else 0, a, 15, tb_r, False, work[4, j], nr)
+        tout[j] = leak_cut(np.int64(tout[j]) if d else 0, kappa, 7, tb_o, False, work[5, j], no)
         dirty[j] = 1
     return spikes
 
@@ -84,9 +83,25 @@ def _lowest_bit(x):
     return n
 
 
+@njit(cache=True, inline="always")
+def _no_low_draw(wide_top, b0, b1, b2, b3, k_max, a_max, sh_sat, lr_p, lr_r, drop):
+    """True when every lane's tot stays below 2^(24-drop) (|k| <= k_max < 2^31) and no lane's draw is below 2^24
+    (its top byte, rnd's bits 31..24, is non-zero): then no lane of the row can fire."""
+    if k_max >= 2147483648:
+        return False
+    m = (k_max >> 4) + 1 + a_max                 # >= |prob| of every lane
+    if m >= 2147483648 or (m >> sh_sat) != 0 or (((m << lr_p) >> lr_r) >> drop) >= (1 << (24 - drop)):
+        return False
+    ones, highs = 0x0101010101010101, -0x7F7F7F7F7F7F7F80      # 0x80 in every byte, as an int64
+    lo = wide_top[0, b0, 0] ^ wide_top[1, b1, 0] ^ wide_top[2, b2, 0] ^ wide_top[3, b3, 0]
+    hi = wide_top[0, b0, 1] ^ wide_top[1, b1, 1] ^ wide_top[2, b2, 1] ^ wide_top[3, b3, 1]
+    zero_bytes = (((lo - ones) & ~lo) | ((hi - ones) & ~hi)) & highs   # non-zero iff some byte is 0
+    return zero_bytes == 0
+
+
 @njit(cache=True)      # not inlined: one call per block and weight type, its arrays passed once, not per row
 def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r, lr_p, ls, wide_lanes, wide_next,
-                zero_self, drop, stoch, cut_fixed, w_min, w_max, lanes, cov):
+                wide_top, zero_self, drop, stoch, cut_fixed, w_min, w_max, lanes, cov):
     """The written rows q = 0..n_rows-1 of block msb (spec §11.4, §11.6; fixedpoint.fires and bump unrolled into
     selects): a row whose presynaptic trace and regularisation are 0 is skipped (not written, LFSR holds).
     A lane with probability 0 never fires, so all 16 lanes run: the decision loop vectorises (the LFSR lanes and
@@ -95,12 +110,22 @@ def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r
     sh_sat = max(32 - lr_p, 0)
     p0 = 16 * msb
     fired, saturated = 0, 0
+    # a row whose probabilities are all below 2^24 fires only on a lane whose draw has a zero top byte: bound
+    # |prob| <= (16 max|coef| |trace| >> 4) + 1 + max reg_a (no wrap, no sign-bit case: reg_a >= 0), no saturation
+    c_max, a_max, a_min = 0, 0, 0
+    for n in range(lanes):
+        c_max = max(c_max, 16 * abs(coef[n]))
+        a_max, a_min = max(a_max, reg_a[n]), min(a_min, reg_a[n])
+    bound_ok = stoch and lr_p < 32 and drop <= 24 and a_min >= 0
     for q in range(n_rows):
         if trace[q] == 0 and treg_zero:
             cv.hit(cov, cv.ROW_SKIP)
             continue
         tr = trace[q]
         b0, b1, b2, b3 = ls & 255, (ls >> 8) & 255, (ls >> 16) & 255, (ls >> 24) & 255
+        if bound_ok and _no_low_draw(wide_top, b0, b1, b2, b3, c_max * abs(tr), a_max, sh_sat, lr_p, lr_r, drop):
+            ls = wide_next[0, b0] ^ wide_next[1, b1] ^ wide_next[2, b2] ^ wide_next[3, b3]
+            continue                     # no lane can fire (and no coverage corner: tot < 2^24 <= rnd)
         fire_mask, neg_mask = 0, 0
         for n in range(lanes):           # a run-time trip count and no store: LLVM vectorises it (no alias checks)
             rnd = wide_lanes[0, b0, n] ^ wide_lanes[1, b1, n] ^ wide_lanes[2, b2, n] ^ wide_lanes[3, b3, n]

@@ -9,8 +9,8 @@ import numpy as np
 from numba import njit
 
 from .fixedpoint import vote_winner
-from .kernels import (ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, eprop_phase, output_errors, prop_phase, sdone_vote,
-                      step_phase, vote_sq_error)
+from .kernels import (ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, eprop_phase, output_errors, prepare_step_rows, prop_arrays,
+                      sdone_vote, step_arrays, vote_sq_error)
 from .records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, NF, STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
 from .state import CLASS_LABEL, GOT_LABEL, INFER_ACC, TARGET_VALID
 
@@ -50,19 +50,18 @@ def _weight_checksums(st, nin, nrec, nout, out):
 
 
 @njit(cache=True, inline="always")   # a record argument costs refcounts per call
-def _host_step(drv, st, j, regression, inp_next, e):
+def _host_step(ev_tick, ev_chan, tar_label, levels, ctl, j, regression, inp_next, e):
     """Host step j (after tick j): input events, target bytes, then the levels tick j+1 sees. Returns the next
     event index. got_label is held cleared while the chip is in IDLE (step 0; srnn.v got_label)."""
-    ev_tick, ev_chan = drv.ev_tick, drv.ev_chan
     while e < ev_tick.shape[0] and ev_tick[e] == j:
         inp_next[ev_chan[e]] = 1
         e += 1
-    if drv.tar_label[j] >= 0 and not regression:
-        st.ctl[CLASS_LABEL] = drv.tar_label[j] & 15
+    if tar_label[j] >= 0 and not regression:
+        ctl[CLASS_LABEL] = tar_label[j] & 15
         if j > 0:
-            st.ctl[GOT_LABEL] = 1
-    st.ctl[TARGET_VALID] = (drv.levels[j] >> LV_TV_BIT) & 1
-    st.ctl[INFER_ACC] = (drv.levels[j] >> LV_IA_BIT) & 1
+            ctl[GOT_LABEL] = 1
+    ctl[TARGET_VALID] = (levels[j] >> LV_TV_BIT) & 1
+    ctl[INFER_ACC] = (levels[j] >> LV_IA_BIT) & 1
     return e
 
 
@@ -112,41 +111,53 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
     need = 2 * nout if regression else 1                    # GET_TAR bytes (srnn.v target_done)
     err = np.zeros(16, dtype=np.int64)
     e, k0 = pos[0], pos[1]
+    prepare_step_rows(p, st)                                # STEP's rows that hold for the whole sample
+    # the arrays of the per-tick phases, read out of the records once (core.kernels.prop_arrays)
+    lfsr, dirty, membrane, oneur = st.lfsr, st.dirty, st.membrane, st.oneur
+    tinp, trec, tout, winp, wrec, wout = st.trace_inp, st.trace_rec, st.trace_out, st.winp, st.wrec, st.wout
+    noise_pos, noise_seq, noise_seq_out, inp, z, nz = tb.noise_pos, tb.noise_seq, tb.noise_seq_out, st.inp, st.z, st.work[6]
+    ctl, votes, work, qreg = st.ctl, st.votes, st.work, st.qreg
+    neur_pos, neur_seq, neur_seq_out = tb.neur_pos, tb.neur_seq, tb.neur_seq_out
+    oneur_pos, oneur_seq, oneur_seq_out = tb.oneur_pos, tb.oneur_seq, tb.oneur_seq_out
+    ev_tick, ev_chan, tar_label, levels, config_at = drv.ev_tick, drv.ev_chan, drv.tar_label, drv.levels, drv.config_at
     if k0 == 1 and pos[2] == 0:
-        e = _host_step(drv, st, 0, regression, inp_next, 0)    # step 0: the chip is IDLE
+        e = _host_step(ev_tick, ev_chan, tar_label, levels, ctl, 0, regression, inp_next, 0)    # step 0: the chip is IDLE
     for k in range(k0, drv.n_ticks + 1):
         r = k - 1
         resumed = k == k0 and pos[2] != 0                    # back from CONFIG: SDONE is done
         if not resumed:
-            st.inp[:] = inp_next
-            inp_next[:] = 0
+            for c in range(256):                             # a loop, not inp[:] = ...: a slice costs refcounts
+                inp[c] = inp_next[c]
+                inp_next[c] = 0
             tk[r, TK_K] = k
             if dump:
-                rec.inp[r, :] = st.inp
+                rec.inp[r, :] = inp
         if k >= 2 and not resumed:
-            stats[ST_SPIKES] += step_phase(p, st, tb)
+            stats[ST_SPIKES] += step_arrays(reg, p.dp, p.cov, p.alpha, lfsr, oneur, work, qreg, membrane, tinp, trec, tout,
+                                            dirty, z, neur_pos, neur_seq, neur_seq_out, oneur_pos, oneur_seq,
+                                            oneur_seq_out)
             tk[r, TK_STEP] = num_recout + 1
             tk[r, TK_SDONE] = 1
-            sdone_vote(p, st)
-            if st.ctl[INFER_ACC] != 0 and not regression:
-                stats[ST_SQERR] += vote_sq_error(p, st.oneur, drv.label)
+            sdone_vote(reg, p.cov, ctl, oneur, votes)
+            if ctl[INFER_ACC] != 0 and not regression:
+                stats[ST_SQERR] += vote_sq_error(reg, p.dp, oneur, drv.label)
             if dump:
                 output_errors(p, st, do_eprop, err)
-                rec.z[r, :] = st.z[:nrec]
+                rec.z[r, :] = z[:nrec]
                 _snapshot_neurons(st, rec.step, r, nrec)
-                rec.oneur[r, AT_STEP, :] = st.oneur
+                rec.oneur[r, AT_STEP, :] = oneur
                 rec.err[r, AT_SDONE, :] = err
-                rec.lfsr[r, AT_STEP, :] = st.lfsr
+                rec.lfsr[r, AT_STEP, :] = lfsr
             if k == drv.n_ticks:                             # SAMPLE is low: SDONE -> SEND
                 tk[r, TK_END] = STATE_SEND
                 tk[r, TK_CYCLES] = tk[r, TK_STEP] + tk[r, TK_SDONE] + 1
                 break
-            if drv.config_at[r] != 0:                        # SPI_EN_CONF: SDONE -> CONFIG (srnn.v L719)
+            if config_at[r] != 0:                        # SPI_EN_CONF: SDONE -> CONFIG (srnn.v L719)
                 pos[0], pos[1], pos[2] = e, k, 1
                 return -k
         if k >= 2:
-            if do_eprop != 0 and (st.ctl[TARGET_VALID] != 0 or every_tick):
-                if regression or drv.single_label == 0 or st.ctl[GOT_LABEL] == 0:   # GET_TAR
+            if do_eprop != 0 and (ctl[TARGET_VALID] != 0 or every_tick):
+                if regression or drv.single_label == 0 or ctl[GOT_LABEL] == 0:   # GET_TAR
                     if not _get_tar(drv, st, r, regression, need):
                         tk[r, TK_END] = STATE_GET_TAR
                         return k
@@ -158,15 +169,16 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
                 stats[ST_EPROP_TICKS] += 1
             if drv.send_per_tick != 0:                       # SDONE / EPROP -> SEND -> PROP (srnn.v L723-L737)
                 send_n[r] = send_items(p, st, drv.label_only, send_data[r])
-        tk[r, TK_PROP] = prop_phase(p, st, tb, do_eprop, stats)
+        tk[r, TK_PROP] = prop_arrays(reg, p.dp, p.cov, lfsr, dirty, membrane, oneur, tinp, trec, tout, winp, wrec, wout,
+                                     inp, z, nz, noise_pos, noise_seq, noise_seq_out, do_eprop, stats)
         tk[r, TK_END] = STATE_PROP
         tk[r, TK_CYCLES] = (tk[r, TK_STEP] + tk[r, TK_SDONE] + tk[r, TK_EPROP] + tk[r, TK_GETTAR]
                             + tk[r, TK_CONFIG] + tk[r, TK_PROP] + 1)
         if dump:
             _snapshot_neurons(st, rec.prop, r, nrec)
-            rec.oneur[r, AT_PROP, :] = st.oneur
-            rec.lfsr[r, AT_PROP, :] = st.lfsr
+            rec.oneur[r, AT_PROP, :] = oneur
+            rec.lfsr[r, AT_PROP, :] = lfsr
             _weight_checksums(st, nin, nrec, nout, rec.wchk[r])
         if k < drv.n_ticks:
-            e = _host_step(drv, st, k, regression, inp_next, e)
+            e = _host_step(ev_tick, ev_chan, tar_label, levels, ctl, k, regression, inp_next, e)
     return 0

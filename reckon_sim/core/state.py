@@ -37,7 +37,7 @@ class ChipState(NamedTuple):
     lfsr: np.ndarray       # int64 [13] LFSR registers (core.lfsr.INSTANCES order)
     qreg: np.ndarray       # int64 [2, 4] neuron-SRAM output register [slot, records.NF field]
     ctl: np.ndarray        # int64 [4] CLASS_LABEL, GOT_LABEL, TARGET_VALID (sync), INFER_ACC (sync)
-    work: np.ndarray       # int64 [8, 256] the kernels' scratch rows (no chip state: nothing reads them across phases)
+    work: np.ndarray       # int64 [8, 256] the kernels' scratch rows (no chip state: set per sample or phase)
 
     @classmethod
     def after_init(cls, cfg: ChipConfig) -> "ChipState":
