@@ -1,12 +1,12 @@
 """Cached kernels are keyed on the whole package's source, so editing an inlined helper in another module
 (core.fixedpoint, hw.widths) can never leave stale machine code in use."""
 from reckon_sim import _numba_cache
-from reckon_sim.core import kernels, sample_kernel
+from reckon_sim.core import kernels, kernels_eprop, sample_kernel
 from reckon_sim.reference import eprop
 
 
 def test_every_kernel_uses_the_package_stamp():
-    for dispatcher in (kernels.step_phase, kernels.eprop_phase, sample_kernel.run_sample_kernel,
+    for dispatcher in (kernels.step_phase, kernels_eprop.eprop_phase, sample_kernel.run_sample_kernel,
                        eprop._eprop_kernel):
         impl = dispatcher._cache._impl
         assert isinstance(impl.locator, _numba_cache._PackageStamp), type(impl.locator)

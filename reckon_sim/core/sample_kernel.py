@@ -9,8 +9,9 @@ import numpy as np
 from numba import njit
 
 from .fixedpoint import vote_winner
-from .kernels import (ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, eprop_phase, output_errors, prepare_step_rows, prop_arrays,
-                      sdone_vote, step_arrays, vote_sq_error)
+from .kernels import (ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, output_errors, prepare_step_rows, prop_arrays, sdone_vote,
+                      step_arrays, vote_sq_error)
+from .kernels_eprop import eprop_phase
 from .records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, NF, STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
 from .state import CLASS_LABEL, GOT_LABEL, INFER_ACC, TARGET_VALID
 
