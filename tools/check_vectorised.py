@@ -2,7 +2,7 @@
 
 Usage: python tools/check_vectorised.py
 Compiles the kernels afresh (a temporary Numba cache, debug line info on) for the stock preset, runs one
-training sample and prints, for core/rows.py, core/kernels.py and core/sample_kernel.py, each line where LLVM
+training sample and prints, for core/rows.py, core/kernels.py, core/kernels_eprop.py and core/sample_kernel.py, each line where LLVM
 reports "vectorized loop (vectorization width: W, interleaved count: I)". Numba's inliner keeps an inlined
 helper's line numbers under the caller's file name, so each line is also shown as a line of core/rows.py. The hot loops (rows.step_row, gate_row, integrate_row, update_rows' lane
 loop) should all be listed; a missing one has regressed to scalar code.
@@ -42,7 +42,7 @@ def main() -> None:
     if out.returncode != 0:
         sys.exit(out.stderr[-2000:])
     src = {f: (ROOT / "reckon_sim" / "core" / f).read_text().splitlines()
-           for f in ("rows.py", "kernels.py", "sample_kernel.py", "fixedpoint.py")}
+           for f in ("rows.py", "kernels.py", "kernels_eprop.py", "sample_kernel.py", "fixedpoint.py")}
 
     def text(f, line):
         return src[f][line - 1].strip()[:60] if line <= len(src[f]) else "-"
