@@ -222,6 +222,26 @@ class Host:
         return self.cyc - t0 - edges - self.req_cycles - send - self.rdy_cycles
 
 
+async def read_back(host: Host, path: Path, timing_mode: bool, problems: list[str]) -> None:
+    """Back in IDLE (TIMING_MODE = 1: the pin is the error, so a fixed wait), the SPI read-back of `path` with
+    SPI_EN_CONF set; the first mismatching word goes into problems."""
+    d = host.dut
+    if not timing_mode:
+        await host.wait_pin("TIMING_ERROR_RDY", 1)
+    else:
+        for _ in range(16):
+            await FallingEdge(d.CLK_EXT)
+    await host.transaction(vector_files.Transaction(0x0001_0000, (1,)))
+    for t in vector_files.read_transactions(path):
+        got = await host.transaction(t)
+        bad = [i for i, (g, e) in enumerate(zip(got, t.data)) if g != e]
+        if bad and not any(p.startswith("read-back") for p in problems):
+            a = (t.addr + bad[0])
+            problems.append(f"read-back: first mismatch code {t.code} SPI addr 0x{a:x} (word 0x{a >> 2:x} "
+                            f"quarter {a & 3}): read 0x{got[bad[0]]:08x}, expected 0x{t.data[bad[0]]:08x}")
+    await host.transaction(vector_files.Transaction(0x0001_0000, (0,)))
+
+
 async def run_vectors(dut, vec: Path) -> list[str]:
     """Program, play and check every sample; returns the failure lines (empty = PASS)."""
     host, d = Host(dut, vec), dut
@@ -285,20 +305,8 @@ async def run_vectors(dut, vec: Path) -> list[str]:
         if items != outputs[s.gidx]:
             problems.append(f"OUT_DATA {items}, expected {outputs[s.gidx]}")
         d.TARGET_VALID.value = d.INFER_ACC.value = 0
-        if not (s.timing and s.timing.timing_mode):           # back in IDLE (TIMING_MODE = 1: the pin is the error)
-            await host.wait_pin("TIMING_ERROR_RDY", 1)
-        else:
-            for _ in range(16):
-                await FallingEdge(d.CLK_EXT)
-        await host.transaction(vector_files.Transaction(0x0001_0000, (1,)))
-        for t in vector_files.read_transactions(vec / "expect" / f"readback_{s.gidx:04d}.hex"):
-            got = await host.transaction(t)
-            bad = [i for i, (g, e) in enumerate(zip(got, t.data)) if g != e]
-            if bad and not any(p.startswith("read-back") for p in problems):
-                a = (t.addr + bad[0])
-                problems.append(f"read-back: first mismatch code {t.code} SPI addr 0x{a:x} (word 0x{a >> 2:x} "
-                                f"quarter {a & 3}): read 0x{got[bad[0]]:08x}, expected 0x{t.data[bad[0]]:08x}")
-        await host.transaction(vector_files.Transaction(0x0001_0000, (0,)))
+        await read_back(host, vec / "expect" / f"readback_{s.gidx:04d}.hex", bool(s.timing and s.timing.timing_mode),
+                        problems)
         verdict = "FAIL" if problems else "PASS"
         d._log.info(f"sample {s.gidx:04d} ({'test' if s.phase else 'train'} #{s.index}): {verdict} "
                     + "; ".join(problems))
