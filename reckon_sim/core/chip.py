@@ -198,8 +198,7 @@ class Chip:
                                                         "the chip then waits in PROP for a tick that never comes",
                                timing_error=True)
             lost = lost | {h}
-            for dst, src in zip(self.state, saved[0]):
-                dst[...] = src
+            self.state.restore(saved[0])
             if saved[1] is not None:
                 self.coverage.kernel[:] = saved[1]
             merged, host_of = lost_ticks.merge(prog, lost)

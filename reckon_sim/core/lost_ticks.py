@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import InputError
 from .host import HostProgram
 from .records import TK
-from .tick_period import state_at
+from .tick_period import arrival
 
 
 def merge(prog: HostProgram, lost: frozenset) -> tuple[HostProgram, np.ndarray]:
@@ -55,13 +55,11 @@ def next_lost(tk: np.ndarray, host_of: np.ndarray, period: int, lost: frozenset)
         m = 1
         while m * period < busy:
             if h0 + m not in lost:
-                state, cyc = state_at(tk[c], m * period)
+                state, _, where = arrival(tk[c], h0, h0 + m, m * period)
                 if state == "PROP":
-                    raise InputError("host: tick_period", f"= {period}: TIME_TICK {h0 + m} arrives {m * period} "
-                                     f"cycles after tick {h0}'s, in PROP cycle {cyc} of tick {h0} ({busy} cycles); "
-                                     "with SPI_ERROR_HALT = 0 it cuts the PROP scan short (PROP -> STEP on any "
-                                     "tick): not modelled (allowed: a period that lets every PROP scan finish, "
-                                     "or SPI_ERROR_HALT = 1)")
+                    raise InputError("host: tick_period", f"= {period}: {where}; with SPI_ERROR_HALT = 0 it cuts "
+                                     "the PROP scan short (PROP -> STEP on any tick): not modelled (allowed: a "
+                                     "period that lets every PROP scan finish, or SPI_ERROR_HALT = 1)")
                 return h0 + m
             m += 1
     return None

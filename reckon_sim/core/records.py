@@ -23,6 +23,7 @@ class TickColumns(NamedTuple):
 TK = TickColumns()
 STATE_PROP, STATE_GET_TAR, STATE_SEND = 1, 4, 7   # srnn.v global FSM state codes stored in the end column
 STATE_NAMES = {0: "IDLE", 1: "PROP", 2: "STEP", 3: "SDONE", 4: "GET_TAR", 5: "CONFIG", 6: "EPROP", 7: "SEND"}
+STATE_CODES = {name: code for code, name in STATE_NAMES.items()}
 TICK_COLUMNS = TickColumns._fields
 
 

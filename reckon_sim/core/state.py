@@ -58,6 +58,11 @@ class ChipState(NamedTuple):
     def copy(self) -> "ChipState":
         return ChipState(*(a.copy() for a in self))
 
+    def restore(self, saved: "ChipState") -> None:
+        """Every array back to `saved`'s values, in place (a re-run of a sample: core.lost_ticks)."""
+        for dst, src in zip(self, saved):
+            dst[...] = src
+
     @property
     def neurons(self) -> np.ndarray:
         """int64 [4, 256] raw neuron fields, rows as records.NF."""

@@ -32,6 +32,14 @@ def state_at(row: np.ndarray, offset: int) -> tuple[str, int]:
     raise ValueError(f"offset {offset} is past the tick's {int(row[TK.cycles])} cycles")
 
 
+def arrival(row: np.ndarray, tick: int, early: int, offset: int) -> tuple[str, int, str]:
+    """Where TIME_TICK `early`, `offset` cycles after tick `tick`'s, lands (row: tick's table row): the state,
+    the cycle in it and the sentence saying so."""
+    state, c = state_at(row, offset)
+    return state, c, (f"TIME_TICK {early} arrives {offset} cycles after tick {tick}'s, in {state} cycle {c} of "
+                      f"tick {tick} ({int(row[TK.cycles])} cycles)")
+
+
 def check_period(tk: np.ndarray, period: int, hang) -> None:
     """SPI_ERROR_HALT = 1: nothing when every tick k < T is done before tick k+1 arrives (the run equals the
     ready-host run); otherwise ChipHang at the first early tick (the chip is held in IDLE).
@@ -41,9 +49,7 @@ def check_period(tk: np.ndarray, period: int, hang) -> None:
     if late.size == 0:
         return
     r = int(late[0])
-    state, c = state_at(tk[r], period)
-    where = (f"TIME_TICK {r + 2} arrives {period} cycles after tick {r + 1}'s, in {state} cycle {c} of tick "
-             f"{r + 1} ({int(busy[r])} cycles)")
+    state, c, where = arrival(tk[r], r + 1, r + 2, period)
     raise hang("IDLE", r + 1, f"{where}: TIMING_ERROR is set, the FSM takes one more step and "
                               f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the chip's state after the cut is not "
                               "modelled)", timing_error=True, tick_table=tk[: r + 1].copy(), cut=(state, c))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.records import STATE_NAMES, STATE_PROP, TICK_COLUMNS, TK
+from ..core.records import STATE_CODES, STATE_PROP, TICK_COLUMNS, TK
 from ..core.chip import Chip, ChipHang
 from ..io.npz import save_npz
 from ..io.golden import Case, tick_arrays, write_inferences, write_summary
@@ -46,15 +46,14 @@ def config_read_array(visits) -> np.ndarray:
 
 # golden keys of a halted sample (README "Operating modes"): the halt, and where the early tick cut the FSM
 HALT_FIELDS = ("halt_tick", "halt_state", "timing_error", "cut_state", "cut_cycle")
-_STATE_CODES = {v: k for k, v in STATE_NAMES.items()}
 
 
 def halt_record(hang: ChipHang, n_ticks: int) -> dict[str, np.ndarray]:
     """The sample in which the chip is held in IDLE: tick and state of the halt, TIMING_ERROR, the state and the
     cycle in it where the early tick landed (-1: none), and the cycle table of the ticks finished before it."""
     tk = hang.tick_table[:-1] if hang.tick_table is not None else np.zeros((0, len(TICK_COLUMNS)), np.int64)
-    cut_state, cut_cycle = (_STATE_CODES[hang.cut[0]], hang.cut[1]) if hang.cut else (-1, -1)
-    return {"halt_tick": np.int64(hang.tick), "halt_state": np.int64(_STATE_CODES[hang.state]),
+    cut_state, cut_cycle = (STATE_CODES[hang.cut[0]], hang.cut[1]) if hang.cut else (-1, -1)
+    return {"halt_tick": np.int64(hang.tick), "halt_state": np.int64(STATE_CODES[hang.state]),
             "timing_error": np.int64(hang.timing_error), "cut_state": np.int64(cut_state),
             "cut_cycle": np.int64(cut_cycle), "ticks": np.int64(n_ticks), "tk_table": tk.astype(np.int64)}
 

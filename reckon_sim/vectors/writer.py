@@ -215,12 +215,12 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
         add(out / "mem" / f"{mem}_{tag}.mem", f"image_{mem}", "readmemh-128", gidx=gidx)
     tk = res.tick_table
     host_cycles = tk[:, TK.gettar] + tk[:, TK.config] + (res.tick_send["cycles"] if res.tick_send is not None else 0)
-    cycles = tk[:, TK.cycles]
+    rows = np.stack([tk[:, TK.cycles], host_cycles])
     if res.lost_ticks:                               # rows per host tick: a lost tick has "0 0"
         chip_rows = np.setdiff1d(np.arange(len(steps)), np.asarray(res.lost_ticks) - 1)
-        cycles, host_cycles = (np.zeros(len(steps), np.int64) for _ in range(2))
-        cycles[chip_rows], host_cycles[chip_rows] = tk[:, TK.cycles], (tk[:, TK.gettar] + tk[:, TK.config])
-    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", cycles, host_cycles)
+        rows, chip = np.zeros((2, len(steps)), np.int64), rows
+        rows[:, chip_rows] = chip
+    fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", rows[0], rows[1])
     add(out / "expect" / f"cycles_{tag}.hex", "expected_cycles", "tick-cycles", gidx=gidx)
     if res.tick_send is not None:
         fmt.write_tick_sends(out / "expect" / f"send_{tag}.hex", res.tick_send["n"], res.tick_send["data"])

@@ -300,7 +300,7 @@ module reckon_vec_tb;
                 spi_write1(32'h0001_0000, 32'd1);  // SPI_EN_CONF = 1: SDONE of the tick enters CONFIG
             end
             ncyc(4);
-            if (lost_pos < n_lost && lost_list[lost_pos] == j + 1) begin   // its TIME_TICK rose in the busy tick
+            if (lost_next(j, 1)) begin                 // a lost tick: its TIME_TICK rose in the busy tick
                 r = $fscanf(fd_cyc, "%h %h", lost_c, lost_g);
                 scan_ok(r, 2);
                 lost_pos = lost_pos + 1;
