@@ -60,3 +60,17 @@ def test_a_visit_in_a_lost_tick_is_refused():
     with pytest.raises(InputError, match=r"^host program step 8: config: the CONFIG visit of tick 9: that tick is "
                                          r"lost \(it arrives while the chip is busy\): not modelled$"):
         _chip(400, config_every=4).run_sample(small_spec().train[0], True)
+
+
+def test_a_tick_arriving_in_a_per_tick_send_is_lost():
+    """SEND_PER_TIMESTEP, period 2723: TIME_TICK 14 arrives in tick 13's SEND, after its CONFIG visit (RTL: PASS)."""
+    from reckon_sim.core.tick_period import arrival
+    spec = small_spec()
+    chip = Chip.from_config(spec.config.with_registers(SPI_ERROR_HALT=0, SPI_SEND_PER_TIMESTEP=1), **spec.weights)
+    chip.host = HostSpec(config_every=12)
+    ready = chip.run_sample(spec.train[0], True)
+    assert arrival(ready.tick_table[12], 13, 14, 2723)[:2] == ("SEND", 1)
+    chip = Chip.from_config(spec.config.with_registers(SPI_ERROR_HALT=0, SPI_SEND_PER_TIMESTEP=1), **spec.weights)
+    chip.host = HostSpec(tick_period=2723, config_every=12)
+    r = chip.run_sample(spec.train[0], True)
+    assert r.lost_ticks == (14, 26) and r.tick_send["n"].shape == (28,)

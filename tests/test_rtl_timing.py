@@ -38,7 +38,8 @@ def sets(tmp_path_factory):
         ("halt", 321, {"SPI_ERROR_HALT": 1}), ("halt_tm", 305, {"SPI_ERROR_HALT": 1, "SPI_TIMING_MODE": 1}),
         ("local", 0, {"SPI_LOCAL_TICK": 1, "SPI_CYCLES_PER_TICK": 3, "SPI_TIMING_MODE": 1}),
         ("lost", 900, {"config_every": 12, "SPI_ERROR_HALT": 0}),
-        ("lost_tm", 1000, {"config_every": 12, "SPI_ERROR_HALT": 0, "SPI_TIMING_MODE": 1})]}
+        ("lost_tm", 1000, {"config_every": 12, "SPI_ERROR_HALT": 0, "SPI_TIMING_MODE": 1}),
+        ("lost_spt", 2723, {"config_every": 12, "SPI_ERROR_HALT": 0, "SPI_SEND_PER_TIMESTEP": 1})]}
 
 
 def test_the_longest_tick_fits_the_period_exactly(sets):
@@ -82,6 +83,16 @@ def test_lost_ticks_are_record_8_and_empty_cycle_rows(sets):
     assert [s.lost for s in vf.read_stimulus(sets["lost_tm"][0] / "stimulus.hex")][0] == [14, 15, 26, 27]
 
 
+def test_lost_ticks_with_per_tick_send_are_keyed_by_host_tick(sets):
+    """SEND_PER_TIMESTEP, period 2723: TIME_TICK 14 lands in tick 13's SEND (after its CONFIG visit), 26 in
+    tick 25's; the per-tick SEND rows carry host tick numbers, none for a lost tick."""
+    out, _ = sets["lost_spt"]
+    assert [s.lost for s in vf.read_stimulus(out / "stimulus.hex")] == [[14, 26]] * 3
+    sends = vf.read_tick_sends(out / "expect" / "send_0000.hex")
+    assert sorted(sends) == [k for k in range(2, 30) if k not in (14, 26)]
+    assert vf.read_cycles(out / "expect" / "cycles_0000.hex")[13].tolist() == [0, 0]
+
+
 def test_timing_protocol_rules():
     cfg = small_spec().config
     with pytest.raises(InputError) as e:
@@ -114,7 +125,7 @@ def test_bench_drives_the_timing_modes_on_the_replay_dut(icarus, sets, name, lin
         assert line in out, out
 
 
-@pytest.mark.parametrize("name", ["lost", "lost_tm"])
+@pytest.mark.parametrize("name", ["lost", "lost_tm", "lost_spt"])
 def test_bench_raises_the_lost_ticks_on_time(icarus, sets, name):  # noqa: F811
     """The bench raises the lost ticks from its tick generator while it plays the CONFIG visit."""
     out = run(icarus, sets[name][0], "+probe_every=12", status=0)

@@ -217,10 +217,12 @@ def read_outputs(path: Path) -> list[tuple[int, list[int]]]:
     return out
 
 
-def write_tick_sends(path: Path, n: np.ndarray, data: np.ndarray) -> None:
-    """Per tick k with a per-tick SEND (SEND_PER_TIMESTEP): k, the number of OUT_DATA items, the items."""
-    _write(path, (" ".join(f"{v:x}" for v in (k + 1, int(n[k]), *data[k, : n[k]].tolist()))
-                  for k in range(len(n)) if n[k]))
+def write_tick_sends(path: Path, n: np.ndarray, data: np.ndarray, ticks=None) -> None:
+    """Per tick k with a per-tick SEND (SEND_PER_TIMESTEP): k, the number of OUT_DATA items, the items.
+    ticks: the host tick number of each row (default 1, 2, ..; with lost ticks, the chip's ticks' host numbers)."""
+    ticks = np.arange(1, len(n) + 1) if ticks is None else np.asarray(ticks)
+    _write(path, (" ".join(f"{v:x}" for v in (int(ticks[c]), int(n[c]), *data[c, : n[c]].tolist()))
+                  for c in range(len(n)) if n[c]))
 
 
 def read_tick_sends(path: Path) -> dict[int, list[int]]:

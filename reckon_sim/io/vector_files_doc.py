@@ -22,7 +22,7 @@ for each epoch the training samples, then the test samples). Tick k = 1..T; line
 | `stimulus.hex` | the host's tick stream for the whole run (below) |
 | `expect/outputs.hex` | per sample: `gidx n item_0 .. item_n-1` = the OUT_DATA bytes of the SEND state |
 | `expect/cycles_NNNN.hex` | per tick: `cycles host` = clock cycles of the tick (golden `tick_cycles`) and its host-paced cycles (GET_TAR + CONFIG + per-tick SEND) |
-| `expect/send_NNNN.hex` | SEND_PER_TIMESTEP only: per tick k = 2..T-1, `k n item_0 .. item_n-1` = the OUT_DATA items of that tick's SEND |
+| `expect/send_NNNN.hex` | SEND_PER_TIMESTEP only: per tick k = 2..T-1, `k n item_0 .. item_n-1` = the OUT_DATA items of that tick's SEND (k: the host tick; none for a lost tick, record 8) |
 | `expect/timing.hex` | version 3, only with record 7: per sample `gidx period halt_tick timing_error timing_mode` (record 7's fields; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/config_reads.hex` | CONFIG visits only (`vectors --probe-every N`): per visit `gidx k n word_0 .. word_n-1` = the words its SPI reads return in tick k (the same words as record 6; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/state_NNNN.hex` | per tick: `k z inp u tinp trec tout oneur_u` (below) |
