@@ -55,11 +55,36 @@ def test_the_chip_runs_the_merged_program():
         assert np.array_equal(a, b)
 
 
-def test_a_visit_in_a_lost_tick_is_refused():
+def _probes_in(chip: Chip, steps):
+    from dataclasses import replace
+    from reckon_sim.core import config_visit
+    probe = tuple(config_visit.probe_transactions(chip.config))
+    return replace(chip.host_program(small_spec().train[0], True), config={j: probe for j in steps})
+
+
+def test_a_visit_in_a_lost_tick_is_played_in_the_next_chip_tick():
+    """Probes in ticks 12 and 13, period 900: tick 12's visit loses 13-15, so tick 13's SPI_EN_CONF = 1 is seen
+    at host tick 16's SDONE (which then loses 17-19); the released RTL agrees (README "Operating modes")."""
+    chip = _chip(900, config_every=0)
+    prog = _probes_in(chip, (11, 12))
+    r = chip.run_sample(small_spec().train[0], True, program=prog)
+    assert r.lost_ticks == (13, 14, 15, 17, 18, 19)
+    assert [k for k, _ in r.config_reads] == [12, 16] and r.tick_cycles.tolist()[11:13] == [2962, 2962]
+    merged, host_of = merge(prog, frozenset(r.lost_ticks))
+    assert sorted(merged.config) == [11, 12] and host_of[12] == 16
+    plain = _chip(0, config_every=0)
+    plain.run_sample(small_spec().train[0], True, program=merged)
+    for a, b in zip(chip.state, plain.state):
+        assert np.array_equal(a, b)
+
+
+def test_a_lost_visit_that_would_fall_in_the_last_tick_is_refused():
     from reckon_sim.errors import InputError
-    with pytest.raises(InputError, match=r"^host program step 8: config: the CONFIG visit of tick 9: that tick is "
-                                         r"lost \(it arrives while the chip is busy\): not modelled$"):
-        _chip(400, config_every=4).run_sample(small_spec().train[0], True)
+    chip = _chip(1000, config_every=0)
+    with pytest.raises(InputError, match=r"^host program step 27: config: tick 28 is lost and the next tick, 30, "
+                                         r"ends the sample \(SAMPLE low at SDONE\): the CONFIG visit is never "
+                                         r"played$"):
+        chip.run_sample(small_spec().train[0], True, program=_probes_in(chip, (26, 27)))
 
 
 def test_a_tick_arriving_in_a_per_tick_send_is_lost():

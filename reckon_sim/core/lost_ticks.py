@@ -3,8 +3,9 @@
 srnn.v: a time_tick in STEP, SDONE, CONFIG, GET_TAR, EPROP or SEND sets TIMING_ERROR and is otherwise ignored by
 the FSM, but it still latches inp_events <= inp_events_next. The host's step k only follows tick k's readiness,
 so inp_events_next is empty then: the events latched for the busy tick are wiped before its PROP scan. The
-ticks that arrive while a tick is busy are lost; the host plays their steps after it is ready, and the next
-TIME_TICK that finds the chip waiting in PROP starts the chip's next tick. Host tick h+m arrives m periods after
+ticks that arrive while a tick is busy are lost; the host plays their steps after it is ready (a lost tick's
+CONFIG visit too: its SPI_EN_CONF = 1 is seen at the next chip tick's SDONE), and the next TIME_TICK that finds
+the chip waiting in PROP starts the chip's next tick. Host tick h+m arrives m periods after
 host tick h. Lost ticks are found by re-running the sample on the merged program (one run per lost group);
 an early tick in the PROP scan (PROP -> STEP while the scan runs on) is not modelled.
 """
@@ -37,11 +38,13 @@ def merge(prog: HostProgram, lost: frozenset) -> tuple[HostProgram, np.ndarray]:
         if h - 1 in prog.req:
             req[c] = prog.req[h - 1]
     config = {}
-    for j, txns in prog.config.items():                  # a visit in step j is played in tick j+1
-        if j + 1 in lost:
-            raise InputError(f"host program step {j}: config", f"the CONFIG visit of tick {j + 1}: that tick is "
-                                                               "lost (it arrives while the chip is busy): not modelled")
-        config[int(step_of[j])] = txns
+    for j, txns in sorted(prog.config.items()):          # SPI_EN_CONF set in step j: the next chip tick's SDONE
+        c = int(step_of[j])                              # enters CONFIG; visits of merged steps are played in order
+        if c == len(host_of) - 1:
+            raise InputError(f"host program step {j}: config", f"tick {j + 1} is lost and the next tick, {T}, ends "
+                                                               "the sample (SAMPLE low at SDONE): the CONFIG visit is "
+                                                               "never played")
+        config[c] = (*config.get(c, ()), *txns)
     merged = HostProgram(len(host_of), np.asarray(prog.levels)[host_of - 1], step_of[ev[keep]],
                          np.asarray(prog.ev_chan)[keep], tar, req, prog.tick, config)
     return merged, host_of
