@@ -125,6 +125,14 @@ class Chip:
         explicit host program (default: self.host expanded with the sample). ChipHang when the chip would wait
         forever. With dump=True, result.records holds the TickRecords of every tick and result.end_state the
         golden state."""
+        try:
+            return self._run_sample(sample, learn, dump, targets, program)
+        except ChipHang as hang:
+            if self.coverage is not None:
+                self.coverage.add_hang(hang.timing_error, bool(self.config["SPI_LOCAL_TICK"]))
+            raise
+
+    def _run_sample(self, sample: Sample, learn: bool, dump: bool, targets, program) -> SampleResult:
         cfg = self.config
         st = self.state
         prog = program if program is not None else self.host_program(sample, learn, targets)
@@ -146,7 +154,8 @@ class Chip:
         if self.coverage is not None:
             self.coverage.fold_kernel()
             self.coverage.add_sample(tk, do_eprop, st.votes, cfg.n_out, bool(cfg["SPI_SEND_LABEL_ONLY"]),
-                                     bool(cfg["SPI_REGRESSION"]))
+                                     bool(cfg["SPI_REGRESSION"]),
+                                     0 if tick_send is None else int(np.count_nonzero(tick_send["n"])), len(lost))
         timing = self.timing_errors(tk[:, TK.cycles], self.clock_hz, self.tick_period_s) if self.clock_hz else None
         # loss: 0.5 Σ (target − hard-sigmoid output)² over the vote ticks, 1.0 = 2048 (as reference.ChipFloat)
         loss = float("nan") if cfg["SPI_REGRESSION"] else 0.5 * float(stats[ST_SQERR]) / 2048.0 ** 2

@@ -35,9 +35,14 @@ class Coverage:
                 self._bump(f"reg_{name}")
 
     def add_sample(self, tk: np.ndarray, do_eprop: int, votes: np.ndarray, n_out: int, label_only: bool,
-                   regression: bool) -> None:
-        """Sample bins from the tick table (FSM transitions the sample took) and the SEND item."""
+                   regression: bool, spt_ticks: int = 0, lost: int = 0) -> None:
+        """Sample bins from the tick table (FSM transitions the sample took) and the SEND item; spt_ticks: ticks
+        with a per-tick SEND, lost: ticks lost to an early TIME_TICK (each set TIMING_ERROR)."""
         step, ep, gt = tk[:, TK.step] > 0, tk[:, TK.eprop] > 0, tk[:, TK.gettar] > 0
+        self._bump("fsm_sdone_config", np.count_nonzero(tk[:, TK.config] > 0))
+        self._bump("fsm_send_per_timestep", spt_ticks)
+        self._bump("fsm_timing_error", lost)
+        self._bump("fsm_gettar_wait_label", 0 if regression else np.count_nonzero(gt))
         prop = tk[:, TK.prop] > 0
         self._bump("fsm_idle_prop", len(tk) > 0 and prop[0])
         self._bump("fsm_prop_step", np.count_nonzero(step))
@@ -50,6 +55,12 @@ class Coverage:
         if label_only and not regression:
             v = votes[:n_out]
             self._bump("send_vote_tie", np.count_nonzero(v == v.max()) > 1)
+
+    def add_hang(self, timing_error: bool, local_tick: bool) -> None:
+        """A sample that ends in a hang (core.chip.ChipHang): its kernel counts and timing bins."""
+        self.fold_kernel()
+        self._bump("fsm_timing_error", timing_error)
+        self._bump("fsm_local_tick", local_tick)
 
     def fold_kernel(self) -> None:
         """Move the kernel counters into counts (after a sample)."""

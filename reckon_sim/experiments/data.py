@@ -3,6 +3,7 @@ user's local dataset through an adapter, or a ReckOn data folder)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from ..tasks.cue_accumulation import CueAccumulationParams, make_dataset_pair
 from ..tasks.generators import params_of
 from ..tasks.init_weights import generate_initial_weights
 from ..tasks.registry import TaskSpec, check_fits, load_spec
+
+if TYPE_CHECKING:
+    from ..core.host import HostSpec
 
 
 def task_preset(name: str = "cue-accumulation") -> dict:
@@ -48,6 +52,7 @@ class RunInputs:
     seed: int | None = None               # seed of the generated data and weights (and of float e-prop)
     task: TaskSpec | None = None          # the task preset (None: a ReckOn data folder alone)
     pattern_targets: dict[int, np.ndarray] | None = None   # regression: label -> targets [TPS, n_out]
+    host: HostSpec | None = None          # the host program template of every sample (None: the stock protocol)
 
     @property
     def regression(self) -> bool:

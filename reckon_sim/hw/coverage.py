@@ -67,9 +67,8 @@ KERNEL_BINS: tuple[Bin, ...] = (
     _K("reset_zero", "a spike reset to zero (RST_MODE = 1)"),
     _K("supp_pass", "a SUPP trace-only write (an input event above NUM_REC)"),
     *(_K(f"regul_mode_{m}", f"an EPROP tick with SPI_REGUL_MODE = {m}") for m in range(8)),
-    Bin("regul_every_tick", "kernel", "an EPROP tick without TARGET_VALID (regularisation every tick, "
-        "REGUL_MODE[2:1] = 11)", "the chip then waits in GET_TAR for targets or a label the modelled host sends "
-        "only after TARGET_TICK (vectors.stimulus.check_protocol, Chip._check_protocol reject it)"),
+    _K("regul_every_tick", "an EPROP tick without TARGET_VALID (regularisation every tick, REGUL_MODE[2:1] = 11; "
+       "the host answers every GET_TAR)"),
     _K("regul_add_term", "a lane with a non-zero additive regularisation term"),
     _K("regul_mul_scaled", "a lane whose multiplicative regularisation scales its probability below 16/16"),
     _K("learn_sig_clamp_high", "a learning signal clamped at its maximum"),
@@ -84,8 +83,6 @@ KERNEL_BINS: tuple[Bin, ...] = (
     _K("wout_update", "an output-weight row update with a non-zero output trace"),
 )
 
-_PROTO = ("not counted: the suite draws only the ready-paced stock-order host; `vectors --host` runs it "
-          "(README Operating modes)")
 SAMPLE_BINS: tuple[Bin, ...] = (
     _S("fsm_idle_prop", "IDLE -> PROP: the first tick of a sample"),
     _S("fsm_prop_step", "PROP -> STEP on a TIME_TICK"),
@@ -97,18 +94,14 @@ SAMPLE_BINS: tuple[Bin, ...] = (
     _S("send_label", "SEND of one item, the vote winner (SEND_LABEL_ONLY = 1)"),
     _S("send_membranes", "SEND of the output membranes (SEND_LABEL_ONLY = 0)"),
     _S("send_vote_tie", "SEND_LABEL_ONLY winner chosen among tied vote counters (ties to the lowest index)"),
-    _S("fsm_sdone_config", "SDONE -> CONFIG (SPI_EN_CONF raised mid-sample)", "per-tick probes: " + _PROTO),
-    _S("fsm_send_per_timestep", "SEND after every tick (SPI_SEND_PER_TIMESTEP = 1)", _PROTO),
-    _S("fsm_local_tick", "internal tick generator (SPI_LOCAL_TICK = 1)", _PROTO),
-    _S("fsm_timing_error", "a TIME_TICK outside IDLE/PROP (TIMING_ERROR, ERROR_HALT)",
-       "not counted: the suite's host waits for TIMING_ERROR_RDY before every tick; halts and lost ticks come "
-       "from `vectors --host` with tick_period (README Operating modes)"),
-    _S("fsm_gettar_wait_label", "GET_TAR waiting for a class label",
-       "SPI_SINGLE_LABEL = 0 with classification: " + _PROTO),
+    _S("fsm_sdone_config", "SDONE -> CONFIG (SPI_EN_CONF raised mid-sample: a host state probe)"),
+    _S("fsm_send_per_timestep", "SEND after every tick (SPI_SEND_PER_TIMESTEP = 1)"),
+    _S("fsm_local_tick", "internal tick generator (SPI_LOCAL_TICK = 1)"),
+    _S("fsm_timing_error", "a TIME_TICK outside IDLE/PROP (TIMING_ERROR: a halt, or a lost tick)"),
+    _S("fsm_gettar_wait_label", "GET_TAR waiting for a class label (host label = 'gettar')"),
 )
 
-_UNREACHABLE_REG = {"SPI_LOCAL_TICK": _PROTO, "SPI_SEND_PER_TIMESTEP": _PROTO,
-                    "SPI_TIMING_MODE": "TIMING_ERROR_RDY is the suite's ready-for-tick input: " + _PROTO}
+_UNREACHABLE_REG: dict[str, str] = {}
 
 
 def _register_bin(r) -> Bin:

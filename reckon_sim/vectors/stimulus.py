@@ -25,10 +25,11 @@ def check_protocol(cfg: ChipConfig, host: HostSpec | None = None) -> None:
     if cfg["SPI_REGRESSION"] and not cfg["SPI_GET_TAR_REQ_OUT"]:
         raise InputError("SPI_GET_TAR_REQ_OUT", "= 0 with SPI_REGRESSION = 1: the bench sees the chip's target "
                                                 "requests only on MISO (allowed: 1)")
-    if cfg["SPI_REGRESSION"] and (cfg["SPI_REGUL_MODE"] >> 1) == 3 and cfg.do_eprop_train and cfg.target_tick > 1:
+    if (cfg["SPI_REGRESSION"] and (cfg["SPI_REGUL_MODE"] >> 1) == 3 and cfg.do_eprop_train and cfg.target_tick > 1
+            and (host is None or host.targets != "gettar")):
         raise InputError("TARGET_TICK", f"= {cfg.target_tick} with SPI_REGRESSION = 1 and SPI_REGUL_MODE[2:1] = 11: "
                                         "the chip requests targets from tick 2 on, the bench sends them only after "
-                                        "TARGET_TICK (allowed: 1)")
+                                        "TARGET_TICK (allowed: 1, or host targets = 'gettar')")
     if 0 < period < 4:
         raise InputError("host: tick_period", f"= {period}: the bench holds TIME_TICK high for 3 cycles "
                                               "(allowed: 0 or 4..4294967295)")

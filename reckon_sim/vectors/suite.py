@@ -3,7 +3,8 @@ reachable coverage bin (hw.coverage) within a tick budget (issue 12).
 
 Candidates are random configurations (every register drawn from a range the modelled host protocol supports,
 biased towards corners: boundaries at 0, alpha = 1.0, extreme weights, tied output columns ...) with random
-weights and events. Each is run on the model with coverage on; the greedy set cover then keeps the candidate
+weights, events and host templates (GET_TAR labels, per-tick SEND, state probes, tick periods, local tick).
+Each is run on the model with coverage on; the greedy set cover then keeps the candidate
 with the most new bins per simulated tick until every bin any candidate hit is covered or the budget is spent.
 """
 from __future__ import annotations
@@ -15,8 +16,9 @@ import numpy as np
 
 from ..backend import Sample
 from ..config import ChipConfig
-from ..core.chip import Chip
+from ..core.chip import Chip, ChipHang
 from ..core.coverage import Coverage, collect
+from ..core.host import HostSpec
 from ..errors import InputError
 from ..experiments.data import RunInputs
 from ..hw.coverage import BINS, REACHABLE
@@ -78,6 +80,29 @@ def random_config(rng) -> ChipConfig:
     return ChipConfig.from_dict(d)
 
 
+def random_host(rng, cfg: ChipConfig) -> tuple[ChipConfig, HostSpec]:
+    """A host template for a configuration (most draws the stock one) and the registers it goes with: labels
+    answered at every GET_TAR, per-tick SEND, state probes, a fixed tick period, the local tick generator."""
+    d, host = cfg.to_dict(), {}
+    c = lambda *v: v[int(rng.integers(len(v)))]          # noqa: E731 - one of the listed values
+    if not d["SPI_REGRESSION"] and rng.random() < 0.25:
+        host["label"] = "gettar"                         # GET_TAR waits for a label: SINGLE_LABEL = 0 possible
+        d.update(SPI_GET_TAR_REQ_OUT=1, SPI_SINGLE_LABEL=c(0, 1), SPI_REGUL_MODE=c(d["SPI_REGUL_MODE"], 6, 7))
+    if d["SPI_REGRESSION"] and rng.random() < 0.3:
+        host["targets"] = "gettar"
+    if rng.random() < 0.2:
+        d["SPI_SEND_PER_TIMESTEP"] = 1
+    if rng.random() < 0.2:
+        host["config_every"] = int(rng.integers(3, 13))
+    if rng.random() < 0.2:
+        host["tick_period"] = int(rng.integers(150, 3500))
+        d["SPI_TIMING_MODE"] = c(0, 1)
+    elif rng.random() < 0.03:
+        d.update(SPI_LOCAL_TICK=1, SPI_CYCLES_PER_TICK=c(1, 2, int(rng.integers(3, 1 << 16))),
+                 SPI_TIMING_MODE=c(0, 1))
+    return ChipConfig.from_dict(d), HostSpec(**host)
+
+
 def _weights(rng, shape, spread) -> np.ndarray:
     w = rng.integers(-spread, spread + 1, shape)
     corner = rng.random(shape) < 0.08                    # some weights at the bounds: saturating updates
@@ -87,7 +112,7 @@ def _weights(rng, shape, spread) -> np.ndarray:
 
 def random_case(rng, name: str) -> RunInputs:
     """A random configuration with weights, 1-2 training samples and 1 test sample of 16-40 ticks."""
-    cfg = random_config(rng)
+    cfg, host = random_host(rng, random_config(rng))
     nin, nrec, nout = cfg.n_inp, cfg.n_rec, cfg.n_out
     wout = _weights(rng, (nrec, nout), int(rng.integers(4, 128)))
     if nout > 1 and rng.random() < 0.4:
@@ -95,7 +120,7 @@ def random_case(rng, name: str) -> RunInputs:
     weights = {"winp": _weights(rng, (nin, nrec), int(rng.integers(4, 128))),
                "wrec": _weights(rng, (nrec, nrec), int(rng.integers(4, 128))), "wout": wout}
     T = int(rng.integers(16, 41))
-    every_tick = cfg["SPI_REGRESSION"] and (cfg["SPI_REGUL_MODE"] >> 1) == 3
+    every_tick = cfg["SPI_REGRESSION"] and (cfg["SPI_REGUL_MODE"] >> 1) == 3 and host.targets != "gettar"
     tt = 1 if every_tick else int(rng.integers(2, T - 3))   # every-tick targets: the bench sends them from tick 1
     d = cfg.to_dict()
     d["TARGET_TICK"] = tt
@@ -112,22 +137,28 @@ def random_case(rng, name: str) -> RunInputs:
     if cfg["SPI_REGRESSION"]:
         span = int(rng.choice([3000, 32767]))
         targets = rng.integers(-span, span + 1, (len(train) * (T - 1 - tt), nout)).astype(np.int64)
-    return RunInputs(cfg, train, [sample()], weights, 1, targets=targets, source=f"suite candidate {name}")
+    return RunInputs(cfg, train, [sample()], weights, 1, targets=targets, source=f"suite candidate {name}",
+                     host=host)
 
 
 def run_coverage(inputs: RunInputs) -> Coverage:
     """The coverage of writing `inputs` as vectors (the same runs as vectors.writer.write_vectors)."""
     cfg = inputs.config
     chip = Chip.from_config(cfg, **inputs.weights)
+    chip.host = inputs.host or HostSpec()
     cov = chip.enable_coverage()
     chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1
     regression = inputs.targets is not None and cfg["SPI_REGRESSION"]
+    runs = [(s, True, index) for index, s in enumerate(inputs.train)] + [(s, False, 0) for s in inputs.test]
     for _ in range(inputs.epochs):
-        for index, s in enumerate(inputs.train):
-            tg = sample_targets(inputs.targets, index, s.n_ticks, cfg.target_tick) if regression else None
-            chip.run_sample(s, True, targets=tg)
-        for s in inputs.test:
-            chip.run_sample(s, False)
+        for s, learn, index in runs:
+            tg = sample_targets(inputs.targets, index, s.n_ticks, cfg.target_tick) if learn and regression else None
+            try:
+                chip.run_sample(s, learn, targets=tg)
+            except ChipHang as hang:                  # held in IDLE: the vectors end there too (vectors.writer)
+                if hang.state != "IDLE":
+                    raise
+                return cov
     return cov
 
 
@@ -170,7 +201,7 @@ def generate(seed: int, budget_ticks: int = DEFAULT_BUDGET_TICKS, n_candidates: 
     while len(candidates) < n_candidates:
         inputs = random_case(rng, f"c{len(candidates):03d}")
         try:
-            check_protocol(inputs.config)
+            check_protocol(inputs.config, inputs.host)
             candidates.append((inputs, run_coverage(inputs)))
         except InputError:
             continue                                  # a draw the protocol cannot drive: drawn again

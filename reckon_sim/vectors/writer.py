@@ -41,9 +41,9 @@ def state_columns(res, cfg: ChipConfig) -> dict[str, np.ndarray]:
 
 def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | None = None) -> dict:
     """Write every vector file into `out` (an empty folder) and return the manifest; host: the host program
-    template every sample plays (default: the stock protocol)."""
+    template every sample plays (default: inputs.host, else the stock protocol)."""
     cfg = inputs.config
-    host = host or HostSpec()
+    host = host or inputs.host or HostSpec()
     check_protocol(cfg, host)
     out = Path(out)
     for sub in ("mem", "expect", "tbench"):
@@ -84,6 +84,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                             "tick": hang.tick, "state": hang.state, "why": str(hang)}))
                         raise _Halted from None
                     _add_config_reads(steps, res.config_reads, gidx, probes)
+                    _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
                                                pre if index == 0 else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
@@ -178,6 +179,16 @@ def _add_config_reads(steps: list, config_reads, gidx: int, probes: list) -> Non
             probes.append(f"{gidx:x} {k:x} {len(reads):x} " + " ".join(f"{w:08x}" for w in reads))
 
 
+def _asked_only(steps: list, tk: np.ndarray, lost) -> None:
+    """Drop the GET_TAR answers of ticks in which the chip requests none (tick 1, the last tick, lost ticks,
+    ticks without learning): the bench waits for REQ_TAR to send them, which with SPI_TIMING_MODE = 1 never ends."""
+    host_ticks = np.setdiff1d(np.arange(1, len(steps) + 1), lost)[: len(tk)]
+    asks = set(host_ticks[tk[:, TK.gettar] > 0].tolist())
+    for s in steps:
+        if s.req and s.j + 1 not in asks:
+            s.req = []
+
+
 def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHang, gidx: int, epoch: int,
                    phase: int, index: int, sample, pre: list, steps: list, probes: list) -> fmt.SampleStim:
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
@@ -196,6 +207,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
     steps = steps[:h]
     _add_config_reads(steps, hang.config_reads, gidx, probes)
+    _asked_only(steps[: h - 1], tk[: h - 1], ())                 # the cut tick h: as far as the chip got
     return fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, 0, pre, steps,
                           n_items(cfg) if sends is not None else 0, timing)
 
