@@ -54,7 +54,12 @@ def test_run_suite_passes_on_replay_dut(suite, tmp_path):
     assert sum("reusing the build" in p.read_text() for p in logs) == len(chosen) - 1     # one build in all
     bad = subprocess.run([str(RTL / "run_suite.sh"), str(REPLAY), "--", "+replay_corrupt=2"], env=env,
                          capture_output=True, text=True, timeout=1200)
-    assert bad.returncode == 1 and bad.stdout.splitlines()[-1].startswith(f"SUITE: FAIL (0 of {len(chosen)} sets")
+    # a wrong OUT_DATA in sample 0 fails every set but those whose sample 0 halts (it sends no OUT_DATA)
+    import json
+    halting = sum("halt" in json.loads((out / name / "manifest.json").read_text())["samples"][0]
+                  for name, _, _ in chosen)
+    assert bad.returncode == 1 and bad.stdout.splitlines()[-1].startswith(
+        f"SUITE: FAIL ({halting} of {len(chosen)} sets")
     assert "OUT_DATA item 0: read" in bad.stdout
     usage = subprocess.run([str(RTL / "run_suite.sh")], env={**env, "SUITE": ""}, capture_output=True, text=True)
     assert usage.returncode == 2 and "SUITE=DIR" in usage.stderr

@@ -20,8 +20,8 @@ from ..core import chip as chip_mod
 from ..core.protocol import schedule
 from ..core.records import AT_STEP
 from ..experiments.data import RunInputs
-from ..io.reckon_files import sample_targets
-from . import spi, writer
+from . import writer
+from .suite import model_runs
 
 MUTANTS = ("ste_boundary", "vote_tie_high")
 
@@ -45,7 +45,7 @@ class VoteTieHighChip(chip_mod.Chip):
     def run_sample(self, sample, learn, dump=False, targets=None, program=None):
         res = super().run_sample(sample, learn, dump=True, targets=targets, program=program)
         cfg = self.config
-        if cfg["SPI_REGRESSION"]:
+        if cfg["SPI_REGRESSION"] or res.lost_ticks:    # lost ticks move the vote window: left unmutated
             return res
         votes = np.zeros(16, np.int64)
         start = max(1, schedule(sample, cfg.target_tick).marker_tick)   # ticks k >= 2 after the marker vote
@@ -74,16 +74,7 @@ def write_mutant(out: Path, inputs: RunInputs, name: str) -> dict:
 
 
 def _runs(inputs: RunInputs, chip_cls):
-    cfg = inputs.config
-    chip = chip_cls.from_config(cfg, **inputs.weights)
-    chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1
-    regression = inputs.targets is not None and cfg["SPI_REGRESSION"]
-    for _ in range(inputs.epochs):
-        for index, s in enumerate(inputs.train):
-            tg = sample_targets(inputs.targets, index, s.n_ticks, cfg.target_tick) if regression else None
-            yield chip.run_sample(s, True, dump=True, targets=tg)
-        for s in inputs.test:
-            yield chip.run_sample(s, False, dump=True)
+    return model_runs(inputs, chip_cls.from_config(inputs.config, **inputs.weights), dump=True)
 
 
 def first_divergence(inputs: RunInputs, name: str) -> tuple[int, int, str] | None:
