@@ -170,3 +170,27 @@ def test_host_config_txns_play_before_the_probe_and_round_trip():
         with pytest.raises(InputError) as e:
             HostSpec.from_dict(bad)
         assert str(e.value) == msg
+
+
+def test_vectors_carry_the_writes_rewrite_do_eprop_and_follow_the_registers(tmp_path):
+    """small_spec, a visit in ticks 11 and 21 writing SPI_DO_EPROP := 3, SPI_SEND_LABEL_ONLY := 0 and neuron
+    word 2's quarter 0, then the probe: the writes are record 6 lines, the probe reads them back, every sample
+    after a DO_EPROP write rewrites its phase's value (record 1) and sends the membranes (record 2: 4 items)."""
+    from reckon_sim.io import vector_files
+    from reckon_sim.vectors import write_vectors
+
+    from .test_vectors import small_spec
+    txns = ((REG | 9, (3,)), (REG | 31, (0,)), (NEUR_W | 4 * 2, (0xFC18,)))
+    write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=txns))
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [[(t.cmd, tuple(t.data)) for t in s.pre_spi] for s in stim] == [
+        [(0x0001_0000, (1,)), (REG | 9, (7,)), (0x0001_0000, (0,))]] * 2 + [
+        [(0x0001_0000, (1,)), (REG | 9, (0,)), (0x0001_0000, (0,))]]
+    assert [s.n_items for s in stim] == [4, 4, 4]
+    for s in stim:
+        assert [j for j, st in enumerate(s.steps) if st.config] == [10, 20]
+        visit = s.steps[10].config
+        assert [(t.cmd, tuple(t.data)) for t in visit[:3]] == list(txns)
+        assert visit[3].cmd == 0x9020_0000 and visit[3].data[8] == 0xFC18      # 8 words x 4 quarters: word 2
+    outs = (tmp_path / "expect" / "outputs.hex").read_text().splitlines()
+    assert [len(line.split()) for line in outs] == [6, 6, 6]
