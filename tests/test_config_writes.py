@@ -117,6 +117,18 @@ def test_do_eprop_written_mid_sample_stops_learning_for_that_sample_only(regul):
     assert chip.run_sample(case.train[1], True).eprop_ticks == 99          # the phase's value again (host)
 
 
+def test_sizes_written_mid_sample_shorten_step_and_prop_without_records(regul):
+    """NUM_INP 23 -> 9, NUM_REC 39 -> 29 in tick 100 of a run without records: STEP takes NUM_RECOUT + 1 = 30
+    cycles from tick 101 on (40 before) and an empty PROP scan NUM_NEUR + 1 = 30."""
+    case, s, a = regul
+    _, chip = _chip(REGUL)
+    b = chip.run_sample(s, True, program=_program(chip, s, {99: ((REG | 94, (9,)), (REG | 95, (29,)))}))
+    assert set(a.tick_table[1:, TK.step].tolist()) == {40} and set(b.tick_table[100:, TK.step].tolist()) == {30}
+    assert np.array_equal(a.tick_table[:99], b.tick_table[:99])
+    assert set(b.tick_table[100:-1, TK.prop].tolist()) >= {30} and b.tick_table[100:-1, TK.prop].min() == 30
+    assert (chip.config.n_inp, chip.config.n_rec) == (10, 30)
+
+
 def test_alpha_conf_word_and_kappa_writes_change_the_next_step(regul):
     """SPI_ALPHA_CONF word 65 bit 0 (pair 0: alpha MSBs 0x8) and SPI_KAPPA := 0x40 in tick 100: the next STEP
     leaks neuron 0 by 0x8000 | 3904 (reset by subtraction of 800 after a spike) and output 0 by 0x40 / 128."""
@@ -139,8 +151,9 @@ def test_alpha_conf_word_and_kappa_writes_change_the_next_step(regul):
     ((0x0001_0000, (0,)), "command 0x00010000: SPI_EN_CONF is written by the host to end the visit (allowed: "
                           "register addresses 1..65535)"),
     ((0x6001_0000, (0,)), "command 0x60010000: code 6 is no SPI target (allowed: codes 0-5)"),
-    ((REG | 95, (20,)), "SPI_NUM_REC_NEUR := 20 mid-sample: the sample's records, state probes and the bench's "
-                        "per-sample files are sized by it (allowed: its value 39, or a write before the sample)"),
+    ((REG | 95, (20,)), "SPI_NUM_REC_NEUR := 20 mid-sample: the sample's records (dump; run, vectors) and the "
+                        "bench's per-sample files are sized by it (allowed: its value 39, or a write before the "
+                        "sample)"),
     ((REG | 30, (1,)), "SPI_SEND_PER_TIMESTEP := 1 mid-sample: the per-tick SEND records (model and bench record 5) "
                        "are kept for whole samples (allowed: its value 0, or a write before the sample)"),
 ])
@@ -148,7 +161,7 @@ def test_visit_refusals_are_exact(regul, txn, message):
     case, s, _ = regul
     _, chip = _chip(REGUL)
     with pytest.raises(InputError) as e:
-        chip.run_sample(s, True, program=_program(chip, s, {9: (txn,)}))
+        chip.run_sample(s, True, dump=True, program=_program(chip, s, {9: (txn,)}))
     assert str(e.value) == f"host program step 9: config: {message}"
 
 

@@ -236,14 +236,14 @@ class Chip:
             visits.append((k, tuple(config_visit.play(self.state, txns, where, writes))))
             tk[k - 1, TK.config] = config_visit.visit_cycles(txns)
             if writes or config_visit.writes_neurons(txns):
-                drive = self._after_visit(writes, prog, drive, where)
+                drive = self._after_visit(writes, prog, drive, where, dump)
 
-    def _after_visit(self, writes, prog, drive: Drive, where: str) -> Drive:
+    def _after_visit(self, writes, prog, drive: Drive, where: str, dump: bool) -> Drive:
         """Registers written in a visit take effect (core.config_regs): the configuration, Params and the
         Drive's register fields are re-derived; the kernel re-prepares its rows when it resumes."""
         before = self.config.registers
         regs, written = config_regs.apply(before, writes)
-        config_regs.check_fixed(before, regs, where, self.host.tick_period)
+        config_regs.check_fixed(before, regs, where, self.host.tick_period, dump)
         config_regs.reload_seeds(self.state.lfsr, regs, written)
         self.config = replace(self.config, registers=regs)
         self._params = self._derive_params()

@@ -14,10 +14,9 @@ from . import lfsr as lfsr_mod
 
 ALPHA = BY_NAME["SPI_ALPHA_CONF"]
 # registers a sample cannot change mid-way: what the host or the sample's records are fixed by
+SIZED = "the sample's records (dump; run, vectors) and the bench's per-sample files are sized by it"
+SIZES = {name: SIZED for name in ("SPI_NUM_INP_NEUR", "SPI_NUM_REC_NEUR", "SPI_NUM_OUT_NEUR")}
 FIXED = {
-    "SPI_NUM_INP_NEUR": "the sample's records, state probes and the bench's per-sample files are sized by it",
-    "SPI_NUM_REC_NEUR": "the sample's records, state probes and the bench's per-sample files are sized by it",
-    "SPI_NUM_OUT_NEUR": "the sample's records, state probes and the bench's per-sample files are sized by it",
     "SPI_SEND_PER_TIMESTEP": "the per-tick SEND records (model and bench record 5) are kept for whole samples",
     "SPI_LOCAL_TICK": "the host raises TIME_TICK for the whole sample",
     "SPI_TIMING_MODE": "the host reads TIMING_ERROR_RDY one way for the whole sample (record 7)",
@@ -40,9 +39,9 @@ def apply(registers: dict, writes) -> tuple[dict, set]:
     return regs, written
 
 
-def check_fixed(before: dict, after: dict, where: str, tick_period: int) -> None:
-    """InputError for a register the visit changes that must hold for the whole sample."""
-    fixed = {**FIXED, **(PERIOD_FIXED if tick_period else {})}
+def check_fixed(before: dict, after: dict, where: str, tick_period: int, records: bool) -> None:
+    """InputError for a register the visit changes that must hold for the whole sample (sizes: with records)."""
+    fixed = {**FIXED, **(PERIOD_FIXED if tick_period else {}), **(SIZES if records else {})}
     for name, why in fixed.items():
         if after[name] != before[name]:
             raise InputError(where, f"{name} := {after[name]} mid-sample: {why} (allowed: its value "
