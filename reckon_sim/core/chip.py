@@ -31,6 +31,13 @@ from .state import ChipState
 _NO_RECORDS = TickRecords.empty(0, 0)
 
 
+def _drive_registers(regs: dict) -> dict:
+    """The Drive fields that follow registers (besides DO_EPROP, set per sample by the host)."""
+    regression = bool(regs["SPI_REGRESSION"])
+    return dict(single_label=int(regs["SPI_SINGLE_LABEL"]), label_only=int(regs["SPI_SEND_LABEL_ONLY"]),
+                gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
+
+
 class ChipHang(InputError):
     """The host program leaves the chip waiting forever (simulated up to there): state and tick named.
 
@@ -182,8 +189,7 @@ class Chip:
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
         spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
         drive = Drive(**host_mod.drive_arrays(prog, regression), label=int(sample.label), n_ticks=T,
-                      do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
-                      label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
+                      do_eprop=do_eprop, send_per_tick=spt, **_drive_registers(cfg.registers))
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
         send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
         config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
@@ -249,9 +255,8 @@ class Chip:
         self._params = self._derive_params()
         regression = bool(regs["SPI_REGRESSION"])
         fields = host_mod.drive_arrays(prog, regression) if regression != bool(before["SPI_REGRESSION"]) else {}
-        return drive._replace(**fields, do_eprop=regs["SPI_DO_EPROP"] if "SPI_DO_EPROP" in written else drive.do_eprop,
-                              single_label=int(regs["SPI_SINGLE_LABEL"]), label_only=int(regs["SPI_SEND_LABEL_ONLY"]),
-                              gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
+        do_eprop = regs["SPI_DO_EPROP"] if "SPI_DO_EPROP" in written else drive.do_eprop
+        return drive._replace(**fields, do_eprop=do_eprop, **_drive_registers(regs))
 
     def _check_protocol(self) -> None:
         """The local tick generator hangs the chip or is not modelled (core.local_tick)."""
