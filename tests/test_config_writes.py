@@ -3,6 +3,8 @@
 with the written values from the start, and the exact refusals."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
 
 from reckon_sim.config import ChipConfig
 from reckon_sim.core import config_visit
@@ -207,3 +209,34 @@ def test_vectors_carry_the_writes_rewrite_do_eprop_and_follow_the_registers(tmp_
         assert visit[3].cmd == 0x9020_0000 and visit[3].data[8] == 0xFC18      # 8 words x 4 quarters: word 2
     outs = (tmp_path / "expect" / "outputs.hex").read_text().splitlines()
     assert [len(line.split()) for line in outs] == [6, 6, 6]
+
+
+@given(ops=hst.lists(hst.tuples(hst.booleans(), hst.integers(0, 0x3FF), hst.lists(hst.integers(0, 2**32 - 1),
+                                                                                   min_size=1, max_size=6)),
+                     min_size=1, max_size=8))
+@settings(max_examples=40, deadline=None)
+def test_random_neuron_transactions_match_a_128_bit_word_model(ops):
+    """Hypothesis: neuron-SRAM writes and reads (any address, addr[9] too, auto-increment) against a plain
+    model of 128 words of 128 bits with 256 dirty and z flags (srnn.v L1120-L1131, L1260-L1264, L1387)."""
+    st = ChipState.after_init(ChipConfig.from_preset("reckon-tbench"))
+    words = memories.neuron_words(st.neurons, st.thr, st.alpha_lsb)
+    dirty, z = st.dirty.astype(int).tolist(), st.z.astype(int).tolist()
+    txns, expect = [], []
+    for read, addr, data in ops:
+        txns.append((((1 << 31) if read else 0) | 0x1000_0000 | len(data) << 16 | addr, tuple(data)))
+        got = []
+        for i, d in enumerate(data):
+            a = addr + i
+            w, q = (a >> 2) & 127, a & 3
+            if read:
+                got.append(words[w] >> (32 * q) & 0xFFFFFFFF)
+                continue
+            words[w] = words[w] & ~(0xFFFFFFFF << (32 * q)) | d << (32 * q)
+            dirty[2 * w] = dirty[2 * w + 1] = 1
+            if a >> 9 & 1:
+                z[a & 255], dirty[a & 255] = d & 1, d >> 1 & 1
+        expect.append(tuple(got) if read else tuple(data))
+    out = config_visit.play(st, txns, "visit", [])
+    assert [w for _, w in out] == expect
+    assert memories.neuron_words(st.neurons, st.thr, st.alpha_lsb) == words
+    assert st.dirty.tolist() == dirty and st.z.tolist() == z
