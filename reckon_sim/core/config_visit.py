@@ -105,6 +105,9 @@ def play(st, txns, where: str, reg_writes: list | None = None) -> list[tuple[int
         code, addr, read = (cmd >> 28) & 7, cmd & 0xFFFF, bool(cmd >> 31)
         if code > CODE_WOUT:
             raise InputError(where, f"command 0x{cmd:08x}: code {code} is no SPI target (allowed: codes 0-5)")
+        if (cmd >> 16) & 0xFFF != len(data):
+            raise InputError(where, f"command 0x{cmd:08x}: {len(data)} data words for count cmd[27:16] = "
+                                    f"{(cmd >> 16) & 0xFFF} (allowed: as many as the count)")
         if code == CODE_REG:
             _check_reg(cmd, addr, read, reg_writes, where)
             reg_writes.extend((addr, int(d) & 0xFFFFFFFF) for d in data)
