@@ -240,9 +240,9 @@ def test_config_writes_take_effect_and_are_read_back():
     with pytest.raises(InputError, match="step 0: config: a CONFIG visit needs an SDONE"):
         chip.run_sample(s, True, program=HostProgram(prog.n_ticks, prog.levels, prog.ev_step, prog.ev_chan,
                                                      prog.tar, prog.req, config={0: reads}))
-    with pytest.raises(InputError, match=r"SPI writes of code 1 in CONFIG are not modelled yet"):
+    with pytest.raises(InputError, match=r"step 5: config: command 0x80010009: configuration registers are not"):
         chip.run_sample(s, True, program=HostProgram(prog.n_ticks, prog.levels, prog.ev_step, prog.ev_chan,
-                                                     prog.tar, prog.req, config={5: ((0x1001_0000, (1,)),)}))
+                                                     prog.tar, prog.req, config={5: ((0x8001_0009, (0,)),)}))
     with pytest.raises(InputError, match=r"config_every: = -1 \(allowed: an integer 0..65535\)"):
         HostSpec.from_dict({"config_every": -1})
 

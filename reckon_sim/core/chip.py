@@ -4,6 +4,7 @@ Python only sequences samples; each sample runs in one Numba call (core.sample_k
 """
 from __future__ import annotations
 
+from dataclasses import replace
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from . import lfsr as lfsr_mod
 from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
-from . import config_visit
+from . import config_regs, config_visit
 from . import lost_ticks
 from . import host as host_mod
 from .local_tick import check_local_tick
@@ -28,6 +29,13 @@ from .multichip import run_sample_nogil
 from .state import ChipState
 
 _NO_RECORDS = TickRecords.empty(0, 0)
+
+
+def _drive_registers(regs: dict) -> dict:
+    """The Drive fields that follow registers (besides DO_EPROP, set per sample by the host)."""
+    regression = bool(regs["SPI_REGRESSION"])
+    return dict(single_label=int(regs["SPI_SINGLE_LABEL"]), label_only=int(regs["SPI_SEND_LABEL_ONLY"]),
+                gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
 
 
 class ChipHang(InputError):
@@ -57,13 +65,21 @@ class Chip:
         # widths that only rescale constants are applied here; the kernels see shifts and bounds in `wid`
         if state is None:
             self.state.thr[:] = dpath.scale_thresholds(config.neur_thr, widths)
-        regs = {**config.registers, **dpath.register_overrides(widths, config.registers)}
-        self._params = Params(reg=Registers.from_dict(regs), dp=dpath.datapath(widths, config.registers),
-                              alpha=dpath.quantize_alpha(config.alpha_words(), widths), thr=self.state.thr)
+        self._params = self._derive_params()
         self._tables = lfsr_mod.tables()
         self.coverage = None
         if coverage_mod.active() is not None:
             self.enable_coverage(coverage_mod.active())
+
+    def _derive_params(self) -> Params:
+        """The kernels' Params from the registers and the neuron SRAM's alpha LSBs (thresholds: the state's)."""
+        cfg, w = self.config, self.widths
+        regs = {**cfg.registers, **dpath.register_overrides(w, cfg.registers)}
+        conf = cfg["SPI_ALPHA_CONF"]
+        alpha = [(0x8 if (conf >> i) & 1 else 0x7) << 12 | int(a) for i, a in enumerate(self.state.alpha_lsb)]
+        cov = self.coverage.kernel if getattr(self, "coverage", None) is not None else None
+        return Params(reg=Registers.from_dict(regs), dp=dpath.datapath(w, cfg.registers),
+                      alpha=dpath.quantize_alpha(np.array(alpha, np.int64), w), thr=self.state.thr, cov=cov)
 
     def enable_coverage(self, cov: "coverage_mod.Coverage | None" = None) -> "coverage_mod.Coverage":
         """Count coverage bins (hw.coverage) from now on into `cov` (a new one by default); returns it."""
@@ -113,7 +129,7 @@ class Chip:
     def host_program(self, sample: Sample, learn: bool, targets=None) -> host_mod.HostProgram:
         """The HostProgram this chip's host template plays for one sample (also written into RTL vectors)."""
         cfg = self.config
-        probe = config_visit.probe_transactions(cfg) if self.host.config_every else ()
+        probe = (*self.host.config_txns, *config_visit.probe_transactions(cfg)) if self.host.config_every else ()
         return host_mod.program(self.host, sample, cfg.target_tick, learn, bool(cfg["SPI_REGRESSION"]), targets,
                                 probe, cfg.n_out)
 
@@ -144,6 +160,7 @@ class Chip:
             tk, stats, rec, tick_send, config_reads, lost = self._run_losing_ticks(prog, sample, do_eprop, dump)
         else:
             tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
+        cfg = self.config                            # a CONFIG visit may have written registers
         if period and cfg["SPI_ERROR_HALT"]:         # TIME_TICK every N cycles: early ticks (core.tick_period)
             try:
                 check_period(tk, period, ChipHang)
@@ -181,8 +198,7 @@ class Chip:
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
         spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
         drive = Drive(**host_mod.drive_arrays(prog, regression), label=int(sample.label), n_ticks=T,
-                      do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
-                      label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
+                      do_eprop=do_eprop, send_per_tick=spt, **_drive_registers(cfg.registers))
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
         send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
         config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
@@ -198,6 +214,7 @@ class Chip:
         accounted lost (core.lost_ticks); the chip's state is restored before each re-run."""
         T, period = prog.n_ticks, self.host.tick_period
         saved = self.state.copy(), (self.coverage.kernel.copy() if self.coverage is not None else None)
+        conf = self.config, self._params              # a visit's register writes are undone too
         lost, host_of, run = frozenset(), np.arange(1, T + 1), self._simulate(prog, sample, do_eprop, dump)
         while (h := lost_ticks.next_lost(run[0], host_of, period, lost)) is not None:
             if h == T:                               # the host's last tick is lost: SAMPLE falls, no tick comes
@@ -208,6 +225,7 @@ class Chip:
                                timing_error=True)
             lost = lost | {h}
             self.state.restore(saved[0])
+            self.config, self._params = conf
             if saved[1] is not None:
                 self.coverage.kernel[:] = saved[1]
             merged, host_of = lost_ticks.merge(prog, lost)
@@ -229,9 +247,25 @@ class Chip:
             if code == 0:
                 return visits
             k = -code
-            txns = prog.config[k - 1]
-            visits.append((k, tuple(config_visit.play(self.state, txns, f"host program step {k - 1}: config"))))
+            txns, writes, where = prog.config[k - 1], [], f"host program step {k - 1}: config"
+            visits.append((k, tuple(config_visit.play(self.state, txns, where, writes))))
             tk[k - 1, TK.config] = config_visit.visit_cycles(txns)
+            if writes or config_visit.writes_neurons(txns):
+                drive = self._after_visit(writes, prog, drive, where, dump)
+
+    def _after_visit(self, writes, prog, drive: Drive, where: str, dump: bool) -> Drive:
+        """Registers written in a visit take effect (core.config_regs): the configuration, Params and the
+        Drive's register fields are re-derived; the kernel re-prepares its rows when it resumes."""
+        before = self.config.registers
+        regs, written = config_regs.apply(before, writes)
+        config_regs.check_fixed(before, regs, where, self.host.tick_period, dump)
+        config_regs.reload_seeds(self.state.lfsr, regs, written)
+        self.config = replace(self.config, registers=regs)
+        self._params = self._derive_params()
+        regression = bool(regs["SPI_REGRESSION"])
+        fields = host_mod.drive_arrays(prog, regression) if regression != bool(before["SPI_REGRESSION"]) else {}
+        do_eprop = regs["SPI_DO_EPROP"] if "SPI_DO_EPROP" in written else drive.do_eprop
+        return drive._replace(**fields, do_eprop=do_eprop, **_drive_registers(regs))
 
     def _check_protocol(self) -> None:
         """The local tick generator hangs the chip or is not modelled (core.local_tick)."""

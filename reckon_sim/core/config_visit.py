@@ -4,7 +4,11 @@ The host sets SPI_EN_CONF = 1 between ticks; SDONE of the next tick then enters 
 plays its transactions and clears SPI_EN_CONF, and the tick goes on (GET_TAR / EPROP / SEND / PROP as from
 SDONE). Reads return the live SRAM words (raw, not dirty-gated) and output membranes ({16'd0, oneur_u});
 a neuron-SRAM read also leaves that word in the SRAM's output register, which EPROP reads when TARGET_VALID
-is low. Writes of the weight SRAMs and output membranes take effect at once.
+is low. Writes of the weight SRAMs, output membranes and neuron SRAM take effect at once; a neuron-SRAM write
+(32-bit quarter addr[1:0] of word addr[8:2], full mask) sets both neurons' neur_dirty and leaves the word's old
+value in the output register (read-before-write SRAM); with addr[9] it also sets neur_z / neur_dirty of neuron
+addr[7:0] to data bits 0 / 1 (srnn.v L1120-L1131, L1260-L1264). Register writes (code 0; every data word writes
+the command's address, no auto-increment: spi_slave.v) are collected for the chip to apply (core.config_regs).
 """
 from __future__ import annotations
 
@@ -24,6 +28,11 @@ def visit_cycles(txns) -> int:
     words = sum(1 + len(data) for _, data in txns)
     reads = sum(len(data) for cmd, data in txns if cmd >> 31)
     return CONFIG_BASE_CYCLES + CONFIG_WORD_CYCLES * words + CONFIG_READ_GAP * reads
+
+
+def writes_neurons(txns) -> bool:
+    """True when a visit writes the neuron SRAM (its alpha LSBs feed the kernels' Params)."""
+    return any(not cmd >> 31 and (cmd >> 28) & 7 == CODE_NEUR and data for cmd, data in txns)
 
 
 def _weight_word(w: np.ndarray, word: int, q: int, wout: bool) -> int:
@@ -51,13 +60,14 @@ def _read(st, code: int, addr: int, neur_words) -> int:
     return _weight_word(w, word & (511 if code == CODE_WOUT else 4095), q, code == CODE_WOUT)
 
 
-def _write(st, code: int, addr: int, data: int, where: str) -> None:
+def _write(st, code: int, addr: int, data: int) -> None:
     if code == CODE_ONEUR:
         v = data & 0xFFFF
         st.oneur[addr & 15] = v - 0x10000 if v >= 0x8000 else v
         return
-    if code not in (CODE_WINP, CODE_WREC, CODE_WOUT):
-        raise InputError(where, f"SPI writes of code {code} in CONFIG are not modelled yet (allowed: codes 2-5)")
+    if code == CODE_NEUR:
+        _write_neuron(st, addr, data)
+        return
     word, q = addr >> 2, addr & 3
     lanes = [(data >> (8 * b)) & 0xFF for b in range(4)]
     lanes = [v - 256 if v >= 128 else v for v in lanes]
@@ -70,25 +80,61 @@ def _write(st, code: int, addr: int, data: int, where: str) -> None:
         w[pre, base: base + 4] = lanes
 
 
-def play(st, txns, where: str) -> list[tuple[int, tuple]]:
+def _write_neuron(st, addr: int, data: int) -> None:
+    """PROG_NEUR: quarter addr[1:0] of word addr[8:2] := data; the old word stays in the output register."""
+    word, q = (addr >> 2) & 127, addr & 3
+    old = memories.neuron_word(st.neurons, st.thr, st.alpha_lsb, word)
+    new = old & ~(0xFFFFFFFF << (32 * q)) | (data & 0xFFFFFFFF) << (32 * q)
+    slots, st.thr[word], st.alpha_lsb[word] = memories.unpack_neuron_word(new)
+    for slot in range(2):
+        j = 2 * word + slot
+        st.qreg[slot, :] = (st.membrane[j], st.trace_inp[j], st.trace_rec[j], st.trace_out[j])
+        st.membrane[j], st.trace_inp[j], st.trace_rec[j], st.trace_out[j] = slots[slot]
+        st.dirty[j] = 1                       # neur_cs & neur_we on the word
+    if addr >> 9 & 1:                         # debug path: neur_z / neur_dirty of neuron addr[7:0] (priority)
+        st.z[addr & 255], st.dirty[addr & 255] = data & 1, data >> 1 & 1
+
+
+def play(st, txns, where: str, reg_writes: list | None = None) -> list[tuple[int, tuple]]:
     """Play one visit's transactions [(cmd, data)] on the ChipState; returns them with the read words filled in.
-    Memory addresses auto-increment per data word (FORMAT: SPI transactions)."""
+    Memory addresses auto-increment per data word (FORMAT: SPI transactions); register writes (code 0) are
+    appended to reg_writes as (address, data word) in order (None: refused)."""
     out = []
     neur_words = None
     for cmd, data in txns:
         code, addr, read = (cmd >> 28) & 7, cmd & 0xFFFF, bool(cmd >> 31)
-        if code == CODE_REG or code > CODE_WOUT:
-            raise InputError(where, f"command 0x{cmd:08x}: only memory transactions (codes 1-5) in a CONFIG visit")
-        if read:
+        if code > CODE_WOUT:
+            raise InputError(where, f"command 0x{cmd:08x}: code {code} is no SPI target (allowed: codes 0-5)")
+        if (cmd >> 16) & 0xFFF != len(data):
+            raise InputError(where, f"command 0x{cmd:08x}: {len(data)} data words for count cmd[27:16] = "
+                                    f"{(cmd >> 16) & 0xFFF} (allowed: as many as the count)")
+        if code == CODE_REG:
+            _check_reg(cmd, addr, read, reg_writes, where)
+            reg_writes.extend((addr, int(d) & 0xFFFFFFFF) for d in data)
+            words = tuple(int(d) for d in data)
+        elif read:
             if code == CODE_NEUR and neur_words is None:
                 neur_words = memories.neuron_words(st.neurons, st.thr, st.alpha_lsb)
             words = tuple(_read(st, code, addr + i, neur_words) for i in range(len(data)))
         else:
             for i, d in enumerate(data):
-                _write(st, code, addr + i, int(d), where)
+                _write(st, code, addr + i, int(d))
+            neur_words = None if code == CODE_NEUR else neur_words
             words = tuple(int(d) for d in data)
         out.append((cmd, words))
     return out
+
+
+def _check_reg(cmd: int, addr: int, read: bool, reg_writes, where: str) -> None:
+    """InputError for a code-0 transaction no host can play in a CONFIG visit."""
+    if read:
+        raise InputError(where, f"command 0x{cmd:08x}: configuration registers are not readable (code 0 reads "
+                                "return no register: spi_slave.v; allowed: writes)")
+    if addr == 0:
+        raise InputError(where, f"command 0x{cmd:08x}: SPI_EN_CONF is written by the host to end the visit "
+                                "(allowed: register addresses 1..65535)")
+    if reg_writes is None:
+        raise InputError(where, f"command 0x{cmd:08x}: register writes need a Chip to apply them")
 
 
 def probe_transactions(cfg) -> list[tuple[int, tuple]]:

@@ -92,13 +92,16 @@ class HostSpec:
     tick_period: int = 0           # 0: TIME_TICK when the chip is ready; N: every N clock cycles (core.tick_period)
     config_every: int = 0          # CONFIG visit (state probe: read the neuron words and output membranes) in
     #                                every tick k = N+1, 2N+1, .. < T (0: never)
+    config_txns: tuple = ()        # SPI transactions ((cmd, data..), ..) each visit plays before the probe's reads
 
     @property
     def stock(self) -> bool:
         return self == HostSpec()
 
     def to_dict(self) -> dict:
-        return {"format": HOST_FORMAT, "version": HOST_VERSION, **asdict(self)}
+        d = {"format": HOST_FORMAT, "version": HOST_VERSION, **asdict(self)}
+        d["config_txns"] = [[cmd, *data] for cmd, data in self.config_txns]   # the from_dict form
+        return d
 
     @classmethod
     def from_dict(cls, d: dict, where: str = "host") -> "HostSpec":
@@ -114,12 +117,17 @@ class HostSpec:
         for key, value in d.items():
             if key not in names:
                 raise InputError(f"{where}: {key}", f"unknown key (allowed: {', '.join(sorted(names))})")
-            if key in _INT_RANGES:
+            if key == "config_txns":
+                d[key] = _transactions(value, f"{where}: {key}")
+            elif key in _INT_RANGES:
                 top = _INT_RANGES[key]
                 if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top:
                     raise InputError(f"{where}: {key}", f"= {value!r} (allowed: an integer 0..{top})")
             elif value not in allowed[key]:
                 raise InputError(f"{where}: {key}", f"= {value!r} (allowed: {', '.join(allowed[key])})")
+        if d.get("config_txns") and not d.get("config_every"):
+            raise InputError(f"{where}: config_txns", "are played in the config_every visits (allowed: with "
+                                                      "config_every = N > 0)")
         return cls(**d)
 
     @classmethod
@@ -131,6 +139,27 @@ class HostSpec:
         except (OSError, ValueError) as e:
             raise InputError(str(p), f"cannot read host program: {e}") from None
         return cls.from_dict(d, str(p))
+
+
+def _transactions(value, where: str) -> tuple:
+    """config_txns as ((cmd, (data, ..)), ..): each [cmd, data..] with count = cmd[27:16] data words (a read's
+    data words may be left out: zeros)."""
+    if not isinstance(value, (list, tuple)):
+        raise InputError(where, f"= {value!r} (allowed: a list of transactions [cmd, data..])")
+    out = []
+    for i, t in enumerate(value):
+        ok = isinstance(t, (list, tuple)) and t and all(isinstance(w, int) and not isinstance(w, bool)
+                                                        and 0 <= w < 2**32 for w in t)
+        if not ok:
+            raise InputError(f"{where}[{i}]", f"= {t!r} (allowed: [cmd, data..], 32-bit integers)")
+        cmd, data, n = t[0], tuple(t[1:]), (t[0] >> 16) & 0xFFF
+        if cmd >> 31 and not data:
+            data = (0,) * n
+        if len(data) != n or n == 0:
+            raise InputError(f"{where}[{i}]", f"{len(data)} data words for command 0x{cmd:08x} (count "
+                                              f"cmd[27:16] = {n}; allowed: 1..4095, as many as the data)")
+        out.append((cmd, data))
+    return tuple(out)
 
 
 def _from(policy: str, marker: int) -> int:

@@ -101,7 +101,8 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
                                inference=res.inference, label=res.label, ticks=len(tk),
                                sample_cycles=int(tk[:, TK.cycles].sum()))
                 arrays.update({k: np.int64(v) for k, v in scalars.items()})
-                all_bytes = bool(cfg["SPI_REGRESSION"] or not cfg["SPI_SEND_LABEL_ONLY"])
+                now = chip.config                    # registers as a CONFIG visit may have left them
+                all_bytes = bool(now["SPI_REGRESSION"] or not now["SPI_SEND_LABEL_ONLY"])
                 if all_bytes:                        # every OUT_DATA byte of SEND (FORMAT §9)
                     arrays["out_bytes"] = res.out_bytes.astype(np.uint8)
                 if res.tick_send is not None:        # SEND_PER_TIMESTEP: each tick's OUT_DATA (FORMAT §5.4 ext.)

@@ -40,16 +40,32 @@ MEMORIES = (
 )
 
 
+def neuron_word(fields: np.ndarray, thr: np.ndarray, alpha_lsb: np.ndarray, w: int) -> int:
+    """Neuron word w as a Python int from raw fields [4, 256] (u, tinp, trec, tout), thr and alpha_lsb [128]."""
+    v = (int(alpha_lsb[w]) & 0xFFF) << 116 | (int(thr[w]) & 0xFFFF) << 100
+    for n in range(2):
+        for f, fld in enumerate(NEURON_SLOT_FIELDS):
+            v |= (int(fields[f, 2 * w + n]) & ((1 << fld.width) - 1)) << (NEURON_SLOT_BITS * n + fld.lsb)
+    return v
+
+
 def neuron_words(fields: np.ndarray, thr: np.ndarray, alpha_lsb: np.ndarray) -> list[int]:
-    """128 neuron words as Python ints from raw fields [4, 256] (u, tinp, trec, tout), thr and alpha_lsb [128]."""
-    words = []
-    for w in range(128):
-        v = (int(alpha_lsb[w]) & 0xFFF) << 116 | (int(thr[w]) & 0xFFFF) << 100
-        for n in range(2):
-            for f, fld in enumerate(NEURON_SLOT_FIELDS):
-                v |= (int(fields[f, 2 * w + n]) & ((1 << fld.width) - 1)) << (NEURON_SLOT_BITS * n + fld.lsb)
-        words.append(v)
-    return words
+    """The 128 neuron words (`neuron_word` of each)."""
+    return [neuron_word(fields, thr, alpha_lsb, w) for w in range(128)]
+
+
+def unpack_neuron_word(v: int) -> tuple[list[list[int]], int, int]:
+    """Inverse of `neuron_word`: (fields [slot][u, tinp, trec, tout] signed as stored, thr, alpha_lsb)."""
+    v = int(v)
+    slots = []
+    for n in range(2):
+        row = []
+        for fld in NEURON_SLOT_FIELDS:
+            x = (v >> (NEURON_SLOT_BITS * n + fld.lsb)) & ((1 << fld.width) - 1)
+            row.append(x - (1 << fld.width) if fld.signed and x >> (fld.width - 1) else x)
+        slots.append(row)
+    t = (v >> 100) & 0xFFFF
+    return slots, (t - 65536 if t >> 15 else t), (v >> 116) & 0xFFF
 
 
 def unpack_neuron_words(words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,16 +74,8 @@ def unpack_neuron_words(words) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     thr = np.zeros(128, dtype=np.int64)
     alpha = np.zeros(128, dtype=np.int64)
     for w, v in enumerate(words):
-        v = int(v)
-        for n in range(2):
-            for f, fld in enumerate(NEURON_SLOT_FIELDS):
-                x = (v >> (NEURON_SLOT_BITS * n + fld.lsb)) & ((1 << fld.width) - 1)
-                if fld.signed and x >> (fld.width - 1):
-                    x -= 1 << fld.width
-                fields[f, 2 * w + n] = x
-        t = (v >> 100) & 0xFFFF
-        thr[w] = t - 65536 if t >> 15 else t
-        alpha[w] = (v >> 116) & 0xFFF
+        slots, thr[w], alpha[w] = unpack_neuron_word(v)
+        fields[:, 2 * w: 2 * w + 2] = np.array(slots, dtype=np.int64).T
     return fields, thr, alpha
 
 

@@ -58,7 +58,7 @@ A stream of records, one per line, first token = opcode:
 
 | record | meaning |
 |---|---|
-| `1 cmd data` | SPI write transaction with one data word (phase switch before the first sample of a phase: `SPI_EN_CONF` 1, `SPI_DO_EPROP`, `SPI_EN_CONF` 0) |
+| `1 cmd data` | SPI write transaction with one data word (phase switch before the first sample of a phase, and before a sample that follows one whose CONFIG visits wrote `SPI_DO_EPROP`: `SPI_EN_CONF` 1, `SPI_DO_EPROP`, `SPI_EN_CONF` 0) |
 | `2 gidx epoch phase index T n_items` | sample start (phase 0 train, 1 test; index = sample in its dataset file; n_items OUT_DATA items at the end) |
 | `3 j levels n_aer n_tar n_req aer.. tar.. req..` | step j = 0..T-1, what the host does after tick j (j = 0: before tick 1), then it sends tick j+1 |
 | `4 gidx` | sample end: read the n_items OUT_DATA items, drop TARGET_VALID and INFER_ACC, check the read-back |
@@ -78,7 +78,10 @@ with every-tick regularisation) or 2 x NOUT regression bytes; a step whose tick 
 unsent. With record 5 the host acknowledges each OUT_REQ of a tick < T at once (OUT_ACK high at the first falling
 clock edge that sees OUT_REQ high, low at the first that sees it low) and compares the items. With record(s) 6
 the host writes `SPI_EN_CONF = 1` after the step's levels, and when SPI_RDY rises in the tick (the chip waits in
-CONFIG after SDONE) plays the transactions, comparing every read word, then writes `SPI_EN_CONF = 0`.
+CONFIG after SDONE) plays the transactions, comparing every read word, then writes `SPI_EN_CONF = 0`. Record 6
+writes may target any memory (code 1: neuron SRAM, also with addr[9]) or configuration register (code 0, never
+`SPI_EN_CONF`); registers keep their new values for the rest of the run, and record 2's `n_items` follows the
+registers at the end of its sample.
 Timing (golden FORMAT §3.3): an event in step j is integrated in tick j+1; levels raised in step j are seen by
 tick j+1.
 

@@ -66,6 +66,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
             for phase, data in ((0, inputs.train), (1, inputs.test)):
                 learn = phase == 0
                 pre = spi.do_eprop_writes(cfg.do_eprop_train if learn else cfg.do_eprop_test)
+                rewrite = True                    # the phase's DO_EPROP before this sample (a visit may change it)
                 for index, sample in enumerate(data):
                     targets = (sample_targets(inputs.targets, index, sample.n_ticks, cfg.target_tick)
                                if learn and regression else None)
@@ -77,7 +78,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                         if hang.state != "IDLE":
                             raise
                         stim.append(_halted_sample(out, add, cfg, host, hang, gidx, epoch, phase, index, sample,
-                                                   pre if index == 0 else [], steps, probes))
+                                                   pre if rewrite else [], steps, probes))
                         outputs.append((gidx, []))
                         timing_rows.append(stim[-1].timing)
                         samples.append(_sample_row(gidx, epoch, phase, index, sample, halt={
@@ -85,12 +86,14 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                         raise _Halted from None
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     _asked_only(steps, res.tick_table, res.lost_ticks)
-                    stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
-                                               pre if index == 0 else [], steps,
+                    end_cfg = _after_visits(chip, host, cfg)
+                    stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(end_cfg),
+                                               pre if rewrite else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
                                                _timing(cfg, host), list(res.lost_ticks)))
+                    rewrite = _writes_do_eprop(prog)
                     timing_rows.append(stim[-1].timing)
-                    items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
+                    items = [int(res.inference)] if n_items(end_cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
                     _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
                     samples.append(_sample_row(gidx, epoch, phase, index, sample, out_data=items,
@@ -159,6 +162,25 @@ def _sample_row(gidx: int, epoch: int, phase: int, index: int, sample, **extra) 
 
 class _Halted(Exception):
     """The chip is held in IDLE (ChipHang): no later sample runs until a reset."""
+
+
+def _writes_do_eprop(prog) -> bool:
+    """The program's CONFIG visits write SPI_DO_EPROP (the model runs each sample with its phase's value)."""
+    addr = spi.BY_NAME["SPI_DO_EPROP"].addr
+    return any(not cmd >> 31 and cmd >> 28 & 7 == 0 and cmd & 0xFFFF == addr for txns in prog.config.values()
+               for cmd, _ in txns)
+
+
+def _after_visits(chip: Chip, host: HostSpec, cfg: ChipConfig) -> ChipConfig:
+    """The registers a sample's CONFIG visits left (they stay for the next samples, as on the chip); InputError
+    when the bench cannot follow them."""
+    now = chip.config
+    check_protocol(now, host)
+    if cfg["SPI_SEND_PER_TIMESTEP"] and n_items(now) != n_items(cfg):
+        raise InputError("SPI_SEND_LABEL_ONLY", f":= {now['SPI_SEND_LABEL_ONLY']} mid-sample with "
+                                                "SPI_SEND_PER_TIMESTEP = 1: the bench expects the same items in "
+                                                "every tick (record 5; allowed: its value before the sample)")
+    return now
 
 
 def _timing(cfg: ChipConfig, host: HostSpec, halt: ChipHang | None = None) -> fmt.Timing | None:
