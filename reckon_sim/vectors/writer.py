@@ -73,10 +73,10 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     steps = program_steps(prog)
                     try:
                         res = chip.run_sample(sample, learn, dump=True, program=prog)
-                    except ChipHang as hang:          # held in IDLE: the last sample the chip runs
-                        if hang.state != "IDLE":
+                    except ChipHang as hang:          # held in IDLE / hung in EPROP: the last sample it runs
+                        if hang.state not in ("IDLE", "EPROP"):
                             raise
-                        stim.append(_halted_sample(out, add, cfg, host, hang, gidx, epoch, phase, index, sample,
+                        stim.append(_halted_sample(out, add, cfg, host, hang, gidx, epoch, phase, index, prog,
                                                    pre if index == 0 else [], steps, probes))
                         outputs.append((gidx, []))
                         timing_rows.append(stim[-1].timing)
@@ -88,10 +88,11 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                         raise InputError("SPI_SEND_PER_TIMESTEP", f"= 1 with lost ticks ({res.lost_ticks[0]}, ...; "
                                          f"tick_period = {host.tick_period}): the bench's per-tick SEND check "
                                          "does not follow lost ticks (allowed: 0, or a longer tick_period)")
-                    stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(cfg),
+                    steps = steps[: len(res.tick_table) + len(res.lost_ticks)]   # the host stops at the end
+                    stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(cfg),
                                                pre if index == 0 else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
-                                               _timing(cfg, host), list(res.lost_ticks)))
+                                               _timing(cfg, host), list(res.lost_ticks), _fall(prog, len(steps))))
                     timing_rows.append(stim[-1].timing)
                     items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
@@ -164,8 +165,18 @@ class _Halted(Exception):
     """The chip is held in IDLE (ChipHang): no later sample runs until a reset."""
 
 
+def _fall(prog, n_ticks: int, hang: bool = False) -> fmt.Fall | None:
+    """Record 9 of a sample whose SAMPLE falls mid-tick (None: in a step, or never)."""
+    j = prog.fall_step
+    if prog.fall_cycle < 0 or j >= prog.n_ticks:
+        return None
+    end = fmt.FALL_HANG if hang else (fmt.FALL_ENDS if n_ticks == j else fmt.FALL_NEXT)
+    return fmt.Fall(j, prog.fall_cycle, end)
+
+
 def _timing(cfg: ChipConfig, host: HostSpec, halt: ChipHang | None = None) -> fmt.Timing | None:
-    """Record 7 of a sample: None for the ready-paced stock timing without a halt."""
+    """Record 7 of a sample: None for the ready-paced stock timing without a halt (an EPROP hang is record 9)."""
+    halt = halt if halt is not None and halt.state == "IDLE" else None
     t = fmt.Timing(host.tick_period, 0 if halt is None else halt.tick, int(halt is not None and halt.timing_error),
                    int(cfg["SPI_TIMING_MODE"]))
     if halt is not None and cfg["SPI_LOCAL_TICK"]:
@@ -183,11 +194,12 @@ def _add_config_reads(steps: list, config_reads, gidx: int, probes: list) -> Non
 
 
 def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHang, gidx: int, epoch: int,
-                   phase: int, index: int, sample, pre: list, steps: list, probes: list) -> fmt.SampleStim:
+                   phase: int, index: int, prog, pre: list, steps: list, probes: list) -> fmt.SampleStim:
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
-    those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes)."""
+    those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
+    EPROP hang's last row counts up to the cycle EPROP would have left)."""
     timing = _timing(cfg, host, hang)
-    h = timing.halt_tick
+    h = timing.halt_tick if timing is not None and timing.halt_tick else hang.tick
     tk = hang.tick_table if hang.tick_table is not None else np.zeros((h, len(TK)), np.int64)
     sends = hang.tick_send
     host_cycles = tk[:h, TK.gettar] + tk[:h, TK.config] + (sends["cycles"][:h] if sends is not None else 0)
@@ -200,8 +212,9 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
     steps = steps[:h]
     _add_config_reads(steps, hang.config_reads, gidx, probes)
-    return fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, 0, pre, steps,
-                          n_items(cfg) if sends is not None else 0, timing)
+    return fmt.SampleStim(gidx, epoch, phase, index, prog.n_ticks, 0, pre, steps,
+                          n_items(cfg) if sends is not None else 0, timing,
+                          fall=_fall(prog, h, hang=True) if hang.state == "EPROP" else None)
 
 
 def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> None:
