@@ -52,6 +52,7 @@ class Chip:
                  clock_hz: float | None = None, tick_period_s: float = 1e-3, host: host_mod.HostSpec | None = None):
         self.config = config
         self.host = host if host is not None else host_mod.HostSpec()   # the template of every sample's program
+        self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)

@@ -97,7 +97,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     items = [int(res.inference)] if n_items(cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
                     _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
-                    samples.append(_sample_row(gidx, epoch, phase, index, sample, out_data=items,
+                    ended = {"ticks_run": len(steps)} if len(steps) != sample.n_ticks else {}   # SAMPLE fell early
+                    samples.append(_sample_row(gidx, epoch, phase, index, sample, **ended, out_data=items,
                                                inference=int(res.inference),
                                                sum_tick_cycles=int(res.tick_cycles.sum())))
                     gidx += 1
