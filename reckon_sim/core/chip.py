@@ -24,7 +24,8 @@ from . import host as host_mod
 from .local_tick import check_local_tick
 from .tick_period import check_period
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
-from .records import STATE_CODES, STATE_NAMES, TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
+from .records import (STATE_EPROP, STATE_NAMES, STATE_SEND, TICK_COLUMNS, TK, Drive, Params, Registers,
+                      TickRecords)
 from .multichip import run_sample_nogil
 from .state import ChipState
 
@@ -177,7 +178,8 @@ class Chip:
         stats = np.zeros(8, np.int64)
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
         spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
-        drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=self._fall_tick, label=int(sample.label), n_ticks=T,
+        drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=self._fall_tick, label=int(sample.label),
+                      n_ticks=T,
                       do_eprop=do_eprop, single_label=int(cfg["SPI_SINGLE_LABEL"]), send_per_tick=spt,
                       label_only=int(cfg["SPI_SEND_LABEL_ONLY"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
@@ -190,15 +192,15 @@ class Chip:
                 raise
             hang, config_reads = e, e.config_reads
         f = self._fall_tick
-        if f and f < T and tk[f - 1, TK.end] == STATE_CODES["SEND"]:   # SAMPLE fell before tick f's SEND: it ended
+        if f and f < T and tk[f - 1, TK.end] == STATE_SEND:   # SAMPLE fell before tick f's SEND: the sample ended
             tk, send_n, send_data = tk[:f], send_n[:f], send_data[:f]
             rec = TickRecords(*(a[:f] for a in rec)) if dump else rec
         if spt:                                      # SEND cycles are paced by the host's OUT_ACK (host constant)
             send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)   # [T]: spt
             tk[:, TK.cycles] += send_cycles
             tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
-        if self._fall_tick:
-            sample_fall.check_send(tk, self._fall_tick, drive.fall_cycle, tick_send)
+        if f:
+            sample_fall.check_send(tk, f, drive.fall_cycle, tick_send)
         if hang is not None:
             hang.tick_table, hang.tick_send = tk[: hang.tick].copy(), tick_send
             raise hang
@@ -234,7 +236,7 @@ class Chip:
         while True:
             code = run_sample_nogil(self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
                                      send_data, inp_next, pos)
-            if code > 0 and tk[code - 1, TK.end] == STATE_CODES["EPROP"]:
+            if code > 0 and tk[code - 1, TK.end] == STATE_EPROP:
                 hang = sample_fall.eprop_hang(ChipHang, tk[code - 1], int(code), drive.fall_cycle)
                 hang.config_reads = visits
                 raise hang

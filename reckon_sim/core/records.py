@@ -118,7 +118,7 @@ class Drive(NamedTuple):
     targets: np.ndarray         # int64 [T, 16] regression targets answered in step j (row j; [1, 16] otherwise)
     gettar_cycles: int          # host cycles of one GET_TAR transfer
     config_at: np.ndarray       # int64 [T] 1: tick j+1 stops in CONFIG after SDONE (a host SPI visit in step j)
-    fall_tick: int              # SAMPLE falls fall_cycle cycles into this tick, after its SDONE (0: none; core.host.played)
+    fall_tick: int              # SAMPLE falls fall_cycle cycles into this tick, after SDONE (0: none; host.played)
     fall_cycle: int
 
 

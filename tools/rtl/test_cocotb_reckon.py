@@ -162,12 +162,12 @@ class Host:
 
     async def tick(self, last: bool, req: list[int], spt: bool = False, config=(), k: int = 0,
                    tm: vector_files.Timing = vector_files.Timing(), expect: int = 0, n_items: int = 0,
-                   n_lost: int = 0, fall: vector_files.Fall | None = None) -> int:
+                   n_lost: int = 0, sfall: vector_files.Fall | None = None) -> int:
         """One tick; returns its cycles less the host-paced ones (GET_TAR, SEND, CONFIG). config: the
         Transactions of a CONFIG visit (SPI_EN_CONF already set); self.config_got: the words read in it.
         tm: record 7 (tick period, timing mode, halt); expect: the tick's expected cycles less the host-paced
         ones (SPI_TIMING_MODE = 1 cannot see readiness); n_items: its per-tick SEND items; n_lost: the lost
-        ticks that follow it (record 8), raised early by the generator; fall: record 9 when it falls in this tick."""
+        ticks that follow it (record 8), raised early by the generator; sfall: record 9 when SAMPLE falls in this tick."""
         d = self.dut
         halt_local = k == tm.halt_tick and not tm.period
         spt = spt and k != tm.halt_tick                       # the halt tick's items are acknowledged only
@@ -185,15 +185,15 @@ class Host:
         self.tick_items, rise, fall = [], 0, -1
         self.config_got, self.rdy_cycles, pending = [], 0, list(config)
         d.TIME_TICK.value = 1
-        if fall is not None and fall.cycle == 0:
+        if sfall is not None and sfall.cycle == 0:
             d.SAMPLE.value = 0
-        elif fall is not None:
-            cocotb.start_soon(self.drop_sample(t0, fall.cycle))
+        elif sfall is not None:
+            cocotb.start_soon(self.drop_sample(t0, sfall.cycle))
         while True:
             await FallingEdge(d.CLK_EXT)
-            if (fall is not None and fall.end == vector_files.FALL_HANG
+            if (sfall is not None and sfall.end == vector_files.FALL_HANG
                     and self.cyc - t0 >= expect + self.req_cycles + self.rdy_cycles + vector_files.EDGES_TO_READY):
-                self.halt = await self.hung(k, fall.cycle)
+                self.halt = await self.hung(k, sfall.cycle)
                 return 0
             if self.cyc - t0 == 3:                            # this tick's pulse (the generator drops its own)
                 d.TIME_TICK.value = 0
