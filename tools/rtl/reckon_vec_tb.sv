@@ -7,7 +7,8 @@
 // record 5) it acknowledges and checks the OUT_DATA items of every tick (expect/send_NNNN.hex) and excludes the
 // SEND cycles, which its own OUT_ACK paces, from the cycle check (as GET_TAR's). CONFIG visits (record 6): it sets
 // SPI_EN_CONF before the tick, plays the transactions once SPI_RDY is high (reads checked against the live words
-// the model predicts), clears SPI_EN_CONF and excludes the SPI_RDY cycles. Prints one PASS/FAIL line per
+// the model predicts), clears SPI_EN_CONF and excludes the SPI_RDY cycles. Record 9: SAMPLE drops n edges after
+// TIME_TICK k (the sample ends in tick k or k+1, or the chip must hang in EPROP). Prints one PASS/FAIL line per
 // sample (with the first mismatch) and a final "RESULT: PASS|FAIL" line.
 //
 // Portable subset: builds with Verilator 5.006 (--binary --timing) and Icarus Verilog 11 (-g2012): no ref
