@@ -20,11 +20,13 @@ from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOP
                       ST_UPDATES)
 from . import config_regs, config_visit
 from . import lost_ticks
+from . import sample_fall
 from . import host as host_mod
 from .local_tick import check_local_tick
 from .tick_period import check_period
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
-from .records import STATE_NAMES, TICK_COLUMNS, TK, Drive, Params, Registers, TickRecords
+from .records import (STATE_EPROP, STATE_NAMES, STATE_SEND, TICK_COLUMNS, TK, Drive, Params, Registers,
+                      TickRecords)
 from .multichip import run_sample_nogil
 from .state import ChipState
 
@@ -59,6 +61,7 @@ class Chip:
                  clock_hz: float | None = None, tick_period_s: float = 1e-3, host: host_mod.HostSpec | None = None):
         self.config = config
         self.host = host if host is not None else host_mod.HostSpec()   # the template of every sample's program
+        self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -156,6 +159,10 @@ class Chip:
         do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
         self._check_protocol()
         period, lost = self.host.tick_period, frozenset()
+        if period and prog.fall_cycle >= 0:
+            raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with tick_period = {period}: a "
+                             "mid-tick SAMPLE fall with a fixed-period host is not modelled (allowed: -1)")
+        prog, self._fall_tick = host_mod.played(prog, cfg.num_recout)
         if period and not cfg["SPI_ERROR_HALT"]:     # early ticks are lost (core.lost_ticks)
             tk, stats, rec, tick_send, config_reads, lost = self._run_losing_ticks(prog, sample, do_eprop, dump)
         else:
@@ -197,16 +204,30 @@ class Chip:
         stats = np.zeros(8, np.int64)
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
         spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
-        drive = Drive(**host_mod.drive_arrays(prog, regression), label=int(sample.label), n_ticks=T,
-                      do_eprop=do_eprop, send_per_tick=spt, **_drive_registers(cfg.registers))
+        drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=self._fall_tick, label=int(sample.label),
+                      n_ticks=T, do_eprop=do_eprop, send_per_tick=spt, **_drive_registers(cfg.registers))
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
         send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
-        config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
-        tick_send = None
+        tick_send, hang = None, None
+        try:
+            config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
+        except ChipHang as e:
+            if e.state != "EPROP":
+                raise
+            hang, config_reads = e, e.config_reads
+        f = self._fall_tick
+        if f and f < T and tk[f - 1, TK.end] == STATE_SEND:   # SAMPLE fell before tick f's SEND: the sample ended
+            tk, send_n, send_data = tk[:f], send_n[:f], send_data[:f]
+            rec = TickRecords(*(a[:f] for a in rec)) if dump else rec
         if spt:                                      # SEND cycles are paced by the host's OUT_ACK (host constant)
             send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)   # [T]: spt
             tk[:, TK.cycles] += send_cycles
             tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
+        if f:
+            sample_fall.check_send(tk, f, drive.fall_cycle, tick_send)
+        if hang is not None:
+            hang.tick_table, hang.tick_send = tk[: hang.tick].copy(), tick_send
+            raise hang
         return tk, stats, rec, tick_send, config_reads
 
     def _run_losing_ticks(self, prog, sample: Sample, do_eprop: int, dump: bool):
@@ -241,6 +262,10 @@ class Chip:
         while True:
             code = run_sample_nogil(self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
                                      send_data, inp_next, pos)
+            if code > 0 and tk[code - 1, TK.end] == STATE_EPROP:
+                hang = sample_fall.eprop_hang(ChipHang, tk[code - 1], int(code), drive.fall_cycle)
+                hang.config_reads = visits
+                raise hang
             if code > 0:
                 raise ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code),
                                "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")

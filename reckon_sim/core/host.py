@@ -6,6 +6,15 @@ transfers that answer a GET_TAR request during tick j+1 (`req`, ignored when the
 SAMPLE / TARGET_VALID / INFER_ACC levels that tick j+1 sees. The model (core.chip), the RTL vectors
 (vectors.writer -> stimulus.hex) and the SV bench all run the same program.
 
+SAMPLE falling (README "Operating modes"): SAMPLE is high on steps 0..j-1 and low from the first low step j
+(1 <= j <= T-1) on; it never rises again. `fall_cycle` = -1: it falls in step j, after tick j is done, so tick j+1
+(STEP, SDONE -> SEND) is the sample's last. `fall_cycle` = N >= 0: it falls N clock cycles after the TIME_TICK rise
+of tick j (SAMPLE and TIME_TICK have equal 2-flop synchronisers, so SAMPLE_sync is low from the cycle N after
+tick j's time_tick cycle, the tick-table convention of core.tick_period.state_at): low at tick j's SDONE (N <=
+NUM_RECOUT + 2) -> the sample ends in tick j; otherwise, without SEND_PER_TIMESTEP, low at the last EPROP cycle
+-> the chip hangs in EPROP (core.chip.ChipHang), with it low at SEND's first cycle -> SEND -> IDLE (that SEND is
+the sample's final one); later falls -> tick j+1 is the last. The host plays no step after the sample's end.
+
 A `HostSpec` is the declarative template a user writes (TOML/JSON `[host]` table, `--host FILE`); `program()`
 expands it with one dataset sample into a HostProgram. `HostSpec()` is the stock testbench protocol (golden
 FORMAT §3.3): events in file order, the class label once after the marker tick (max(TARGET_TICK, last event
@@ -31,7 +40,9 @@ HOST_VERSION = 1
 LABEL_POLICIES = ("marker", "gettar", "none")      # how the class label reaches the chip
 LEVEL_POLICIES = ("marker", "always", "never")     # from which step a level is high (always = from step 0)
 TICK_POLICIES = ("ready",)                          # TIME_TICK after TIMING_ERROR_RDY (OUT_REQ on tick T)
-_INT_RANGES = {"config_every": 65535, "tick_period": 2**32 - 1}   # integer HostSpec fields: 0..top
+# integer HostSpec fields: (bottom, top)
+_INT_RANGES = {"config_every": (0, 65535), "tick_period": (0, 2**32 - 1), "sample_low_step": (0, 2**32 - 1),
+               "sample_fall_cycle": (-1, 2**32 - 1)}
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ class HostProgram:
     tick: str = "ready"
     config: dict = field(default_factory=dict)   # step j -> SPI transactions ((cmd, data), ..) played in CONFIG
     #                                              during tick j+1 (SPI_EN_CONF set in step j, cleared after)
+    fall_cycle: int = -1   # SAMPLE falls this many cycles after TIME_TICK j (j = first SAMPLE-low step); -1: in step j
 
     @property
     def steps(self) -> tuple:
@@ -69,12 +81,27 @@ class HostProgram:
                      for j, lv in enumerate(self.levels.tolist()))
 
     @classmethod
-    def from_steps(cls, steps, tick: str = "ready", config: dict | None = None) -> "HostProgram":
+    def from_steps(cls, steps, tick: str = "ready", config: dict | None = None,
+                   fall_cycle: int = -1) -> "HostProgram":
         ev = [(s.j, int(a)) for s in steps for a in s.aer]
         return cls(len(steps), np.array([s.levels for s in steps], np.int64),
                    np.array([e[0] for e in ev], np.int64), np.array([e[1] for e in ev], np.int64),
                    {s.j: tuple(s.tar) for s in steps if s.tar}, {s.j: tuple(s.req) for s in steps if s.req}, tick,
-                   config or {})
+                   config or {}, fall_cycle)
+
+    @property
+    def fall_step(self) -> int:
+        """The first step with SAMPLE low (n_ticks when there is none)."""
+        low = np.flatnonzero((np.asarray(self.levels) & LV_SAMPLE) == 0)
+        return int(low[0]) if low.size else self.n_ticks
+
+    def truncated(self, n: int) -> "HostProgram":
+        """The first n steps (what the host plays when the sample ends in tick n)."""
+        ev = np.asarray(self.ev_step)
+        keep = ev < n
+        return HostProgram(n, np.asarray(self.levels)[:n].copy(), ev[keep], np.asarray(self.ev_chan)[keep],
+                           {j: d for j, d in self.tar.items() if j < n}, {j: d for j, d in self.req.items() if j < n},
+                           self.tick, {j: t for j, t in self.config.items() if j < n}, self.fall_cycle)
 
 
 @dataclass(frozen=True)
@@ -93,6 +120,8 @@ class HostSpec:
     config_every: int = 0          # CONFIG visit (state probe: read the neuron words and output membranes) in
     #                                every tick k = N+1, 2N+1, .. < T (0: never)
     config_txns: tuple = ()        # SPI transactions ((cmd, data..), ..) each visit plays before the probe's reads
+    sample_low_step: int = 0       # SAMPLE low from step j = min(this, T-1) on (0: T-1, the stock end)
+    sample_fall_cycle: int = -1    # SAMPLE falls this many cycles after TIME_TICK j (-1: in step j; HostProgram)
 
     @property
     def stock(self) -> bool:
@@ -120,9 +149,9 @@ class HostSpec:
             if key == "config_txns":
                 d[key] = _transactions(value, f"{where}: {key}")
             elif key in _INT_RANGES:
-                top = _INT_RANGES[key]
-                if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= top:
-                    raise InputError(f"{where}: {key}", f"= {value!r} (allowed: an integer 0..{top})")
+                bottom, top = _INT_RANGES[key]
+                if not isinstance(value, int) or isinstance(value, bool) or not bottom <= value <= top:
+                    raise InputError(f"{where}: {key}", f"= {value!r} (allowed: an integer {bottom}..{top})")
             elif value not in allowed[key]:
                 raise InputError(f"{where}: {key}", f"= {value!r} (allowed: {', '.join(allowed[key])})")
         if d.get("config_txns") and not d.get("config_every"):
@@ -175,7 +204,8 @@ def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regre
     T, tt = sch.n_ticks, sch.marker_tick
     tv_from = _from(spec.target_valid, tt) if learn else 1 << 30
     j = np.arange(T)
-    levels = np.where(j < T - 1, LV_SAMPLE, 0) | np.where(j >= tv_from, LV_TARGET_VALID, 0)
+    low = min(spec.sample_low_step or T - 1, T - 1)
+    levels = np.where(j < low, LV_SAMPLE, 0) | np.where(j >= tv_from, LV_TARGET_VALID, 0)
     levels |= np.where(j >= _from(spec.infer_acc, tt), LV_INFER_ACC, 0)
     order = np.argsort(sch.ev_tick, kind="stable")
     tar, req = {}, {}
@@ -193,7 +223,7 @@ def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regre
     n = spec.config_every
     config = {k: tuple(probe) for k in range(n, T - 1, n)} if n and probe else {}
     return HostProgram(T, levels.astype(np.int64), sch.ev_tick[order], sch.ev_chan[order], tar, req, spec.tick,
-                       config)
+                       config, spec.sample_fall_cycle)
 
 
 # per-tick SEND paced by the bench's OUT_ACK (tools/rtl/reckon_vec_tb.sv: ACK at the first falling edge that
@@ -221,10 +251,7 @@ def check_program(prog: HostProgram, regression: bool, num_out: int) -> None:
     bad = np.flatnonzero((lv < 0) | (lv > 7))
     if bad.size:
         raise InputError(f"host program step {bad[0]}: levels", f"= {lv[bad[0]]} out of range 0..7")
-    bad = np.flatnonzero(((lv & LV_SAMPLE) != 0) != (np.arange(T) < T - 1))
-    if bad.size:
-        raise InputError(f"host program step {bad[0]}: levels", "SAMPLE must be high on steps 0..T-2 and low on "
-                                                                "step T-1 (SAMPLE falling elsewhere is not modelled yet)")
+    j = _check_sample_levels(prog)
     ev = np.asarray(prog.ev_step)
     if ev.size and (np.any(np.diff(ev) < 0) or ev[0] < 0 or ev[-1] >= T):
         raise InputError("host program: aer", f"event steps must be sorted within 0..{T - 1}")
@@ -232,10 +259,11 @@ def check_program(prog: HostProgram, regression: bool, num_out: int) -> None:
     if chan.size and (chan.min() < 0 or chan.max() > 255):
         raise InputError(f"host program step {ev[np.argmax((chan < 0) | (chan > 255))]}: aer",
                          "byte out of range 0..255")
-    bad = [j for j in prog.config if not 1 <= j <= T - 2]
+    top = j - 1 if prog.fall_cycle < 0 else j - 2     # a mid-tick fall in tick j may end it at its SDONE
+    bad = [c for c in prog.config if not 1 <= c <= top]
     if bad:
         raise InputError(f"host program step {bad[0]}: config", f"a CONFIG visit needs an SDONE that does not end "
-                                                                 f"the sample (allowed steps: 1..{T - 2})")
+                                                                 f"the sample (allowed steps: 1..{top})")
     need = gettar_bytes(regression, num_out)
     for name, table in (("tar", prog.tar), ("req", prog.req)):
         for j, data in sorted(table.items()):
@@ -246,6 +274,45 @@ def check_program(prog: HostProgram, regression: bool, num_out: int) -> None:
                 raise InputError(where, "regression targets are sent as GET_TAR answers (req), not tar")
             if name == "req" and len(data) > need:
                 raise InputError(where, f"{len(data)} bytes; one GET_TAR takes {need} (allowed: 0..{need})")
+
+
+def _check_sample_levels(prog: HostProgram) -> int:
+    """The first SAMPLE-low step j (README "Operating modes": high on 0..j-1, low from j on, 1 <= j <= T-1)."""
+    high = (np.asarray(prog.levels) & LV_SAMPLE) != 0
+    j, T, n = prog.fall_step, prog.n_ticks, prog.fall_cycle
+    if j == T:
+        raise InputError(f"host program step {T - 1}: levels", "SAMPLE is high on every step (the sample ends when "
+                                                               "SAMPLE is low: on some step 1..T-1)")
+    if j == 0:
+        raise InputError("host program step 0: levels", "SAMPLE must be high on step 0 (IDLE -> PROP at tick 1 "
+                                                        "needs SAMPLE)")
+    rise = np.flatnonzero(high[j:])
+    if rise.size:
+        raise InputError(f"host program step {j + int(rise[0])}: levels",
+                         f"SAMPLE rises again after falling in step {j}: not modelled (the chip is then in IDLE "
+                         "after the sample's SEND, or hung in EPROP with its e-prop counters cycling on; allowed: "
+                         "SAMPLE low on every step after the first low one)")
+    if not isinstance(n, int) or not -1 <= n <= 2**32 - 1 or (j == 1 and n == 0):
+        raise InputError("host program: fall_cycle", f"= {n!r} (allowed: -1, or 0..4294967295 cycles after "
+                                                     f"TIME_TICK {j}; 1.. in tick 1: SAMPLE low at its time_tick "
+                                                     "cycle keeps the chip in IDLE)")
+    return j
+
+
+def sdone_offset(num_recout: int) -> int:
+    """Cycles from a tick's time_tick cycle to its SDONE cycle: STEP takes NUM_RECOUT + 1 cycles."""
+    return num_recout + 2
+
+
+def played(prog: HostProgram, num_recout: int) -> tuple[HostProgram, int]:
+    """The steps the host plays (up to the sample's end) and the tick whose end the kernel decides (0: none).
+
+    SAMPLE low from step j ends the sample in tick j+1; a fall N cycles into tick j >= 2 ends it in tick j when
+    SAMPLE_sync is low at SDONE (N <= sdone_offset), else core.sample_kernel decides after tick j's EPROP."""
+    j, n = prog.fall_step, prog.fall_cycle
+    if n >= 0 and j >= 2 and n <= sdone_offset(num_recout):
+        return prog.truncated(j), 0
+    return (prog.truncated(j + 1) if j + 1 < prog.n_ticks else prog), (j if n >= 0 and j >= 2 else 0)
 
 
 def drive_arrays(prog: HostProgram, regression: bool) -> dict:
@@ -270,7 +337,7 @@ def drive_arrays(prog: HostProgram, regression: bool) -> dict:
     return dict(ev_tick=np.ascontiguousarray(prog.ev_step, np.int64),
                 ev_chan=np.ascontiguousarray(prog.ev_chan, np.int64), levels=np.ascontiguousarray(prog.levels,
                 np.int64), tar_label=tar_label, req_n=req_n, req_label=req_label, targets=targets,
-                config_at=config_at)
+                config_at=config_at, fall_cycle=int(prog.fall_cycle))
 
 
 def int16_le(low, high) -> np.ndarray:

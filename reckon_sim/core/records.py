@@ -21,7 +21,7 @@ class TickColumns(NamedTuple):
 
 
 TK = TickColumns()
-STATE_PROP, STATE_GET_TAR, STATE_SEND = 1, 4, 7   # srnn.v global FSM state codes stored in the end column
+STATE_PROP, STATE_GET_TAR, STATE_EPROP, STATE_SEND = 1, 4, 6, 7   # srnn.v global FSM state codes stored in the end column
 STATE_NAMES = {0: "IDLE", 1: "PROP", 2: "STEP", 3: "SDONE", 4: "GET_TAR", 5: "CONFIG", 6: "EPROP", 7: "SEND"}
 STATE_CODES = {name: code for code, name in STATE_NAMES.items()}
 TICK_COLUMNS = TickColumns._fields
@@ -118,6 +118,8 @@ class Drive(NamedTuple):
     targets: np.ndarray         # int64 [T, 16] regression targets answered in step j (row j; [1, 16] otherwise)
     gettar_cycles: int          # host cycles of one GET_TAR transfer
     config_at: np.ndarray       # int64 [T] 1: tick j+1 stops in CONFIG after SDONE (a host SPI visit in step j)
+    fall_tick: int              # SAMPLE falls fall_cycle cycles into this tick, after SDONE (0: none; host.played)
+    fall_cycle: int
 
 
 class TickRecords(NamedTuple):

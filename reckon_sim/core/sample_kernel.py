@@ -12,7 +12,8 @@ from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, output_errors, prepare_step_rows, prop_arrays, sdone_vote,
                       step_arrays, vote_sq_error)
 from .kernels_eprop import eprop_phase
-from .records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, NF, STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
+from .records import (AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, NF, STATE_EPROP, STATE_GET_TAR, STATE_PROP, STATE_SEND,
+                      TK)
 from .state import CLASS_LABEL, GOT_LABEL, INFER_ACC, TARGET_VALID
 
 # columns of the per-tick cycle table (FORMAT §5.4 tk_table)
@@ -93,6 +94,26 @@ def send_items(p, st, label_only, out):
 
 
 @njit(cache=True)
+def _fall_ends(drv, tk, r, send_n):
+    """SAMPLE fell drv.fall_cycle cycles into tick r+1, after its SDONE (srnn.v L734-L737). With
+    SEND_PER_TIMESTEP, low from SEND's first cycle on: send_done -> IDLE, this SEND is the sample's final one (the
+    tick's cycles count up to it, as tick T's). Without, low at the last EPROP cycle: EPROP waits for SAMPLE (the
+    chip hangs). True when the tick ends there (TK_END = STATE_SEND / STATE_EPROP)."""
+    start = 1 + tk[r, TK_STEP] + tk[r, TK_SDONE] + tk[r, TK_CONFIG] + tk[r, TK_GETTAR] + tk[r, TK_EPROP]
+    if drv.send_per_tick != 0:
+        if drv.fall_cycle > start:
+            return False
+        send_n[r] = 0
+        tk[r, TK_END] = STATE_SEND
+    else:
+        if tk[r, TK_EPROP] == 0 or drv.fall_cycle >= start:
+            return False
+        tk[r, TK_END] = STATE_EPROP
+    tk[r, TK_CYCLES] = start
+    return True
+
+
+@njit(cache=True)
 def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, inp_next, pos):
     """Run ticks pos[1]..T of one sample; stops in SEND (the caller snapshots, then enters IDLE), or in CONFIG.
 
@@ -101,7 +122,7 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
     send_data int64 [T, 32]: the OUT_DATA items of each tick's SEND (SEND_PER_TIMESTEP, ticks 2..T-1).
     inp_next uint8 [256] / pos int64 [3] (event index, first tick, 1 = resume that tick after SDONE): where the
     loop stands, kept between calls. Returns 0; or the tick k in which the chip hangs (its state in
-    tk[k-1, TK_END]); or -k when it stops in CONFIG after SDONE of tick k (drv.config_at): the caller plays the
+    tk[k-1, TK_END]: GET_TAR, or EPROP after a SAMPLE fall); or -k when it stops in CONFIG after SDONE of tick k (drv.config_at): the caller plays the
     host's SPI visit, then calls again with pos = (event index, k, 1)."""
     reg = p.reg
     do_eprop = drv.do_eprop
@@ -170,6 +191,8 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
                 stats[ST_EPROP_TICKS] += 1
             if drv.send_per_tick != 0:                       # SDONE / EPROP -> SEND -> PROP (srnn.v L723-L737)
                 send_n[r] = send_items(p, st, drv.label_only, send_data[r])
+            if k == drv.fall_tick and _fall_ends(drv, tk, r, send_n):
+                return k if tk[r, TK_END] == STATE_EPROP else 0
         tk[r, TK_PROP] = prop_arrays(reg, p.dp, p.cov, lfsr, dirty, membrane, oneur, tinp, trec, tout, winp, wrec, wout,
                                      inp, z, nz, noise_pos, noise_seq, noise_seq_out, do_eprop, stats)
         tk[r, TK_END] = STATE_PROP

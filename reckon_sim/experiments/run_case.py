@@ -44,7 +44,8 @@ def config_read_array(visits) -> np.ndarray:
     return np.array(rows, np.int64).reshape(-1, 4)
 
 
-# golden keys of a halted sample (README "Operating modes"): the halt, and where the early tick cut the FSM
+# golden keys of a halted sample (README "Operating modes"): the halt, and where the early tick cut the FSM (an
+# EPROP hang: where SAMPLE fell)
 HALT_FIELDS = ("halt_tick", "halt_state", "timing_error", "cut_state", "cut_cycle")
 
 
@@ -80,8 +81,8 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
                 t0, c0 = time.perf_counter(), time.process_time()
                 try:
                     res = chip.run_sample(sample, learn, dump=True, targets=targets)
-                except ChipHang as hang:             # held in IDLE: the chip runs nothing more until a reset
-                    if hang.state != "IDLE":
+                except ChipHang as hang:             # held in IDLE / hung in EPROP: nothing more runs until a reset
+                    if hang.state not in ("IDLE", "EPROP"):
                         raise
                     halt = halt_record(hang, sample.n_ticks)
                     save_npz(out / f"sample_{gidx:04d}.npz", {**halt, "gidx": np.int64(gidx),

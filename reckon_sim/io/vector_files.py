@@ -13,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 3      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7)
+FORMAT_VERSION = 4      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7);
+#                         4: SAMPLE falling mid-tick (record 9)
 
 # stimulus opcodes (first token of a stimulus record)
-OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING, OP_LOST = range(9)
+OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING, OP_LOST, OP_FALL = range(10)
+FALL_NEXT, FALL_ENDS, FALL_HANG = range(3)      # record 9 `end`: tick k+1 is the last; tick k is; EPROP hang
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
 # bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
 # seen high, minus the tick's cycle count (2-flop synchroniser + edge detector; OUT_REQ is registered in SEND)
@@ -120,6 +122,19 @@ class Timing:
         return [OP_TIMING, self.period, self.halt_tick, self.timing_error, self.timing_mode]
 
 
+@dataclass(frozen=True)
+class Fall:
+    """Record 9 (version 4): SAMPLE falls `cycle` clock edges after the TIME_TICK rise of tick `tick`; `end` says
+    what the model predicts (FALL_NEXT, FALL_ENDS, FALL_HANG; see FORMAT_DOC)."""
+
+    tick: int
+    cycle: int
+    end: int
+
+    def tokens(self) -> list[int]:
+        return [OP_FALL, self.tick, self.cycle, self.end]
+
+
 @dataclass
 class SampleStim:
     gidx: int
@@ -133,6 +148,7 @@ class SampleStim:
     tick_items: int = 0            # SEND_PER_TIMESTEP: OUT_DATA items the chip sends in every tick 2..T-1
     timing: Timing | None = None    # record 7: tick period, timing mode, halt (None: ready-paced, no halt)
     lost: list[int] = field(default_factory=list)   # record 8: host ticks lost (early, SPI_ERROR_HALT = 0)
+    fall: Fall | None = None        # record 9: SAMPLE falls mid-tick
 
 
 def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
@@ -147,6 +163,8 @@ def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
             lines.append(" ".join(f"{v:x}" for v in s.timing.tokens()))
         if s.lost:
             lines.append(" ".join(f"{v:x}" for v in (OP_LOST, len(s.lost), *s.lost)))
+        if s.fall is not None:
+            lines.append(" ".join(f"{v:x}" for v in s.fall.tokens()))
         for st in s.steps:
             lines.extend(f"{OP_CONFIG:x} " + " ".join(f"{w:08x}" for w in t.words()) for t in st.config)
             lines.append(" ".join(f"{v:x}" for v in st.tokens()))
@@ -194,6 +212,8 @@ def read_stimulus(path: Path) -> list[SampleStim]:
             out[-1].timing = Timing(*take(4))
         elif op == OP_LOST:
             out[-1].lost = take(take(1)[0])
+        elif op == OP_FALL:
+            out[-1].fall = Fall(*take(3))
         elif op == OP_SAMPLE_END:
             (g,) = take(1)
             if g != out[-1].gidx:

@@ -1,12 +1,13 @@
 """FORMAT.md of a vector folder (written by `reckon-sim vectors`; also the reference for tools/rtl)."""
 
 FORMAT_DOC = """\
-# ReckOn RTL test vectors (format version 3)
+# ReckOn RTL test vectors (format version 4)
 
 Written by `reckon-sim vectors` from a run of the bit-exact model, playing a host program (README "Operating
 modes"; `manifest.json` `bench.host`). Version 2 adds record 5 and `expect/send_NNNN.hex` (per-tick SEND), record 6
 (CONFIG visits) and counts their cycles in the second column of `expect/cycles_NNNN.hex`; version 3 adds record 7
-(tick period, SPI_TIMING_MODE, a halt) and `expect/timing.hex`; a version-1 or -2 folder is a valid version-3 folder. Every `.hex`/`.mem` file is ASCII text of
+(tick period, SPI_TIMING_MODE, a halt) and `expect/timing.hex`; version 4 adds record 9 (SAMPLE falling mid-tick);
+a folder of an earlier version is a valid version-4 folder. Every `.hex`/`.mem` file is ASCII text of
 lower-case hexadecimal tokens without `0x`, separated by spaces and newlines, readable by `$readmemh` (as a flat
 word stream) and by `$fscanf(fd, "%h", x)`. Sample files are numbered by `gidx` (0, 1, ... in execution order:
 for each epoch the training samples, then the test samples). Tick k = 1..T; line k of a per-tick file is tick k.
@@ -66,6 +67,7 @@ A stream of records, one per line, first token = opcode:
 | `5 n` | (version 2; right after record 2) SEND_PER_TIMESTEP: the chip sends n OUT_DATA items in every tick 2..T-1, expected in `expect/send_NNNN.hex` |
 | `7 period halt_tick timing_error timing_mode` | (version 3; after record 2 and 5) how the host paces this sample's ticks and where the chip halts (below) |
 | `8 n tick..` | (version 3; after record 7) the n host ticks of this sample that are lost (SPI_ERROR_HALT = 0, below) |
+| `9 k n end` | (version 4; after records 5, 7, 8) SAMPLE falls n clock edges after the TIME_TICK rise of tick k (below) |
 | `0` | end of the run |
 
 Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then
@@ -105,6 +107,17 @@ beside the SPI / AER handshakes), plays step k-1 after tick h is ready like any 
 tick k; its `cycles` row is `0 0`. The next tick that is not lost comes a period after the last lost one. With
 `timing_mode` = 1 the pin is high from 3 edges after the first lost tick on (TIMING_ERROR stays set until reset).
 `state_NNNN.hex` and `model.vcd` rows are the chip's ticks (lost ticks have none).
+
+Record 9 (host `sample_fall_cycle`, README "Operating modes"): step k-1 sets SAMPLE high as usual; n edges after
+raising TIME_TICK k (the same edge type as the tick generator's) the host drops SAMPLE. `end` is the model's
+prediction: 0 = the sample goes on and tick k+1 is its last (steps up to k, SAMPLE low in step k); 1 = tick k is
+the last (SAMPLE seen low at SDONE, or, with SEND_PER_TIMESTEP, from the start of tick k's SEND): the host waits
+for OUT_REQ as on tick T and reads the final items, tick k's `cycles` counts up to the first SEND cycle; 2 = the
+chip hangs in EPROP of tick k (SEND_PER_TIMESTEP = 0, SAMPLE low at EPROP's last cycle): tick k's `cycles` row
+counts up to the cycle EPROP would have left; from `cycles + 2` edges after the TIME_TICK rise the host checks
+for 2000 cycles that TIMING_ERROR_RDY, OUT_REQ, REQ_TAR (MISO) and SPI_RDY stay low. No OUT_DATA, images or
+read-back are expected for a hang sample (the e-prop counters cycle on); the run ends there. With `end` 0 or 1
+the sample's `T` in record 2 is the number of ticks the chip runs (the host plays no step after the end).
 
 ## Expected per-tick state (`state_NNNN.hex`)
 

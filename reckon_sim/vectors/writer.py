@@ -74,10 +74,10 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     steps = program_steps(prog)
                     try:
                         res = chip.run_sample(sample, learn, dump=True, program=prog)
-                    except ChipHang as hang:          # held in IDLE: the last sample the chip runs
-                        if hang.state != "IDLE":
+                    except ChipHang as hang:          # held in IDLE / hung in EPROP: the last sample it runs
+                        if hang.state not in ("IDLE", "EPROP"):
                             raise
-                        stim.append(_halted_sample(out, add, cfg, host, hang, gidx, epoch, phase, index, sample,
+                        stim.append(_halted_sample(out, add, cfg, host, hang, gidx, epoch, phase, index, prog,
                                                    pre if rewrite else [], steps, probes))
                         outputs.append((gidx, []))
                         timing_rows.append(stim[-1].timing)
@@ -87,16 +87,18 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     end_cfg = _after_visits(chip, host, cfg)
-                    stim.append(fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, n_items(end_cfg),
+                    steps = steps[: len(res.tick_table) + len(res.lost_ticks)]   # the host stops at the end
+                    stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
-                                               _timing(cfg, host), list(res.lost_ticks)))
+                                               _timing(cfg, host), list(res.lost_ticks), _fall(prog, len(steps))))
                     rewrite = _writes_do_eprop(prog)
                     timing_rows.append(stim[-1].timing)
                     items = [int(res.inference)] if n_items(end_cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
                     _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
-                    samples.append(_sample_row(gidx, epoch, phase, index, sample, out_data=items,
+                    ended = {"ticks_run": len(steps)} if len(steps) != sample.n_ticks else {}   # SAMPLE fell early
+                    samples.append(_sample_row(gidx, epoch, phase, index, sample, **ended, out_data=items,
                                                inference=int(res.inference),
                                                sum_tick_cycles=int(res.tick_cycles.sum())))
                     gidx += 1
@@ -183,8 +185,18 @@ def _after_visits(chip: Chip, host: HostSpec, cfg: ChipConfig) -> ChipConfig:
     return now
 
 
+def _fall(prog, n_ticks: int, hang: bool = False) -> fmt.Fall | None:
+    """Record 9 of a sample whose SAMPLE falls mid-tick (None: in a step, or never)."""
+    j = prog.fall_step
+    if prog.fall_cycle < 0 or j >= prog.n_ticks:
+        return None
+    end = fmt.FALL_HANG if hang else (fmt.FALL_ENDS if n_ticks == j else fmt.FALL_NEXT)
+    return fmt.Fall(j, prog.fall_cycle, end)
+
+
 def _timing(cfg: ChipConfig, host: HostSpec, halt: ChipHang | None = None) -> fmt.Timing | None:
-    """Record 7 of a sample: None for the ready-paced stock timing without a halt."""
+    """Record 7 of a sample: None for the ready-paced stock timing without a halt (an EPROP hang is record 9)."""
+    halt = halt if halt is not None and halt.state == "IDLE" else None
     t = fmt.Timing(host.tick_period, 0 if halt is None else halt.tick, int(halt is not None and halt.timing_error),
                    int(cfg["SPI_TIMING_MODE"]))
     if halt is not None and cfg["SPI_LOCAL_TICK"]:
@@ -212,11 +224,12 @@ def _asked_only(steps: list, tk: np.ndarray, lost) -> None:
 
 
 def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHang, gidx: int, epoch: int,
-                   phase: int, index: int, sample, pre: list, steps: list, probes: list) -> fmt.SampleStim:
+                   phase: int, index: int, prog, pre: list, steps: list, probes: list) -> fmt.SampleStim:
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
-    those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes)."""
+    those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
+    EPROP hang's last row counts up to the cycle EPROP would have left)."""
     timing = _timing(cfg, host, hang)
-    h = timing.halt_tick
+    h = timing.halt_tick if timing is not None and timing.halt_tick else hang.tick
     tk = hang.tick_table if hang.tick_table is not None else np.zeros((h, len(TK)), np.int64)
     sends = hang.tick_send
     host_cycles = tk[:h, TK.gettar] + tk[:h, TK.config] + (sends["cycles"][:h] if sends is not None else 0)
@@ -230,8 +243,9 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     steps = steps[:h]
     _add_config_reads(steps, hang.config_reads, gidx, probes)
     _asked_only(steps[: h - 1], tk[: h - 1], ())                 # the cut tick h: as far as the chip got
-    return fmt.SampleStim(gidx, epoch, phase, index, sample.n_ticks, 0, pre, steps,
-                          n_items(cfg) if sends is not None else 0, timing)
+    return fmt.SampleStim(gidx, epoch, phase, index, prog.n_ticks, 0, pre, steps,
+                          n_items(cfg) if sends is not None else 0, timing,
+                          fall=_fall(prog, h, hang=True) if hang.state == "EPROP" else None)
 
 
 def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> None:

@@ -7,7 +7,8 @@
 // record 5) it acknowledges and checks the OUT_DATA items of every tick (expect/send_NNNN.hex) and excludes the
 // SEND cycles, which its own OUT_ACK paces, from the cycle check (as GET_TAR's). CONFIG visits (record 6): it sets
 // SPI_EN_CONF before the tick, plays the transactions once SPI_RDY is high (reads checked against the live words
-// the model predicts), clears SPI_EN_CONF and excludes the SPI_RDY cycles. Prints one PASS/FAIL line per
+// the model predicts), clears SPI_EN_CONF and excludes the SPI_RDY cycles. Record 9: SAMPLE drops n edges after
+// TIME_TICK k (the sample ends in tick k or k+1, or the chip must hang in EPROP). Prints one PASS/FAIL line per
 // sample (with the first mismatch) and a final "RESULT: PASS|FAIL" line.
 //
 // Portable subset: builds with Verilator 5.006 (--binary --timing) and Icarus Verilog 11 (-g2012): no ref
@@ -74,6 +75,7 @@ module reckon_vec_tb;
     integer period_p = 0, halt_k = 0, t_last = 0, late_ticks = 0, e_rd, m_rd;   // record 7
     integer lost_list [0:4095];     // record 8: the sample's lost host ticks, ascending; the next one at lost_pos
     integer n_lost = 0, lost_pos = 0;
+    integer fall_k = 0, fall_n = 0, fall_end = 0, fall_base = -1;   // record 9: SAMPLE falls fall_n edges into tick fall_k
 
     `include "reckon_vec_tb_timing.svh"
 
@@ -160,6 +162,8 @@ module reckon_vec_tb;
             rdy_cycles = 0;
             in_tick = 1'b1;
             TIME_TICK = 1'b1;
+            if (k == fall_k && fall_n == 0) SAMPLE = 1'b0;   // record 9: the fall generator drops it fall_n edges on
+            else if (k == fall_k) fall_base = cyc;
             seen_low = 1'b0;
             fin = 1'b0;
             sent = (nreq == 0);
@@ -184,6 +188,11 @@ module reckon_vec_tb;
                 end else if (spt && OUT_ACK && OUT_REQ === 1'b0) begin
                     OUT_ACK = 1'b0;
                     c_fall = cyc;
+                end
+                if (!done && k == fall_k && fall_end == 2
+                    && cyc - t0 >= exp_cyc - exp_get + req_cycles + rdy_cycles + EDGES_TO_READY) begin
+                    check_hung(k, t0);                        // record 9: EPROP waits for SAMPLE for ever
+                    fin = 1'b1;
                 end
                 if (done) ;
                 else if (last) fin = (OUT_REQ === 1'b1);
@@ -263,6 +272,7 @@ module reckon_vec_tb;
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
             period_p = 0; halt_k = 0; halt_err = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
+            fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1;
         end
     endtask
 
@@ -305,7 +315,7 @@ module reckon_vec_tb;
                 scan_ok(r, 2);
                 lost_pos = lost_pos + 1;
             end else
-                send_tick(j + 1, !lv[0], nr);
+                send_tick(j + 1, !lv[0] || (j + 1 == fall_k && fall_end == 1), nr);
         end
     endtask
 
@@ -439,6 +449,10 @@ module reckon_vec_tb;
                         scan_ok(r, 1);
                         lost_list[ci] = cfg_word;
                     end
+                end
+                9: begin                                            // SAMPLE falls mid-tick in this sample
+                    r = $fscanf(fd_stim, "%h %h %h", fall_k, fall_n, fall_end);
+                    scan_ok(r, 3);
                 end
                 5: begin                                            // per-tick SEND in this sample
                     r = $fscanf(fd_stim, "%h", spt_n);

@@ -15,6 +15,10 @@
             gen_rise = cyc - gen_last;
             gen_watch = 1'b0;
         end
+        if (fall_base >= 0 && cyc - fall_base >= fall_n) begin   // record 9: SAMPLE falls fall_n edges after TIME_TICK
+            SAMPLE = 1'b0;
+            fall_base = -1;
+        end
         if (gen_left > 0 && cyc - gen_base >= gen_m * period_p) begin
             TIME_TICK = 1'b1;
             gen_pulse = cyc;
@@ -71,6 +75,31 @@
                          s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, how, HOLD_CYCLES, want);
             end
             if (late_ticks > 0) $display("[reckon_vec_tb]   %0d ticks raised late (the host step overran the period)", late_ticks);
+            done = 1'b1;
+        end
+    endtask
+
+    // Record 9 hang in tick k: past the cycle EPROP would have left, the chip must stay busy and silent
+    // (TIMING_ERROR_RDY, OUT_REQ, REQ_TAR on MISO and SPI_RDY low: EPROP waits for SAMPLE); the run ends here.
+    task automatic check_hung(input integer k, input integer t0);
+        integer n, bad_hold;
+        begin
+            bad_hold = 0;
+            for (n = 1; n <= HOLD_CYCLES; n = n + 1) begin
+                @(negedge CLK);
+                if (TIMING_ERROR_RDY !== 1'b0 || OUT_REQ !== 1'b0 || MISO !== 1'b0 || SPI_RDY !== 1'b0)
+                    bad_hold = bad_hold + 1;
+            end
+            n_samples = n_samples + 1;
+            if (bad_hold != 0) begin
+                n_fail = n_fail + 1;
+                $display("[reckon_vec_tb] sample %04d: FAIL  hang in tick %0d (SAMPLE fell %0d cycles after its TIME_TICK): %0d of %0d cycles not busy and silent",
+                         s_gidx, k, fall_n, bad_hold, HOLD_CYCLES);
+            end else begin
+                n_pass = n_pass + 1;
+                $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  hangs in tick %0d: SAMPLE fell %0d cycles after its TIME_TICK; busy and silent for %0d cycles after the expected EPROP end (%0d cycles)",
+                         s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, fall_n, HOLD_CYCLES, cyc - t0 - HOLD_CYCLES);
+            end
             done = 1'b1;
         end
     endtask

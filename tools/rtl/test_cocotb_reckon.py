@@ -144,14 +144,30 @@ class Host:
                     "cycles not held in IDLE")
         return f"PASS halted in tick {k}; held in IDLE for {HOLD_CYCLES} cycles (TIMING_ERROR_RDY = {want})"
 
+    async def drop_sample(self, t0: int, n: int) -> None:
+        """Record 9: SAMPLE falls n edges after the TIME_TICK rise at t0 (the generator's edge convention)."""
+        while self.cyc - t0 < n:
+            await FallingEdge(self.dut.CLK_EXT)
+        self.dut.SAMPLE.value = 0
+
+    async def hung(self, k: int, n: int) -> str:
+        """Record 9 hang in tick k: the chip must stay busy and silent (EPROP waits for SAMPLE)."""
+        bad = 0
+        for _ in range(HOLD_CYCLES):
+            await FallingEdge(self.dut.CLK_EXT)
+            bad += (self.pin("TIMING_ERROR_RDY"), self.pin("OUT_REQ"), self.pin("MISO"), self.pin("SPI_RDY")) != (0,) * 4
+        if bad:
+            return f"FAIL hang in tick {k} (SAMPLE fell {n} cycles after its TIME_TICK): {bad} cycles not busy and silent"
+        return f"PASS hangs in tick {k}: SAMPLE fell {n} cycles after its TIME_TICK; busy and silent for {HOLD_CYCLES} cycles"
+
     async def tick(self, last: bool, req: list[int], spt: bool = False, config=(), k: int = 0,
                    tm: vector_files.Timing = vector_files.Timing(), expect: int = 0, n_items: int = 0,
-                   n_lost: int = 0) -> int:
+                   n_lost: int = 0, sfall: vector_files.Fall | None = None) -> int:
         """One tick; returns its cycles less the host-paced ones (GET_TAR, SEND, CONFIG). config: the
         Transactions of a CONFIG visit (SPI_EN_CONF already set); self.config_got: the words read in it.
         tm: record 7 (tick period, timing mode, halt); expect: the tick's expected cycles less the host-paced
         ones (SPI_TIMING_MODE = 1 cannot see readiness); n_items: its per-tick SEND items; n_lost: the lost
-        ticks that follow it (record 8), raised early by the generator."""
+        ticks that follow it (record 8), raised early by the generator; sfall: record 9 when SAMPLE falls in this tick."""
         d = self.dut
         halt_local = k == tm.halt_tick and not tm.period
         spt = spt and k != tm.halt_tick                       # the halt tick's items are acknowledged only
@@ -169,8 +185,16 @@ class Host:
         self.tick_items, rise, fall = [], 0, -1
         self.config_got, self.rdy_cycles, pending = [], 0, list(config)
         d.TIME_TICK.value = 1
+        if sfall is not None and sfall.cycle == 0:
+            d.SAMPLE.value = 0
+        elif sfall is not None:
+            cocotb.start_soon(self.drop_sample(t0, sfall.cycle))
         while True:
             await FallingEdge(d.CLK_EXT)
+            if (sfall is not None and sfall.end == vector_files.FALL_HANG
+                    and self.cyc - t0 >= expect + self.req_cycles + self.rdy_cycles + vector_files.EDGES_TO_READY):
+                self.halt = await self.hung(k, sfall.cycle)
+                return 0
             if self.cyc - t0 == 3:                            # this tick's pulse (the generator drops its own)
                 d.TIME_TICK.value = 0
             if not sent and self.pin("MISO") == 1:
@@ -275,7 +299,8 @@ async def run_vectors(dut, vec: Path) -> list[str]:
                 await host.transaction(vector_files.Transaction(0x0001_0000, (1,)))   # SPI_EN_CONF = 1
             for _ in range(4):
                 await FallingEdge(d.CLK_EXT)
-            last = not st.levels & vector_files.LV_SAMPLE
+            fall = s.fall if s.fall is not None and s.fall.tick == st.j + 1 else None
+            last = not st.levels & vector_files.LV_SAMPLE or (fall is not None and fall.end == vector_files.FALL_ENDS)
             spt = bool(s.tick_items) and not last and st.j >= 1
             if st.j + 1 in s.lost:                             # its TIME_TICK rose early, in the busy tick
                 continue
@@ -284,7 +309,7 @@ async def run_vectors(dut, vec: Path) -> list[str]:
                 n_lost += 1
             exp = int(expected[st.j, 0] - expected[st.j, 1])
             meas = await host.tick(last, st.req, spt, st.config, st.j + 1, s.timing or vector_files.Timing(), exp,
-                                   len(sends.get(st.j + 1, ())), n_lost)
+                                   len(sends.get(st.j + 1, ())), n_lost, fall)
             if host.halt is not None:                          # held in IDLE: the run ends (chip needs a reset)
                 d._log.info(f"sample {s.gidx:04d} ({'test' if s.phase else 'train'} #{s.index}): {host.halt}")
                 return failures + ([f"sample {s.gidx:04d}: {host.halt}"] if host.halt.startswith("FAIL") else [])
