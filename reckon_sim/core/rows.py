@@ -84,63 +84,34 @@ def _lowest_bit(x):
 
 
 @njit(cache=True, inline="always")
-def _zero_bytes(x):
-    """Bit 8i+7 set iff byte i of x is zero (exact per byte: no borrow between bytes)."""
-    low7, highs = 0x7F7F7F7F7F7F7F7F, -0x7F7F7F7F7F7F7F80      # 0x80 in every byte, as an int64
-    return ~(((x & low7) + low7) | x) & highs
-
-
-@njit(cache=True, inline="always")
-def _low_draw_lanes(wide_top, b0, b1, b2, b3, k_max, a_max, sh_sat, lr_p, lr_r, drop):
-    """-1 unless every lane's tot stays below 2^(24-drop) (|k| <= k_max < 2^31); then the mask of the lanes whose
-    draw is below 2^24 (its top byte, rnd's bits 31..24, is zero): only those can fire, and no other lane can
-    reach a coverage corner (tot < 2^24 <= rnd)."""
+def _no_low_draw(wide_top, b0, b1, b2, b3, k_max, a_max, sh_sat, lr_p, lr_r, drop):
+    """True when every lane's tot stays below 2^(24-drop) (|k| <= k_max < 2^31) and no lane's draw is below 2^24
+    (its top byte, rnd's bits 31..24, is non-zero): then no lane of the row can fire."""
     if k_max >= 2147483648:
-        return -1
+        return False
     m = (k_max >> 4) + 1 + a_max                 # >= |prob| of every lane
     if m >= 2147483648 or (m >> sh_sat) != 0 or (((m << lr_p) >> lr_r) >> drop) >= (1 << (24 - drop)):
-        return -1
-    lo = _zero_bytes(wide_top[0, b0, 0] ^ wide_top[1, b1, 0] ^ wide_top[2, b2, 0] ^ wide_top[3, b3, 0])
-    hi = _zero_bytes(wide_top[0, b0, 1] ^ wide_top[1, b1, 1] ^ wide_top[2, b2, 1] ^ wide_top[3, b3, 1])
-    if (lo | hi) == 0:
-        return 0
-    mask = 0
-    for i in range(8):                           # rare (1 row in ~16): the lane bits packed
-        mask |= (((lo >> (8 * i + 7)) & 1) << i) | (((hi >> (8 * i + 7)) & 1) << (i + 8))
-    return mask
-
-
-@njit(cache=True, inline="always")
-def _lane_fires(rnd, c, tr, sc, ra, lr_r, lr_p, sh_sat, drop, stoch, cut_fixed, cov):
-    """(fires, negative) of one lane's update (fixedpoint.fires and the probability, unrolled into selects)."""
-    full = (1 << 32) - 1
-    e = c * tr
-    k = 16 * e if e < 0 else sc * e
-    s = (((k >> 4) + 2147483648) & full) - 2147483648 - ra
-    s = ((s + 2147483648) & full) - 2147483648
-    prob = -2147483648 if (s >= 0) & (((k >> 31) & 1) != 0) else s   # bit 31 of the 37-bit product
-    mag = -prob if prob < 0 else prob
-    sat = (lr_p >= 32) | ((mag >> sh_sat) != 0)
-    tot = ((full if sat else mag << lr_p) >> lr_r) >> drop
-    fire = (prob != 0) & ((prob == -2147483648) | (tot >= ((rnd >> drop) if stoch else cut_fixed)))
-    cv.hit_if(cov, cv.PROB_SIGN, (s >= 0) & (prob < 0))
-    cv.stoch_equal(cov, cv.SR_EQ_UPDATE, prob, lr_r, lr_p, rnd, 32, drop, R_STOCH if stoch else R_TRUNC)
-    return fire, prob < 0
+        return False
+    ones, highs = 0x0101010101010101, -0x7F7F7F7F7F7F7F80      # 0x80 in every byte, as an int64
+    lo = wide_top[0, b0, 0] ^ wide_top[1, b1, 0] ^ wide_top[2, b2, 0] ^ wide_top[3, b3, 0]
+    hi = wide_top[0, b0, 1] ^ wide_top[1, b1, 1] ^ wide_top[2, b2, 1] ^ wide_top[3, b3, 1]
+    zero_bytes = (((lo - ones) & ~lo) | ((hi - ones) & ~hi)) & highs   # non-zero iff some byte is 0
+    return zero_bytes == 0
 
 
 @njit(cache=True)      # not inlined: one call per block and weight type, its arrays passed once, not per row
 def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r, lr_p, ls, wide_lanes, wide_next,
                 wide_top, zero_self, drop, stoch, cut_fixed, w_min, w_max, lanes, cov):
-    """The written rows q = 0..n_rows-1 of block msb (spec §11.4, §11.6): a row whose presynaptic trace and
-    regularisation are 0 is skipped (not written, LFSR holds). Where a bound shows that only the lanes drawing
-    below 2^24 can fire (_low_draw_lanes), only those are decided; otherwise all 16 lanes run: that decision loop
-    vectorises (the LFSR lanes and factors of a row are contiguous; it only reads). The rare updates that fire are
-    written after it. Returns (LFSR state, updates fired, of them saturated)."""
+    """The written rows q = 0..n_rows-1 of block msb (spec §11.4, §11.6; fixedpoint.fires and bump unrolled into
+    selects): a row whose presynaptic trace and regularisation are 0 is skipped (not written, LFSR holds).
+    A lane with probability 0 never fires, so all 16 lanes run: the decision loop vectorises (the LFSR lanes and
+    factors of a row are contiguous; it only reads), the rare updates that fire are written after it. Returns (LFSR state, updates fired, of them saturated)."""
+    full = (1 << 32) - 1
     sh_sat = max(32 - lr_p, 0)
     p0 = 16 * msb
     fired, saturated = 0, 0
-    # bound |prob| <= (16 max|coef| |trace| >> 4) + 1 + max reg_a (no wrap, no sign-bit case: reg_a >= 0), no
-    # saturation: then a lane fires only if its draw has a zero top byte
+    # a row whose probabilities are all below 2^24 fires only on a lane whose draw has a zero top byte: bound
+    # |prob| <= (16 max|coef| |trace| >> 4) + 1 + max reg_a (no wrap, no sign-bit case: reg_a >= 0), no saturation
     c_max, a_max, a_min = 0, 0, 0
     for n in range(lanes):
         c_max = max(c_max, 16 * abs(coef[n]))
@@ -152,25 +123,25 @@ def update_rows(weights, msb, trace, n_rows, treg_zero, coef, reg_a, scale, lr_r
             continue
         tr = trace[q]
         b0, b1, b2, b3 = ls & 255, (ls >> 8) & 255, (ls >> 16) & 255, (ls >> 24) & 255
-        low = _low_draw_lanes(wide_top, b0, b1, b2, b3, c_max * abs(tr), a_max, sh_sat, lr_p, lr_r, drop) \
-            if bound_ok else -1
+        if bound_ok and _no_low_draw(wide_top, b0, b1, b2, b3, c_max * abs(tr), a_max, sh_sat, lr_p, lr_r, drop):
+            ls = wide_next[0, b0] ^ wide_next[1, b1] ^ wide_next[2, b2] ^ wide_next[3, b3]
+            continue                     # no lane can fire (and no coverage corner: tot < 2^24 <= rnd)
         fire_mask, neg_mask = 0, 0
-        if low >= 0:                     # only these lanes can fire (usually none)
-            while low:
-                n = _lowest_bit(low)
-                low &= low - 1
-                rnd = wide_lanes[0, b0, n] ^ wide_lanes[1, b1, n] ^ wide_lanes[2, b2, n] ^ wide_lanes[3, b3, n]
-                fire, neg = _lane_fires(rnd, coef[n], tr, scale[n], reg_a[n], lr_r, lr_p, sh_sat, drop, stoch,
-                                        cut_fixed, cov)
-                fire_mask |= np.int64(fire) << n
-                neg_mask |= np.int64(neg) << n
-        else:
-            for n in range(lanes):       # a run-time trip count and no store: LLVM vectorises it (no alias checks)
-                rnd = wide_lanes[0, b0, n] ^ wide_lanes[1, b1, n] ^ wide_lanes[2, b2, n] ^ wide_lanes[3, b3, n]
-                fire, neg = _lane_fires(rnd, coef[n], tr, scale[n], reg_a[n], lr_r, lr_p, sh_sat, drop, stoch,
-                                        cut_fixed, cov)
-                fire_mask |= np.int64(fire) << n
-                neg_mask |= np.int64(neg) << n
+        for n in range(lanes):           # a run-time trip count and no store: LLVM vectorises it (no alias checks)
+            rnd = wide_lanes[0, b0, n] ^ wide_lanes[1, b1, n] ^ wide_lanes[2, b2, n] ^ wide_lanes[3, b3, n]
+            e = coef[n] * tr
+            k = 16 * e if e < 0 else scale[n] * e
+            s = (((k >> 4) + 2147483648) & full) - 2147483648 - reg_a[n]
+            s = ((s + 2147483648) & full) - 2147483648
+            prob = -2147483648 if (s >= 0) & (((k >> 31) & 1) != 0) else s   # bit 31 of the 37-bit product
+            mag = -prob if prob < 0 else prob
+            sat = (lr_p >= 32) | ((mag >> sh_sat) != 0)
+            tot = ((full if sat else mag << lr_p) >> lr_r) >> drop
+            fire = (prob != 0) & ((prob == -2147483648) | (tot >= ((rnd >> drop) if stoch else cut_fixed)))
+            cv.hit_if(cov, cv.PROB_SIGN, (s >= 0) & (prob < 0))
+            cv.stoch_equal(cov, cv.SR_EQ_UPDATE, prob, lr_r, lr_p, rnd, 32, drop, R_STOCH if stoch else R_TRUNC)
+            fire_mask |= np.int64(fire) << n
+            neg_mask |= np.int64(prob < 0) << n
         while fire_mask:                 # the few lanes that fire: ±1, saturating; a self-connection writes 0
             n = _lowest_bit(fire_mask)
             fire_mask &= fire_mask - 1
