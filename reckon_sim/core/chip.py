@@ -238,6 +238,10 @@ class Chip:
         self._entry = run_sample_nogil.overloads[(run_sample_nogil.typeof_pyval(args),)].entry_point
         return code
 
+    def __getstate__(self) -> dict:
+        """Picklable (process pools): the kernel's entry point, a compiled closure, is looked up again."""
+        return {**self.__dict__, "_entry_key": None, "_entry": None}
+
     def _check_protocol(self) -> None:
         """The local tick generator hangs the chip or is not modelled (core.local_tick)."""
         check_local_tick(self.config, ChipHang)
