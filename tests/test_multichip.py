@@ -119,9 +119,25 @@ def test_other_threads_run_while_a_chip_kernel_runs():
         while worker.is_alive():
             frame = sys._current_frames().get(worker.ident)
             if frame is not None and frame.f_code.co_filename == chip_mod.__file__:
-                seen += "run_sample_nogil(" in linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+                line = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+                seen += "run_sample_nogil(" in line or "self._entry(args)" in line   # Chip._kernel's two calls
             time.sleep(0.001)
     finally:
         sys.setswitchinterval(old)
     worker.join()
     assert seen > 0
+
+
+def test_chip_pickles_after_a_sample_and_runs_on_identically():
+    """Chip._kernel keeps the kernel's compiled entry point; a pickled chip (process pools) drops it and looks it
+    up again, and an entry point found for one chip's records is not reused for another chip's."""
+    import pickle
+    inp = load_task("cue-accumulation", seed=1, n_train=2, n_test=1)
+    chip = Chip.from_config(inp.config, **inp.weights)
+    chip.run_sample(inp.train[0], True)
+    copy = pickle.loads(pickle.dumps(chip))
+    assert copy._entry is None and chip._entry is not None
+    a, b = chip.run_sample(inp.train[1], True), copy.run_sample(inp.train[1], True)
+    _same(a, b)
+    _weights_equal([chip], [copy])
+    assert copy._entry_key[1] is copy.state and chip._entry_key[1] is chip.state

@@ -70,6 +70,7 @@ class Chip:
             self.state.thr[:] = dpath.scale_thresholds(config.neur_thr, widths)
         self._params = self._derive_params()
         self._tables = lfsr_mod.tables()
+        self._entry_key = self._entry = None         # the kernel's compiled entry point (_kernel)
         self.coverage = None
         if coverage_mod.active() is not None:
             self.enable_coverage(coverage_mod.active())
@@ -155,7 +156,9 @@ class Chip:
         cfg = self.config
         st = self.state
         prog = program if program is not None else self.host_program(sample, learn, targets)
-        host_mod.check_program(prog, bool(cfg["SPI_REGRESSION"]), cfg.n_out - 1)
+        h = self.host                                # a template program without a SAMPLE fall is valid by construction
+        if program is not None or targets is not None or h.sample_low_step or h.sample_fall_cycle >= 0:
+            host_mod.check_program(prog, bool(cfg["SPI_REGRESSION"]), cfg.n_out - 1)
         do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
         self._check_protocol()
         period, lost = self.host.tick_period, frozenset()
@@ -204,13 +207,13 @@ class Chip:
         stats = np.zeros(8, np.int64)
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
         spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
-        drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=self._fall_tick, label=int(sample.label),
-                      n_ticks=T, do_eprop=do_eprop, send_per_tick=spt, **_drive_registers(cfg.registers))
+        drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=int(self._fall_tick), label=int(sample.label),
+                      n_ticks=int(T), do_eprop=int(do_eprop), send_per_tick=spt, **_drive_registers(cfg.registers))
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
         send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
         tick_send, hang = None, None
         try:
-            config_reads = self._run_ticks(prog, drive, tk, stats, dump, rec, send_n, send_data)
+            config_reads = self._run_ticks(prog, drive, tk, stats, bool(dump), rec, send_n, send_data)
         except ChipHang as e:
             if e.state != "EPROP":
                 raise
@@ -260,8 +263,8 @@ class Chip:
         inp_next, pos = np.zeros(256, np.uint8), np.array([0, 1, 0], np.int64)
         visits = []
         while True:
-            code = run_sample_nogil(self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
-                                     send_data, inp_next, pos)
+            code = self._kernel((self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
+                                 send_data, inp_next, pos))
             if code > 0 and tk[code - 1, TK.end] == STATE_EPROP:
                 hang = sample_fall.eprop_hang(ChipHang, tk[code - 1], int(code), drive.fall_cycle)
                 hang.config_reads = visits
@@ -290,7 +293,23 @@ class Chip:
         regression = bool(regs["SPI_REGRESSION"])
         fields = host_mod.drive_arrays(prog, regression) if regression != bool(before["SPI_REGRESSION"]) else {}
         do_eprop = regs["SPI_DO_EPROP"] if "SPI_DO_EPROP" in written else drive.do_eprop
-        return drive._replace(**fields, do_eprop=do_eprop, **_drive_registers(regs))
+        return drive._replace(**fields, do_eprop=int(do_eprop), **_drive_registers(regs))
+
+    def _kernel(self, args: tuple) -> int:
+        """run_sample_nogil(*args) through the compiled entry point of this chip's records, looked up once per
+        (params, state, tables) objects: Numba's type resolution of their ~60 arrays costs ~16 µs per sample.
+        The other arguments are built by _simulate with fixed types (int64 arrays, ints, a bool)."""
+        key = self._entry_key
+        if key is not None and key[0] is args[0] and key[1] is args[1] and key[2] is args[2]:
+            return self._entry(args)
+        code = run_sample_nogil(*args)
+        self._entry_key = args[:3]
+        self._entry = run_sample_nogil.overloads[(run_sample_nogil.typeof_pyval(args),)].entry_point
+        return code
+
+    def __getstate__(self) -> dict:
+        """Picklable (process pools): the kernel's entry point, a compiled closure, is looked up again."""
+        return {**self.__dict__, "_entry_key": None, "_entry": None}
 
     def _check_protocol(self) -> None:
         """The local tick generator hangs the chip or is not modelled (core.local_tick)."""

@@ -203,11 +203,11 @@ def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regre
     sch = schedule(sample, target_tick)
     T, tt = sch.n_ticks, sch.marker_tick
     tv_from = _from(spec.target_valid, tt) if learn else 1 << 30
-    j = np.arange(T)
     low = min(spec.sample_low_step or T - 1, T - 1)
-    levels = np.where(j < low, LV_SAMPLE, 0) | np.where(j >= tv_from, LV_TARGET_VALID, 0)
-    levels |= np.where(j >= _from(spec.infer_acc, tt), LV_INFER_ACC, 0)
-    order = np.argsort(sch.ev_tick, kind="stable")
+    levels = np.zeros(T, np.int64)                 # SAMPLE on steps 0..low-1; the others from their first step
+    levels[:low] = LV_SAMPLE
+    levels[tv_from:] |= LV_TARGET_VALID
+    levels[_from(spec.infer_acc, tt):] |= LV_INFER_ACC
     tar, req = {}, {}
     label = int(sample.label) & 0xFF
     if not regression and spec.label == "marker" and learn:
@@ -222,8 +222,8 @@ def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regre
             req[k] = tuple(b for v in row for b in (v & 0xFF, (v >> 8) & 0xFF))
     n = spec.config_every
     config = {k: tuple(probe) for k in range(n, T - 1, n)} if n and probe else {}
-    return HostProgram(T, levels.astype(np.int64), sch.ev_tick[order], sch.ev_chan[order], tar, req, spec.tick,
-                       config, spec.sample_fall_cycle)
+    return HostProgram(T, levels, sch.ev_tick, sch.ev_chan, tar, req, spec.tick, config,   # ev_tick: in step order
+                       spec.sample_fall_cycle)
 
 
 # per-tick SEND paced by the bench's OUT_ACK (tools/rtl/reckon_vec_tb.sv: ACK at the first falling edge that
