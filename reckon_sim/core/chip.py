@@ -68,10 +68,10 @@ class Chip:
         # widths that only rescale constants are applied here; the kernels see shifts and bounds in `wid`
         if state is None:
             self.state.thr[:] = dpath.scale_thresholds(config.neur_thr, widths)
+        self.coverage = None
         self._params = self._derive_params()
         self._tables = lfsr_mod.tables()
         self._entry_key = self._entry = None         # the kernel's compiled entry point (_kernel)
-        self.coverage = None
         if coverage_mod.active() is not None:
             self.enable_coverage(coverage_mod.active())
 
@@ -81,7 +81,7 @@ class Chip:
         regs = {**cfg.registers, **dpath.register_overrides(w, cfg.registers)}
         conf = cfg["SPI_ALPHA_CONF"]
         alpha = [(0x8 if (conf >> i) & 1 else 0x7) << 12 | int(a) for i, a in enumerate(self.state.alpha_lsb)]
-        cov = self.coverage.kernel if getattr(self, "coverage", None) is not None else None
+        cov = self.coverage.kernel if self.coverage is not None else None
         return Params(reg=Registers.from_dict(regs), dp=dpath.datapath(w, cfg.registers),
                       alpha=dpath.quantize_alpha(np.array(alpha, np.int64), w), thr=self.state.thr, cov=cov)
 
@@ -278,7 +278,7 @@ class Chip:
             txns, writes, where = prog.config[k - 1], [], f"host program step {k - 1}: config"
             visits.append((k, tuple(config_visit.play(self.state, txns, where, writes))))
             tk[k - 1, TK.config] = config_visit.visit_cycles(txns)
-            if writes or config_visit.writes_neurons(txns):
+            if writes or config_visit.writes(txns, config_visit.CODE_NEUR):   # alpha LSBs feed Params
                 drive = self._after_visit(writes, prog, drive, where, dump)
 
     def _after_visit(self, writes, prog, drive: Drive, where: str, dump: bool) -> Drive:

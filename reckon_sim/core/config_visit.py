@@ -30,9 +30,10 @@ def visit_cycles(txns) -> int:
     return CONFIG_BASE_CYCLES + CONFIG_WORD_CYCLES * words + CONFIG_READ_GAP * reads
 
 
-def writes_neurons(txns) -> bool:
-    """True when a visit writes the neuron SRAM (its alpha LSBs feed the kernels' Params)."""
-    return any(not cmd >> 31 and (cmd >> 28) & 7 == CODE_NEUR and data for cmd, data in txns)
+def writes(txns, code: int, addr: int | None = None) -> bool:
+    """True when a visit writes SPI target `code` (at command address `addr`, if given)."""
+    return any(not cmd >> 31 and (cmd >> 28) & 7 == code and data and (addr is None or cmd & 0xFFFF == addr)
+               for cmd, data in txns)
 
 
 def _weight_word(w: np.ndarray, word: int, q: int, wout: bool) -> int:

@@ -29,10 +29,9 @@ def eprop_hang(hang_cls, row: np.ndarray, tick: int, cycle: int):
     the cycle EPROP would have left)."""
     state, c = state_at(row, cycle)
     last = int(row[TK.cycles]) - 1
-    hang = hang_cls("EPROP", tick, f"{where(row, tick, cycle)}; SAMPLE is low at EPROP's last cycle ({last}) and "
+    return hang_cls("EPROP", tick, f"{where(row, tick, cycle)}; SAMPLE is low at EPROP's last cycle ({last}) and "
                                    "SEND_PER_TIMESTEP = 0, so EPROP waits for SAMPLE for ever (srnn.v L734-L735; its "
                                    "counters cycle on: the state after is not modelled)", cut=(state, c))
-    return hang
 
 
 def check_send(tk: np.ndarray, tick: int, cycle: int, tick_send) -> None:

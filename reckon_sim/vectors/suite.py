@@ -145,7 +145,7 @@ def random_case(rng, name: str) -> RunInputs:
 
 def model_runs(inputs: RunInputs, chip: Chip, dump: bool = False):
     """The results of the runs `vectors` writes for `inputs` on `chip` (its host: inputs.host), in order; a
-    halt in IDLE ends them, as it ends the vectors (vectors.writer)."""
+    halt in IDLE or a hang in EPROP ends them, as it ends the vectors (vectors.writer)."""
     cfg = inputs.config
     chip.host = inputs.host or HostSpec()
     chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1
@@ -156,8 +156,8 @@ def model_runs(inputs: RunInputs, chip: Chip, dump: bool = False):
             tg = sample_targets(inputs.targets, index, s.n_ticks, cfg.target_tick) if learn and regression else None
             try:
                 yield chip.run_sample(s, learn, dump=dump, targets=tg)
-            except ChipHang as hang:
-                if hang.state != "IDLE":
+            except ChipHang as hang:                  # held in IDLE / hung in EPROP, as in vectors.writer
+                if hang.state not in ("IDLE", "EPROP"):
                     raise
                 return
 

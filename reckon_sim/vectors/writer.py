@@ -9,6 +9,7 @@ import numpy as np
 
 from ..core.records import AT_PROP, AT_STEP, NF, TK
 from ..config import ChipConfig
+from ..core import config_visit
 from ..core.chip import Chip, ChipHang
 from ..errors import InputError
 from ..core.host import HostSpec
@@ -85,9 +86,9 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                             "tick": hang.tick, "state": hang.state, "why": str(hang)}))
                         raise _Halted from None
                     _add_config_reads(steps, res.config_reads, gidx, probes)
-                    _asked_only(steps, res.tick_table, res.lost_ticks)
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = steps[: len(res.tick_table) + len(res.lost_ticks)]   # the host stops at the end
+                    _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
@@ -169,8 +170,7 @@ class _Halted(Exception):
 def _writes_do_eprop(prog) -> bool:
     """The program's CONFIG visits write SPI_DO_EPROP (the model runs each sample with its phase's value)."""
     addr = spi.BY_NAME["SPI_DO_EPROP"].addr
-    return any(not cmd >> 31 and cmd >> 28 & 7 == 0 and cmd & 0xFFFF == addr for txns in prog.config.values()
-               for cmd, _ in txns)
+    return any(config_visit.writes(txns, config_visit.CODE_REG, addr) for txns in prog.config.values())
 
 
 def _after_visits(chip: Chip, host: HostSpec, cfg: ChipConfig) -> ChipConfig:
@@ -213,11 +213,15 @@ def _add_config_reads(steps: list, config_reads, gidx: int, probes: list) -> Non
             probes.append(f"{gidx:x} {k:x} {len(reads):x} " + " ".join(f"{w:08x}" for w in reads))
 
 
+def _host_ticks(n_steps: int, lost) -> np.ndarray:
+    """The host tick number of every chip tick (the host's ticks 1..n_steps less the lost ones)."""
+    return np.setdiff1d(np.arange(1, n_steps + 1), lost)
+
+
 def _asked_only(steps: list, tk: np.ndarray, lost) -> None:
     """Drop the GET_TAR answers of ticks in which the chip requests none (tick 1, the last tick, lost ticks,
     ticks without learning): the bench waits for REQ_TAR to send them, which with SPI_TIMING_MODE = 1 never ends."""
-    host_ticks = np.setdiff1d(np.arange(1, len(steps) + 1), lost)[: len(tk)]
-    asks = set(host_ticks[tk[:, TK.gettar] > 0].tolist())
+    asks = set(_host_ticks(len(steps), lost)[tk[:, TK.gettar] > 0].tolist())
     for s in steps:
         if s.req and s.j + 1 not in asks:
             s.req = []
@@ -260,7 +264,7 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
     tk = res.tick_table
     host_cycles = tk[:, TK.gettar] + tk[:, TK.config] + (res.tick_send["cycles"] if res.tick_send is not None else 0)
     rows = np.stack([tk[:, TK.cycles], host_cycles])
-    host_ticks = np.setdiff1d(np.arange(1, len(steps) + 1), res.lost_ticks)    # host tick of every chip tick
+    host_ticks = _host_ticks(len(steps), res.lost_ticks)
     if res.lost_ticks:                               # rows per host tick: a lost tick has "0 0"
         rows, chip = np.zeros((2, len(steps)), np.int64), rows
         rows[:, host_ticks - 1] = chip
