@@ -49,6 +49,23 @@ def test_neuron_write_is_read_back_and_keeps_the_old_word_in_the_output_register
     assert (st2.thr[3], st2.alpha_lsb[3]) == (0x7FFF, 0x800)
 
 
+def test_code0_read_shows_the_last_read_word_and_changes_nothing():
+    """srnn.v L1389-L1399: no READ_* pulse for code 0, so SRNN_READBACK keeps the last read's last word, across
+    writes, visits and samples (no reset, no IDLE clear); the register is not written (spi_slave.v bit 31)."""
+    st = ChipState.after_init(ChipConfig.from_preset("reckon-tbench"))
+    st.membrane[6] = -5
+    reads = config_visit.play(st, [(NEUR_R | 4 * 3, (0,) * 4), (0x8003_0009, (0,) * 3)], "visit", [])
+    word = memories.neuron_word(st.neurons, st.thr, st.alpha_lsb, 3)
+    assert reads[1][1] == (word >> 96,) * 3
+    writes = []
+    oneur = 0xA002_0004                                     # output membranes 4, 5
+    st.oneur[5] = -3
+    out = config_visit.play(st, [(oneur, (0, 0)), (NEUR_W | 4 * 3 + 3, (1,)), (0x8001_0045, (0,))], "v", writes)
+    assert out[0][1] == (0, 0xFFFD) and out[2][1] == (0xFFFD,) and writes == []
+    st.enter_idle()
+    assert config_visit.play(st, [(0x8001_0000, (0,))], "v", [])[0][1] == (0xFFFD,)
+
+
 def test_neuron_debug_write_sets_z_and_dirty_of_one_neuron_and_still_writes_a_word():
     """addr[9]: neur_z / neur_dirty of neuron addr[7:0] := data[0] / data[1]; the SRAM write to word addr[8:2]
     (quarter addr[1:0]) happens too, setting that word's two dirty flags."""
@@ -148,8 +165,8 @@ def test_alpha_conf_word_and_kappa_writes_change_the_next_step(regul):
 
 
 @pytest.mark.parametrize("txn, message", [
-    ((0x8001_0009, (0,)), "command 0x80010009: configuration registers are not readable (code 0 reads return no "
-                          "register: spi_slave.v; allowed: writes)"),
+    ((0x8001_0009, (0,)), "command 0x80010009: a code-0 read shows SRNN_READBACK, the word of the last SPI read, "
+                          "which has no reset value before the first read (allowed: after a read of codes 1-5)"),
     ((0x0001_0000, (0,)), "command 0x00010000: SPI_EN_CONF is written by the host to end the visit (allowed: "
                           "register addresses 1..65535)"),
     ((0x6001_0000, (0,)), "command 0x60010000: code 6 is no SPI target (allowed: codes 0-5)"),

@@ -79,11 +79,9 @@ def test_send_per_timestep_fall_before_send_makes_it_the_final_send():
     assert later.tick_send["data"][299, :4].tolist() == a.out_bytes.tolist()   # that tick's SEND items
     _same(later, _run(300, **SPT))
     _same(_run(300, SDONE_AT, **SPT), _run(299, **SPT))
-    with pytest.raises(InputError, match=r"^host program: fall_cycle: = 379: SAMPLE falls 379 cycles after "
-                                         r"TIME_TICK 300, in SEND cycle 1 of tick 300 \(22 SEND cycles from cycle "
-                                         r"378\): whether send_done still sees SAMPLE depends on the host's OUT_ACK "
-                                         r"pacing: not modelled \(allowed: <= 378, or >= 400\)$"):
-        _run(300, EPROP_END + 1, **SPT)
+    for n in (EPROP_END + 1, EPROP_END + 21):   # inside the SEND, up to its last cycle (send_done): still final
+        _same(_run(300, n, **SPT), a)
+    _same(_run(300, EPROP_END + 22, **SPT), later)
 
 
 def test_sample_level_errors():
@@ -104,11 +102,25 @@ def test_sample_level_errors():
             chip.run_sample(s, True, program=p)
     assert len(chip.run_sample(s, True, program=_fall(prog, 1, 1)).tick_table) == 2   # PROP scan: tick 2 ends it
     _, chip = _chip(REGUL, host=HostSpec(tick_period=5000))
-    with pytest.raises(InputError, match=r"fall_cycle: = 50 with tick_period = 5000: a mid-tick SAMPLE fall with "
-                                         r"a fixed-period host is not modelled \(allowed: -1\)"):
-        chip.run_sample(s, True, program=_fall(prog, 300, 50))
+    with pytest.raises(InputError, match=r"fall_cycle: = 5000 with tick_period = 5000: SAMPLE would fall after the "
+                                         r"next TIME_TICK \(allowed: -1 or 0..tick_period-1; a fall m periods later "
+                                         r"is a fall in tick j\+m\)"):
+        chip.run_sample(s, True, program=_fall(prog, 300, 5000))
     with pytest.raises(InputError, match=r"sample_fall_cycle: = -2 \(allowed: an integer -1..4294967295\)"):
         HostSpec.from_dict({"sample_fall_cycle": -2})
+
+
+def test_a_fixed_period_host_with_every_tick_on_time_falls_as_the_ready_host():
+    """Period 700 >= every tick of pub_regul (<= 658 cycles): the fall lands in the same tick cycle."""
+    ready = _run(300, SDONE_AT + 1, learn=False)
+    for halt in (0, 1):
+        case, chip = _chip(REGUL, host=HostSpec(tick_period=700), SPI_ERROR_HALT=halt)
+        s = case.train[0]
+        with pytest.raises(ChipHang, match=r"in EPROP in tick 300: SAMPLE falls 42 cycles after TIME_TICK 300"):
+            chip.run_sample(s, True, program=_fall(chip.host_program(s, True), 300, SDONE_AT + 1))
+        case, chip = _chip(REGUL, host=HostSpec(tick_period=700), SPI_ERROR_HALT=halt)   # fresh weights
+        _same(chip.run_sample(s, False, dump=True, program=_fall(chip.host_program(s, False), 300, SDONE_AT + 1)),
+              ready)
 
 
 @given(j=st.integers(2, 358), n=st.integers(-1, 700), learn=st.booleans())

@@ -47,10 +47,12 @@ class ChipHang(InputError):
     the cycle table of ticks 1..tick (the last one as if uncut) when the sample ran, else None; tick_send and
     config_reads: as in SampleResult, for the ticks before the cut."""
 
-    def __init__(self, state: str, tick: int, why: str, timing_error: bool = False, tick_table=None, cut=None):
+    def __init__(self, state: str, tick: int, why: str, timing_error: bool = False, tick_table=None, cut=None,
+                 lost_ticks: tuple = ()):
         self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
         self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
+        self.lost_ticks = lost_ticks                 # host ticks lost before it (SPI_ERROR_HALT = 0, core.lost_ticks)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
 
 
@@ -162,21 +164,23 @@ class Chip:
         do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
         self._check_protocol()
         period, lost = self.host.tick_period, frozenset()
-        if period and prog.fall_cycle >= 0:
-            raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with tick_period = {period}: a "
-                             "mid-tick SAMPLE fall with a fixed-period host is not modelled (allowed: -1)")
+        if period and prog.fall_cycle >= period:
+            raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with tick_period = {period}: SAMPLE "
+                             "would fall after the next TIME_TICK (allowed: -1 or 0..tick_period-1; a fall m "
+                             "periods later is a fall in tick j+m)")
         prog, self._fall_tick = host_mod.played(prog, cfg.num_recout)
         if period and not cfg["SPI_ERROR_HALT"]:     # early ticks are lost (core.lost_ticks)
             tk, stats, rec, tick_send, config_reads, lost = self._run_losing_ticks(prog, sample, do_eprop, dump)
         else:
-            tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
+            try:
+                tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
+            except ChipHang as hang:                 # an EPROP hang: an earlier early tick halts the chip first
+                if period and hang.state == "EPROP":
+                    self._check_period(hang.tick_table, hang.tick_send, hang.config_reads)
+                raise
         cfg = self.config                            # a CONFIG visit may have written registers
         if period and cfg["SPI_ERROR_HALT"]:         # TIME_TICK every N cycles: early ticks (core.tick_period)
-            try:
-                check_period(tk, period, ChipHang)
-            except ChipHang as hang:                 # what the ticks before the cut did, for RTL vectors
-                hang.tick_send, hang.config_reads = tick_send, config_reads
-                raise
+            self._check_period(tk, tick_send, config_reads)
         inference, out_bytes = self._send()
         if self.coverage is not None:
             self.coverage.fold_kernel()
@@ -226,34 +230,48 @@ class Chip:
             send_cycles = np.where(send_n > 0, host_mod.send_host_cycles(send_n), 0)   # [T]: spt
             tk[:, TK.cycles] += send_cycles
             tick_send = {"n": send_n, "data": send_data.astype(np.uint8), "cycles": send_cycles}
-        if f:
-            sample_fall.check_send(tk, f, drive.fall_cycle, tick_send)
         if hang is not None:
             hang.tick_table, hang.tick_send = tk[: hang.tick].copy(), tick_send
             raise hang
         return tk, stats, rec, tick_send, config_reads
 
+    def _check_period(self, tk, tick_send, config_reads) -> None:
+        """SPI_ERROR_HALT = 1 with a tick period: ChipHang (held in IDLE) at the first early tick."""
+        try:
+            check_period(tk, self.host.tick_period, ChipHang)
+        except ChipHang as hang:                     # what the ticks before the cut did, for RTL vectors
+            hang.tick_send, hang.config_reads = tick_send, config_reads
+            raise
+
     def _run_losing_ticks(self, prog, sample: Sample, do_eprop: int, dump: bool):
         """SPI_ERROR_HALT = 0 with a tick period: re-run on the merged program until every early tick is
         accounted lost (core.lost_ticks); the chip's state is restored before each re-run."""
-        T, period = prog.n_ticks, self.host.tick_period
+        period, num_recout = self.host.tick_period, self.config.num_recout
         saved = self.state.copy(), (self.coverage.kernel.copy() if self.coverage is not None else None)
         conf = self.config, self._params              # a visit's register writes are undone too
-        lost, host_of, run = frozenset(), np.arange(1, T + 1), self._simulate(prog, sample, do_eprop, dump)
-        while (h := lost_ticks.next_lost(run[0], host_of, period, lost)) is not None:
-            if h == T:                               # the host's last tick is lost: SAMPLE falls, no tick comes
-                c = int(np.searchsorted(host_of, T)) - 1
-                raise ChipHang("PROP", int(host_of[c]), f"TIME_TICK {T}, the host's last, arrives while tick "
-                                                        f"{int(host_of[c])} is busy and is lost (SPI_ERROR_HALT = 0); "
-                                                        "the chip then waits in PROP for a tick that never comes",
-                               timing_error=True)
+        lost = frozenset()
+        while True:
+            run_prog, host_of, self._fall_tick = lost_ticks.played(prog, lost, period, num_recout)
+            try:
+                run, hang = self._simulate(run_prog, sample, do_eprop, dump), None
+            except ChipHang as e:                    # an EPROP hang (a SAMPLE fall): the ticks before it count
+                if e.state != "EPROP":
+                    raise
+                run, hang = (e.tick_table,), e
+            if (h := lost_ticks.next_lost(run[0], host_of, period, lost)) is None:
+                break
             lost = lost | {h}
             self.state.restore(saved[0])
             self.config, self._params = conf
             if saved[1] is not None:
                 self.coverage.kernel[:] = saved[1]
-            merged, host_of = lost_ticks.merge(prog, lost)
-            run = self._simulate(merged, sample, do_eprop, dump)
+        if hang is not None:
+            raise lost_ticks.host_numbered(hang, host_of, run_prog.fall_cycle, lost, ChipHang)
+        if prog.n_ticks in lost and len(run[0]) > len(host_of):   # the phantom tick: SAMPLE falls, no tick comes
+            raise ChipHang("PROP", int(host_of[-1]), f"TIME_TICK {prog.n_ticks}, the host's last, arrives while "
+                                                     f"tick {int(host_of[-1])} is busy and is lost (SPI_ERROR_HALT = "
+                                                     "0); the chip then waits in PROP for a tick that never comes",
+                           timing_error=True, lost_ticks=tuple(sorted(lost)))
         if run[4]:                                   # CONFIG visits by host tick number
             run = (*run[:4], [(int(host_of[k - 1]), txns) for k, txns in run[4]])
         return (*run, lost)

@@ -9,6 +9,8 @@ is low. Writes of the weight SRAMs, output membranes and neuron SRAM take effect
 value in the output register (read-before-write SRAM); with addr[9] it also sets neur_z / neur_dirty of neuron
 addr[7:0] to data bits 0 / 1 (srnn.v L1120-L1131, L1260-L1264). Register writes (code 0; every data word writes
 the command's address, no auto-increment: spi_slave.v) are collected for the chip to apply (core.config_regs).
+A code-0 read raises no READ_* pulse, so every data word shows SRNN_READBACK as the last read left it (srnn.v
+L1389-L1399: no reset, so a code-0 read before any read since reset is undefined and refused).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..hw import memories
+from .state import READBACK
 
 CODE_REG, CODE_NEUR, CODE_ONEUR, CODE_WINP, CODE_WREC, CODE_WOUT = range(6)
 # host cycles of a visit with tools/rtl's bench (SCK 25 MHz: 64 clock cycles per 32-bit word, 8 more before each
@@ -109,14 +112,17 @@ def play(st, txns, where: str, reg_writes: list | None = None) -> list[tuple[int
         if (cmd >> 16) & 0xFFF != len(data):
             raise InputError(where, f"command 0x{cmd:08x}: {len(data)} data words for count cmd[27:16] = "
                                     f"{(cmd >> 16) & 0xFFF} (allowed: as many as the count)")
-        if code == CODE_REG:
-            _check_reg(cmd, addr, read, reg_writes, where)
+        if code == CODE_REG and read:
+            words = (_stale_word(st, cmd, where),) * len(data)
+        elif code == CODE_REG:
+            _check_reg(cmd, addr, reg_writes, where)
             reg_writes.extend((addr, int(d) & 0xFFFFFFFF) for d in data)
             words = tuple(int(d) for d in data)
         elif read:
             if code == CODE_NEUR and neur_words is None:
                 neur_words = memories.neuron_words(st.neurons, st.thr, st.alpha_lsb)
             words = tuple(_read(st, code, addr + i, neur_words) for i in range(len(data)))
+            st.ctl[READBACK] = words[-1] if words else st.ctl[READBACK]
         else:
             for i, d in enumerate(data):
                 _write(st, code, addr + i, int(d))
@@ -126,11 +132,17 @@ def play(st, txns, where: str, reg_writes: list | None = None) -> list[tuple[int
     return out
 
 
-def _check_reg(cmd: int, addr: int, read: bool, reg_writes, where: str) -> None:
-    """InputError for a code-0 transaction no host can play in a CONFIG visit."""
-    if read:
-        raise InputError(where, f"command 0x{cmd:08x}: configuration registers are not readable (code 0 reads "
-                                "return no register: spi_slave.v; allowed: writes)")
+def _stale_word(st, cmd: int, where: str) -> int:
+    """What a code-0 read shows: the SRNN_READBACK word of the last SPI read (InputError before any)."""
+    if st.ctl[READBACK] < 0:
+        raise InputError(where, f"command 0x{cmd:08x}: a code-0 read shows SRNN_READBACK, the word of the last SPI "
+                                "read, which has no reset value before the first read (allowed: after a read of "
+                                "codes 1-5)")
+    return int(st.ctl[READBACK])
+
+
+def _check_reg(cmd: int, addr: int, reg_writes, where: str) -> None:
+    """InputError for a code-0 write no host can play in a CONFIG visit."""
     if addr == 0:
         raise InputError(where, f"command 0x{cmd:08x}: SPI_EN_CONF is written by the host to end the visit "
                                 "(allowed: register addresses 1..65535)")

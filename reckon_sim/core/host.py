@@ -220,8 +220,9 @@ def program(spec: HostSpec, sample: Sample, target_tick: int, learn: bool, regre
             i = k - tt
             row = rows[i].tolist() if 0 <= i < len(rows) else [0] * rows.shape[1]
             req[k] = tuple(b for v in row for b in (v & 0xFF, (v >> 8) & 0xFF))
-    n = spec.config_every
-    config = {k: tuple(probe) for k in range(n, T - 1, n)} if n and probe else {}
+    n = spec.config_every                          # visits need an SDONE that does not end the sample
+    top = low - 1 if spec.sample_fall_cycle < 0 else low - 2
+    config = {k: tuple(probe) for k in range(n, top + 1, n)} if n and probe else {}
     return HostProgram(T, levels, sch.ev_tick, sch.ev_chan, tar, req, spec.tick, config,   # ev_tick: in step order
                        spec.sample_fall_cycle)
 

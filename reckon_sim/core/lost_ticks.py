@@ -11,22 +11,30 @@ an early tick in the PROP scan (PROP -> STEP while the scan runs on) is not mode
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..errors import InputError
+from ..io.vector_files import LV_SAMPLE
 from .host import HostProgram
+from .host import played as host_played
+from . import sample_fall
 from .records import TK
 from .tick_period import arrival
 
 
-def merge(prog: HostProgram, lost: frozenset) -> tuple[HostProgram, np.ndarray]:
+def merge(prog: HostProgram, lost: frozenset, period: int = 0) -> tuple[HostProgram, np.ndarray]:
     """The program the chip sees: one step per chip tick (the host steps since the last chip tick merged: events
     in order, target bytes in order, the last step's levels and GET_TAR answers); the events before a chip tick
-    that loses its successor are dropped (wiped). Returns it and the host tick number of every chip tick."""
+    that loses its successor are dropped (wiped); a mid-tick SAMPLE fall N cycles after host tick j, which
+    arrives m periods after chip tick c's, is a fall N + m * period cycles into chip tick c. Returns it and the
+    host tick number of every chip tick."""
     T = prog.n_ticks
     host_of = np.array([h for h in range(1, T + 1) if h not in lost], np.int64)
     first = np.concatenate([[0], host_of[:-1]])          # host steps first..h-1 feed chip tick h
     wiped = np.isin(host_of + 1, list(lost))             # chip tick c loses its successor: its events go
+    wiped = np.append(wiped, True)                       # steps after the last chip tick feed no tick
     step_of = np.searchsorted(host_of, np.arange(T), side="right")    # host step j -> chip step index
     ev = np.asarray(prog.ev_step)
     keep = ~wiped[step_of[ev]] if ev.size else np.zeros(0, bool)
@@ -40,20 +48,40 @@ def merge(prog: HostProgram, lost: frozenset) -> tuple[HostProgram, np.ndarray]:
     config = {}
     for j, txns in sorted(prog.config.items()):          # SPI_EN_CONF set in step j: the next chip tick's SDONE
         c = int(step_of[j])                              # enters CONFIG; visits of merged steps are played in order
-        if c == len(host_of) - 1:
-            raise InputError(f"host program step {j}: config", f"tick {j + 1} is lost and the next tick, {T}, ends "
-                                                               "the sample (SAMPLE low at SDONE): the CONFIG visit is "
-                                                               "never played")
         config[c] = (*config.get(c, ()), *txns)
+    fall = prog.fall_cycle
+    if fall >= 0:                                        # chip tick c: the last with a host tick <= j
+        j = prog.fall_step
+        fall += (j - int(host_of[np.searchsorted(host_of, j, side="right") - 1])) * period
     merged = HostProgram(len(host_of), np.asarray(prog.levels)[host_of - 1], step_of[ev[keep]],
-                         np.asarray(prog.ev_chan)[keep], tar, req, prog.tick, config)
+                         np.asarray(prog.ev_chan)[keep], tar, req, prog.tick, config, fall)
     return merged, host_of
+
+
+def played(prog: HostProgram, lost: frozenset, period: int, num_recout: int) -> tuple[HostProgram, np.ndarray, int]:
+    """What the chip runs with these ticks lost: the merged program up to the sample's end (core.host.played),
+    the host tick of every chip tick and the chip tick whose mid-tick SAMPLE fall the kernel decides (0: none).
+    prog: the host's played program (its last tick ends the sample). When that last tick is lost, the merged
+    program ends with a phantom step (SAMPLE low) for the tick that never comes: the caller reports the chip
+    waiting in PROP if the kernel gets there (a SAMPLE fall may end the sample in the busy tick first)."""
+    merged, host_of = merge(prog, lost, period)
+    if prog.n_ticks in lost:
+        lv = np.asarray(merged.levels)
+        merged = replace(merged, n_ticks=merged.n_ticks + 1, levels=np.append(lv, lv[-1] & ~LV_SAMPLE))
+    run, fall_tick = host_played(merged, num_recout)
+    step_of = np.searchsorted(host_of, np.arange(prog.n_ticks), side="right")
+    late = [j for j in sorted(prog.config) if step_of[j] >= run.n_ticks - 1]
+    if late:                                             # SPI_EN_CONF set, but that SDONE sees SAMPLE low: SEND
+        raise InputError(f"host program step {late[0]}: config", f"tick {late[0] + 1} is lost and the next tick "
+                                                                 "ends the sample (SAMPLE low at SDONE): the CONFIG "
+                                                                 "visit is never played")
+    return run, host_of, fall_tick
 
 
 def next_lost(tk: np.ndarray, host_of: np.ndarray, period: int, lost: frozenset) -> int | None:
     """The first host tick that arrives while a chip tick is busy and is not counted lost yet (None: none); the
     caller decides what the last host tick arriving early means. InputError if it lands in the PROP scan."""
-    for c in range(len(host_of) - 1):                   # the last chip tick has no successor (ticks stop at T)
+    for c in range(min(len(tk), len(host_of)) - 1):     # the last chip tick has no successor (ticks stop there)
         busy, h0 = int(tk[c, TK.cycles]), int(host_of[c])
         m = 1
         while m * period < busy:
@@ -66,3 +94,13 @@ def next_lost(tk: np.ndarray, host_of: np.ndarray, period: int, lost: frozenset)
                 return h0 + m
             m += 1
     return None
+
+
+def host_numbered(hang, host_of: np.ndarray, fall_cycle: int, lost: frozenset, hang_cls):
+    """The EPROP hang of a SAMPLE fall (chip tick numbers) in host tick numbers; the chip's ticks before it, their
+    CONFIG visits (by host tick) and the lost ticks ride along. No TIME_TICK follows: the host ends there."""
+    k = hang.tick
+    out = sample_fall.eprop_hang(hang_cls, hang.tick_table[-1], int(host_of[k - 1]), fall_cycle)
+    out.tick_table, out.tick_send, out.lost_ticks = hang.tick_table, hang.tick_send, tuple(sorted(lost))
+    out.config_reads = [(int(host_of[c - 1]), txns) for c, txns in hang.config_reads or ()]
+    return out

@@ -5,7 +5,7 @@ at the end of EPROP (eprop_done && SEND_PER_TIMESTEP -> SEND; eprop_done && SAMP
 again) and at the end of SEND (send_done && SEND_PER_TIMESTEP && SAMPLE_sync -> PROP; send_done -> IDLE); CONFIG
 and GET_TAR do not look. SAMPLE and TIME_TICK cross equal 2-flop synchronisers, so a fall N clock edges after
 the TIME_TICK rise is seen from offset N of the tick (core.tick_period.state_at). core.host.played ends the sample
-in tick k when it is seen at SDONE; core.sample_kernel._fall_ends decides at EPROP's end (hang) and SEND's start.
+in tick k when it is seen at SDONE; core.sample_kernel._fall_ends decides at EPROP's end (hang) and SEND's end.
 While the chip waits in EPROP its e-prop counters run on (srnn.v L768-L783: the post-block counter wraps and
 the updates repeat), so the state after the hang is not modelled.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
 from .records import TK
 from .tick_period import state_at
 
@@ -32,17 +31,3 @@ def eprop_hang(hang_cls, row: np.ndarray, tick: int, cycle: int):
     return hang_cls("EPROP", tick, f"{where(row, tick, cycle)}; SAMPLE is low at EPROP's last cycle ({last}) and "
                                    "SEND_PER_TIMESTEP = 0, so EPROP waits for SAMPLE for ever (srnn.v L734-L735; its "
                                    "counters cycle on: the state after is not modelled)", cut=(state, c))
-
-
-def check_send(tk: np.ndarray, tick: int, cycle: int, tick_send) -> None:
-    """InputError for a fall inside tick `tick`'s per-tick SEND after its first cycle: whether send_done sees it
-    depends on the host's OUT_ACK pacing, which differs for the final SEND (not modelled)."""
-    if tick_send is None or tick > len(tk) or int(tick_send["n"][tick - 1]) == 0:
-        return
-    row = tk[tick - 1]
-    send_cycles = int(tick_send["cycles"][tick - 1])
-    start = int(row[TK.step] + row[TK.sdone] + row[TK.config] + row[TK.gettar] + row[TK.eprop]) + 1
-    if start < cycle < start + send_cycles:
-        raise InputError("host program: fall_cycle", f"= {cycle}: {where(row, tick, cycle)} ({send_cycles} SEND "
-                         f"cycles from cycle {start}): whether send_done still sees SAMPLE depends on the host's "
-                         f"OUT_ACK pacing: not modelled (allowed: <= {start}, or >= {start + send_cycles})")

@@ -11,6 +11,7 @@ from numba import njit
 from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SPIKES, ST_SQERR, output_errors, prepare_step_rows, prop_arrays, sdone_vote,
                       step_arrays, vote_sq_error)
+from .host import SEND_HOST_ITEM_CYCLES, SEND_HOST_LAST
 from .kernels_eprop import eprop_phase
 from .records import (AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, NF, STATE_EPROP, STATE_GET_TAR, STATE_PROP, STATE_SEND,
                       TK)
@@ -96,12 +97,13 @@ def send_items(p, st, label_only, out):
 @njit(cache=True)
 def _fall_ends(drv, tk, r, send_n):
     """SAMPLE fell drv.fall_cycle cycles into tick r+1, after its SDONE (srnn.v L734-L737). With
-    SEND_PER_TIMESTEP, low from SEND's first cycle on: send_done -> IDLE, this SEND is the sample's final one (the
-    tick's cycles count up to it, as tick T's). Without, low at the last EPROP cycle: EPROP waits for SAMPLE (the
-    chip hangs). True when the tick ends there (TK_END = STATE_SEND / STATE_EPROP)."""
+    SEND_PER_TIMESTEP, low at SEND's last cycle (send_done, with the host's OUT_ACK at once): send_done -> IDLE,
+    this SEND is the sample's final one (the tick's cycles count up to it, as tick T's). Without, low at the last
+    EPROP cycle: EPROP waits for SAMPLE (the chip hangs). True when the tick ends there (TK_END = STATE_SEND /
+    STATE_EPROP)."""
     start = 1 + tk[r, TK_STEP] + tk[r, TK_SDONE] + tk[r, TK_CONFIG] + tk[r, TK_GETTAR] + tk[r, TK_EPROP]
     if drv.send_per_tick != 0:
-        if drv.fall_cycle > start:
+        if drv.fall_cycle >= start + SEND_HOST_ITEM_CYCLES * send_n[r] + SEND_HOST_LAST:
             return False
         send_n[r] = 0
         tk[r, TK_END] = STATE_SEND

@@ -11,8 +11,9 @@ import numpy as np
 from ..config import ChipConfig
 from . import lfsr as lfsr_mod
 
-# control-register index in ChipState.ctl (the kernels mutate these scalars, so they live in one array)
-CLASS_LABEL, GOT_LABEL, TARGET_VALID, INFER_ACC = range(4)
+# control-register index in ChipState.ctl (the kernels mutate these scalars, so they live in one array);
+# READBACK: srnn.v's SRNN_READBACK word (no reset: -1 until the first SPI read), only CONFIG visits use it
+CLASS_LABEL, GOT_LABEL, TARGET_VALID, INFER_ACC, READBACK = range(5)
 
 
 class ChipState(NamedTuple):
@@ -36,7 +37,7 @@ class ChipState(NamedTuple):
     target: np.ndarray     # int64 [16] reg_tar: regression targets of the current tick
     lfsr: np.ndarray       # int64 [13] LFSR registers (core.lfsr.INSTANCES order)
     qreg: np.ndarray       # int64 [2, 4] neuron-SRAM output register [slot, records.NF field]
-    ctl: np.ndarray        # int64 [4] CLASS_LABEL, GOT_LABEL, TARGET_VALID (sync), INFER_ACC (sync)
+    ctl: np.ndarray        # int64 [5] CLASS_LABEL, GOT_LABEL, TARGET_VALID (sync), INFER_ACC (sync), READBACK
     work: np.ndarray       # int64 [8, 256] the kernels' scratch rows (no chip state: set per sample or phase)
 
     @classmethod
@@ -50,7 +51,7 @@ class ChipState(NamedTuple):
                  wrec=np.zeros((256, 256), np.int16), wout=np.zeros((256, 16), np.int16),
                  oneur=np.zeros(16, np.int64), votes=np.zeros(16, np.int64), learn_sig=lanes[0], ste=lanes[1],
                  trace_reg=lanes[2], target=lanes[3], lfsr=lfsr_mod.seeded_states(cfg.registers),
-                 qreg=np.zeros((2, 4), np.int64), ctl=np.zeros(4, np.int64),
+                 qreg=np.zeros((2, 4), np.int64), ctl=np.array([0, 0, 0, 0, -1], np.int64),
                  work=np.zeros((8, 256), np.int64))
         st.dirty[: 2 * cfg.neur_init_words] = 1    # SPI writes of the programmed words set their dirty flags
         return st
@@ -83,7 +84,7 @@ class ChipState(NamedTuple):
         """End of sample: dirty/spike/event flags, output membranes, votes and got_label clear (spec §15)."""
         for flags in (self.dirty, self.z, self.inp, self.oneur, self.votes):
             flags[:] = 0
-        self.ctl[GOT_LABEL:] = 0   # got_label; the host drops TARGET_VALID and INFER_ACC after the sample
+        self.ctl[GOT_LABEL:READBACK] = 0   # got_label; the host drops TARGET_VALID and INFER_ACC after the sample
 
     def snapshot(self, cfg: ChipConfig) -> dict[str, np.ndarray]:
         """The golden state keys (FORMAT §5.3), see core.snapshot."""

@@ -111,13 +111,15 @@ tick k; its `cycles` row is `0 0`. The next tick that is not lost comes a period
 Record 9 (host `sample_fall_cycle`, README "Operating modes"): step k-1 sets SAMPLE high as usual; n edges after
 raising TIME_TICK k (the same edge type as the tick generator's) the host drops SAMPLE. `end` is the model's
 prediction: 0 = the sample goes on and tick k+1 is its last (steps up to k, SAMPLE low in step k); 1 = tick k is
-the last (SAMPLE seen low at SDONE, or, with SEND_PER_TIMESTEP, from the start of tick k's SEND): the host waits
+the last (SAMPLE seen low at SDONE, or, with SEND_PER_TIMESTEP, at tick k's send_done): the host waits
 for OUT_REQ as on tick T and reads the final items, tick k's `cycles` counts up to the first SEND cycle; 2 = the
 chip hangs in EPROP of tick k (SEND_PER_TIMESTEP = 0, SAMPLE low at EPROP's last cycle): tick k's `cycles` row
 counts up to the cycle EPROP would have left; from `cycles + 2` edges after the TIME_TICK rise the host checks
 for 2000 cycles that TIMING_ERROR_RDY, OUT_REQ, REQ_TAR (MISO) and SPI_RDY stay low. No OUT_DATA, images or
 read-back are expected for a hang sample (the e-prop counters cycle on); the run ends there. With `end` 0 or 1
-the sample's `T` in record 2 is the number of ticks the chip runs (the host plays no step after the end).
+the sample's `T` in record 2 is the number of ticks the chip runs (the host plays no step after the end). With
+record 7's tick period and lost ticks (record 8), k is the chip tick that was busy when the host's SAMPLE fell
+(a fall n' cycles after a lost TIME_TICK m periods into tick k is written as n = n' + m * period).
 
 ## Expected per-tick state (`state_NNNN.hex`)
 

@@ -13,6 +13,7 @@ from ..core import config_visit
 from ..core.chip import Chip, ChipHang
 from ..errors import InputError
 from ..core.host import HostSpec
+from ..core.state import READBACK
 from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
@@ -87,17 +88,19 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                         raise _Halted from None
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     end_cfg = _after_visits(chip, host, cfg)
-                    steps = steps[: len(res.tick_table) + len(res.lost_ticks)]   # the host stops at the end
+                    steps = steps[: _last_host_tick(res)]                          # the host stops at the end
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
-                                               _timing(cfg, host), list(res.lost_ticks), _fall(prog, len(steps))))
+                                               _timing(cfg, host), list(res.lost_ticks),
+                                               _fall(prog, len(steps), False, res.lost_ticks, host.tick_period)))
                     rewrite = _writes_do_eprop(prog)
                     timing_rows.append(stim[-1].timing)
                     items = [int(res.inference)] if n_items(end_cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
-                    _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
+                    # the bench's read-back after the sample leaves SRNN_READBACK at its last word (code-0 reads)
+                    chip.state.ctl[READBACK] = _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
                     ended = {"ticks_run": len(steps)} if len(steps) != sample.n_ticks else {}   # SAMPLE fell early
                     samples.append(_sample_row(gidx, epoch, phase, index, sample, **ended, out_data=items,
                                                inference=int(res.inference),
@@ -185,13 +188,15 @@ def _after_visits(chip: Chip, host: HostSpec, cfg: ChipConfig) -> ChipConfig:
     return now
 
 
-def _fall(prog, n_ticks: int, hang: bool = False) -> fmt.Fall | None:
-    """Record 9 of a sample whose SAMPLE falls mid-tick (None: in a step, or never)."""
+def _fall(prog, n_ticks: int, hang: bool = False, lost=(), period: int = 0) -> fmt.Fall | None:
+    """Record 9 of a sample whose SAMPLE falls mid-tick (None: in a step, or never); a fall after a lost TIME_TICK
+    is counted from the chip tick that was busy then (core.lost_ticks.merge), the one the bench raised."""
     j = prog.fall_step
     if prog.fall_cycle < 0 or j >= prog.n_ticks:
         return None
-    end = fmt.FALL_HANG if hang else (fmt.FALL_ENDS if n_ticks == j else fmt.FALL_NEXT)
-    return fmt.Fall(j, prog.fall_cycle, end)
+    h0 = max(h for h in range(1, j + 1) if h not in lost)
+    end = fmt.FALL_HANG if hang else (fmt.FALL_ENDS if n_ticks == h0 else fmt.FALL_NEXT)
+    return fmt.Fall(h0, prog.fall_cycle + (j - h0) * period, end)
 
 
 def _timing(cfg: ChipConfig, host: HostSpec, halt: ChipHang | None = None) -> fmt.Timing | None:
@@ -211,6 +216,12 @@ def _add_config_reads(steps: list, config_reads, gidx: int, probes: list) -> Non
             steps[k - 1].config = [fmt.Transaction(cmd, words) for cmd, words in txns]
             reads = [w for cmd, words in txns if cmd >> 31 for w in words]
             probes.append(f"{gidx:x} {k:x} {len(reads):x} " + " ".join(f"{w:08x}" for w in reads))
+
+
+def _last_host_tick(res) -> int:
+    """The host tick of the sample's last chip tick (ticks lost during it are raised within it)."""
+    n, lost = len(res.tick_table), res.lost_ticks
+    return int(_host_ticks(n + len(lost), lost)[n - 1])
 
 
 def _host_ticks(n_steps: int, lost) -> np.ndarray:
@@ -234,26 +245,31 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     EPROP hang's last row counts up to the cycle EPROP would have left)."""
     timing = _timing(cfg, host, hang)
     h = timing.halt_tick if timing is not None and timing.halt_tick else hang.tick
-    tk = hang.tick_table if hang.tick_table is not None else np.zeros((h, len(TK)), np.int64)
+    lost = hang.lost_ticks                           # host ticks lost before an EPROP hang (core.lost_ticks)
+    n = h - sum(t <= h for t in lost)                # chip ticks up to the cut one (later lost: in the cut one)
+    tk = hang.tick_table if hang.tick_table is not None else np.zeros((n, len(TK)), np.int64)
     sends = hang.tick_send
-    host_cycles = tk[:h, TK.gettar] + tk[:h, TK.config] + (sends["cycles"][:h] if sends is not None else 0)
+    host_cycles = tk[:n, TK.gettar] + tk[:n, TK.config] + (sends["cycles"][:n] if sends is not None else 0)
+    rows, host_ticks = np.zeros((2, h), np.int64), _host_ticks(h, lost)   # a lost tick has "0 0"
+    rows[:, host_ticks - 1] = tk[:n, TK.cycles], host_cycles
     path = out / "expect" / f"cycles_{gidx:04d}.hex"
-    fmt.write_cycles(path, tk[:h, TK.cycles], host_cycles)
+    fmt.write_cycles(path, rows[0], rows[1])
     add(path, "expected_cycles", "tick-cycles", gidx=gidx)
     if sends is not None:
         path = out / "expect" / f"send_{gidx:04d}.hex"
-        fmt.write_tick_sends(path, sends["n"][: h - 1], sends["data"][: h - 1])
+        fmt.write_tick_sends(path, sends["n"][: n - 1], sends["data"][: n - 1], host_ticks[:-1])
         add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
     steps = steps[:h]
     _add_config_reads(steps, hang.config_reads, gidx, probes)
-    _asked_only(steps[: h - 1], tk[: h - 1], ())                 # the cut tick h: as far as the chip got
+    _asked_only(steps[: h - 1], tk[: n - 1], lost)               # the cut tick h: as far as the chip got
+    fall = _fall(prog, h, True, lost, host.tick_period) if hang.state == "EPROP" else None
     return fmt.SampleStim(gidx, epoch, phase, index, prog.n_ticks, 0, pre, steps,
-                          n_items(cfg) if sends is not None else 0, timing,
-                          fall=_fall(prog, h, hang=True) if hang.state == "EPROP" else None)
+                          n_items(cfg) if sends is not None else 0, timing, list(lost), fall)
 
 
-def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> None:
-    """Expected images, cycles, state, read-back words and the VCD section of one sample.
+def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> int:
+    """Expected images, cycles, state, read-back words and the VCD section of one sample; returns the read-back's
+    last word.
 
     oneur_idle: the output membranes back in IDLE (cleared on entry, srnn.v oneur_u), read back after SRAMs."""
     tag = f"{gidx:04d}"
@@ -277,7 +293,9 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
     cols = state_columns(res, cfg)
     fmt.write_state(out / "expect" / f"state_{tag}.hex", cols)
     add(out / "expect" / f"state_{tag}.hex", "expected_state", "tick-state", gidx=gidx)
-    fmt.write_transactions(out / "expect" / f"readback_{tag}.hex", spi.readback_sequence(cfg, images, oneur_idle))
+    readback = spi.readback_sequence(cfg, images, oneur_idle)
+    fmt.write_transactions(out / "expect" / f"readback_{tag}.hex", readback)
     add(out / "expect" / f"readback_{tag}.hex", "expected_readback", "spi-transactions", gidx=gidx)
     vcd.add_sample(gidx, cols, tk[:, TK.cycles], [s.levels for s in steps if s.j + 1 not in res.lost_ticks])
+    return readback[-1].data[-1]
 
