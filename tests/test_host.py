@@ -69,7 +69,7 @@ def test_program_checks_name_the_step():
     check_program(HostProgram.from_steps(steps), True, 1)         # regression: 4 bytes per GET_TAR
     assert HostProgram.from_steps(steps).steps == steps
     check_program(HostProgram.from_steps((HostStep(0, 1), HostStep(1, 0), HostStep(2, 0))), False, 1)  # ends in tick 2
-    with pytest.raises(InputError, match="step 2: levels: SAMPLE rises again after falling in step 1: not modelled"):
+    with pytest.raises(InputError, match="step 2: levels: SAMPLE rises again after falling in step 1: that starts a new sample"):
         check_program(HostProgram.from_steps((HostStep(0, 1), HostStep(1, 0), HostStep(2, 1))), False, 1)
     with pytest.raises(InputError, match="step 0: tar: regression targets are sent as GET_TAR answers"):
         check_program(HostProgram.from_steps((HostStep(0, 1, tar=(3,)), HostStep(1, 1), HostStep(2, 0))), True, 1)

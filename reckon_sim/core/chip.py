@@ -154,6 +154,13 @@ class Chip:
                 self.coverage.add_hang(hang.timing_error, bool(self.config["SPI_LOCAL_TICK"]))
             raise
 
+    def run_program(self, sample: Sample, learn: bool, program: host_mod.HostProgram,
+                    dump: bool = False) -> list[SampleResult]:
+        """Run a host program in which SAMPLE may rise again after a sample's end: one result per sample
+        (HostProgram.split; the idle ticks between samples change nothing). A hang ends the program: the host
+        waits for readiness that never comes."""
+        return [self.run_sample(sample, learn, dump, program=part) for part in program.split()]
+
     def _run_sample(self, sample: Sample, learn: bool, dump: bool, targets, program) -> SampleResult:
         cfg = self.config
         st = self.state

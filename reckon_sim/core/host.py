@@ -95,6 +95,24 @@ class HostProgram:
         low = np.flatnonzero((np.asarray(self.levels) & LV_SAMPLE) == 0)
         return int(low[0]) if low.size else self.n_ticks
 
+    def split(self) -> list["HostProgram"]:
+        """One program per sample: SAMPLE rising again in step r (the chip in IDLE after the sample's SEND) starts
+        a new sample at tick r+1 whose step 0 is step r (only step r's events are latched by that tick: the idle
+        ticks before wipe theirs); fall_cycle belongs to the first fall."""
+        high = (np.asarray(self.levels) & LV_SAMPLE) != 0
+        rises = np.flatnonzero(high[1:] & ~high[:-1]) + 1
+        cuts = [0, *rises.tolist(), self.n_ticks]
+        return [self._window(a, b, self.fall_cycle if i == 0 else -1) for i, (a, b) in enumerate(zip(cuts, cuts[1:]))]
+
+    def _window(self, a: int, b: int, fall_cycle: int) -> "HostProgram":
+        """Steps a..b-1 as a program of their own (step a -> step 0)."""
+        ev = np.asarray(self.ev_step)
+        keep = (ev >= a) & (ev < b)
+        def shift(table):
+            return {j - a: d for j, d in table.items() if a <= j < b}
+        return HostProgram(b - a, np.asarray(self.levels)[a:b].copy(), ev[keep] - a, np.asarray(self.ev_chan)[keep],
+                           shift(self.tar), shift(self.req), self.tick, shift(self.config), fall_cycle)
+
     def truncated(self, n: int) -> "HostProgram":
         """The first n steps (what the host plays when the sample ends in tick n)."""
         ev = np.asarray(self.ev_step)
@@ -290,9 +308,9 @@ def _check_sample_levels(prog: HostProgram) -> int:
     rise = np.flatnonzero(high[j:])
     if rise.size:
         raise InputError(f"host program step {j + int(rise[0])}: levels",
-                         f"SAMPLE rises again after falling in step {j}: not modelled (the chip is then in IDLE "
-                         "after the sample's SEND, or hung in EPROP with its e-prop counters cycling on; allowed: "
-                         "SAMPLE low on every step after the first low one)")
+                         f"SAMPLE rises again after falling in step {j}: that starts a new sample (the chip is in "
+                         "IDLE after the SEND); run the program with Chip.run_program, one result per sample "
+                         "(allowed here: SAMPLE low on every step after the first low one)")
     if not isinstance(n, int) or not -1 <= n <= 2**32 - 1 or (j == 1 and n == 0):
         raise InputError("host program: fall_cycle", f"= {n!r} (allowed: -1, or 0..4294967295 cycles after "
                                                      f"TIME_TICK {j}; 1.. in tick 1: SAMPLE low at its time_tick "
