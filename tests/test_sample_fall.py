@@ -200,3 +200,21 @@ def test_sample_rising_again_starts_a_new_sample():
     _, ref = _chip(REGUL)
     _same(ra, ref.run_sample(case.train[0], True, dump=True))
     _same(rb, ref.run_sample(case.train[1], True, dump=True))
+
+
+@given(j=st.integers(2, 358), n=st.integers(0, 699), halt=st.integers(0, 1))
+@settings(max_examples=10, deadline=None)
+def test_random_falls_with_every_tick_on_time_match_the_ready_host(j, n, halt):
+    """tick_period 700 >= every pub_regul tick: any fall (j, n < 700) does what it does on the ready host."""
+    def outcome(host):
+        case, chip = _chip(REGUL, host=host, SPI_ERROR_HALT=halt)
+        s = case.train[0]
+        try:
+            return chip.run_sample(s, True, dump=True, program=_fall(chip.host_program(s, True), j, n))
+        except ChipHang as e:
+            return str(e)
+    a, b = outcome(HostSpec(tick_period=700)), outcome(HostSpec())
+    if isinstance(a, str) or isinstance(b, str):
+        assert a == b
+    else:
+        _same(a, b)
