@@ -19,11 +19,11 @@ from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
 from . import config_regs, config_visit
-from . import lost_ticks
+from . import error_halt, lost_ticks
 from . import sample_fall
 from . import host as host_mod
 from .local_tick import check_local_tick
-from .tick_period import check_period
+from . import tick_period
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import (STATE_EPROP, STATE_NAMES, STATE_SEND, TICK_COLUMNS, TK, Drive, Params, Registers,
                       TickRecords)
@@ -37,7 +37,7 @@ def _drive_registers(regs: dict) -> dict:
     """The Drive fields that follow registers (besides DO_EPROP, set per sample by the host)."""
     regression = bool(regs["SPI_REGRESSION"])
     return dict(single_label=int(regs["SPI_SINGLE_LABEL"]), label_only=int(regs["SPI_SEND_LABEL_ONLY"]),
-                gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
+                send_per_tick=int(regs["SPI_SEND_PER_TIMESTEP"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
 
 
 class ChipHang(InputError):
@@ -50,6 +50,7 @@ class ChipHang(InputError):
     def __init__(self, state: str, tick: int, why: str, timing_error: bool = False, tick_table=None, cut=None):
         self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
         self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
+        self.lost = ()                               # host ticks lost before a fixed-period halt
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
 
@@ -62,6 +63,7 @@ class Chip:
         self.config = config
         self.host = host if host is not None else host_mod.HostSpec()   # the template of every sample's program
         self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
+        self._timing_error = False                   # srnn.v TIMING_ERROR (a lost tick; cleared only by reset)
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -166,17 +168,11 @@ class Chip:
             raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with tick_period = {period}: a "
                              "mid-tick SAMPLE fall with a fixed-period host is not modelled (allowed: -1)")
         prog, self._fall_tick = host_mod.played(prog, cfg.num_recout)
-        if period and not cfg["SPI_ERROR_HALT"]:     # early ticks are lost (core.lost_ticks)
+        if period:                                   # TIME_TICK every N cycles: early ticks lost or halting
             tk, stats, rec, tick_send, config_reads, lost = self._run_losing_ticks(prog, sample, do_eprop, dump)
         else:
             tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
         cfg = self.config                            # a CONFIG visit may have written registers
-        if period and cfg["SPI_ERROR_HALT"]:         # TIME_TICK every N cycles: early ticks (core.tick_period)
-            try:
-                check_period(tk, period, ChipHang)
-            except ChipHang as hang:                 # what the ticks before the cut did, for RTL vectors
-                hang.tick_send, hang.config_reads = tick_send, config_reads
-                raise
         inference, out_bytes = self._send()
         if self.coverage is not None:
             self.coverage.fold_kernel()
@@ -205,11 +201,13 @@ class Chip:
         T = prog.n_ticks
         tk = np.zeros((T, len(TICK_COLUMNS)), np.int64)
         stats = np.zeros(8, np.int64)
-        rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
-        spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
+        visits = prog.config.values()                # records are sized by the sample's largest sizes
+        rec = TickRecords.empty(T, config_regs.record_sizes(cfg, visits).n_rec) if dump else _NO_RECORDS
+        spt = int(cfg["SPI_SEND_PER_TIMESTEP"] or any(config_regs.written_values(visits, "SPI_SEND_PER_TIMESTEP")))
         drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=int(self._fall_tick), label=int(sample.label),
-                      n_ticks=int(T), do_eprop=int(do_eprop), send_per_tick=spt, **_drive_registers(cfg.registers))
+                      n_ticks=int(T), do_eprop=int(do_eprop), **_drive_registers(cfg.registers))
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
+        self._reg_log = []                           # (tick, registers before, after) of each register-writing visit
         send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
         tick_send, hang = None, None
         try:
@@ -234,28 +232,46 @@ class Chip:
         return tk, stats, rec, tick_send, config_reads
 
     def _run_losing_ticks(self, prog, sample: Sample, do_eprop: int, dump: bool):
-        """SPI_ERROR_HALT = 0 with a tick period: re-run on the merged program until every early tick is
-        accounted lost (core.lost_ticks); the chip's state is restored before each re-run."""
+        """A host tick period: re-run on the merged program until every early tick is accounted for, lost with
+        SPI_ERROR_HALT = 0 (core.lost_ticks) or a halt with 1 (core.tick_period), by the value the tick meets (a
+        CONFIG visit may write it: core.error_halt); the chip's state is restored before each re-run."""
         T, period = prog.n_ticks, self.host.tick_period
         saved = self.state.copy(), (self.coverage.kernel.copy() if self.coverage is not None else None)
         conf = self.config, self._params              # a visit's register writes are undone too
         lost, host_of, run = frozenset(), np.arange(1, T + 1), self._simulate(prog, sample, do_eprop, dump)
-        while (h := lost_ticks.next_lost(run[0], host_of, period, lost)) is not None:
+        arrivals: list = []                           # (chip tick, state) where each lost tick landed
+        while True:
+            early = tick_period.first_early(run[0], host_of, period, lost)
+            try:
+                error_halt.check_sticky(self._reg_log, arrivals, early, run, host_of, ChipHang, self._timing_error)
+            except ChipHang as hang:
+                hang.lost = tuple(sorted(lost))
+                raise
+            if early is None:
+                break
+            c, h0, h, offset, state = early
+            if error_halt.value_at(conf[0].registers, self._reg_log, c + 1, state, period):
+                hang = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
+                hang.tick_send, hang.config_reads = run[3], error_halt.host_visits(run[4], host_of)
+                hang.lost = tuple(sorted(lost))
+                raise hang
+            h = lost_ticks.next_lost(run[0], host_of, period, lost)   # the same tick; refuses a cut PROP scan
             if h == T:                               # the host's last tick is lost: SAMPLE falls, no tick comes
                 c = int(np.searchsorted(host_of, T)) - 1
                 raise ChipHang("PROP", int(host_of[c]), f"TIME_TICK {T}, the host's last, arrives while tick "
                                                         f"{int(host_of[c])} is busy and is lost (SPI_ERROR_HALT = 0); "
                                                         "the chip then waits in PROP for a tick that never comes",
                                timing_error=True)
-            lost = lost | {h}
+            lost, arrivals = lost | {h}, [*arrivals, (c + 1, state)]
             self.state.restore(saved[0])
             self.config, self._params = conf
             if saved[1] is not None:
                 self.coverage.kernel[:] = saved[1]
             merged, host_of = lost_ticks.merge(prog, lost)
             run = self._simulate(merged, sample, do_eprop, dump)
-        if run[4]:                                   # CONFIG visits by host tick number
-            run = (*run[:4], [(int(host_of[k - 1]), txns) for k, txns in run[4]])
+        if run[4] and lost:                          # CONFIG visits by host tick number
+            run = (*run[:4], error_halt.host_visits(run[4], host_of))
+        self._timing_error |= bool(lost)             # TIMING_ERROR is cleared only by reset
         return (*run, lost)
 
     def _run_ticks(self, prog, drive, tk, stats, dump, rec, send_n, send_data) -> list:
@@ -279,14 +295,15 @@ class Chip:
             visits.append((k, tuple(config_visit.play(self.state, txns, where, writes))))
             tk[k - 1, TK.config] = config_visit.visit_cycles(txns)
             if writes or config_visit.writes(txns, config_visit.CODE_NEUR):   # alpha LSBs feed Params
-                drive = self._after_visit(writes, prog, drive, where, dump)
+                drive = self._after_visit(writes, prog, drive, where, k)
 
-    def _after_visit(self, writes, prog, drive: Drive, where: str, dump: bool) -> Drive:
+    def _after_visit(self, writes, prog, drive: Drive, where: str, k: int) -> Drive:
         """Registers written in a visit take effect (core.config_regs): the configuration, Params and the
         Drive's register fields are re-derived; the kernel re-prepares its rows when it resumes."""
         before = self.config.registers
         regs, written = config_regs.apply(before, writes)
-        config_regs.check_fixed(before, regs, where, self.host.tick_period, dump)
+        config_regs.check_fixed(before, regs, where)
+        self._reg_log.append((k, before, regs))
         config_regs.reload_seeds(self.state.lfsr, regs, written)
         self.config = replace(self.config, registers=regs)
         self._params = self._derive_params()
