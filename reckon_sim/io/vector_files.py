@@ -238,11 +238,12 @@ def read_outputs(path: Path) -> list[tuple[int, list[int]]]:
 
 
 def write_tick_sends(path: Path, n: np.ndarray, data: np.ndarray, ticks=None) -> None:
-    """Per tick k with a per-tick SEND (SEND_PER_TIMESTEP): k, the number of OUT_DATA items, the items.
+    """Per tick k with a per-tick SEND (SEND_PER_TIMESTEP): k, the number of OUT_DATA items, the items; every
+    tick 2..T-1 of the rows has a line (n = 0 while a CONFIG visit had SEND_PER_TIMESTEP = 0).
     ticks: the host tick number of each row (default 1, 2, ..; with lost ticks, the chip's ticks' host numbers)."""
     ticks = np.arange(1, len(n) + 1) if ticks is None else np.asarray(ticks)
     _write(path, (" ".join(f"{v:x}" for v in (int(ticks[c]), int(n[c]), *data[c, : n[c]].tolist()))
-                  for c in range(len(n)) if n[c]))
+                  for c in range(len(n)) if n[c] or 0 < c < len(n) - 1))
 
 
 def read_tick_sends(path: Path) -> dict[int, list[int]]:

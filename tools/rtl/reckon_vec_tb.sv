@@ -121,8 +121,10 @@ module reckon_vec_tb;
                                 cfg_first_got = got; cfg_first_exp = cfg_buf[i + 1 + j];
                             end
                         end
-                    end else
+                    end else begin
                         spi_word(cfg_buf[i + 1 + j], dummy);
+                        if (cmd[30:16] == 15'd1 && cmd[15:0] == 16'd23) tmode = cfg_buf[i + 1 + j][0];   // TIMING_MODE
+                    end
                 end
                 i = i + 1 + n;
             end
