@@ -19,7 +19,7 @@ from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
 from . import config_regs, config_visit
-from . import error_halt, lost_ticks
+from . import error_halt, local_tick_write, lost_ticks
 from . import sample_fall
 from . import host as host_mod
 from .local_tick import check_local_tick
@@ -51,6 +51,7 @@ class ChipHang(InputError):
         self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
         self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
         self.lost = ()                               # host ticks lost before a fixed-period halt
+        self.local = False                           # a local tick (SPI_LOCAL_TICK := 1 in a visit) halted it
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
 
@@ -64,6 +65,7 @@ class Chip:
         self.host = host if host is not None else host_mod.HostSpec()   # the template of every sample's program
         self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
         self._timing_error = False                   # srnn.v TIMING_ERROR (a lost tick; cleared only by reset)
+        self.local_tick = None                       # the last sample's SPI_LOCAL_TICK := 1 visit (_local_ticks)
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -172,6 +174,7 @@ class Chip:
             tk, stats, rec, tick_send, config_reads, lost = self._run_losing_ticks(prog, sample, do_eprop, dump)
         else:
             tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
+        self.local_tick = self._local_ticks(prog, tk, tick_send, config_reads)
         cfg = self.config                            # a CONFIG visit may have written registers
         inference, out_bytes = self._send()
         if self.coverage is not None:
@@ -274,6 +277,25 @@ class Chip:
         self._timing_error |= bool(lost)             # TIMING_ERROR is cleared only by reset
         return (*run, lost)
 
+    def _local_ticks(self, prog, tk, tick_send, config_reads) -> tuple | None:
+        """SPI_LOCAL_TICK := 1 in a visit (core.local_tick_write): (its tick k, tick k+1's start offset, C), or
+        None; ChipHang when a local tick finds the chip busy (SPI_ERROR_HALT = 1)."""
+        lt = local_tick_write.LT.name
+        on = [(k, after) for k, before, after in self._reg_log if after[lt] and not before[lt]]
+        if not on:
+            return None
+        k, regs = on[0]
+        where = f"host program step {k - 1}: config"
+        if self.host.tick_period:
+            raise InputError(where, f"{lt} := 1 with a host tick_period: not modelled (allowed: the ready host)")
+        local_tick_write.check_writes(self._reg_log, k, prog.config[k - 1], where)
+        try:
+            start = local_tick_write.check_local_ticks(tk, k, prog.config[k - 1], regs, ChipHang, where)
+        except ChipHang as hang:                     # what the ticks before the cut did, for RTL vectors
+            hang.tick_send, hang.config_reads, hang.local = tick_send, config_reads, True
+            raise
+        return k, start, int(regs["SPI_CYCLES_PER_TICK"])
+
     def _run_ticks(self, prog, drive, tk, stats, dump, rec, send_n, send_data) -> list:
         """The kernel over the whole sample, stopping in CONFIG for each host SPI visit (core.config_visit)."""
         inp_next, pos = np.zeros(256, np.uint8), np.array([0, 1, 0], np.int64)
@@ -302,7 +324,6 @@ class Chip:
         Drive's register fields are re-derived; the kernel re-prepares its rows when it resumes."""
         before = self.config.registers
         regs, written = config_regs.apply(before, writes)
-        config_regs.check_fixed(before, regs, where)
         self._reg_log.append((k, before, regs))
         config_regs.reload_seeds(self.state.lfsr, regs, written)
         self.config = replace(self.config, registers=regs)

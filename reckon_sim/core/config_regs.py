@@ -10,16 +10,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import InputError
 from ..hw.registers import BY_ADDR, BY_NAME
 from . import lfsr as lfsr_mod
 
 ALPHA = BY_NAME["SPI_ALPHA_CONF"]
 SIZE_REGISTERS = ("SPI_NUM_INP_NEUR", "SPI_NUM_REC_NEUR", "SPI_NUM_OUT_NEUR")
-# registers a sample cannot change mid-way (the host's tick pacing is fixed by them)
-FIXED = {"SPI_LOCAL_TICK": "the host raises TIME_TICK for the whole sample"}
-
-
 def written_values(visits, name: str) -> list[int]:
     """Every value the code-0 writes of these visits [((cmd, data), ..), ..] give register `name`, in order."""
     reg = BY_NAME[name]
@@ -49,14 +44,6 @@ def apply(registers: dict, writes) -> tuple[dict, set]:
             regs[reg.name] = reg.decode(data)
             written.add(reg.name)
     return regs, written
-
-
-def check_fixed(before: dict, after: dict, where: str) -> None:
-    """InputError for a register the visit changes that must hold for the whole sample."""
-    for name, why in FIXED.items():
-        if after[name] != before[name]:
-            raise InputError(where, f"{name} := {after[name]} mid-sample: {why} (allowed: its value "
-                                    f"{before[name]}, or a write before the sample)")
 
 
 def reload_seeds(lfsr, registers: dict, written: set) -> None:
