@@ -68,6 +68,7 @@ A stream of records, one per line, first token = opcode:
 | `7 period halt_tick timing_error timing_mode` | (version 3; after record 2 and 5) how the host paces this sample's ticks and where the chip halts (below) |
 | `8 n tick..` | (version 3; after record 7) the n host ticks of this sample that are lost (SPI_ERROR_HALT = 0, below) |
 | `9 k n end` | (version 4; after records 5, 7, 8) SAMPLE falls n clock edges after the TIME_TICK rise of tick k (below) |
+| `a k o c` | (version 4 extension; after record 9) a CONFIG visit of tick k writes SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = c): the chip starts tick k+1 itself o cycles after tick k's time_tick edge and every later tick c cycles after the previous one; the host raises no TIME_TICK after tick k and checks each start (README "Operating modes") |
 | `0` | end of the run |
 
 Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then

@@ -94,7 +94,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
                                                _timing(start_cfg, host), list(res.lost_ticks),
-                                               _fall(prog, len(steps))))
+                                               _fall(prog, len(steps)), chip.local_tick))
                     rewrite = _writes_do_eprop(prog)
                     timing_rows.append(stim[-1].timing)
                     items = [int(res.inference)] if n_items(end_cfg) == 1 else [int(b) for b in res.out_bytes]
@@ -237,6 +237,9 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
     those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
     EPROP hang's last row counts up to the cycle EPROP would have left)."""
+    if hang.local:
+        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt mid-sample is "
+                                         "not written (model only; allowed: a SPI_CYCLES_PER_TICK every tick fits in)")
     if hang.cut is not None and hang.cut[1] < 0 and hang.cut[0] == "CONFIG":
         raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: the bench plays a visit's SPI "
                                          "transactions to its end: a halt inside it is not written (model only)")
