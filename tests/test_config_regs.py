@@ -109,3 +109,55 @@ def test_timing_mode_written_mid_sample_is_record_7_of_the_next_samples(tmp_path
                                                          tick_period=4000))
     stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
     assert [(s.timing.period, s.timing.timing_mode) for s in stim] == [(4000, 0), (4000, 1), (4000, 1)]
+
+
+def _lt_chip(c: int, halt: int = 1):
+    inp = small_spec()
+    from reckon_sim.core.chip import Chip
+    chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=halt), **inp.weights)
+    chip.host = HostSpec(config_every=24, config_txns=((REG | 64, (c,)), (REG | 10, (1,))))
+    return inp, chip
+
+
+def test_local_tick_written_mid_sample_starts_every_c_cycles_from_the_write():
+    """SPI_LOCAL_TICK := 1 in tick 25's visit: the write's edge is D = 128 + 64 x 36 + 8 x 34 = 2704 cycles before
+    CONFIG ends (offset 2978), so the first local tick comes at 2978 - 1 - 2704 - 1 + C: C = 3000 starts tick 26 at
+    3272 (tick 25 takes 3234), the next sample never leaves IDLE; C = 1 lands in CONFIG (halt); with
+    SPI_ERROR_HALT = 0 refused."""
+    inp, chip = _lt_chip(3000)
+    r = chip.run_sample(inp.train[0], True)
+    assert chip.local_tick == (25, 3272, 3000) and r.tick_table[24, TK.cycles] == 3234
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[1], True)
+    assert e.value.state == "IDLE" and e.value.tick == 1
+    inp, chip = _lt_chip(1)
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[0], True)
+    assert str(e.value) == ("host program: the chip hangs in IDLE in tick 25: SPI_LOCAL_TICK := 1 in the CONFIG visit "
+                            "of tick 25 (SPI_CYCLES_PER_TICK = 1): the local tick arrives 273 cycles after tick 25's, "
+                            "in CONFIG cycle 255 of tick 25 (3234 cycles): TIMING_ERROR is set, the FSM takes one more "
+                            "step and SPI_ERROR_HALT = 1 then holds IDLE for ever (the CONFIG phase is cut; the chip's "
+                            "state after the cut is not modelled)")
+    assert e.value.cut == ("CONFIG", 255) and e.value.local
+    inp, chip = _lt_chip(1000, halt=0)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inp.train[0], True)
+    assert str(e.value) == ("host program step 24: config: SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = 1000): the local "
+                            "tick arrives 1272 cycles after tick 25's, in CONFIG cycle 1254 of tick 25 (3234 cycles); "
+                            "with SPI_ERROR_HALT = 0 it is lost and the local ticks run on: not modelled (allowed: "
+                            "SPI_ERROR_HALT = 1, or a period every tick fits in)")
+
+
+def test_vectors_of_a_local_tick_write_carry_record_10_and_end_held_in_idle(tmp_path):
+    from reckon_sim.vectors import write_vectors
+    host = HostSpec(config_every=24, config_txns=((REG | 64, (3000,)), (REG | 10, (1,))))
+    m = write_vectors(tmp_path, small_spec(), None, host)
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [s.local for s in stim] == [(25, 3272, 3000), None]
+    assert stim[1].timing == vector_files.Timing(0, 1, 0, 0) and m["samples"][1]["halt"]["tick"] == 1
+    with pytest.raises(InputError) as e:
+        write_vectors(tmp_path / "c1", small_spec(), None, dataclasses.replace(host, config_txns=(
+            (REG | 64, (1,)), (REG | 10, (1,)))))
+    assert str(e.value).endswith("(the CONFIG phase is cut; the chip's state after the cut is not modelled): a local "
+                                 "tick's halt mid-sample is not written (model only; allowed: a SPI_CYCLES_PER_TICK "
+                                 "every tick fits in)")

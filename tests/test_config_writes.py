@@ -155,8 +155,6 @@ def test_alpha_conf_word_and_kappa_writes_change_the_next_step(regul):
     ((0x6001_0000, (0,)), "command 0x60010000: code 6 is no SPI target (allowed: codes 0-5)"),
     ((0x1002_0000, (0,)), "command 0x10020000: 1 data words for count cmd[27:16] = 2 (allowed: as many as the "
                           "count)"),
-    ((REG | 10, (1,)), "SPI_LOCAL_TICK := 1 mid-sample: the host raises TIME_TICK for the whole sample (allowed: "
-                       "its value 0, or a write before the sample)"),
 ])
 def test_visit_refusals_are_exact(regul, txn, message):
     case, s, _ = regul
