@@ -161,3 +161,11 @@ def test_vectors_of_a_local_tick_write_carry_record_10_and_end_held_in_idle(tmp_
     assert str(e.value).endswith("(the CONFIG phase is cut; the chip's state after the cut is not modelled): a local "
                                  "tick's halt mid-sample is not written (model only; allowed: a SPI_CYCLES_PER_TICK "
                                  "every tick fits in)")
+
+
+def test_timing_mode_written_mid_sample_with_the_ready_host(tmp_path):
+    """The bench follows the write (it counts each tick's expected cycles in mode 1): not refused mid-sample."""
+    from reckon_sim.vectors import write_vectors
+    write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=((REG | 23, (1,)),)))
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [s.timing for s in stim] == [None, vector_files.Timing(0, 0, 0, 1), vector_files.Timing(0, 0, 0, 1)]
