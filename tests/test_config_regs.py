@@ -138,7 +138,7 @@ def test_local_tick_written_mid_sample_starts_every_c_cycles_from_the_write():
                             "in CONFIG cycle 255 of tick 25 (3234 cycles): TIMING_ERROR is set, the FSM takes one more "
                             "step and SPI_ERROR_HALT = 1 then holds IDLE for ever (the CONFIG phase is cut; the chip's "
                             "state after the cut is not modelled)")
-    assert e.value.cut == ("CONFIG", 255) and e.value.local
+    assert e.value.cut == ("CONFIG", 255) and e.value.local == (25, 273, 1)
     inp, chip = _lt_chip(1000, halt=0)
     with pytest.raises(InputError) as e:
         chip.run_sample(inp.train[0], True)
@@ -159,8 +159,13 @@ def test_vectors_of_a_local_tick_write_carry_record_10_and_end_held_in_idle(tmp_
         write_vectors(tmp_path / "c1", small_spec(), None, dataclasses.replace(host, config_txns=(
             (REG | 64, (1,)), (REG | 10, (1,)))))
     assert str(e.value).endswith("(the CONFIG phase is cut; the chip's state after the cut is not modelled): a local "
-                                 "tick's halt mid-sample is not written (model only; allowed: a SPI_CYCLES_PER_TICK "
-                                 "every tick fits in)")
+                                 "tick's halt inside the visit is not written (model only; allowed: a "
+                                 "SPI_CYCLES_PER_TICK whose first local tick comes after the visit)")
+    m = write_vectors(tmp_path / "c2800", small_spec(), None, dataclasses.replace(host, config_txns=(
+        (REG | 64, (2800,)), (REG | 10, (1,)))))              # lands in tick 25's PROP scan: a halt the bench checks
+    stim = vector_files.read_stimulus(tmp_path / "c2800" / "stimulus.hex")
+    assert len(stim) == 1 and stim[0].local == (25, 3072, 2800) and stim[0].timing == vector_files.Timing(0, 25, 1, 0)
+    assert "in PROP cycle 30 of tick 25" in m["samples"][0]["halt"]["why"]
 
 
 def test_timing_mode_written_mid_sample_with_the_ready_host(tmp_path):

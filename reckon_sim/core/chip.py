@@ -51,7 +51,7 @@ class ChipHang(InputError):
         self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
         self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
         self.lost = ()                               # host ticks lost before a fixed-period halt
-        self.local = False                           # a local tick (SPI_LOCAL_TICK := 1 in a visit) halted it
+        self.local = None                            # (k, o, c) as record 10 when a local tick halted it
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
 
@@ -292,7 +292,9 @@ class Chip:
         try:
             start = local_tick_write.check_local_ticks(tk, k, prog.config[k - 1], regs, ChipHang, where)
         except ChipHang as hang:                     # what the ticks before the cut did, for RTL vectors
-            hang.tick_send, hang.config_reads, hang.local = tick_send, config_reads, True
+            c = int(regs["SPI_CYCLES_PER_TICK"])
+            hang.tick_send, hang.config_reads = tick_send, config_reads
+            hang.local = (k, local_tick_write.first_offset(tk[k - 1], prog.config[k - 1]) + c, c)
             raise
         return k, start, int(regs["SPI_CYCLES_PER_TICK"])
 

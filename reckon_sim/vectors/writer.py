@@ -237,9 +237,10 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
     those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
     EPROP hang's last row counts up to the cycle EPROP would have left)."""
-    if hang.local:
-        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt mid-sample is "
-                                         "not written (model only; allowed: a SPI_CYCLES_PER_TICK every tick fits in)")
+    if hang.local and hang.cut[0] == "CONFIG":
+        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt inside the "
+                                         "visit is not written (model only; allowed: a SPI_CYCLES_PER_TICK whose first "
+                                         "local tick comes after the visit)")
     if hang.cut is not None and hang.cut[1] < 0 and hang.cut[0] == "CONFIG":
         raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: the bench plays a visit's SPI "
                                          "transactions to its end: a halt inside it is not written (model only)")
@@ -264,7 +265,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     _asked_only(steps[: h - 1], tk[: n - 1], lost)                # the cut tick h: as far as the chip got
     return fmt.SampleStim(gidx, epoch, phase, index, prog.n_ticks, 0, pre, steps,
                           _spt_items(None if sends is None else {"n": sends["n"][:n]}), timing, lost,
-                          fall=_fall(prog, h, hang=True) if hang.state == "EPROP" else None)
+                          fall=_fall(prog, h, hang=True) if hang.state == "EPROP" else None, local=hang.local)
 
 
 def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> None:

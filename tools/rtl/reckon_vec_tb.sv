@@ -137,6 +137,7 @@ module reckon_vec_tb;
     task automatic send_tick(input integer k, input reg last, input integer nreq);
         integer t0, i, m, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall;
         reg     seen_low, fin, sent, spt, bad, lt, lt_seen;
+        integer lt_edge;
         begin
             r = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
             scan_ok(r, 2);
@@ -166,6 +167,7 @@ module reckon_vec_tb;
             in_tick = 1'b1;
             lt = (lt_k > 0 && k > lt_k);               // record 10: the chip's local tick starts tick k
             lt_seen = 1'b0;
+            lt_edge = cyc + 3 + lt_o;                  // record 10 halt in the visit's tick: its local tick edge
             if (lt) gen_pulse = -1;
             else TIME_TICK = 1'b1;
             if (k == fall_k && fall_n == 0) SAMPLE = 1'b0;   // record 9: the fall generator drops it fall_n edges on
@@ -184,13 +186,25 @@ module reckon_vec_tb;
                         finish_run("local tick off its period");
                     end
                     t0 = cyc - 3;                          // as if raised: a raised TIME_TICK's edge is t0 + 3
+                    lt_edge = cyc + lt_c;
+                end
+                if (!done && k == halt_k && lt_k > 0 && (!lt || lt_seen)
+                    && cyc == lt_edge + (tmode ? 0 : 1)) begin  // a local tick finds the chip busy: held in IDLE
+                    if (TIMING_ERROR_RDY !== 1'b1) begin
+                        $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d: TIMING_ERROR_RDY low %0d edges after the local tick (%0d cycles after tick %0d's time_tick)",
+                                 s_gidx, k, tmode ? 0 : 1, lt_edge - t0 - 3, k);
+                        n_fail = n_fail + 1;
+                        finish_run("no halt on the local tick");
+                    end
+                    check_held(k, 1'b0, t0);
+                    fin = 1'b1;
                 end
                 if (!sent && MISO === 1'b1) begin
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
                     sent = 1'b1;
                 end
                 if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
-                if (k == halt_k && (period_p == 0 || gen_left == 0)) begin
+                if (k == halt_k && ((period_p == 0 && lt_k == 0) || (period_p > 0 && gen_left == 0))) begin
                     check_held(k, period_p > 0, t0);          // the early TIME_TICK (or a local-tick halt): IDLE
                     fin = 1'b1;
                 end else if (k == halt_k && OUT_REQ === 1'b1 && !OUT_ACK) OUT_ACK = 1'b1;
