@@ -172,11 +172,6 @@ def test_alpha_conf_word_and_kappa_writes_change_the_next_step(regul):
     ((0x6001_0000, (0,)), "command 0x60010000: code 6 is no SPI target (allowed: codes 0-5)"),
     ((0x1002_0000, (0,)), "command 0x10020000: 1 data words for count cmd[27:16] = 2 (allowed: as many as the "
                           "count)"),
-    ((REG | 95, (20,)), "SPI_NUM_REC_NEUR := 20 mid-sample: the sample's records (dump; run, vectors) and the "
-                        "bench's per-sample files are sized by it (allowed: its value 39, or a write before the "
-                        "sample)"),
-    ((REG | 30, (1,)), "SPI_SEND_PER_TIMESTEP := 1 mid-sample: the per-tick SEND records (model and bench record 5) "
-                       "are kept for whole samples (allowed: its value 0, or a write before the sample)"),
 ])
 def test_visit_refusals_are_exact(regul, txn, message):
     case, s, _ = regul

@@ -19,11 +19,11 @@ from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
 from . import config_regs, config_visit
-from . import lost_ticks
+from . import error_halt, local_tick_write, lost_ticks
 from . import sample_fall
 from . import host as host_mod
 from .local_tick import check_local_tick
-from .tick_period import check_period
+from . import tick_period
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import (STATE_EPROP, STATE_NAMES, STATE_SEND, TICK_COLUMNS, TK, Drive, Params, Registers,
                       TickRecords)
@@ -37,7 +37,7 @@ def _drive_registers(regs: dict) -> dict:
     """The Drive fields that follow registers (besides DO_EPROP, set per sample by the host)."""
     regression = bool(regs["SPI_REGRESSION"])
     return dict(single_label=int(regs["SPI_SINGLE_LABEL"]), label_only=int(regs["SPI_SEND_LABEL_ONLY"]),
-                gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
+                send_per_tick=int(regs["SPI_SEND_PER_TIMESTEP"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
 
 
 class ChipHang(InputError):
@@ -51,6 +51,7 @@ class ChipHang(InputError):
                  lost_ticks: tuple = ()):
         self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
         self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
+        self.local = None                            # (k, o, c) as record 10 when a local tick halted it
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         self.lost_ticks = lost_ticks                 # host ticks lost before it (SPI_ERROR_HALT = 0, core.lost_ticks)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
@@ -64,6 +65,8 @@ class Chip:
         self.config = config
         self.host = host if host is not None else host_mod.HostSpec()   # the template of every sample's program
         self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
+        self._timing_error = False                   # srnn.v TIMING_ERROR (a lost tick; cleared only by reset)
+        self.local_tick = None                       # the last sample's SPI_LOCAL_TICK := 1 visit (_local_ticks)
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -176,18 +179,12 @@ class Chip:
                              "would fall after the next TIME_TICK (allowed: -1 or 0..tick_period-1; a fall m "
                              "periods later is a fall in tick j+m)")
         prog, self._fall_tick = host_mod.played(prog, cfg.num_recout)
-        if period and not cfg["SPI_ERROR_HALT"]:     # early ticks are lost (core.lost_ticks)
+        if period:                                   # TIME_TICK every N cycles: early ticks lost or halting
             tk, stats, rec, tick_send, config_reads, lost = self._run_losing_ticks(prog, sample, do_eprop, dump)
         else:
-            try:
-                tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
-            except ChipHang as hang:                 # an EPROP hang: an earlier early tick halts the chip first
-                if period and hang.state == "EPROP":
-                    self._check_period(hang.tick_table, hang.tick_send, hang.config_reads)
-                raise
+            tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
+        self.local_tick = self._local_ticks(prog, tk, tick_send, config_reads)
         cfg = self.config                            # a CONFIG visit may have written registers
-        if period and cfg["SPI_ERROR_HALT"]:         # TIME_TICK every N cycles: early ticks (core.tick_period)
-            self._check_period(tk, tick_send, config_reads)
         inference, out_bytes = self._send()
         if self.coverage is not None:
             self.coverage.fold_kernel()
@@ -216,11 +213,13 @@ class Chip:
         T = prog.n_ticks
         tk = np.zeros((T, len(TICK_COLUMNS)), np.int64)
         stats = np.zeros(8, np.int64)
-        rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
-        spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
+        visits = prog.config.values()                # records are sized by the sample's largest sizes
+        rec = TickRecords.empty(T, config_regs.record_sizes(cfg, visits).n_rec) if dump else _NO_RECORDS
+        spt = int(cfg["SPI_SEND_PER_TIMESTEP"] or any(config_regs.written_values(visits, "SPI_SEND_PER_TIMESTEP")))
         drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=int(self._fall_tick), label=int(sample.label),
-                      n_ticks=int(T), do_eprop=int(do_eprop), send_per_tick=spt, **_drive_registers(cfg.registers))
+                      n_ticks=int(T), do_eprop=int(do_eprop), **_drive_registers(cfg.registers))
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
+        self._reg_log = []                           # (tick, registers before, after) of each register-writing visit
         send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
         tick_send, hang = None, None
         try:
@@ -242,21 +241,14 @@ class Chip:
             raise hang
         return tk, stats, rec, tick_send, config_reads
 
-    def _check_period(self, tk, tick_send, config_reads) -> None:
-        """SPI_ERROR_HALT = 1 with a tick period: ChipHang (held in IDLE) at the first early tick."""
-        try:
-            check_period(tk, self.host.tick_period, ChipHang)
-        except ChipHang as hang:                     # what the ticks before the cut did, for RTL vectors
-            hang.tick_send, hang.config_reads = tick_send, config_reads
-            raise
-
     def _run_losing_ticks(self, prog, sample: Sample, do_eprop: int, dump: bool):
-        """SPI_ERROR_HALT = 0 with a tick period: re-run on the merged program until every early tick is
-        accounted lost (core.lost_ticks); the chip's state is restored before each re-run."""
+        """A host tick period: re-run on the merged program (core.lost_ticks.played) until every early tick is
+        accounted for, lost with SPI_ERROR_HALT = 0 or a halt with 1 (core.tick_period), by the value the tick
+        meets (a CONFIG visit may write it: core.error_halt); the chip's state is restored before each re-run."""
         period, num_recout = self.host.tick_period, self.config.num_recout
         saved = self.state.copy(), (self.coverage.kernel.copy() if self.coverage is not None else None)
         conf = self.config, self._params              # a visit's register writes are undone too
-        lost = frozenset()
+        lost, arrivals = frozenset(), []              # arrivals: (chip tick, state) where each lost tick landed
         while True:
             run_prog, host_of, self._fall_tick = lost_ticks.played(prog, lost, period, num_recout)
             try:
@@ -264,10 +256,23 @@ class Chip:
             except ChipHang as e:                    # an EPROP hang (a SAMPLE fall): the ticks before it count
                 if e.state != "EPROP":
                     raise
-                run, hang = (e.tick_table,), e
-            if (h := lost_ticks.next_lost(run[0], host_of, period, lost)) is None:
+                run, hang = (e.tick_table, None, None, e.tick_send, e.config_reads), e
+            early = tick_period.first_early(run[0], host_of, period, lost)
+            try:
+                error_halt.check_sticky(self._reg_log, arrivals, early, run, host_of, ChipHang, self._timing_error)
+            except ChipHang as sticky:
+                sticky.lost_ticks = tuple(sorted(lost))
+                raise
+            if early is None:
                 break
-            lost = lost | {h}
+            c, h0, h, offset, state = early
+            if error_halt.value_at(conf[0].registers, self._reg_log, c + 1, state, period):
+                halt = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
+                halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
+                halt.lost_ticks = tuple(sorted(lost))
+                raise halt
+            lost_ticks.next_lost(run[0], host_of, period, lost)   # the same tick; refuses a cut PROP scan
+            lost, arrivals = lost | {h}, [*arrivals, (c + 1, state)]
             self.state.restore(saved[0])
             self.config, self._params = conf
             if saved[1] is not None:
@@ -279,9 +284,31 @@ class Chip:
                                                      f"tick {int(host_of[-1])} is busy and is lost (SPI_ERROR_HALT = "
                                                      "0); the chip then waits in PROP for a tick that never comes",
                            timing_error=True, lost_ticks=tuple(sorted(lost)))
-        if run[4]:                                   # CONFIG visits by host tick number
-            run = (*run[:4], [(int(host_of[k - 1]), txns) for k, txns in run[4]])
+        if run[4] and lost:                          # CONFIG visits by host tick number
+            run = (*run[:4], error_halt.host_visits(run[4], host_of))
+        self._timing_error |= bool(lost)             # TIMING_ERROR is cleared only by reset
         return (*run, lost)
+
+    def _local_ticks(self, prog, tk, tick_send, config_reads) -> tuple | None:
+        """SPI_LOCAL_TICK := 1 in a visit (core.local_tick_write): (its tick k, tick k+1's start offset, C), or
+        None; ChipHang when a local tick finds the chip busy (SPI_ERROR_HALT = 1)."""
+        lt = local_tick_write.LT.name
+        on = [(k, after) for k, before, after in self._reg_log if after[lt] and not before[lt]]
+        if not on:
+            return None
+        k, regs = on[0]
+        where = f"host program step {k - 1}: config"
+        if self.host.tick_period:
+            raise InputError(where, f"{lt} := 1 with a host tick_period: not modelled (allowed: the ready host)")
+        local_tick_write.check_writes(self._reg_log, k, prog.config[k - 1], where)
+        try:
+            start = local_tick_write.check_local_ticks(tk, k, prog.config[k - 1], regs, ChipHang, where)
+        except ChipHang as hang:                     # what the ticks before the cut did, for RTL vectors
+            c = int(regs["SPI_CYCLES_PER_TICK"])
+            hang.tick_send, hang.config_reads = tick_send, config_reads
+            hang.local = (k, local_tick_write.first_offset(tk[k - 1], prog.config[k - 1]) + c, c)
+            raise
+        return k, start, int(regs["SPI_CYCLES_PER_TICK"])
 
     def _run_ticks(self, prog, drive, tk, stats, dump, rec, send_n, send_data) -> list:
         """The kernel over the whole sample, stopping in CONFIG for each host SPI visit (core.config_visit)."""
@@ -304,14 +331,14 @@ class Chip:
             visits.append((k, tuple(config_visit.play(self.state, txns, where, writes))))
             tk[k - 1, TK.config] = config_visit.visit_cycles(txns)
             if writes or config_visit.writes(txns, config_visit.CODE_NEUR):   # alpha LSBs feed Params
-                drive = self._after_visit(writes, prog, drive, where, dump)
+                drive = self._after_visit(writes, prog, drive, where, k)
 
-    def _after_visit(self, writes, prog, drive: Drive, where: str, dump: bool) -> Drive:
+    def _after_visit(self, writes, prog, drive: Drive, where: str, k: int) -> Drive:
         """Registers written in a visit take effect (core.config_regs): the configuration, Params and the
         Drive's register fields are re-derived; the kernel re-prepares its rows when it resumes."""
         before = self.config.registers
         regs, written = config_regs.apply(before, writes)
-        config_regs.check_fixed(before, regs, where, self.host.tick_period, dump)
+        self._reg_log.append((k, before, regs))
         config_regs.reload_seeds(self.state.lfsr, regs, written)
         self.config = replace(self.config, registers=regs)
         self._params = self._derive_params()

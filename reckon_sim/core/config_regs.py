@@ -8,20 +8,27 @@ which loads that seed into its LFSR(s) (even when the value is unchanged).
 """
 from __future__ import annotations
 
-from ..errors import InputError
+from dataclasses import replace
+
 from ..hw.registers import BY_ADDR, BY_NAME
 from . import lfsr as lfsr_mod
 
 ALPHA = BY_NAME["SPI_ALPHA_CONF"]
-# registers a sample cannot change mid-way: what the host or the sample's records are fixed by
-SIZED = "the sample's records (dump; run, vectors) and the bench's per-sample files are sized by it"
-SIZES = {name: SIZED for name in ("SPI_NUM_INP_NEUR", "SPI_NUM_REC_NEUR", "SPI_NUM_OUT_NEUR")}
-FIXED = {
-    "SPI_SEND_PER_TIMESTEP": "the per-tick SEND records (model and bench record 5) are kept for whole samples",
-    "SPI_LOCAL_TICK": "the host raises TIME_TICK for the whole sample",
-    "SPI_TIMING_MODE": "the host reads TIMING_ERROR_RDY one way for the whole sample (record 7)",
-}
-PERIOD_FIXED = {"SPI_ERROR_HALT": "a host tick_period's early ticks are located for the whole sample"}
+SIZE_REGISTERS = ("SPI_NUM_INP_NEUR", "SPI_NUM_REC_NEUR", "SPI_NUM_OUT_NEUR")
+def written_values(visits, name: str) -> list[int]:
+    """Every value the code-0 writes of these visits [((cmd, data), ..), ..] give register `name`, in order."""
+    reg = BY_NAME[name]
+    return [reg.decode(int(d)) for txns in visits for cmd, data in txns
+            if not cmd >> 31 and (cmd >> 28) & 7 == 0 and cmd & 0xFFFF == reg.addr for d in data]
+
+
+def record_sizes(cfg, visits):
+    """cfg with each SPI_NUM_* at the largest value it has during the visits (records and the bench's per-sample
+    files are sized by it, so a mid-sample change of a size is representable); cfg itself when none grows."""
+    regs = {n: max([cfg[n], *written_values(visits, n)]) for n in SIZE_REGISTERS}
+    if all(regs[n] == cfg[n] for n in SIZE_REGISTERS):
+        return cfg
+    return replace(cfg, registers={**cfg.registers, **regs})
 
 
 def apply(registers: dict, writes) -> tuple[dict, set]:
@@ -37,15 +44,6 @@ def apply(registers: dict, writes) -> tuple[dict, set]:
             regs[reg.name] = reg.decode(data)
             written.add(reg.name)
     return regs, written
-
-
-def check_fixed(before: dict, after: dict, where: str, tick_period: int, records: bool) -> None:
-    """InputError for a register the visit changes that must hold for the whole sample (sizes: with records)."""
-    fixed = {**FIXED, **(PERIOD_FIXED if tick_period else {}), **(SIZES if records else {})}
-    for name, why in fixed.items():
-        if after[name] != before[name]:
-            raise InputError(where, f"{name} := {after[name]} mid-sample: {why} (allowed: its value "
-                                    f"{before[name]}, or a write before the sample)")
 
 
 def reload_seeds(lfsr, registers: dict, written: set) -> None:

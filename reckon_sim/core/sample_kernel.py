@@ -167,8 +167,8 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
                 stats[ST_SQERR] += vote_sq_error(reg, p.dp, oneur, drv.label)
             if dump:
                 output_errors(p, st, do_eprop, err)
-                rec.z[r, :] = z[:nrec]
-                _snapshot_neurons(st, rec.step, r, nrec)
+                rec.z[r, :] = z[:rec.z.shape[1]]             # records: the sample's largest NUM_REC
+                _snapshot_neurons(st, rec.step, r, rec.z.shape[1])
                 rec.oneur[r, AT_STEP, :] = oneur
                 rec.err[r, AT_SDONE, :] = err
                 rec.lfsr[r, AT_STEP, :] = lfsr
@@ -201,7 +201,7 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
         tk[r, TK_CYCLES] = (tk[r, TK_STEP] + tk[r, TK_SDONE] + tk[r, TK_EPROP] + tk[r, TK_GETTAR]
                             + tk[r, TK_CONFIG] + tk[r, TK_PROP] + 1)
         if dump:
-            _snapshot_neurons(st, rec.prop, r, nrec)
+            _snapshot_neurons(st, rec.prop, r, rec.z.shape[1])
             rec.oneur[r, AT_PROP, :] = oneur
             rec.lfsr[r, AT_PROP, :] = lfsr
             _weight_checksums(st, nin, nrec, nout, rec.wchk[r])

@@ -40,16 +40,35 @@ def arrival(row: np.ndarray, tick: int, early: int, offset: int) -> tuple[str, i
                       f"tick {tick} ({int(row[TK.cycles])} cycles)")
 
 
+def halt(tk: np.ndarray, c: int, tick: int, early: int, offset: int, hang):
+    """The ChipHang of SPI_ERROR_HALT = 1 when TIME_TICK `early` lands `offset` cycles into chip tick row c (host
+    tick `tick`): the chip is held in IDLE. hang: the ChipHang class (state, tick, why, timing_error, tick_table,
+    cut)."""
+    state, cyc, where = arrival(tk[c], tick, early, offset)
+    return hang("IDLE", tick, f"{where}: TIMING_ERROR is set, the FSM takes one more step and "
+                              f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the chip's state after the cut is not "
+                              "modelled)", timing_error=True, tick_table=tk[: c + 1].copy(), cut=(state, cyc))
+
+
 def check_period(tk: np.ndarray, period: int, hang) -> None:
     """SPI_ERROR_HALT = 1: nothing when every tick k < T is done before tick k+1 arrives (the run equals the
-    ready-host run); otherwise ChipHang at the first early tick (the chip is held in IDLE).
-    hang: the ChipHang class (state, tick, why, timing_error, tick_table, cut)."""
+    ready-host run); otherwise ChipHang at the first early tick (the chip is held in IDLE)."""
     busy = np.asarray(tk[:-1, TK.cycles])
     late = np.flatnonzero(busy > period)
     if late.size == 0:
         return
     r = int(late[0])
-    state, c, where = arrival(tk[r], r + 1, r + 2, period)
-    raise hang("IDLE", r + 1, f"{where}: TIMING_ERROR is set, the FSM takes one more step and "
-                              f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the chip's state after the cut is not "
-                              "modelled)", timing_error=True, tick_table=tk[: r + 1].copy(), cut=(state, c))
+    raise halt(tk, r, r + 1, r + 2, period, hang)
+
+
+def first_early(tk: np.ndarray, host_of: np.ndarray, period: int, lost: frozenset) -> tuple | None:
+    """The first host tick arriving while a chip tick is busy and not counted lost yet: (chip tick row c, host
+    tick of row c, the early host tick, its offset in cycles, the state it lands in); None: none."""
+    for c in range(min(len(tk), len(host_of)) - 1):     # the last chip tick has no successor (ticks stop there)
+        busy, h0 = int(tk[c, TK.cycles]), int(host_of[c])
+        m = 1
+        while m * period < busy:
+            if h0 + m not in lost:
+                return c, h0, h0 + m, m * period, state_at(tk[c], m * period)[0]
+            m += 1
+    return None

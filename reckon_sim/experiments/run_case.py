@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.records import STATE_CODES, STATE_PROP, TICK_COLUMNS, TK
+from ..core import config_regs
 from ..core.chip import Chip, ChipHang
 from ..io.npz import save_npz
 from ..io.golden import Case, tick_arrays, write_inferences, write_summary
@@ -78,6 +79,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
             for idx, sample in enumerate(case.phase_samples(phase) if halted is None else ()):
                 learn = phase == "train"
                 targets = case.sample_targets(idx, sample.n_ticks) if learn else None
+                sized = config_regs.record_sizes(chip.config, [chip.host.config_txns])   # sizes a visit may grow
                 t0, c0 = time.perf_counter(), time.process_time()
                 try:
                     res = chip.run_sample(sample, learn, dump=True, targets=targets)
@@ -95,7 +97,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
                 tk = res.tick_table
                 arrays = dict(res.end_state)
                 if dump >= 1:
-                    arrays.update(tick_arrays(res, cfg))
+                    arrays.update(tick_arrays(res, sized))
                 else:
                     arrays["tk_table"] = tk.astype(np.int64)
                 scalars = dict(gidx=gidx, epoch=epoch, sample=idx, is_test=int(not learn),

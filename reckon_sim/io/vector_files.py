@@ -18,6 +18,7 @@ FORMAT_VERSION = 4      # 2: host programs (per-tick SEND, CONFIG visits); 3: ti
 
 # stimulus opcodes (first token of a stimulus record)
 OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING, OP_LOST, OP_FALL = range(10)
+OP_LOCAL = 10                                   # record 10: SPI_LOCAL_TICK := 1 in a visit (local ticks from then on)
 FALL_NEXT, FALL_ENDS, FALL_HANG = range(3)      # record 9 `end`: tick k+1 is the last; tick k is; EPROP hang
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
 # bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
@@ -149,6 +150,7 @@ class SampleStim:
     timing: Timing | None = None    # record 7: tick period, timing mode, halt (None: ready-paced, no halt)
     lost: list[int] = field(default_factory=list)   # record 8: host ticks lost (early, SPI_ERROR_HALT = 0)
     fall: Fall | None = None        # record 9: SAMPLE falls mid-tick
+    local: tuple | None = None      # record 10: (tick k of the visit, tick k+1's start offset, SPI_CYCLES_PER_TICK)
 
 
 def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
@@ -165,6 +167,8 @@ def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
             lines.append(" ".join(f"{v:x}" for v in (OP_LOST, len(s.lost), *s.lost)))
         if s.fall is not None:
             lines.append(" ".join(f"{v:x}" for v in s.fall.tokens()))
+        if s.local is not None:
+            lines.append(" ".join(f"{v:x}" for v in (OP_LOCAL, *s.local)))
         for st in s.steps:
             lines.extend(f"{OP_CONFIG:x} " + " ".join(f"{w:08x}" for w in t.words()) for t in st.config)
             lines.append(" ".join(f"{v:x}" for v in st.tokens()))
@@ -214,6 +218,8 @@ def read_stimulus(path: Path) -> list[SampleStim]:
             out[-1].lost = take(take(1)[0])
         elif op == OP_FALL:
             out[-1].fall = Fall(*take(3))
+        elif op == OP_LOCAL:
+            out[-1].local = tuple(take(3))
         elif op == OP_SAMPLE_END:
             (g,) = take(1)
             if g != out[-1].gidx:
@@ -238,11 +244,12 @@ def read_outputs(path: Path) -> list[tuple[int, list[int]]]:
 
 
 def write_tick_sends(path: Path, n: np.ndarray, data: np.ndarray, ticks=None) -> None:
-    """Per tick k with a per-tick SEND (SEND_PER_TIMESTEP): k, the number of OUT_DATA items, the items.
+    """Per tick k with a per-tick SEND (SEND_PER_TIMESTEP): k, the number of OUT_DATA items, the items; every
+    tick 2..T-1 of the rows has a line (n = 0 while a CONFIG visit had SEND_PER_TIMESTEP = 0).
     ticks: the host tick number of each row (default 1, 2, ..; with lost ticks, the chip's ticks' host numbers)."""
     ticks = np.arange(1, len(n) + 1) if ticks is None else np.asarray(ticks)
     _write(path, (" ".join(f"{v:x}" for v in (int(ticks[c]), int(n[c]), *data[c, : n[c]].tolist()))
-                  for c in range(len(n)) if n[c]))
+                  for c in range(len(n)) if n[c] or 0 < c < len(n) - 1))
 
 
 def read_tick_sends(path: Path) -> dict[int, list[int]]:

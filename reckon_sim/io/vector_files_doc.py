@@ -64,10 +64,11 @@ A stream of records, one per line, first token = opcode:
 | `3 j levels n_aer n_tar n_req aer.. tar.. req..` | step j = 0..T-1, what the host does after tick j (j = 0: before tick 1), then it sends tick j+1 |
 | `4 gidx` | sample end: read the n_items OUT_DATA items, drop TARGET_VALID and INFER_ACC, check the read-back |
 | `6 cmd data..` | (version 2; before step j's record 3) one SPI transaction of the CONFIG visit in tick j+1 (count = cmd[27:16] data words; read data = the words expected) |
-| `5 n` | (version 2; right after record 2) SEND_PER_TIMESTEP: the chip sends n OUT_DATA items in every tick 2..T-1, expected in `expect/send_NNNN.hex` |
+| `5 n` | (version 2; right after record 2) SEND_PER_TIMESTEP: the chip sends up to n OUT_DATA items in each tick 2..T-1, expected in `expect/send_NNNN.hex` (a line per tick; `k 0` for a tick without SEND, e.g. before a CONFIG visit writes SPI_SEND_PER_TIMESTEP := 1) |
 | `7 period halt_tick timing_error timing_mode` | (version 3; after record 2 and 5) how the host paces this sample's ticks and where the chip halts (below) |
 | `8 n tick..` | (version 3; after record 7) the n host ticks of this sample that are lost (SPI_ERROR_HALT = 0, below) |
 | `9 k n end` | (version 4; after records 5, 7, 8) SAMPLE falls n clock edges after the TIME_TICK rise of tick k (below) |
+| `a k o c` | (version 4 extension; after record 9) a CONFIG visit of tick k writes SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = c): the chip starts tick k+1 itself o cycles after tick k's time_tick edge and every later tick c cycles after the previous one; the host raises no TIME_TICK after tick k and checks each start (README "Operating modes") |
 | `0` | end of the run |
 
 Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then

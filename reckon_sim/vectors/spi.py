@@ -99,9 +99,11 @@ def memory_transactions(mem: str, words: list[int], image: np.ndarray, read: boo
     return out
 
 
-def program_sequence(cfg: ChipConfig, images: dict[str, np.ndarray]) -> list[Transaction]:
-    """Full programming: configuration, then (EN_CONF = 1) weights and neuron words of the regions, EN_CONF = 0."""
-    reg = regions(cfg)
+def program_sequence(cfg: ChipConfig, images: dict[str, np.ndarray], reach: ChipConfig | None = None
+                     ) -> list[Transaction]:
+    """Full programming: configuration, then (EN_CONF = 1) weights and neuron words of the regions (of `reach`:
+    cfg with the largest sizes a CONFIG visit writes; default cfg), EN_CONF = 0."""
+    reg = regions(reach or cfg)
     seq = config_writes(cfg) + [config_write(0, 1)]
     for mem in ("winp", "wrec", "wout", "neur"):
         seq += memory_transactions(mem, reg[mem], images[mem], read=False)

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core.records import AT_PROP, AT_STEP, NF, TK
 from ..config import ChipConfig
-from ..core import config_visit
+from ..core import config_regs, config_visit
 from ..core.chip import Chip, ChipHang
 from ..errors import InputError
 from ..core.host import HostSpec
@@ -32,7 +32,7 @@ def _images(snapshot: dict) -> dict[str, np.ndarray]:
 
 def state_columns(res, cfg: ChipConfig) -> dict[str, np.ndarray]:
     """End-of-tick state of one sample (after PROP for ticks < T, after STEP for tick T), [T, n] per column."""
-    rec = res.records
+    rec = res.records                                # z / neuron fields: the records' width (core.chip)
     last = np.zeros(rec.z.shape[0], dtype=bool)
     last[-1] = True
     neur = np.where(last[:, None, None], rec.step, rec.prop)
@@ -57,10 +57,11 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                       "format_version": fmt.FORMAT_VERSION, **extra})
 
     chip = _programmed_chip(out, add, inputs, host)
+    reach = config_regs.record_sizes(cfg, [host.config_txns])   # sizes the visits may grow: files sized by it
 
     regression = inputs.targets is not None and cfg["SPI_REGRESSION"]
     stim, outputs, samples, probes = [], [], [], []
-    vcd = StateVcd(out / "model.vcd", cfg.n_inp, cfg.n_rec, cfg.n_out)
+    vcd = StateVcd(out / "model.vcd", reach.n_inp, reach.n_rec, reach.n_out)
     gidx = 0
     timing_rows: list = []
     try:
@@ -73,13 +74,14 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     targets = (sample_targets(inputs.targets, index, sample.n_ticks, cfg.target_tick)
                                if learn and regression else None)
                     prog = chip.host_program(sample, learn, targets)
+                    start_cfg = chip.config               # the registers the sample starts with
                     steps = program_steps(prog)
                     try:
                         res = chip.run_sample(sample, learn, dump=True, program=prog)
                     except ChipHang as hang:          # held in IDLE / hung in EPROP: the last sample it runs
                         if hang.state not in ("IDLE", "EPROP"):
                             raise
-                        stim.append(_halted_sample(out, add, cfg, host, hang, gidx, epoch, phase, index, prog,
+                        stim.append(_halted_sample(out, add, start_cfg, host, hang, gidx, epoch, phase, index, prog,
                                                    pre if rewrite else [], steps, probes))
                         outputs.append((gidx, []))
                         timing_rows.append(stim[-1].timing)
@@ -91,16 +93,16 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     steps = steps[: _last_host_tick(res)]                          # the host stops at the end
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
-                                               pre if rewrite else [], steps,
-                                               n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
-                                               _timing(cfg, host), list(res.lost_ticks),
-                                               _fall(prog, len(steps), False, res.lost_ticks, host.tick_period)))
+                                               pre if rewrite else [], steps, _spt_items(res.tick_send),
+                                               _timing(start_cfg, host), list(res.lost_ticks),
+                                               _fall(prog, len(steps), False, res.lost_ticks, host.tick_period),
+                                               chip.local_tick))
                     rewrite = _writes_do_eprop(prog)
                     timing_rows.append(stim[-1].timing)
                     items = [int(res.inference)] if n_items(end_cfg) == 1 else [int(b) for b in res.out_bytes]
                     outputs.append((gidx, items))
                     # the bench's read-back after the sample leaves SRNN_READBACK at its last word (code-0 reads)
-                    chip.state.ctl[READBACK] = _write_sample(out, add, cfg, gidx, res, steps, vcd, chip.state.oneur)
+                    chip.state.ctl[READBACK] = _write_sample(out, add, reach, gidx, res, steps, vcd, chip.state.oneur)
                     ended = {"ticks_run": len(steps)} if len(steps) != sample.n_ticks else {}   # SAMPLE fell early
                     samples.append(_sample_row(gidx, epoch, phase, index, sample, **ended, out_data=items,
                                                inference=int(res.inference),
@@ -137,12 +139,13 @@ def _programmed_chip(out: Path, add, inputs: RunInputs, host: HostSpec) -> Chip:
     cfg = inputs.config
     chip = Chip.from_config(cfg, **inputs.weights)
     chip.host = host
-    chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1   # every programmed word is dirty (spec §15)
+    reach = config_regs.record_sizes(cfg, [host.config_txns])   # regions a visit's larger sizes reach too
+    chip.state.dirty[: 2 * spi.program_dirty_words(reach)] = 1   # every programmed word is dirty (spec §15)
     images = _images(chip.state.snapshot(cfg))
     for mem, img in images.items():
         fmt.write_image(out / "mem" / f"{mem}_init.mem", img)
         add(out / "mem" / f"{mem}_init.mem", f"image_init_{mem}", "readmemh-128")
-    fmt.write_transactions(out / "spi_program.hex", spi.program_sequence(cfg, images))
+    fmt.write_transactions(out / "spi_program.hex", spi.program_sequence(cfg, images, reach))
     add(out / "spi_program.hex", "spi_program", "spi-transactions")
     return chip
 
@@ -179,13 +182,15 @@ def _writes_do_eprop(prog) -> bool:
 def _after_visits(chip: Chip, host: HostSpec, cfg: ChipConfig) -> ChipConfig:
     """The registers a sample's CONFIG visits left (they stay for the next samples, as on the chip); InputError
     when the bench cannot follow them."""
-    now = chip.config
-    check_protocol(now, host)
-    if cfg["SPI_SEND_PER_TIMESTEP"] and n_items(now) != n_items(cfg):
-        raise InputError("SPI_SEND_LABEL_ONLY", f":= {now['SPI_SEND_LABEL_ONLY']} mid-sample with "
-                                                "SPI_SEND_PER_TIMESTEP = 1: the bench expects the same items in "
-                                                "every tick (record 5; allowed: its value before the sample)")
+    now = chip.config          # a visit's SPI_TIMING_MODE the bench follows (it counts the ticks' cycles in mode 1)
+    check_protocol(replace(now, registers={**now.registers, "SPI_TIMING_MODE": cfg["SPI_TIMING_MODE"]}), host)
     return now
+
+
+def _spt_items(tick_send) -> int:
+    """Record 5's n: the most OUT_DATA items of a per-tick SEND (0: no per-tick SEND; the bench reads every tick
+    2..T-1's line, n = 0 where SEND_PER_TIMESTEP was 0)."""
+    return 0 if tick_send is None else max(1, int(np.max(tick_send["n"], initial=0)))
 
 
 def _fall(prog, n_ticks: int, hang: bool = False, lost=(), period: int = 0) -> fmt.Fall | None:
@@ -243,28 +248,37 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
     those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
     EPROP hang's last row counts up to the cycle EPROP would have left)."""
+    if hang.local and hang.cut[0] == "CONFIG":
+        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt inside the "
+                                         "visit is not written (model only; allowed: a SPI_CYCLES_PER_TICK whose first "
+                                         "local tick comes after the visit)")
+    if hang.cut is not None and hang.cut[1] < 0 and hang.cut[0] == "CONFIG":
+        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: the bench plays a visit's SPI "
+                                         "transactions to its end: a halt inside it is not written (model only)")
     timing = _timing(cfg, host, hang)
     h = timing.halt_tick if timing is not None and timing.halt_tick else hang.tick
-    lost = hang.lost_ticks                           # host ticks lost before an EPROP hang (core.lost_ticks)
-    n = h - sum(t <= h for t in lost)                # chip ticks up to the cut one (later lost: in the cut one)
+    # host ticks lost before a halt / up to an EPROP hang (those raised in its tick too: record 8)
+    lost = [t for t in hang.lost_ticks if t < h or hang.state == "EPROP"]
+    n = h - sum(t <= h for t in lost)                 # chip ticks up to the cut one
     tk = hang.tick_table if hang.tick_table is not None else np.zeros((n, len(TK)), np.int64)
     sends = hang.tick_send
     host_cycles = tk[:n, TK.gettar] + tk[:n, TK.config] + (sends["cycles"][:n] if sends is not None else 0)
-    rows, host_ticks = np.zeros((2, h), np.int64), _host_ticks(h, lost)   # a lost tick has "0 0"
-    rows[:, host_ticks - 1] = tk[:n, TK.cycles], host_cycles
+    rows, ticks = np.zeros((2, h), np.int64), _host_ticks(h, lost)   # rows per host tick: a lost one "0 0"
+    rows[:, ticks - 1] = np.stack([tk[:n, TK.cycles], host_cycles])
     path = out / "expect" / f"cycles_{gidx:04d}.hex"
     fmt.write_cycles(path, rows[0], rows[1])
     add(path, "expected_cycles", "tick-cycles", gidx=gidx)
     if sends is not None:
         path = out / "expect" / f"send_{gidx:04d}.hex"
-        fmt.write_tick_sends(path, sends["n"][: n - 1], sends["data"][: n - 1], host_ticks[:-1])
+        fmt.write_tick_sends(path, sends["n"][:n], sends["data"][:n], ticks)   # the cut tick: last, no line
         add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
     steps = steps[:h]
     _add_config_reads(steps, hang.config_reads, gidx, probes)
-    _asked_only(steps[: h - 1], tk[: n - 1], lost)               # the cut tick h: as far as the chip got
+    _asked_only(steps[: h - 1], tk[: n - 1], lost)                # the cut tick h: as far as the chip got
     fall = _fall(prog, h, True, lost, host.tick_period) if hang.state == "EPROP" else None
     return fmt.SampleStim(gidx, epoch, phase, index, prog.n_ticks, 0, pre, steps,
-                          n_items(cfg) if sends is not None else 0, timing, list(lost), fall)
+                          _spt_items(None if sends is None else {"n": sends["n"][:n]}), timing, lost, fall,
+                          local=hang.local)
 
 
 def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> int:

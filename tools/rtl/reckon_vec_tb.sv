@@ -76,6 +76,7 @@ module reckon_vec_tb;
     integer lost_list [0:4095];     // record 8: the sample's lost host ticks, ascending; the next one at lost_pos
     integer n_lost = 0, lost_pos = 0;
     integer fall_k = 0, fall_n = 0, fall_end = 0, fall_base = -1;   // record 9: SAMPLE falls fall_n edges into tick fall_k
+    integer lt_k = 0, lt_o = 0, lt_c = 0, t_tick = 0;   // record 10: local ticks after tick lt_k; t_tick: last time_tick edge
 
     `include "reckon_vec_tb_timing.svh"
 
@@ -121,8 +122,10 @@ module reckon_vec_tb;
                                 cfg_first_got = got; cfg_first_exp = cfg_buf[i + 1 + j];
                             end
                         end
-                    end else
+                    end else begin
                         spi_word(cfg_buf[i + 1 + j], dummy);
+                        if (cmd[30:16] == 15'd1 && cmd[15:0] == 16'd23) tmode = cfg_buf[i + 1 + j][0];   // TIMING_MODE
+                    end
                 end
                 i = i + 1 + n;
             end
@@ -133,7 +136,8 @@ module reckon_vec_tb;
 
     task automatic send_tick(input integer k, input reg last, input integer nreq);
         integer t0, i, m, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall;
-        reg     seen_low, fin, sent, spt, bad;
+        reg     seen_low, fin, sent, spt, bad, lt, lt_seen;
+        integer lt_edge;
         begin
             r = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
             scan_ok(r, 2);
@@ -161,7 +165,11 @@ module reckon_vec_tb;
             req_cycles = 0;
             rdy_cycles = 0;
             in_tick = 1'b1;
-            TIME_TICK = 1'b1;
+            lt = (lt_k > 0 && k > lt_k);               // record 10: the chip's local tick starts tick k
+            lt_seen = 1'b0;
+            lt_edge = cyc + 3 + lt_o;                  // record 10 halt in the visit's tick: its local tick edge
+            if (lt) gen_pulse = -1;
+            else TIME_TICK = 1'b1;
             if (k == fall_k && fall_n == 0) SAMPLE = 1'b0;   // record 9: the fall generator drops it fall_n edges on
             else if (k == fall_k) fall_base = cyc;
             seen_low = 1'b0;
@@ -169,12 +177,34 @@ module reckon_vec_tb;
             sent = (nreq == 0);
             while (!fin) begin
                 @(negedge CLK);
+                if (lt && !lt_seen && TIMING_ERROR_RDY !== 1'b1) begin   // the local time_tick edge was the last
+                    lt_seen = 1'b1;
+                    if (cyc - t_tick != ((k == lt_k + 1) ? lt_o : lt_c)) begin
+                        $display("[reckon_vec_tb] sample %04d: FAIL  local tick %0d came %0d cycles after tick %0d's, expected %0d",
+                                 s_gidx, k, cyc - t_tick, k - 1, (k == lt_k + 1) ? lt_o : lt_c);
+                        n_fail = n_fail + 1;
+                        finish_run("local tick off its period");
+                    end
+                    t0 = cyc - 3;                          // as if raised: a raised TIME_TICK's edge is t0 + 3
+                    lt_edge = cyc + lt_c;
+                end
+                if (!done && k == halt_k && lt_k > 0 && (!lt || lt_seen)
+                    && cyc == lt_edge + (tmode ? 0 : 1)) begin  // a local tick finds the chip busy: held in IDLE
+                    if (TIMING_ERROR_RDY !== 1'b1) begin
+                        $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d: TIMING_ERROR_RDY low %0d edges after the local tick (%0d cycles after tick %0d's time_tick)",
+                                 s_gidx, k, tmode ? 0 : 1, lt_edge - t0 - 3, k);
+                        n_fail = n_fail + 1;
+                        finish_run("no halt on the local tick");
+                    end
+                    check_held(k, 1'b0, t0);
+                    fin = 1'b1;
+                end
                 if (!sent && MISO === 1'b1) begin
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
                     sent = 1'b1;
                 end
                 if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
-                if (k == halt_k && (period_p == 0 || gen_left == 0)) begin
+                if (k == halt_k && ((period_p == 0 && lt_k == 0) || (period_p > 0 && gen_left == 0))) begin
                     check_held(k, period_p > 0, t0);          // the early TIME_TICK (or a local-tick halt): IDLE
                     fin = 1'b1;
                 end else if (k == halt_k && OUT_REQ === 1'b1 && !OUT_ACK) OUT_ACK = 1'b1;
@@ -227,6 +257,7 @@ module reckon_vec_tb;
                 end
             end
             in_tick = 1'b0;
+            t_tick = t0 + 3;
             if (m > 0) t_last = gen_last;              // the next tick comes a period after the last lost one
             if (!done) begin                            // halted: the sample ended in check_held
                 meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles - rdy_cycles
@@ -272,7 +303,7 @@ module reckon_vec_tb;
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
             period_p = 0; halt_k = 0; halt_err = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
-            fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1;
+            fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0;
         end
     endtask
 
@@ -452,6 +483,10 @@ module reckon_vec_tb;
                 end
                 9: begin                                            // SAMPLE falls mid-tick in this sample
                     r = $fscanf(fd_stim, "%h %h %h", fall_k, fall_n, fall_end);
+                    scan_ok(r, 3);
+                end
+                10: begin                                           // local ticks from a CONFIG visit on
+                    r = $fscanf(fd_stim, "%h %h %h", lt_k, lt_o, lt_c);
                     scan_ok(r, 3);
                 end
                 5: begin                                            // per-tick SEND in this sample

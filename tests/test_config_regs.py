@@ -1,0 +1,176 @@
+"""CONFIG register writes of the registers a sample used to be fixed by (issue #11): sizes with records,
+SEND_PER_TIMESTEP / SEND_LABEL_ONLY, TIMING_MODE and, with a host tick_period, SPI_ERROR_HALT (core.error_halt)."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from reckon_sim.core.chip import ChipHang
+from reckon_sim.core.host import HostSpec
+from reckon_sim.core.records import NF, TK
+from reckon_sim.errors import InputError
+from reckon_sim.io import vector_files
+
+from .test_config_writes import REG, _program
+from .test_host import REGUL, _chip
+from .test_vectors import small_spec
+
+
+def test_num_rec_written_mid_sample_is_recorded_at_the_samples_largest_size():
+    """NUM_REC 39 -> 29 in tick 100: dump=True runs as dump=False (same tick table), records keep 40 columns, STEP
+    takes NUM_RECOUT + 1 = 30 cycles from tick 101 and neurons 30..39 keep their state (STEP no longer visits
+    them)."""
+    case, chip = _chip(REGUL)
+    s = case.train[0]
+    _, ref = _chip(REGUL)
+    write = {99: ((REG | 95, (29,)),)}
+    a = ref.run_sample(s, True, dump=False, program=_program(ref, s, write))
+    b = chip.run_sample(s, True, dump=True, program=_program(chip, s, write))
+    assert np.array_equal(a.tick_table, b.tick_table)
+    assert b.records.step.shape == (360, 4, 40) and b.records.z.shape == (360, 40)
+    assert b.tick_table[98:102, TK.step].tolist() == [40, 40, 30, 30]
+    assert b.tick_table[100].tolist() == [101, 152, 30, 1, 0, 0, 0, 120, 1]
+    assert np.array_equal(b.records.step[101:, :, 30:], b.records.prop[100:-1, :, 30:])
+    assert b.records.step[101, NF.membrane, 28:33].tolist() == [-5572, -3629, 54, -8, -8091]
+    assert chip.config["SPI_NUM_REC_NEUR"] == 29 and b.end_state["neur_u"].shape == (30,)
+
+
+def test_send_per_timestep_and_label_only_written_mid_sample():
+    """SEND_PER_TIMESTEP := 1 in tick 10's visit: ticks 10..T-1 send (CONFIG -> SEND); SEND_LABEL_ONLY := 0 in
+    tick 20's: 4 items (2 membranes) from tick 20 on; SEND cycles 6 n - 2 only where a tick sends."""
+    case, chip = _chip(REGUL, SPI_SEND_LABEL_ONLY=1)
+    s = case.train[0]
+    r = chip.run_sample(s, True, program=_program(chip, s, {9: ((REG | 30, (1,)),), 19: ((REG | 31, (0,)),)}))
+    n = r.tick_send["n"]
+    assert n[:9].tolist() == [0] * 9 and n[9:19].tolist() == [1] * 10 and n[19:-1].tolist() == [4] * 340
+    assert n[-1] == 0 and r.tick_send["cycles"][[8, 9, 19]].tolist() == [0, 4, 22]
+    assert r.tick_table[8:11, TK.cycles].tolist() == [122, 422, 166] and r.out_bytes.tolist() == [196, 31, 60, 223]
+
+
+def test_vectors_of_a_mid_sample_send_per_timestep_list_every_tick(tmp_path):
+    """Record 5 and a send-file line for every tick 2..T-1, with n = 0 before the visit of tick 11."""
+    from reckon_sim.vectors import write_vectors
+    write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=((REG | 30, (1,)),)))
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [s.tick_items for s in stim] == [1, 1, 1]
+    sends = vector_files.read_tick_sends(tmp_path / "expect" / "send_0000.hex")
+    assert sorted(sends) == list(range(2, 30)) and [len(sends[k]) for k in (2, 10, 11, 29)] == [0, 0, 1, 1]
+
+
+def _eh_chip(txn, halt: int, period: int = 2880, every: int = 24):
+    inp = small_spec()
+    from reckon_sim.core.chip import Chip
+    chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=halt), **inp.weights)
+    chip.host = HostSpec(config_every=every, config_txns=(txn,), tick_period=period)
+    return inp, chip
+
+
+def test_error_halt_written_mid_sample_judges_the_early_ticks_after_the_visit():
+    """small_spec, a visit in tick 25 (CONFIG ends at cycle 2850, EPROP 2850..2913), period 2880: TIME_TICK 26
+    lands in EPROP after the visit, so it meets the written value: := 1 halts, := 0 loses it."""
+    inp, chip = _eh_chip((REG | 11, (1,)), halt=0)
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[0], True)
+    assert str(e.value) == ("host program: the chip hangs in IDLE in tick 25: TIME_TICK 26 arrives 2880 cycles after "
+                            "tick 25's, in EPROP cycle 30 of tick 25 (3106 cycles): TIMING_ERROR is set, the FSM takes "
+                            "one more step and SPI_ERROR_HALT = 1 then holds IDLE for ever (the EPROP phase is cut; "
+                            "the chip's state after the cut is not modelled)")
+    assert e.value.cut == ("EPROP", 30) and e.value.lost_ticks == ()
+    inp, chip = _eh_chip((REG | 11, (0,)), halt=1)
+    r = chip.run_sample(inp.train[0], True)
+    assert r.lost_ticks == (26,) and len(r.tick_table) == 29
+
+
+def test_error_halt_refusals_and_the_sticky_timing_error():
+    """An early tick in the visit that changes SPI_ERROR_HALT is refused; := 1 after a lost tick (TIMING_ERROR
+    set) halts in that visit."""
+    inp, chip = _eh_chip((REG | 11, (1,)), halt=0, period=900, every=12)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inp.train[0], True)
+    assert str(e.value) == ("host: tick_period: = 900: an early TIME_TICK lands in the CONFIG visit of tick 13, which "
+                            "writes SPI_ERROR_HALT := 1: whether it meets the old or the new value depends on where "
+                            "the write completes in the visit's SPI transactions: not modelled (allowed: a period "
+                            "whose early ticks land outside that visit)")
+    inp, chip = _eh_chip((REG | 11, (0,)), halt=0)       # tick 26 lost: TIMING_ERROR stays set
+    chip.run_sample(inp.train[0], True)
+    chip.host = dataclasses.replace(chip.host, config_txns=((REG | 11, (1,)),), tick_period=4000)
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[1], True)
+    assert str(e.value) == ("host program: the chip hangs in IDLE in tick 25: SPI_ERROR_HALT := 1 in the CONFIG visit "
+                            "of tick 25 while TIMING_ERROR is set (an earlier sample's lost tick): SPI_ERROR_HALT && "
+                            "TIMING_ERROR forces IDLE from the write on (the visit is cut; the chip's state after the "
+                            "cut is not modelled)")
+    assert e.value.cut == ("CONFIG", -1)
+
+
+def test_timing_mode_written_mid_sample_is_record_7_of_the_next_samples(tmp_path):
+    from reckon_sim.vectors import write_vectors
+    write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=((REG | 23, (1,)),),
+                                                         tick_period=4000))
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [(s.timing.period, s.timing.timing_mode) for s in stim] == [(4000, 0), (4000, 1), (4000, 1)]
+
+
+def _lt_chip(c: int, halt: int = 1):
+    inp = small_spec()
+    from reckon_sim.core.chip import Chip
+    chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=halt), **inp.weights)
+    chip.host = HostSpec(config_every=24, config_txns=((REG | 64, (c,)), (REG | 10, (1,))))
+    return inp, chip
+
+
+def test_local_tick_written_mid_sample_starts_every_c_cycles_from_the_write():
+    """SPI_LOCAL_TICK := 1 in tick 25's visit: the write's edge is D = 128 + 64 x 36 + 8 x 34 = 2704 cycles before
+    CONFIG ends (offset 2978), so the first local tick comes at 2978 - 1 - 2704 - 1 + C: C = 3000 starts tick 26 at
+    3272 (tick 25 takes 3234), the next sample never leaves IDLE; C = 1 lands in CONFIG (halt); with
+    SPI_ERROR_HALT = 0 refused."""
+    inp, chip = _lt_chip(3000)
+    r = chip.run_sample(inp.train[0], True)
+    assert chip.local_tick == (25, 3272, 3000) and r.tick_table[24, TK.cycles] == 3234
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[1], True)
+    assert e.value.state == "IDLE" and e.value.tick == 1
+    inp, chip = _lt_chip(1)
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[0], True)
+    assert str(e.value) == ("host program: the chip hangs in IDLE in tick 25: SPI_LOCAL_TICK := 1 in the CONFIG visit "
+                            "of tick 25 (SPI_CYCLES_PER_TICK = 1): the local tick arrives 273 cycles after tick 25's, "
+                            "in CONFIG cycle 255 of tick 25 (3234 cycles): TIMING_ERROR is set, the FSM takes one more "
+                            "step and SPI_ERROR_HALT = 1 then holds IDLE for ever (the CONFIG phase is cut; the chip's "
+                            "state after the cut is not modelled)")
+    assert e.value.cut == ("CONFIG", 255) and e.value.local == (25, 273, 1)
+    inp, chip = _lt_chip(1000, halt=0)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inp.train[0], True)
+    assert str(e.value) == ("host program step 24: config: SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = 1000): the local "
+                            "tick arrives 1272 cycles after tick 25's, in CONFIG cycle 1254 of tick 25 (3234 cycles); "
+                            "with SPI_ERROR_HALT = 0 it is lost and the local ticks run on: not modelled (allowed: "
+                            "SPI_ERROR_HALT = 1, or a period every tick fits in)")
+
+
+def test_vectors_of_a_local_tick_write_carry_record_10_and_end_held_in_idle(tmp_path):
+    from reckon_sim.vectors import write_vectors
+    host = HostSpec(config_every=24, config_txns=((REG | 64, (3000,)), (REG | 10, (1,))))
+    m = write_vectors(tmp_path, small_spec(), None, host)
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [s.local for s in stim] == [(25, 3272, 3000), None]
+    assert stim[1].timing == vector_files.Timing(0, 1, 0, 0) and m["samples"][1]["halt"]["tick"] == 1
+    with pytest.raises(InputError) as e:
+        write_vectors(tmp_path / "c1", small_spec(), None, dataclasses.replace(host, config_txns=(
+            (REG | 64, (1,)), (REG | 10, (1,)))))
+    assert str(e.value).endswith("(the CONFIG phase is cut; the chip's state after the cut is not modelled): a local "
+                                 "tick's halt inside the visit is not written (model only; allowed: a "
+                                 "SPI_CYCLES_PER_TICK whose first local tick comes after the visit)")
+    m = write_vectors(tmp_path / "c2800", small_spec(), None, dataclasses.replace(host, config_txns=(
+        (REG | 64, (2800,)), (REG | 10, (1,)))))              # lands in tick 25's PROP scan: a halt the bench checks
+    stim = vector_files.read_stimulus(tmp_path / "c2800" / "stimulus.hex")
+    assert len(stim) == 1 and stim[0].local == (25, 3072, 2800) and stim[0].timing == vector_files.Timing(0, 25, 1, 0)
+    assert "in PROP cycle 30 of tick 25" in m["samples"][0]["halt"]["why"]
+
+
+def test_timing_mode_written_mid_sample_with_the_ready_host(tmp_path):
+    """The bench follows the write (it counts each tick's expected cycles in mode 1): not refused mid-sample."""
+    from reckon_sim.vectors import write_vectors
+    write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=((REG | 23, (1,)),)))
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [s.timing for s in stim] == [None, vector_files.Timing(0, 0, 0, 1), vector_files.Timing(0, 0, 0, 1)]
