@@ -28,6 +28,8 @@ from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import (STATE_EPROP, STATE_NAMES, STATE_SEND, TICK_COLUMNS, TK, Drive, Params, Registers,
                       TickRecords)
 from .multichip import run_sample_nogil
+from .cycle import cut
+from .sample_kernel import CUT_BASE
 from .state import ChipState
 
 _NO_RECORDS = TickRecords.empty(0, 0)
@@ -51,6 +53,7 @@ class ChipHang(InputError):
                  lost_ticks: tuple = ()):
         self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
         self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
+        self.free_run = False                        # the chip runs on but is never ready again (core.local_tick)
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         self.lost_ticks = lost_ticks                 # host ticks lost before it (SPI_ERROR_HALT = 0, core.lost_ticks)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
@@ -64,6 +67,8 @@ class Chip:
         self.config = config
         self.host = host if host is not None else host_mod.HostSpec()   # the template of every sample's program
         self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
+        self._cut_at = None                          # Drive.cut_at of the next run (core.cycle.cut), None: none
+        self._cuts = ()                              # the last sample's cut ticks (SampleResult.cut_ticks)
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -171,6 +176,7 @@ class Chip:
         do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
         self._check_protocol()
         period, lost = self.host.tick_period, frozenset()
+        self._cuts = ()
         if period and prog.fall_cycle >= period:
             raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with tick_period = {period}: SAMPLE "
                              "would fall after the next TIME_TICK (allowed: -1 or 0..tick_period-1; a fall m "
@@ -205,7 +211,8 @@ class Chip:
                                            "weight": int(stats[ST_SAT_W])},
                               timing_errors=timing, records=rec if dump else None, tick_send=tick_send,
                               config_reads=config_reads if prog.config else None,
-                              end_state=st.snapshot(cfg) if dump else None, lost_ticks=tuple(sorted(lost)))
+                              end_state=st.snapshot(cfg) if dump else None, lost_ticks=tuple(sorted(lost)),
+                              cut_ticks=self._cuts)
         st.enter_idle()
         return result
 
@@ -218,8 +225,10 @@ class Chip:
         stats = np.zeros(8, np.int64)
         rec = TickRecords.empty(T, cfg.n_rec) if dump else _NO_RECORDS
         spt = int(cfg["SPI_SEND_PER_TIMESTEP"])
+        cut_at = self._cut_at if self._cut_at is not None else np.zeros(T, np.int64)
         drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=int(self._fall_tick), label=int(sample.label),
-                      n_ticks=int(T), do_eprop=int(do_eprop), send_per_tick=spt, **_drive_registers(cfg.registers))
+                      n_ticks=int(T), do_eprop=int(do_eprop), send_per_tick=spt, cut_at=cut_at,
+                      **_drive_registers(cfg.registers))
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
         send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
         tick_send, hang = None, None
@@ -256,18 +265,29 @@ class Chip:
         period, num_recout = self.host.tick_period, self.config.num_recout
         saved = self.state.copy(), (self.coverage.kernel.copy() if self.coverage is not None else None)
         conf = self.config, self._params              # a visit's register writes are undone too
-        lost = frozenset()
+        lost, cuts = frozenset(), {}                 # cuts: host tick -> cycles after the busy chip tick's
         while True:
-            run_prog, host_of, self._fall_tick = lost_ticks.played(prog, lost, period, num_recout)
+            run_prog, host_of, self._fall_tick = lost_ticks.played(prog, lost, period, num_recout, frozenset(cuts))
+            self._cut_at = np.zeros(run_prog.n_ticks, np.int64)
+            for hc, off in cuts.items():             # the chip tick before cut tick hc stops before its PROP
+                self._cut_at[int(np.searchsorted(host_of, hc)) - 1] = off
             try:
-                run, hang = self._simulate(run_prog, sample, do_eprop, dump), None
+                run, hang = self._simulate_cut(run_prog, sample, do_eprop, dump, host_of, period), None
             except ChipHang as e:                    # an EPROP hang (a SAMPLE fall): the ticks before it count
                 if e.state != "EPROP":
                     raise
                 run, hang = (e.tick_table,), e
-            if (h := lost_ticks.next_lost(run[0], host_of, period, lost)) is None:
+            finally:
+                self._cut_at = None
+            found = run if len(run) == 3 else lost_ticks.next_lost(run[0], host_of, period, lost, frozenset(cuts))
+            if found is None:                        # (run: a Recut found in a cut window, or the run's ticks)
                 break
-            lost = lost | {h}
+            h, offset, where = found
+            if where == "PROP":
+                self._check_cut(prog, h, host_of)
+                cuts[h] = offset
+            else:
+                lost = lost | {h}
             self.state.restore(saved[0])
             self.config, self._params = conf
             if saved[1] is not None:
@@ -281,7 +301,32 @@ class Chip:
                            timing_error=True, lost_ticks=tuple(sorted(lost)))
         if run[4]:                                   # CONFIG visits by host tick number
             run = (*run[:4], [(int(host_of[k - 1]), txns) for k, txns in run[4]])
+        self._cuts = tuple(sorted(cuts.items()))
         return (*run, lost)
+
+    def _check_cut(self, prog, h: int, host_of) -> None:
+        """A cut by the host's last tick leaves the chip waiting in PROP; a cut with a mid-tick SAMPLE fall is
+        not modelled."""
+        T = prog.n_ticks
+        if h == T:
+            c = int(np.searchsorted(host_of, T)) - 1
+            raise ChipHang("PROP", T, f"TIME_TICK {T}, the host's last, arrives while tick {int(host_of[c])} is busy "
+                                      "and cuts its PROP scan (SPI_ERROR_HALT = 0): the host's steps since, SAMPLE "
+                                      "low among them, wait for the readiness that tick's own PROP brings; the chip "
+                                      "then waits in PROP for a tick that never comes", timing_error=True)
+        if prog.fall_cycle >= 0:
+            raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with TIME_TICK {h} cutting a PROP "
+                             "scan (SPI_ERROR_HALT = 0): a mid-tick SAMPLE fall with a cut scan is not modelled "
+                             "(allowed: -1, or a period without cuts)")
+
+    def _simulate_cut(self, prog, sample, do_eprop, dump, host_of, period):
+        """_simulate, or (host tick, offset, "PROP") when a tick cuts a cut tick's PROP that the program does not
+        list as cut yet (core.cycle.cut.Recut)."""
+        try:
+            return self._simulate(prog, sample, do_eprop, dump)
+        except cut.Recut as rc:
+            m = rc.offset // period
+            return int(host_of[rc.tick - 1]) + m, rc.offset, "PROP"
 
     def _run_ticks(self, prog, drive, tk, stats, dump, rec, send_n, send_data) -> list:
         """The kernel over the whole sample, stopping in CONFIG for each host SPI visit (core.config_visit)."""
@@ -290,10 +335,19 @@ class Chip:
         while True:
             code = self._kernel((self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
                                  send_data, inp_next, pos))
+            if code <= -CUT_BASE:                    # a PROP scan on the cycle model (core.cycle.cut)
+                code = cut.play(self, drive, tk, stats, dump, rec, send_n, inp_next, pos, -code - CUT_BASE,
+                                self.host.tick_period, lambda r: int(host_mod.send_host_cycles(send_n[r]))
+                                if drive.send_per_tick and send_n[r] > 0 else 0)
+                if code is None:
+                    continue
             if code > 0 and tk[code - 1, TK.end] == STATE_EPROP:
                 hang = sample_fall.eprop_hang(ChipHang, tk[code - 1], int(code), drive.fall_cycle)
                 hang.config_reads = visits
                 raise hang
+            if code >= 2 and drive.cut_at[code - 2] > 0:   # a tick that cut a scan asks for targets
+                raise ChipHang("GET_TAR", int(code), f"it cut tick {code - 1}'s PROP scan, so the host has played "
+                               "no step since and waits for its readiness, while the chip waits for targets")
             if code > 0:
                 raise ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code),
                                "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")
