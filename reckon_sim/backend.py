@@ -59,6 +59,7 @@ class SampleResult:
     tick_send: dict | None = None           # chip, SEND_PER_TIMESTEP: per tick "n" items, "data" [T, 32], "cycles"
     config_reads: list | None = None        # chip, CONFIG visits: [(tick, ((cmd, words), ..))] as played
     lost_ticks: tuple = ()                  # chip, fixed-period host: host ticks lost (per-tick rows: chip ticks)
+    cut_ticks: tuple = ()                   # ... (host tick, cycles after the busy tick's): ticks that cut a PROP scan
 
     @property
     def correct(self) -> bool:

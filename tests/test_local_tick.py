@@ -31,8 +31,10 @@ def test_local_tick_every_cycle_with_error_halt_hangs_in_idle_in_tick_2():
     assert "(path IDLE, PROP 1 cycle, STEP 1 cycle, IDLE)" in str(e.value)
 
 
-def test_local_tick_every_cycle_without_error_halt_is_refused():
-    with pytest.raises(InputError) as e:
+def test_local_tick_every_cycle_without_error_halt_free_runs():
+    with pytest.raises(ChipHang) as e:
         _run(SPI_CYCLES_PER_TICK=1, SPI_ERROR_HALT=0)
-    assert not isinstance(e.value, ChipHang)
-    assert str(e.value).startswith("SPI_LOCAL_TICK: = 1 with SPI_CYCLES_PER_TICK = 1 and SPI_ERROR_HALT = 0")
+    assert (e.value.state, e.value.tick, e.value.free_run, e.value.timing_error) == ("PROP", 1, True, True)
+    assert str(e.value).startswith("host program: the chip hangs in PROP in tick 1: SPI_LOCAL_TICK = 1 with "
+                                   "SPI_CYCLES_PER_TICK = 1 and SPI_ERROR_HALT = 0: time_tick every cycle; the chip "
+                                   "free-runs")

@@ -73,14 +73,13 @@ def test_early_tick_in_the_first_tick_prop_scan():
     assert "TIME_TICK 2 arrives 50 cycles after tick 1's, in PROP cycle 49 of tick 1 (101 cycles)" in str(e.value)
 
 
-def test_early_tick_in_the_prop_scan_without_error_halt_is_refused():
-    with pytest.raises(InputError) as e:
-        _run(1601, halt=0)
-    assert not isinstance(e.value, ChipHang)
-    assert str(e.value) == (
-        "host: tick_period: = 1601: TIME_TICK 3 arrives 1601 cycles after tick 2's, in PROP cycle 1499 of tick 2 "
-        "(1602 cycles); with SPI_ERROR_HALT = 0 it cuts the PROP scan short (PROP -> STEP on any tick): not "
-        "modelled (allowed: a period that lets every PROP scan finish, or SPI_ERROR_HALT = 1)")
+def test_early_tick_in_the_prop_scan_without_error_halt_cuts_it():
+    """TIME_TICK 3 lands in PROP cycle 1499 of tick 2 (1602 cycles): tick 3 starts there; the scan's last cycles
+    run beside its STEP, so its own PROP scan starts fresh (100 cycles, core.cycle.cut)."""
+    res = _run(1601, halt=0)
+    assert res.cut_ticks == ((3, 1601), (5, 1601), (7, 1601), (9, 1601)) and res.lost_ticks == (11,)
+    assert res.tick_table[:4].tolist() == [[1, 101, 0, 0, 0, 0, 0, 100, 1], [2, 1601, 100, 1, 0, 0, 0, 1499, 1],
+                                           [3, 202, 100, 1, 0, 0, 0, 100, 1], [4, 1601, 100, 1, 0, 0, 0, 1499, 1]]
 
 
 def test_losing_the_last_tick_leaves_the_chip_waiting_in_prop():

@@ -28,6 +28,8 @@ from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import (STATE_EPROP, STATE_NAMES, STATE_SEND, TICK_COLUMNS, TK, Drive, Params, Registers,
                       TickRecords)
 from .multichip import run_sample_nogil
+from .cycle import cut
+from .sample_kernel import CUT_BASE
 from .state import ChipState
 
 _NO_RECORDS = TickRecords.empty(0, 0)
@@ -52,6 +54,7 @@ class ChipHang(InputError):
         self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
         self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
         self.local = None                            # (k, o, c) as record 10 when a local tick halted it
+        self.free_run = False                        # the chip runs on but is never ready again (core.local_tick)
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         self.lost_ticks = lost_ticks                 # host ticks lost before it (SPI_ERROR_HALT = 0, core.lost_ticks)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
@@ -67,6 +70,8 @@ class Chip:
         self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
         self._timing_error = False                   # srnn.v TIMING_ERROR (a lost tick; cleared only by reset)
         self.local_tick = None                       # the last sample's SPI_LOCAL_TICK := 1 visit (_local_ticks)
+        self._cut_at = None                          # Drive.cut_at of the next run (core.cycle.cut), None: none
+        self._cuts = ()                              # the last sample's cut ticks (SampleResult.cut_ticks)
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -174,6 +179,7 @@ class Chip:
         do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
         self._check_protocol()
         period, lost = self.host.tick_period, frozenset()
+        self._cuts = ()
         if period and prog.fall_cycle >= period:
             raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with tick_period = {period}: SAMPLE "
                              "would fall after the next TIME_TICK (allowed: -1 or 0..tick_period-1; a fall m "
@@ -202,7 +208,8 @@ class Chip:
                                            "weight": int(stats[ST_SAT_W])},
                               timing_errors=timing, records=rec if dump else None, tick_send=tick_send,
                               config_reads=config_reads if prog.config else None,
-                              end_state=st.snapshot(cfg) if dump else None, lost_ticks=tuple(sorted(lost)))
+                              end_state=st.snapshot(cfg) if dump else None, lost_ticks=tuple(sorted(lost)),
+                              cut_ticks=self._cuts)
         st.enter_idle()
         return result
 
@@ -216,8 +223,9 @@ class Chip:
         visits = prog.config.values()                # records are sized by the sample's largest sizes
         rec = TickRecords.empty(T, config_regs.record_sizes(cfg, visits).n_rec) if dump else _NO_RECORDS
         spt = int(cfg["SPI_SEND_PER_TIMESTEP"] or any(config_regs.written_values(visits, "SPI_SEND_PER_TIMESTEP")))
+        cut_at = self._cut_at if self._cut_at is not None else np.zeros(T, np.int64)
         drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=int(self._fall_tick), label=int(sample.label),
-                      n_ticks=int(T), do_eprop=int(do_eprop), **_drive_registers(cfg.registers))
+                      n_ticks=int(T), do_eprop=int(do_eprop), cut_at=cut_at, **_drive_registers(cfg.registers))
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
         self._reg_log = []                           # (tick, registers before, after) of each register-writing visit
         send_n, send_data = np.zeros(rows, np.int64), np.zeros((rows, 32), np.int64)
@@ -248,31 +256,44 @@ class Chip:
         period, num_recout = self.host.tick_period, self.config.num_recout
         saved = self.state.copy(), (self.coverage.kernel.copy() if self.coverage is not None else None)
         conf = self.config, self._params              # a visit's register writes are undone too
-        lost, arrivals = frozenset(), []              # arrivals: (chip tick, state) where each lost tick landed
+        lost, cuts, arrivals = frozenset(), {}, []   # cuts: host tick -> cycles after the busy chip tick's;
+        #                                              arrivals: (chip tick, state) where each lost tick landed
         while True:
-            run_prog, host_of, self._fall_tick = lost_ticks.played(prog, lost, period, num_recout)
+            run_prog, host_of, self._fall_tick = lost_ticks.played(prog, lost, period, num_recout, frozenset(cuts))
+            self._cut_at = np.zeros(run_prog.n_ticks, np.int64)
+            for hc, off in cuts.items():             # the chip tick before cut tick hc stops before its PROP
+                self._cut_at[int(np.searchsorted(host_of, hc)) - 1] = off
             try:
-                run, hang = self._simulate(run_prog, sample, do_eprop, dump), None
+                run, hang = self._simulate_cut(run_prog, sample, do_eprop, dump, host_of, period), None
             except ChipHang as e:                    # an EPROP hang (a SAMPLE fall): the ticks before it count
                 if e.state != "EPROP":
                     raise
                 run, hang = (e.tick_table, None, None, e.tick_send, e.config_reads), e
-            early = tick_period.first_early(run[0], host_of, period, lost)
-            try:
-                error_halt.check_sticky(self._reg_log, arrivals, early, run, host_of, ChipHang, self._timing_error)
-            except ChipHang as sticky:
-                sticky.lost_ticks = tuple(sorted(lost))
-                raise
-            if early is None:
-                break
-            c, h0, h, offset, state = early
-            if error_halt.value_at(conf[0].registers, self._reg_log, c + 1, state, period):
-                halt = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
-                halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
-                halt.lost_ticks = tuple(sorted(lost))
-                raise halt
-            lost_ticks.next_lost(run[0], host_of, period, lost)   # the same tick; refuses a cut PROP scan
-            lost, arrivals = lost | {h}, [*arrivals, (c + 1, state)]
+            finally:
+                self._cut_at = None
+            if len(run) == 3:                        # a Recut found in a cut window: (host tick, offset, "PROP")
+                h, offset, where = run
+            else:
+                early = tick_period.first_early(run[0], host_of, period, lost | frozenset(cuts))
+                try:
+                    error_halt.check_sticky(self._reg_log, arrivals, early, run, host_of, ChipHang,
+                                            self._timing_error)
+                except ChipHang as sticky:
+                    sticky.lost_ticks = tuple(sorted(lost))
+                    raise
+                if early is None:
+                    break
+                c, h0, h, offset, where = early
+                if error_halt.value_at(conf[0].registers, self._reg_log, c + 1, where, period):
+                    halt = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
+                    halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
+                    halt.lost_ticks = tuple(sorted(lost))
+                    raise halt
+            if where == "PROP":                      # it cuts the scan (core.cycle.cut)
+                self._check_cut(prog, h, host_of)
+                cuts[h] = offset
+            else:
+                lost, arrivals = lost | {h}, [*arrivals, (c + 1, where)]
             self.state.restore(saved[0])
             self.config, self._params = conf
             if saved[1] is not None:
@@ -284,9 +305,10 @@ class Chip:
                                                      f"tick {int(host_of[-1])} is busy and is lost (SPI_ERROR_HALT = "
                                                      "0); the chip then waits in PROP for a tick that never comes",
                            timing_error=True, lost_ticks=tuple(sorted(lost)))
-        if run[4] and lost:                          # CONFIG visits by host tick number
+        if run[4]:                                   # CONFIG visits by host tick number
             run = (*run[:4], error_halt.host_visits(run[4], host_of))
-        self._timing_error |= bool(lost)             # TIMING_ERROR is cleared only by reset
+        self._timing_error |= bool(lost or cuts)     # TIMING_ERROR is cleared only by reset
+        self._cuts = tuple(sorted(cuts.items()))
         return (*run, lost)
 
     def _local_ticks(self, prog, tk, tick_send, config_reads) -> tuple | None:
@@ -310,6 +332,30 @@ class Chip:
             raise
         return k, start, int(regs["SPI_CYCLES_PER_TICK"])
 
+    def _check_cut(self, prog, h: int, host_of) -> None:
+        """A cut by the host's last tick leaves the chip waiting in PROP; a cut with a mid-tick SAMPLE fall is
+        not modelled."""
+        T = prog.n_ticks
+        if h == T:
+            c = int(np.searchsorted(host_of, T)) - 1
+            raise ChipHang("PROP", T, f"TIME_TICK {T}, the host's last, arrives while tick {int(host_of[c])} is busy "
+                                      "and cuts its PROP scan (SPI_ERROR_HALT = 0): the host's steps since, SAMPLE "
+                                      "low among them, wait for the readiness that tick's own PROP brings; the chip "
+                                      "then waits in PROP for a tick that never comes", timing_error=True)
+        if prog.fall_cycle >= 0:
+            raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with TIME_TICK {h} cutting a PROP "
+                             "scan (SPI_ERROR_HALT = 0): a mid-tick SAMPLE fall with a cut scan is not modelled "
+                             "(allowed: -1, or a period without cuts)")
+
+    def _simulate_cut(self, prog, sample, do_eprop, dump, host_of, period):
+        """_simulate, or (host tick, offset, "PROP") when a tick cuts a cut tick's PROP that the program does not
+        list as cut yet (core.cycle.cut.Recut)."""
+        try:
+            return self._simulate(prog, sample, do_eprop, dump)
+        except cut.Recut as rc:
+            m = rc.offset // period
+            return int(host_of[rc.tick - 1]) + m, rc.offset, "PROP"
+
     def _run_ticks(self, prog, drive, tk, stats, dump, rec, send_n, send_data) -> list:
         """The kernel over the whole sample, stopping in CONFIG for each host SPI visit (core.config_visit)."""
         inp_next, pos = np.zeros(256, np.uint8), np.array([0, 1, 0], np.int64)
@@ -317,10 +363,19 @@ class Chip:
         while True:
             code = self._kernel((self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
                                  send_data, inp_next, pos))
+            if code <= -CUT_BASE:                    # a PROP scan on the cycle model (core.cycle.cut)
+                code = cut.play(self, drive, tk, stats, dump, rec, send_n, inp_next, pos, -code - CUT_BASE,
+                                self.host.tick_period, lambda r: int(host_mod.send_host_cycles(send_n[r]))
+                                if drive.send_per_tick and send_n[r] > 0 else 0)
+                if code is None:
+                    continue
             if code > 0 and tk[code - 1, TK.end] == STATE_EPROP:
                 hang = sample_fall.eprop_hang(ChipHang, tk[code - 1], int(code), drive.fall_cycle)
                 hang.config_reads = visits
                 raise hang
+            if code >= 2 and drive.cut_at[code - 2] > 0:   # a tick that cut a scan asks for targets
+                raise ChipHang("GET_TAR", int(code), f"it cut tick {code - 1}'s PROP scan, so the host has played "
+                               "no step since and waits for its readiness, while the chip waits for targets")
             if code > 0:
                 raise ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code),
                                "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")

@@ -9,12 +9,14 @@ In IDLE tick_cnt is held at 1, and IDLE is only left on SAMPLE_sync && time_tick
   PROP cycle sets TIMING_ERROR (state == PROP && state_evt != WAIT) and moves the FSM to STEP (PROP: time_tick ->
   STEP). ERROR_HALT = 1 then forces IDLE from the next cycle on; TIMING_ERROR is cleared only by reset, so the
   chip stays in IDLE (path IDLE, PROP 1 cycle, STEP 1 cycle, IDLE): a hang in tick 2.
-  ERROR_HALT = 0 free-runs with a tick every cycle: each PROP is cut after one cycle while the state_evt scan
-  (which does not depend on the global state once started) runs on concurrently with STEP. Not modelled.
+  ERROR_HALT = 0 free-runs with a tick every cycle: each PROP lasts one cycle (-> STEP) while the state_evt scan
+  runs on beside STEP. Every PROP starts with state_evt != WAIT (CNT from the edge into PROP, or the scan still
+  running: it is not restarted), so TIMING_ERROR_RDY (TIMING_MODE = 0) never rises after IDLE: the host, whose
+  step 1 follows tick 1's readiness, never plays it and SAMPLE never falls. AER input events are acknowledged
+  but never latched (the time_tick branch of inp_events has priority over aerin_new). The sample never ends:
+  reported as a hang at host step 1 (`free_run`: TIMING_ERROR set, the pin low, or high with TIMING_MODE = 1).
 """
 from __future__ import annotations
-
-from ..errors import InputError
 
 
 def check_local_tick(cfg, hang) -> None:
@@ -31,7 +33,10 @@ def check_local_tick(cfg, hang) -> None:
                               "the first PROP cycle (state_evt = CNT) sets TIMING_ERROR and SPI_ERROR_HALT = 1 holds "
                               "IDLE from the next cycle on (path IDLE, PROP 1 cycle, STEP 1 cycle, IDLE)", timing_error=True,
                    cut=("PROP", 0))
-    raise InputError("SPI_LOCAL_TICK", "= 1 with SPI_CYCLES_PER_TICK = 1 and SPI_ERROR_HALT = 0: a tick every cycle "
-                                       "cuts every PROP scan after one cycle while the scan runs on during STEP; "
-                                       "not modelled (allowed: SPI_ERROR_HALT = 1, or SPI_CYCLES_PER_TICK != 1: "
-                                       "simulated as hangs)")
+    free = hang("PROP", 1, "SPI_LOCAL_TICK = 1 with SPI_CYCLES_PER_TICK = 1 and SPI_ERROR_HALT = 0: time_tick every "
+                           "cycle; the chip free-runs (PROP 1 cycle, STEP, SDONE, PROP, ..: every PROP starts with "
+                           "state_evt != WAIT, input events are never latched), so TIMING_ERROR_RDY never rises after "
+                           "IDLE: the host never plays step 1 and SAMPLE never falls (TIMING_ERROR is set)",
+                timing_error=True, cut=("PROP", 0))
+    free.free_run = True
+    raise free

@@ -120,6 +120,7 @@ class Drive(NamedTuple):
     config_at: np.ndarray       # int64 [T] 1: tick j+1 stops in CONFIG after SDONE (a host SPI visit in step j)
     fall_tick: int              # SAMPLE falls fall_cycle cycles into this tick, after SDONE (0: none; host.played)
     fall_cycle: int
+    cut_at: np.ndarray          # int64 [T] != 0: tick j+1's PROP scan runs on the cycle model (core.cycle.cut)
 
 
 class TickRecords(NamedTuple):

@@ -21,6 +21,7 @@ from .state import CLASS_LABEL, GOT_LABEL, INFER_ACC, TARGET_VALID
 TK_K, TK_CYCLES, TK_STEP, TK_SDONE, TK_EPROP, TK_GETTAR, TK_CONFIG, TK_PROP, TK_END = TK   # plain ints for njit
 F_U, F_TINP, F_TREC, F_TOUT = NF
 LV_TV_BIT, LV_IA_BIT = 1, 2      # bits of a host step's levels (io.vector_files LV_TARGET_VALID, LV_INFER_ACC)
+CUT_BASE = 1 << 20               # return -(k + CUT_BASE): stopped before tick k's PROP scan (drv.cut_at, core.cycle)
 
 
 @njit(cache=True)
@@ -125,7 +126,8 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
     inp_next uint8 [256] / pos int64 [3] (event index, first tick, 1 = resume that tick after SDONE): where the
     loop stands, kept between calls. Returns 0; or the tick k in which the chip hangs (its state in
     tk[k-1, TK_END]: GET_TAR, or EPROP after a SAMPLE fall); or -k when it stops in CONFIG after SDONE of tick k (drv.config_at): the caller plays the
-    host's SPI visit, then calls again with pos = (event index, k, 1)."""
+    host's SPI visit, then calls again with pos = (event index, k, 1); or -(k + CUT_BASE) before tick k's PROP
+    scan (drv.cut_at: core.cycle runs it, then calls again after SDONE of tick k+1 or at tick k+2)."""
     reg = p.reg
     do_eprop = drv.do_eprop
     nin, nrec, nout = reg.num_inp + 1, reg.num_rec + 1, reg.num_out + 1
@@ -195,6 +197,9 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
                 send_n[r] = send_items(p, st, drv.label_only, send_data[r])
             if k == drv.fall_tick and _fall_ends(drv, tk, r, send_n):
                 return k if tk[r, TK_END] == STATE_EPROP else 0
+        if drv.cut_at[r] != 0:                           # this PROP scan runs on the cycle model (core.cycle)
+            pos[0], pos[1], pos[2] = e, k, 2
+            return -(k + CUT_BASE)
         tk[r, TK_PROP] = prop_arrays(reg, p.dp, p.cov, lfsr, dirty, membrane, oneur, tinp, trec, tout, winp, wrec, wout,
                                      inp, z, nz, noise_pos, noise_seq, noise_seq_out, do_eprop, stats)
         tk[r, TK_END] = STATE_PROP

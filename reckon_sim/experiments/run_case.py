@@ -55,9 +55,10 @@ def halt_record(hang: ChipHang, n_ticks: int) -> dict[str, np.ndarray]:
     cycle in it where the early tick landed (-1: none), and the cycle table of the ticks finished before it."""
     tk = hang.tick_table[:-1] if hang.tick_table is not None else np.zeros((0, len(TICK_COLUMNS)), np.int64)
     cut_state, cut_cycle = (STATE_CODES[hang.cut[0]], hang.cut[1]) if hang.cut else (-1, -1)
+    free = {"free_run": np.int64(1)} if hang.free_run else {}   # never ready again (core.local_tick)
     return {"halt_tick": np.int64(hang.tick), "halt_state": np.int64(STATE_CODES[hang.state]),
             "timing_error": np.int64(hang.timing_error), "cut_state": np.int64(cut_state),
-            "cut_cycle": np.int64(cut_cycle), "ticks": np.int64(n_ticks), "tk_table": tk.astype(np.int64)}
+            "cut_cycle": np.int64(cut_cycle), "ticks": np.int64(n_ticks), "tk_table": tk.astype(np.int64), **free}
 
 
 def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, host=None) -> list[dict]:
@@ -84,7 +85,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
                 try:
                     res = chip.run_sample(sample, learn, dump=True, targets=targets)
                 except ChipHang as hang:             # held in IDLE / hung in EPROP: nothing more runs until a reset
-                    if hang.state not in ("IDLE", "EPROP"):
+                    if hang.state not in ("IDLE", "EPROP") and not hang.free_run:
                         raise
                     halt = halt_record(hang, sample.n_ticks)
                     save_npz(out / f"sample_{gidx:04d}.npz", {**halt, "gidx": np.int64(gidx),
@@ -114,11 +115,15 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
                     arrays["config_read"] = config_read_array(res.config_reads)
                 if res.lost_ticks:                   # host ticks lost (per-tick rows are the chip's ticks)
                     arrays["lost_ticks"] = np.array(res.lost_ticks, np.int64)
+                if res.cut_ticks:                    # host ticks that cut a PROP scan: (tick, cycles after the busy one's)
+                    arrays["cut_ticks"] = np.array(res.cut_ticks, np.int64).reshape(-1, 2)
                 save_npz(out / f"sample_{gidx:04d}.npz", arrays)
                 meta = dict(gidx=gidx, epoch=epoch, phase=phase, sample=idx, all_bytes=all_bytes)
                 row = sample_summary(res, meta)
                 if res.lost_ticks:
                     row["lost_ticks"] = list(res.lost_ticks)
+                if res.cut_ticks:
+                    row["cut_ticks"] = [list(c) for c in res.cut_ticks]
                 row.update(sample_cycles=int(tk[:, TK.cycles].sum()), wall_s=round(wall, 4), cpu_s=round(cpu, 4))
                 rows.append(row)
                 all_cycles.append(tk[:, TK.cycles])

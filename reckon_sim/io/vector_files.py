@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 4      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7);
-#                         4: SAMPLE falling mid-tick (record 9)
+FORMAT_VERSION = 5      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7);
+#                         4: SAMPLE falling mid-tick (record 9); 5: cut ticks (record 8), free run (record 7 bit 1)
 
 # stimulus opcodes (first token of a stimulus record)
 OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING, OP_LOST, OP_FALL = range(10)

@@ -1,13 +1,14 @@
 """FORMAT.md of a vector folder (written by `reckon-sim vectors`; also the reference for tools/rtl)."""
 
 FORMAT_DOC = """\
-# ReckOn RTL test vectors (format version 4)
+# ReckOn RTL test vectors (format version 5)
 
 Written by `reckon-sim vectors` from a run of the bit-exact model, playing a host program (README "Operating
 modes"; `manifest.json` `bench.host`). Version 2 adds record 5 and `expect/send_NNNN.hex` (per-tick SEND), record 6
 (CONFIG visits) and counts their cycles in the second column of `expect/cycles_NNNN.hex`; version 3 adds record 7
 (tick period, SPI_TIMING_MODE, a halt) and `expect/timing.hex`; version 4 adds record 9 (SAMPLE falling mid-tick);
-a folder of an earlier version is a valid version-4 folder. Every `.hex`/`.mem` file is ASCII text of
+version 5 lets record 8 list cut ticks (a tick that cuts a PROP scan) and record 7's `timing_error` carry bit 1
+(a local-tick free run); a folder of an earlier version is a valid version-5 folder. Every `.hex`/`.mem` file is ASCII text of
 lower-case hexadecimal tokens without `0x`, separated by spaces and newlines, readable by `$readmemh` (as a flat
 word stream) and by `$fscanf(fd, "%h", x)`. Sample files are numbered by `gidx` (0, 1, ... in execution order:
 for each epoch the training samples, then the test samples). Tick k = 1..T; line k of a per-tick file is tick k.
@@ -99,7 +100,11 @@ step and is held in IDLE), or, with `period` = 0, the chip halted on its own loc
 The host then checks that TIMING_ERROR_RDY rises exactly 3 (`timing_mode` 1) or 4 (`timing_mode` 0) edges after
 that TIME_TICK rise, and that for 2000 cycles the pin stays `timing_error` (`timing_mode` 1) or high (IDLE),
 with OUT_REQ and REQ_TAR low. No OUT_DATA, images or read-back are expected for that sample (the state after the
-cut is not modelled); the run ends there (the chip leaves IDLE only after a reset).
+cut is not modelled); the run ends there (the chip leaves IDLE only after a reset). `timing_error` bit 1 set
+(values 2, 3; `halt_tick` 1, `period` 0): a local-tick free run (SPI_LOCAL_TICK = 1, SPI_CYCLES_PER_TICK = 1,
+SPI_ERROR_HALT = 0: the chip runs PROP 1 cycle, STEP, SDONE, PROP, .. and is never ready again): the pin must
+stay low (`timing_mode` 0) or `timing_error` bit 0 (`timing_mode` 1) for the 2000 cycles, OUT_REQ and REQ_TAR
+low; bit 0 is TIMING_ERROR as before.
 
 Record 8 (SPI_ERROR_HALT = 0): a lost tick k arrives while tick h < k is still busy before its PROP scan (STEP ..
 SEND, e.g. in a CONFIG visit): TIMING_ERROR is set, the input events latched for tick h are wiped, and the FSM
@@ -108,6 +113,12 @@ beside the SPI / AER handshakes), plays step k-1 after tick h is ready like any 
 tick k; its `cycles` row is `0 0`. The next tick that is not lost comes a period after the last lost one. With
 `timing_mode` = 1 the pin is high from 3 edges after the first lost tick on (TIMING_ERROR stays set until reset).
 `state_NNNN.hex` and `model.vcd` rows are the chip's ticks (lost ticks have none).
+Record 8 also lists the host ticks that *cut* a PROP scan (README "Operating modes"): tick k arrives in tick
+h's PROP scan while it runs; the FSM goes to STEP (tick k starts beside the rest of the scan), but the bench's
+tick h lasts until the chip is ready again after tick k (and after any tick that cuts tick k's PROP in turn), so
+the generator raises k like a lost tick, the host plays steps h .. k-1 after that readiness, and tick h's
+`cycles` row counts from TIME_TICK h to it (k's own cycles included, host-paced cycles summed); k's row is `0 0`.
+The manifest's sample rows and `reckon-sim run`'s `cut_ticks` key list the cut ticks with their offsets.
 
 Record 9 (host `sample_fall_cycle`, README "Operating modes"): step k-1 sets SAMPLE high as usual; n edges after
 raising TIME_TICK k (the same edge type as the tick generator's) the host drops SAMPLE. `end` is the model's

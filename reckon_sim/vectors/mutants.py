@@ -45,7 +45,7 @@ class VoteTieHighChip(chip_mod.Chip):
     def run_sample(self, sample, learn, dump=False, targets=None, program=None):
         res = super().run_sample(sample, learn, dump=True, targets=targets, program=program)
         cfg = self.config
-        if cfg["SPI_REGRESSION"] or res.lost_ticks:    # lost ticks move the vote window: left unmutated
+        if cfg["SPI_REGRESSION"] or res.lost_ticks or res.cut_ticks:    # lost ticks move the vote window: left unmutated
             return res
         votes = np.zeros(16, np.int64)
         start = max(1, schedule(sample, cfg.target_tick).marker_tick)   # ticks k >= 2 after the marker vote

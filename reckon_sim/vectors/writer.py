@@ -79,8 +79,10 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     try:
                         res = chip.run_sample(sample, learn, dump=True, program=prog)
                     except ChipHang as hang:          # held in IDLE / hung in EPROP: the last sample it runs
-                        if hang.state not in ("IDLE", "EPROP"):
+                        if hang.state not in ("IDLE", "EPROP") and not hang.free_run:
                             raise
+                        if hang.free_run:
+                            _check_free_run(start_cfg, prog, learn)
                         stim.append(_halted_sample(out, add, start_cfg, host, hang, gidx, epoch, phase, index, prog,
                                                    pre if rewrite else [], steps, probes))
                         outputs.append((gidx, []))
@@ -94,7 +96,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
-                                               _timing(start_cfg, host), list(res.lost_ticks),
+                                               _timing(start_cfg, host), _bench_lost(res),
                                                _fall(prog, len(steps), False, res.lost_ticks, host.tick_period),
                                                chip.local_tick))
                     rewrite = _writes_do_eprop(prog)
@@ -104,6 +106,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     # the bench's read-back after the sample leaves SRNN_READBACK at its last word (code-0 reads)
                     chip.state.ctl[READBACK] = _write_sample(out, add, reach, gidx, res, steps, vcd, chip.state.oneur)
                     ended = {"ticks_run": len(steps)} if len(steps) != sample.n_ticks else {}   # SAMPLE fell early
+                    if res.cut_ticks:                 # (host tick, cycles after the busy tick's TIME_TICK)
+                        ended["cut_ticks"] = [list(c) for c in res.cut_ticks]
                     samples.append(_sample_row(gidx, epoch, phase, index, sample, **ended, out_data=items,
                                                inference=int(res.inference),
                                                sum_tick_cycles=int(res.tick_cycles.sum())))
@@ -206,12 +210,23 @@ def _fall(prog, n_ticks: int, hang: bool = False, lost=(), period: int = 0) -> f
 
 def _timing(cfg: ChipConfig, host: HostSpec, halt: ChipHang | None = None) -> fmt.Timing | None:
     """Record 7 of a sample: None for the ready-paced stock timing without a halt (an EPROP hang is record 9)."""
-    halt = halt if halt is not None and halt.state == "IDLE" else None
-    t = fmt.Timing(host.tick_period, 0 if halt is None else halt.tick, int(halt is not None and halt.timing_error),
-                   int(cfg["SPI_TIMING_MODE"]))
+    halt = halt if halt is not None and (halt.state == "IDLE" or halt.free_run) else None
+    error = int(halt is not None and halt.timing_error) | (2 if halt is not None and halt.free_run else 0)
+    t = fmt.Timing(host.tick_period, 0 if halt is None else halt.tick, error, int(cfg["SPI_TIMING_MODE"]))
     if halt is not None and cfg["SPI_LOCAL_TICK"]:
         t = replace(t, halt_tick=1)            # held before the bench's first TIME_TICK (internal ticks)
     return None if t == fmt.Timing() else t
+
+
+def _check_free_run(cfg: ChipConfig, prog, learn: bool) -> None:
+    """The bench checks a free run as busy and silent (OUT_REQ and REQ_TAR low): no SEND or GET_TAR in it."""
+    do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
+    asks = do_eprop and ((int(prog.levels[0]) >> 1) & 1 or (cfg["SPI_REGUL_MODE"] >> 1) == 3)
+    if cfg["SPI_SEND_PER_TIMESTEP"] or asks:
+        raise InputError("SPI_LOCAL_TICK", "= 1 with SPI_CYCLES_PER_TICK = 1 and SPI_ERROR_HALT = 0: the free run "
+                         f"{'sends OUT_DATA every tick' if cfg['SPI_SEND_PER_TIMESTEP'] else 'requests targets'}"
+                         ", which the bench's busy-and-silent check does not follow (allowed: "
+                         "SPI_SEND_PER_TIMESTEP = 0 and no GET_TAR from step 0)")
 
 
 def _add_config_reads(steps: list, config_reads, gidx: int, probes: list) -> None:
@@ -232,6 +247,28 @@ def _last_host_tick(res) -> int:
 def _host_ticks(n_steps: int, lost) -> np.ndarray:
     """The host tick number of every chip tick (the host's ticks 1..n_steps less the lost ones)."""
     return np.setdiff1d(np.arange(1, n_steps + 1), lost)
+
+
+def _bench_lost(res) -> list:
+    """Record 8: the host ticks the bench's tick generator raises inside a busy tick (lost ones, and cut ones:
+    a tick that cuts a PROP scan starts a chip tick, but the bench's busy tick only ends at its readiness)."""
+    return sorted({*res.lost_ticks, *(h for h, _ in res.cut_ticks)})
+
+
+def _merge_cut_rows(rows: np.ndarray, host_ticks: np.ndarray, cuts, per_tick_send: bool) -> None:
+    """A cut tick h's row goes into the busy tick's: its cycles count from the busy tick's TIME_TICK (h arrives
+    `offset` cycles after it) to the cut tick's readiness, with both ticks' host-paced cycles; h's row is 0 0.
+    Last cut first: a cut tick that is cut in turn has its row merged already (the bench's busy tick lasts to the
+    readiness of the last one)."""
+    if cuts and per_tick_send:
+        raise InputError("host: tick_period", "a tick that cuts a PROP scan with SPI_SEND_PER_TIMESTEP = 1: the "
+                         "bench takes both ticks' OUT_DATA items in one busy tick: not supported by the vectors "
+                         "(allowed: SPI_SEND_PER_TIMESTEP = 0)")
+    for h, offset in sorted(cuts, reverse=True):
+        busy = int(host_ticks[int(np.searchsorted(host_ticks, h)) - 1])
+        rows[0, busy - 1] = offset + rows[0, h - 1]
+        rows[1, busy - 1] += rows[1, h - 1]
+        rows[:, h - 1] = 0
 
 
 def _asked_only(steps: list, tk: np.ndarray, lost) -> None:
@@ -295,9 +332,10 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
     host_cycles = tk[:, TK.gettar] + tk[:, TK.config] + (res.tick_send["cycles"] if res.tick_send is not None else 0)
     rows = np.stack([tk[:, TK.cycles], host_cycles])
     host_ticks = _host_ticks(len(steps), res.lost_ticks)
-    if res.lost_ticks:                               # rows per host tick: a lost tick has "0 0"
+    if res.lost_ticks or res.cut_ticks:              # rows per host tick: a lost tick has "0 0"
         rows, chip = np.zeros((2, len(steps)), np.int64), rows
         rows[:, host_ticks - 1] = chip
+        _merge_cut_rows(rows, host_ticks, res.cut_ticks, res.tick_send is not None)
     fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", rows[0], rows[1])
     add(out / "expect" / f"cycles_{tag}.hex", "expected_cycles", "tick-cycles", gidx=gidx)
     if res.tick_send is not None:                    # keyed by host tick, as the benches count them

@@ -302,7 +302,7 @@ module reckon_vec_tb;
             open_or_die(fd_cyc, $sformatf("%0s/expect/cycles_%04d.hex", vec, s_gidx));
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
-            period_p = 0; halt_k = 0; halt_err = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
+            period_p = 0; halt_k = 0; halt_err = 1'b0; free_run = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
             fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0;
         end
     endtask
@@ -467,7 +467,8 @@ module reckon_vec_tb;
                 7: begin                                            // tick period, halt, timing mode
                     r = $fscanf(fd_stim, "%h %h %h %h", period_p, halt_k, e_rd, m_rd);
                     scan_ok(r, 4);
-                    halt_err = (e_rd != 0);
+                    halt_err = e_rd[0];
+                    free_run = e_rd[1];                             // local tick, ERROR_HALT = 0: never ready
                     tmode = (m_rd != 0);
                     late_ticks = 0;
                 end

@@ -29,7 +29,7 @@
             gen_watch = (gen_left == 0);
         end
     end
-    reg     halt_err = 1'b0, tmode = 1'b0;
+    reg     halt_err = 1'b0, tmode = 1'b0, free_run = 1'b0;
     localparam EDGES_TO_ERROR = 3, EDGES_TO_HALT = 4, HOLD_CYCLES = 2000;
     reg     probe = 1'b0;          // +probe / +probe_every=N: the vectors must hold CONFIG visits (vectors --probe-every N)
     integer probe_every = 0, n_visits = 0;
@@ -54,7 +54,7 @@
             te = early ? gen_last : cyc;            // the tick generator raised the early TIME_TICK
             rise = -1;
             bad_hold = 0;
-            want = tmode ? halt_err : 1'b1;
+            want = tmode ? halt_err : !free_run;    // held in IDLE: ready; a free run: never ready
             want_rise = early ? (tmode ? EDGES_TO_ERROR : EDGES_TO_HALT) : -1;
             for (n = 1; n <= HOLD_CYCLES; n = n + 1) begin
                 @(negedge CLK);
@@ -64,13 +64,17 @@
             n_samples = n_samples + 1;
             if ((early && (te - t0 != period_p || rise != want_rise)) || bad_hold != 0) begin
                 n_fail = n_fail + 1;
-                $display("[reckon_vec_tb] sample %04d: FAIL  halt in tick %0d: early TIME_TICK %0d cycles after tick %0d's (expected %0d), TIMING_ERROR_RDY rose %0d edges after it (expected %0d), %0d cycles not held in IDLE",
-                         s_gidx, k, te - t0, k, period_p, rise, want_rise, bad_hold);
+                $display("[reckon_vec_tb] sample %04d: FAIL  halt in tick %0d: early TIME_TICK %0d cycles after tick %0d's (expected %0d), TIMING_ERROR_RDY rose %0d edges after it (expected %0d), %0d cycles not held %0s",
+                         s_gidx, k, te - t0, k, period_p, rise, want_rise, bad_hold, free_run ? "busy (free run)" : "in IDLE");
             end else begin
                 n_pass = n_pass + 1;
                 if (early) how = $sformatf(": TIME_TICK %0d at %0d cycles, TIMING_ERROR_RDY high %0d edges later",
                                            k + 1, period_p, rise);
                 else how = " (local tick)";
+                if (free_run)
+                    $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  free-runs from tick %0d (local tick, SPI_ERROR_HALT = 0); never ready for %0d cycles (TIMING_ERROR_RDY = %0d, OUT_REQ and REQ_TAR low)",
+                             s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, HOLD_CYCLES, want);
+                else
                 $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  halted in tick %0d%0s; held in IDLE for %0d cycles (TIMING_ERROR_RDY = %0d)",
                          s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, how, HOLD_CYCLES, want);
             end

@@ -127,7 +127,8 @@ class Host:
         """Record 7 halt in tick k, after the early TIME_TICK (early) from the generator or a local-tick halt:
         check the TIMING_ERROR_RDY rise and that the chip stays held in IDLE; returns the verdict line."""
         d, te, bad = self.dut, self.gen_last if early else self.cyc, 0
-        want = tm.timing_error if tm.timing_mode else 1
+        free = (tm.timing_error >> 1) & 1                    # a local-tick free run: never ready (bit 1)
+        want = (tm.timing_error & 1) if tm.timing_mode else 1 - free
         want_rise = (vector_files.EDGES_TO_ERROR if tm.timing_mode else vector_files.EDGES_TO_HALT) if early else -1
         for _ in range(64):                                  # the generator's rise watch ends
             if not early or self.gen_rise >= 0:
@@ -142,6 +143,8 @@ class Host:
             return (f"FAIL halt in tick {k}: early TIME_TICK {te - t0} cycles after tick {k}'s (expected "
                     f"{tm.period}), TIMING_ERROR_RDY rose {rise} edges after it (expected {want_rise}), {bad} "
                     "cycles not held in IDLE")
+        if free:
+            return f"PASS free-runs from tick {k}; never ready for {HOLD_CYCLES} cycles (TIMING_ERROR_RDY = {want})"
         return f"PASS halted in tick {k}; held in IDLE for {HOLD_CYCLES} cycles (TIMING_ERROR_RDY = {want})"
 
     async def drop_sample(self, t0: int, n: int) -> None:

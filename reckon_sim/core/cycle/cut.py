@@ -1,0 +1,169 @@
+"""A PROP scan on the cycle model (core.cycle.window), between two stops of the tick kernel (README "Operating
+modes": cut PROP scans).
+
+The kernel stops before tick k's PROP scan (Drive.cut_at[k-1] != 0). The host step k is played (with lost ticks
+and cuts merged, core.lost_ticks: the cut tick's step is empty), then the window runs the scan until the next
+TIME_TICK: cut_at = N > 0: it arrives N cycles after tick k's time_tick (a fixed-period host), later ones every
+`period` cycles; cut_at = -1: at the ready cycle (the ready host: the tick model's PROP on the cycle model, for
+validation). Tick k+1's STEP and SDONE run beside what is left of the scan. At its SDONE:
+- the scan done: the kernel resumes after SDONE of tick k+1 (or the sample ends there: tick k+1 is the last);
+- still busy, SDONE -> PROP: the scan runs on in tick k+1's PROP (no new scan: srnn.v starts one only on an
+  edge into PROP with state_evt = WAIT) until ready (the kernel resumes at tick k+2), or until the next
+  TIME_TICK cuts that PROP too (tick k+2 starts beside the same scan: Recut when the program does not know it);
+- still busy, SDONE -> CONFIG / GET_TAR / EPROP / SEND, or an SRAM output register read before the window
+  loaded it: InputError (not modelled).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import InputError
+from ..kernels import ST_SOPS, ST_SPIKES, ST_SQERR, output_errors, sdone_vote, vote_sq_error
+from ..records import AT_PROP, AT_SDONE, AT_STEP, STATE_PROP, STATE_SEND, TK
+from ..sample_kernel import _host_step, _snapshot_neurons, _weight_checksums
+from ..state import GOT_LABEL, INFER_ACC, TARGET_VALID
+from . import window as W
+
+MAX_WINDOW = 1 << 22          # cycles: a scan is at most 256 passes of 258 cycles
+
+
+class Recut(Exception):
+    """A TIME_TICK cuts the PROP of a cut tick (the old scan still running) that the program does not list as
+    cut yet: chip tick `tick`, `offset` cycles after its time_tick (core.lost_ticks merges it; the sample re-runs)."""
+
+    def __init__(self, tick: int, offset: int):
+        super().__init__(tick, offset)
+        self.tick, self.offset = tick, offset
+
+
+def _refuse(why: str) -> InputError:
+    return InputError("host: tick_period", f"{why}: not modelled (allowed: a period that lets the cut scan end "
+                                           "before the next tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
+
+
+def _prop_start(tk, r, send_cycles: int) -> int:
+    """Cycles from tick r+1's time_tick to its PROP scan's first cycle."""
+    return int(1 + tk[r, TK.step] + tk[r, TK.sdone] + tk[r, TK.config] + tk[r, TK.gettar] + tk[r, TK.eprop]
+               + send_cycles)
+
+
+def _run(args, ws, expect: tuple, where: str) -> int:
+    stop = W.run_window(*args, ws, MAX_WINDOW)
+    if stop == W.E_STALE:
+        raise _refuse(f"{where}: the cut scan reads a weight or neuron SRAM output register that the cycle model "
+                      "did not see loaded")
+    if stop not in expect:
+        raise _refuse(f"{where}: the chip is ready before the cut")
+    return stop
+
+
+def _prop_records(st, rec, r, nrec, nin, nout):
+    _snapshot_neurons(st, rec.prop, r, nrec)
+    rec.oneur[r, AT_PROP, :] = st.oneur
+    rec.lfsr[r, AT_PROP, :] = st.lfsr
+    _weight_checksums(st, nin, nrec, nout, rec.wchk[r])
+
+
+def _end_prop(tk, r, prop: int, send_cycles: int) -> None:
+    tk[r, TK.prop] = prop
+    tk[r, TK.end] = STATE_PROP
+    tk[r, TK.cycles] = _prop_start(tk, r, send_cycles) + prop - send_cycles   # _simulate adds SEND cycles
+
+
+def _after_sdone(drive, st, reg, r1: int, last: bool) -> str:
+    """SDONE's next state (srnn.v L712-L719): SAMPLE low, SPI_EN_CONF, e-prop (GET_TAR unless the label is in),
+    SEND_PER_TIMESTEP, else PROP."""
+    if last:
+        return "SEND"
+    if drive.config_at[r1]:
+        return "CONFIG"
+    if drive.do_eprop != 0 and (st.ctl[TARGET_VALID] != 0 or (reg.regul_mode >> 1) == 3):
+        return "EPROP" if drive.single_label != 0 and st.ctl[GOT_LABEL] != 0 else "GET_TAR"
+    return "SEND" if drive.send_per_tick else "PROP"
+
+
+def play(chip, drive, tk, stats, dump, rec, send_n, inp_next, pos, k: int, period: int, send_cycles) -> int | None:
+    """The window from tick k's PROP scan; returns None (pos set: call the kernel again), 0 (the sample ended
+    in tick k+1's SDONE) or -(k+1) (tick k+1 stops in CONFIG after SDONE: the caller plays the visit)."""
+    p, st, tb = chip._params, chip.state, chip._tables
+    reg = p.reg
+    r, e = k - 1, int(pos[0])
+    regression = reg.regression != 0
+    nin, nrec, nout = reg.num_inp + 1, reg.num_rec + 1, reg.num_out + 1
+    where = f"tick {k}"
+    e = _host_step(drive.ev_tick, drive.ev_chan, drive.tar_label, drive.levels, st.ctl, k, regression, inp_next, e)
+    ws = W.new_window()
+    cut = int(drive.cut_at[r])
+    sc = int(send_cycles(r))
+    if cut > 0:
+        ws[W.W_TICK], ws[W.W_PERIOD] = cut - _prop_start(tk, r, sc), period
+    args = (reg, int(drive.do_eprop), p.alpha, st, tb, inp_next)
+    spikes0, sops0 = ws[W.W_SPIKES], ws[W.W_SOPS]
+    stop = _run(args, ws, (W.E_TICK, W.E_READY) if cut < 0 else (W.E_TICK,), where)
+    if stop == W.E_READY:                              # the ready host's tick comes at the ready cycle
+        ws[W.W_TICK] = ws[W.W_T]
+        _run(args, ws, (W.E_TICK,), where)
+    t_tick = int(ws[W.W_T]) - 1
+    _end_prop(tk, r, t_tick, sc)
+    if dump:
+        _prop_records(st, rec, r, nrec, nin, nout)
+    while True:                                        # tick k+1, beside the rest of the scan
+        r1 = k                                         # its row
+        tk[r1, TK.k] = k + 1
+        if dump:
+            rec.inp[r1, :] = st.inp
+        t_start = t_tick
+        _run(args, ws, (W.E_SDONE,), where)
+        t_sdone = int(ws[W.W_T])
+        _sdone(p, st, drive, tk, stats, dump, rec, r1, ws[W.W_SPIKES] - spikes0)
+        spikes0 = ws[W.W_SPIKES]
+        last = k + 1 == drive.n_ticks
+        nxt = _after_sdone(drive, st, reg, r1, last)
+        if ws[W.W_EVT] == W.WAIT:                      # the scan is done: the tick model goes on after SDONE
+            stats[ST_SOPS] += ws[W.W_SOPS] - sops0
+            pos[0], pos[1], pos[2] = e, k + 1, 1
+            if last:                                   # SAMPLE is low: SDONE -> SEND
+                tk[r1, TK.end] = STATE_SEND
+                tk[r1, TK.cycles] = tk[r1, TK.step] + 2
+                return 0
+            return -(k + 1) if drive.config_at[r1] else None
+        if nxt != "PROP":
+            raise _refuse(f"{where}: the cut scan still runs at SDONE of tick {k + 1}, which goes on to {nxt}")
+        ws[W.W_PASS] = 1                               # SDONE -> PROP: the scan runs on, none is started
+        stop = _run(args, ws, (W.E_READY, W.E_TICK), where)
+        e = _host_step(drive.ev_tick, drive.ev_chan, drive.tar_label, drive.levels, st.ctl, k + 1, regression,
+                       inp_next, e)
+        if stop == W.E_READY:
+            break
+        if drive.cut_at[r1] == 0:                      # a second cut, not in this program yet: merged, re-run
+            raise Recut(k + 1, int(ws[W.W_T]) - 1 - t_start)
+        t_tick = int(ws[W.W_T]) - 1
+        _end_prop(tk, r1, t_tick - t_sdone - 1, 0)
+        if dump:
+            _prop_records(st, rec, r1, nrec, nin, nout)
+        k += 1
+    stats[ST_SOPS] += ws[W.W_SOPS] - sops0
+    _end_prop(tk, r1, int(ws[W.W_T]) - t_sdone - 1, 0)
+    if dump:
+        _prop_records(st, rec, r1, nrec, nin, nout)
+    pos[0], pos[1], pos[2] = e, k + 2, 0
+    return None
+
+
+def _sdone(p, st, drive, tk, stats, dump, rec, r1: int, spikes: int) -> None:
+    """SDONE of the cut tick (row r1): STEP's and SDONE's columns, the vote, the loss, the records after STEP."""
+    reg = p.reg
+    nrec = reg.num_rec + 1
+    tk[r1, TK.step], tk[r1, TK.sdone] = max(reg.num_inp, reg.num_rec, reg.num_out) + 1, 1
+    sdone_vote(reg, p.cov, st.ctl, st.oneur, st.votes)
+    if st.ctl[INFER_ACC] != 0 and reg.regression == 0:
+        stats[ST_SQERR] += vote_sq_error(reg, p.dp, st.oneur, drive.label)
+    stats[ST_SPIKES] += spikes
+    if dump:
+        err = np.zeros(16, np.int64)
+        output_errors(p, st, drive.do_eprop, err)
+        rec.z[r1, :] = st.z[:nrec]
+        _snapshot_neurons(st, rec.step, r1, nrec)
+        rec.oneur[r1, AT_STEP, :] = st.oneur
+        rec.err[r1, AT_SDONE, :] = err
+        rec.lfsr[r1, AT_STEP, :] = st.lfsr

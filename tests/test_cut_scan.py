@@ -1,0 +1,141 @@
+"""Early TIME_TICKs that cut the PROP scan short (SPI_ERROR_HALT = 0, core.cycle.cut) and the local-tick free run
+(core.local_tick): exact tick tables, cuts, refusals and hang lines. The small_spec values at period 220 are the
+ones the SV bench checked on the released RTL (README "Operating modes": cut PROP scans)."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from reckon_sim.config import ChipConfig
+from reckon_sim.core.chip import Chip, ChipHang
+from reckon_sim.core.host import HostProgram, HostSpec
+from reckon_sim.core.lost_ticks import merge
+from reckon_sim.errors import InputError
+from reckon_sim.vectors.writer import write_vectors
+
+from .test_vectors import small_spec
+
+
+def _chip(period: int, **regs) -> tuple[Chip, object]:
+    inputs = small_spec()
+    d = inputs.config.to_dict()
+    d.update(SPI_ERROR_HALT=0, **regs)
+    chip = Chip(ChipConfig.from_dict(d), host=HostSpec(tick_period=period))
+    chip.load_weights(inputs.weights["winp"], inputs.weights["wrec"], inputs.weights["wout"])
+    return chip, inputs
+
+
+def test_cut_scans_period_220():
+    chip, inputs = _chip(220, DO_EPROP_TRAIN=0)
+    res = chip.run_sample(inputs.train[0], True, dump=True)
+    assert res.cut_ticks == tuple((h, 220) for h in range(11, 30, 2)) and res.lost_ticks == ()
+    tk = res.tick_table
+    # tick 10 is cut in PROP cycle 202; tick 11's STEP runs beside the rest of its scan, which ends 4 cycles
+    # into tick 11's PROP (no new scan): tick 11 is ready 22 cycles after its TIME_TICK
+    assert tk[9:12].tolist() == [[10, 220, 16, 1, 0, 0, 0, 202, 1], [11, 22, 16, 1, 0, 0, 0, 4, 1],
+                                 [12, 220, 16, 1, 0, 0, 0, 202, 1]]
+    assert int(tk[:, 1].sum()) == 4151 and res.n_spikes == 376 and res.out_bytes.tolist() == [1]
+    assert chip.state.lfsr.tolist() == [4864, 15448, 2508, 19744, 30164, 25136, 20754, 28963, 26185, 4080, 61680,
+                                        61937, 62194]
+
+
+def test_cut_tick_steps_follow_it():
+    """A cut tick finds no host step played since the busy tick: those steps follow it (merged)."""
+    prog = HostProgram(5, np.array([1, 1, 1, 1, 0]), np.array([0, 1, 2, 3]), np.array([5, 6, 7, 8]), {}, {},
+                       "ready", {})
+    merged, host_of = merge(prog, frozenset({3}), cuts=frozenset({4}))
+    assert host_of.tolist() == [1, 2, 4, 5]
+    # step 1 (before tick 2) stays; steps 2 and 3 (tick 3 lost: its successor wipes nothing of tick 2's) wait
+    # for tick 4's readiness; tick 2 loses tick 3, so its events (step 1) are wiped
+    assert merged.ev_step.tolist() == [0, 3, 3] and merged.ev_chan.tolist() == [5, 7, 8]
+    assert merged.levels.tolist() == [1, 1, 1, 0]
+
+
+def test_cut_scan_into_eprop_refused():
+    chip, inputs = _chip(300)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inputs.train[0], True)
+    assert str(e.value) == ("host: tick_period: tick 25: the cut scan still runs at SDONE of tick 26, which goes on "
+                            "to EPROP: not modelled (allowed: a period that lets the cut scan end before the next "
+                            "tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
+
+
+def test_last_tick_cutting_hangs_in_prop():
+    chip, inputs = _chip(250, DO_EPROP_TRAIN=0)
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inputs.train[0], True)
+    assert (e.value.state, e.value.tick) == ("PROP", 30)
+    assert "TIME_TICK 30, the host's last, arrives while tick 29 is busy and cuts its PROP scan" in str(e.value)
+
+
+def test_local_tick_free_run(tmp_path):
+    inputs = small_spec()
+    d = inputs.config.to_dict()
+    d.update(SPI_ERROR_HALT=0, SPI_LOCAL_TICK=1, SPI_CYCLES_PER_TICK=1)
+    cfg = ChipConfig.from_dict(d)
+    with pytest.raises(ChipHang) as e:
+        Chip(cfg).run_sample(inputs.train[0], True)
+    assert e.value.free_run and e.value.timing_error and (e.value.state, e.value.tick) == ("PROP", 1)
+    assert "TIMING_ERROR_RDY never rises after IDLE: the host never plays step 1" in str(e.value)
+    man = write_vectors(tmp_path / "v", replace(inputs, config=cfg), None, HostSpec())
+    assert man["samples"][0]["halt"]["tick"] == 1
+    assert "7 0 1 3 0" in (tmp_path / "v" / "stimulus.hex").read_text()   # record 7: free run (bit 1) + error
+    d.update(SPI_SEND_PER_TIMESTEP=1)
+    with pytest.raises(InputError, match="the free run sends OUT_DATA every tick"):
+        write_vectors(tmp_path / "w", replace(inputs, config=ChipConfig.from_dict(d)), None, HostSpec())
+
+
+def _case(tmp_path, **regs):
+    """pub_regul's folder with registers changed (config.json keys at the top level)."""
+    import json
+    import shutil
+    from .conftest import DATA
+    case = tmp_path / "case"
+    shutil.copytree(DATA / "golden" / "pub_regul", case)
+    cfg = json.loads((case / "config.json").read_text())
+    cfg.update(regs)
+    (case / "config.json").write_text(json.dumps(cfg))
+    return case
+
+
+def test_cli_run_records_cut_ticks_and_free_run(tmp_path):
+    import json
+    from click.testing import CliRunner
+    from reckon_sim.cli import main
+    case = _case(tmp_path, SPI_ERROR_HALT=0, DO_EPROP_TRAIN=0)
+    host = tmp_path / "h.toml"
+    host.write_text('[host]\nformat = "reckon-sim-host"\nversion = 1\ntick_period = 280\n')
+    r = CliRunner().invoke(main, ["run", str(case), "--out", str(tmp_path / "o"), "--host", str(host)])
+    assert r.exit_code == 0, r.output
+    z = np.load(tmp_path / "o" / "sample_0000.npz")
+    assert z["cut_ticks"].shape == (33, 2) and z["cut_ticks"][:3].tolist() == [[14, 280], [16, 280], [18, 280]]
+    row = json.loads((tmp_path / "o" / "summary.json").read_text())["samples"][0]
+    assert row["cut_ticks"][:2] == [[14, 280], [16, 280]]
+    case = _case(tmp_path / "lt", SPI_ERROR_HALT=0, SPI_LOCAL_TICK=1, SPI_CYCLES_PER_TICK=1)
+    r = CliRunner().invoke(main, ["run", str(case), "--out", str(tmp_path / "o2")])
+    assert r.exit_code == 0, r.output
+    assert "sample 0 halts: host program: the chip hangs in PROP in tick 1: SPI_LOCAL_TICK = 1" in r.output
+    z = np.load(tmp_path / "o2" / "sample_0000.npz")
+    assert (int(z["halt_tick"]), int(z["halt_state"]), int(z["timing_error"]), int(z["free_run"])) == (1, 1, 1, 1)
+
+
+def test_cut_tick_asking_for_targets_hangs_in_get_tar():
+    """SINGLE_LABEL = 0: GET_TAR in every learning tick; tick 25 cuts tick 24's scan, which ends in its STEP, and
+    asks for targets that the host (waiting for readiness since tick 24) never sends."""
+    chip, inputs = _chip(300, SPI_SINGLE_LABEL=0)
+    chip.host = HostSpec(tick_period=300, label="gettar")
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inputs.train[0], True)
+    assert str(e.value) == ("host program: the chip hangs in GET_TAR in tick 25: it cut tick 24's PROP scan, so the "
+                            "host has played no step since and waits for its readiness, while the chip waits for "
+                            "targets")
+
+
+def test_mid_tick_fall_with_a_cut_refused():
+    chip, inputs = _chip(220, DO_EPROP_TRAIN=0)
+    chip.host = HostSpec(tick_period=220, sample_low_step=25, sample_fall_cycle=5)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inputs.train[0], True)
+    assert str(e.value) == ("host program: fall_cycle: = 5 with TIME_TICK 11 cutting a PROP scan (SPI_ERROR_HALT = "
+                            "0): a mid-tick SAMPLE fall with a cut scan is not modelled (allowed: -1, or a period "
+                            "without cuts)")
