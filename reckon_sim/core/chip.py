@@ -31,6 +31,7 @@ from .multichip import run_sample_nogil
 from .cycle import cut
 from .sample_kernel import CUT_BASE
 from .state import ChipState
+from .hang import ChipHang
 
 _NO_RECORDS = TickRecords.empty(0, 0)
 
@@ -40,24 +41,6 @@ def _drive_registers(regs: dict) -> dict:
     regression = bool(regs["SPI_REGRESSION"])
     return dict(single_label=int(regs["SPI_SINGLE_LABEL"]), label_only=int(regs["SPI_SEND_LABEL_ONLY"]),
                 send_per_tick=int(regs["SPI_SEND_PER_TIMESTEP"]), gettar_cycles=GETTAR_HOST_CYCLES if regression else GETTAR_LABEL_HOST_CYCLES)
-
-
-class ChipHang(InputError):
-    """The host program leaves the chip waiting forever (simulated up to there): state and tick named.
-
-    timing_error: TIMING_ERROR is set (srnn.v; the TIMING_ERROR_RDY pin with SPI_TIMING_MODE = 1); tick_table:
-    the cycle table of ticks 1..tick (the last one as if uncut) when the sample ran, else None; tick_send and
-    config_reads: as in SampleResult, for the ticks before the cut."""
-
-    def __init__(self, state: str, tick: int, why: str, timing_error: bool = False, tick_table=None, cut=None,
-                 lost_ticks: tuple = ()):
-        self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
-        self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
-        self.local = None                            # (k, o, c) as record 10 when a local tick halted it
-        self.free_run = False                        # the chip runs on but is never ready again (core.local_tick)
-        self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
-        self.lost_ticks = lost_ticks                 # host ticks lost before it (SPI_ERROR_HALT = 0, core.lost_ticks)
-        super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")
 
 
 class Chip:
@@ -189,7 +172,8 @@ class Chip:
             tk, stats, rec, tick_send, config_reads, lost = self._run_losing_ticks(prog, sample, do_eprop, dump)
         else:
             tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
-        self.local_tick = self._local_ticks(prog, tk, tick_send, config_reads)
+        self.local_tick = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads,
+                                                              self.host.tick_period)
         cfg = self.config                            # a CONFIG visit may have written registers
         inference, out_bytes = self._send()
         if self.coverage is not None:
@@ -290,7 +274,7 @@ class Chip:
                     halt.lost_ticks = tuple(sorted(lost))
                     raise halt
             if where == "PROP":                      # it cuts the scan (core.cycle.cut)
-                self._check_cut(prog, h, host_of)
+                cut.check_cut(prog, h, host_of)
                 cuts[h] = offset
             else:
                 lost, arrivals = lost | {h}, [*arrivals, (c + 1, where)]
@@ -310,42 +294,6 @@ class Chip:
         self._timing_error |= bool(lost or cuts)     # TIMING_ERROR is cleared only by reset
         self._cuts = tuple(sorted(cuts.items()))
         return (*run, lost)
-
-    def _local_ticks(self, prog, tk, tick_send, config_reads) -> tuple | None:
-        """SPI_LOCAL_TICK := 1 in a visit (core.local_tick_write): (its tick k, tick k+1's start offset, C), or
-        None; ChipHang when a local tick finds the chip busy (SPI_ERROR_HALT = 1)."""
-        lt = local_tick_write.LT.name
-        on = [(k, after) for k, before, after in self._reg_log if after[lt] and not before[lt]]
-        if not on:
-            return None
-        k, regs = on[0]
-        where = f"host program step {k - 1}: config"
-        if self.host.tick_period:
-            raise InputError(where, f"{lt} := 1 with a host tick_period: not modelled (allowed: the ready host)")
-        local_tick_write.check_writes(self._reg_log, k, prog.config[k - 1], where)
-        try:
-            start = local_tick_write.check_local_ticks(tk, k, prog.config[k - 1], regs, ChipHang, where)
-        except ChipHang as hang:                     # what the ticks before the cut did, for RTL vectors
-            c = int(regs["SPI_CYCLES_PER_TICK"])
-            hang.tick_send, hang.config_reads = tick_send, config_reads
-            hang.local = (k, local_tick_write.first_offset(tk[k - 1], prog.config[k - 1]) + c, c)
-            raise
-        return k, start, int(regs["SPI_CYCLES_PER_TICK"])
-
-    def _check_cut(self, prog, h: int, host_of) -> None:
-        """A cut by the host's last tick leaves the chip waiting in PROP; a cut with a mid-tick SAMPLE fall is
-        not modelled."""
-        T = prog.n_ticks
-        if h == T:
-            c = int(np.searchsorted(host_of, T)) - 1
-            raise ChipHang("PROP", T, f"TIME_TICK {T}, the host's last, arrives while tick {int(host_of[c])} is busy "
-                                      "and cuts its PROP scan (SPI_ERROR_HALT = 0): the host's steps since, SAMPLE "
-                                      "low among them, wait for the readiness that tick's own PROP brings; the chip "
-                                      "then waits in PROP for a tick that never comes", timing_error=True)
-        if prog.fall_cycle >= 0:
-            raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with TIME_TICK {h} cutting a PROP "
-                             "scan (SPI_ERROR_HALT = 0): a mid-tick SAMPLE fall with a cut scan is not modelled "
-                             "(allowed: -1, or a period without cuts)")
 
     def _simulate_cut(self, prog, sample, do_eprop, dump, host_of, period):
         """_simulate, or (host tick, offset, "PROP") when a tick cuts a cut tick's PROP that the program does not

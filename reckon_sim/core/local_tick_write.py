@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..hw.registers import BY_NAME
+from .hang import ChipHang
 from .config_visit import CONFIG_BASE_CYCLES, CONFIG_READ_GAP, CONFIG_WORD_CYCLES
 from .records import TK
 from .tick_period import arrival
@@ -85,3 +86,24 @@ def check_local_ticks(tk: np.ndarray, k: int, txns, regs: dict, hang, where: str
                        tick_table=tk[: r + 1].copy(), cut=(state, cyc))
         t = c                                        # tick r+2 starts on that local tick: the next comes C later
     return start
+
+
+def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: int) -> tuple | None:
+    """SPI_LOCAL_TICK := 1 in a visit of the sample (reg_log: [(tick, registers before, after)]): (its tick k,
+    tick k+1's start offset, C), or None; ChipHang when a local tick finds the chip busy (SPI_ERROR_HALT = 1)."""
+    on = [(k, after) for k, before, after in reg_log if after[LT.name] and not before[LT.name]]
+    if not on:
+        return None
+    k, regs = on[0]
+    where = f"host program step {k - 1}: config"
+    if tick_period:
+        raise InputError(where, f"{LT.name} := 1 with a host tick_period: not modelled (allowed: the ready host)")
+    check_writes(reg_log, k, prog.config[k - 1], where)
+    c = int(regs["SPI_CYCLES_PER_TICK"])
+    try:
+        start = check_local_ticks(tk, k, prog.config[k - 1], regs, ChipHang, where)
+    except ChipHang as hang:                         # what the ticks before the cut did, for RTL vectors
+        hang.tick_send, hang.config_reads = tick_send, config_reads
+        hang.local = (k, first_offset(tk[k - 1], prog.config[k - 1]) + c, c)
+        raise
+    return k, start, c

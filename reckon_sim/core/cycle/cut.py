@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import InputError
+from ..hang import ChipHang
 from ..kernels import ST_SOPS, ST_SPIKES, ST_SQERR, output_errors, sdone_vote, vote_sq_error
 from ..records import AT_PROP, AT_SDONE, AT_STEP, STATE_PROP, STATE_SEND, TK
 from ..sample_kernel import _host_step, _snapshot_neurons, _weight_checksums
@@ -167,3 +168,19 @@ def _sdone(p, st, drive, tk, stats, dump, rec, r1: int, spikes: int) -> None:
         rec.oneur[r1, AT_STEP, :] = st.oneur
         rec.err[r1, AT_SDONE, :] = err
         rec.lfsr[r1, AT_STEP, :] = st.lfsr
+
+
+def check_cut(prog, h: int, host_of: np.ndarray) -> None:
+    """A cut by the host's last tick leaves the chip waiting in PROP (ChipHang); a cut with a mid-tick SAMPLE
+    fall is not modelled (InputError)."""
+    T = prog.n_ticks
+    if h == T:
+        c = int(np.searchsorted(host_of, T)) - 1
+        raise ChipHang("PROP", T, f"TIME_TICK {T}, the host's last, arrives while tick {int(host_of[c])} is busy "
+                                  "and cuts its PROP scan (SPI_ERROR_HALT = 0): the host's steps since, SAMPLE "
+                                  "low among them, wait for the readiness that tick's own PROP brings; the chip "
+                                  "then waits in PROP for a tick that never comes", timing_error=True)
+    if prog.fall_cycle >= 0:
+        raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with TIME_TICK {h} cutting a PROP "
+                         "scan (SPI_ERROR_HALT = 0): a mid-tick SAMPLE fall with a cut scan is not modelled "
+                         "(allowed: -1, or a period without cuts)")
