@@ -156,8 +156,8 @@ def model_runs(inputs: RunInputs, chip: Chip, dump: bool = False):
             tg = sample_targets(inputs.targets, index, s.n_ticks, cfg.target_tick) if learn and regression else None
             try:
                 yield chip.run_sample(s, learn, dump=dump, targets=tg)
-            except ChipHang as hang:                  # held in IDLE / hung in EPROP, as in vectors.writer
-                if hang.state not in ("IDLE", "EPROP"):
+            except ChipHang as hang:                  # held in IDLE / hung in EPROP or GET_TAR, as in vectors.writer
+                if hang.state not in ("IDLE", "EPROP", "GET_TAR"):
                     raise
                 return
 

@@ -17,7 +17,7 @@ from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
 from ..io.vector_files_doc import FORMAT_DOC
-from . import spi
+from . import gettar, spi
 from .stimulus import check_protocol, n_items, program_steps
 from .tbench import write_dropin
 from .vcd import StateVcd
@@ -75,8 +75,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     steps = program_steps(prog)
                     try:
                         res = chip.run_sample(sample, learn, dump=True, program=prog)
-                    except ChipHang as hang:          # held in IDLE / hung in EPROP: the last sample it runs
-                        if hang.state not in ("IDLE", "EPROP"):
+                    except ChipHang as hang:          # held in IDLE / hung in EPROP or GET_TAR: the last sample
+                        if hang.state not in ("IDLE", "EPROP", "GET_TAR"):
                             raise
                         stim.append(_halted_sample(out, add, cfg, host, hang, gidx, epoch, phase, index, prog,
                                                    pre if rewrite else [], steps, probes))
@@ -92,7 +92,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps,
                                                n_items(cfg) if cfg["SPI_SEND_PER_TIMESTEP"] else 0,
-                                               _timing(cfg, host), list(res.lost_ticks), _fall(prog, len(steps))))
+                                               _timing(cfg, host), list(res.lost_ticks), _fall(prog, len(steps)),
+                                               _gettar(out, add, gidx, res, len(steps), cfg, end_cfg)))
                     rewrite = _writes_do_eprop(prog)
                     timing_rows.append(stim[-1].timing)
                     items = [int(res.inference)] if n_items(end_cfg) == 1 else [int(b) for b in res.out_bytes]
@@ -231,11 +232,12 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
                    phase: int, index: int, prog, pre: list, steps: list, probes: list) -> fmt.SampleStim:
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
     those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
-    EPROP hang's last row counts up to the cycle EPROP would have left)."""
+    EPROP hang's last row counts up to the cycle EPROP would have left, a GET_TAR hang's up to GET_TAR's first)."""
     timing = _timing(cfg, host, hang)
     h = timing.halt_tick if timing is not None and timing.halt_tick else hang.tick
     tk = hang.tick_table if hang.tick_table is not None else np.zeros((h, len(TK)), np.int64)
     sends = hang.tick_send
+    found = gettar.hang_rows(cfg, tk, gettar.blind(cfg), host.tick_period) if hang.state == "GET_TAR" else []
     host_cycles = tk[:h, TK.gettar] + tk[:h, TK.config] + (sends["cycles"][:h] if sends is not None else 0)
     path = out / "expect" / f"cycles_{gidx:04d}.hex"
     fmt.write_cycles(path, tk[:h, TK.cycles], host_cycles)
@@ -249,7 +251,15 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     _asked_only(steps[: h - 1], tk[: h - 1], ())                 # the cut tick h: as far as the chip got
     return fmt.SampleStim(gidx, epoch, phase, index, prog.n_ticks, 0, pre, steps,
                           n_items(cfg) if sends is not None else 0, timing,
-                          fall=_fall(prog, h, hang=True) if hang.state == "EPROP" else None)
+                          fall=_fall(prog, h, hang=True) if hang.state == "EPROP" else None,
+                          gettar=gettar.write(out, add, gidx, found, bool(cfg["SPI_GET_TAR_REQ_OUT"]))
+                          if hang.state == "GET_TAR" else None)
+
+
+def _gettar(out: Path, add, gidx: int, res, n_steps: int, cfg: ChipConfig, end_cfg: ChipConfig):
+    """Record 10 of a finished sample: its GET_TARs that REQ_TAR does not show on MISO (None: none)."""
+    found = gettar.rows(end_cfg, res.tick_table, _host_ticks(n_steps, res.lost_ticks), gettar.blind(cfg, end_cfg))
+    return gettar.write(out, add, gidx, found, bool(end_cfg["SPI_GET_TAR_REQ_OUT"]))
 
 
 def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> None:
