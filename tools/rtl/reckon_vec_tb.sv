@@ -138,6 +138,7 @@ module reckon_vec_tb;
     task automatic send_tick(input integer k, input reg last, input integer nreq);
         integer t0, i, m, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall, blind_c, blind_n, req_seen;
         reg     seen_low, fin, sent, spt, bad, blind;
+        string  how;
         begin
             r = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
             scan_ok(r, 2);
@@ -268,11 +269,13 @@ module reckon_vec_tb;
                         first_tick = k; first_meas = meas; first_exp = exp_cyc - exp_get;
                     end
                 end
-                if (verbose) $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d%0s, SEND %0d, CONFIG %0d cycles",
-                                      k, meas, exp_cyc - exp_get, blind ? blind_cycles : req_cycles,
-                                      blind ? " (not on MISO: sent at the model's cycle)"
-                                            : (req_seen >= 0 ? $sformatf(" (REQ_TAR seen %0d edges after TIME_TICK)", req_seen) : ""),
-                                      (n_got > 0) ? c_fall - c_rise + 1 : 0, rdy_cycles);
+                if (verbose) begin
+                    how = blind ? " (sent at the model's GET_TAR cycle)" : "";
+                    if (!blind && req_seen >= 0) how = $sformatf(" (REQ_TAR seen %0d edges after TIME_TICK)", req_seen);
+                    $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d%0s, SEND %0d, CONFIG %0d cycles",
+                             k, meas, exp_cyc - exp_get, blind ? blind_cycles : req_cycles, how,
+                             (n_got > 0) ? c_fall - c_rise + 1 : 0, rdy_cycles);
+                end
             end
             end
     endtask
