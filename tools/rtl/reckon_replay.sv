@@ -15,7 +15,7 @@
 //    learning the model predicts, applied on top of what the bench actually programmed over SPI.
 // Deliberate faults for the bench's own tests: +replay_corrupt=1 flips bit 8 of recurrent-weight word 0 (Wrec[0][1])
 // after sample +replay_corrupt_sample=S (default 0); =2 sends a wrong OUT_DATA (bit 0 flipped) in sample S; =3
-// makes tick 5 of sample S one cycle longer; =4 leaves output membrane 1 at 1 after sample S (not cleared in IDLE);
+// makes tick +replay_corrupt_tick=K (default 5) of sample S one cycle longer; =4 leaves output membrane 1 at 1 after sample S (not cleared in IDLE);
 // =5 sends a wrong per-tick OUT_DATA item (bit 0 of item 0 flipped) in tick 3 of sample S.
 // Per-tick SEND (expect/send_NNNN.hex present, SEND_PER_TIMESTEP): after a tick's busy time its items go out with
 // the same handshake and pin timing as the chip's SEND (an item every 6 cycles with the bench's OUT_ACK).
@@ -156,7 +156,7 @@ module reckon_replay (
     integer    gt_c [0:MAX_SEND_TICKS - 1];             // record 10: GET_TAR start of tick k (-1: none listed)
     integer    gt_n [0:MAX_SEND_TICKS - 1];             // its target transfers (0: never left)
     integer    el = 0, gt_got = 0;                      // cycles into the tick (CONFIG not counted); transfers
-    reg        gt_wait = 0, gt_hung = 0;
+    reg        gt_wait = 0, gt_hung = 0, gt_extra = 0, had_cfg = 0;
 
     // image file of memory `name` before (which = 0) or after (which = 1) the current sample
     function automatic string image(input string name, input integer which);
@@ -325,9 +325,9 @@ module reckon_replay (
                 if (corrupt == 2 && gidx == corrupt_sample) items[0] = items[0] ^ 8'd1;
             end
             while (k < MAX_TICKS - 1 && cyc_mem[2 * k] == 0) k = k + 1;   // a lost tick's row ("0 0")
-            cnt = cyc_mem[2 * k] - cyc_mem[2 * k + 1] - 2 + ((corrupt == 3 && gidx == corrupt_sample && k == 4) ? 1 : 0);
+            cnt = cyc_mem[2 * k] - cyc_mem[2 * k + 1] - 2 + ((corrupt == 3 && gidx == corrupt_sample && k == corrupt_tick - 1) ? 1 : 0);
             k = k + 1;
-            el = 0; gt_wait = 0; gt_got = 0;
+            el = 0; gt_wait = 0; gt_got = 0; had_cfg = ec2;
             if (k < MAX_SEND_TICKS && gt_c[k] >= 0 && gt_n[k] == 0) cnt = 32'h7fffffff;   // hangs in GET_TAR
             busy = 1;
             rdy <= ec2;                                 // SPI_EN_CONF set: this tick's SDONE enters CONFIG
@@ -380,7 +380,8 @@ module reckon_replay (
                     if (!ec2) rdy <= 1'b0;                  // SPI_EN_CONF = 0: the tick goes on
                 end else if (gt_hung) ;                     // a GET_TAR no transfer ends: busy for ever
                 else if (gt_wait) begin
-                    if (gt_got >= gt_n[k]) gt_wait = 0;     // its last target transfer acknowledged
+                    if (gt_got >= gt_n[k] && gt_extra) gt_extra = 0;   // after CONFIG: one edge more (bench, RTL)
+                    else if (gt_got >= gt_n[k]) gt_wait = 0;   // its last target transfer acknowledged
                 end else if (cnt <= 0) begin
                     busy = 0;
                     sending = last;
@@ -392,6 +393,7 @@ module reckon_replay (
                     el = el + 1;                            // GET_TAR shows from this edge on (core cycle c)
                     if (k < MAX_SEND_TICKS && gt_c[k] > 0 && el == gt_c[k] - 1) begin
                         gt_wait = (gt_n[k] > 0);
+                        gt_extra = had_cfg;
                         gt_hung <= (gt_n[k] == 0);
                     end
                 end

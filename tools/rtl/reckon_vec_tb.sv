@@ -178,16 +178,20 @@ module reckon_vec_tb;
             while (!fin) begin
                 @(negedge CLK);
                 if (req_seen < 0 && MISO === 1'b1 && SPI_RDY !== 1'b1) req_seen = cyc - t0;
-                if (!sent && blind && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin
+                // blind: GET_TAR starts blind_c cycles into the tick plus the CONFIG cycles (once the visit is over)
+                if (!sent && blind && cfg_nw == 0 && SPI_RDY !== 1'b1 && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin
                     blind_at = cyc;                           // GET_TAR shows now (were REQ_TAR on MISO)
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
-                    blind_cycles = ack_at - blind_at;         // it ends when the last byte's AERIN_ACK rises
+                    // it ends when the last byte's AERIN_ACK rises; after a CONFIG visit one edge more, as REQ_TAR
+                    // on MISO counts it (measured on the released RTL: SPI_RDY and REQ_TAR share that edge)
+                    blind_cycles = ack_at - blind_at + ((rdy_cycles > 0) ? 1 : 0);
                     sent = 1'b1;
                 end else if (!sent && !blind && MISO === 1'b1) begin
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
                     sent = 1'b1;
                 end
-                if (!done && blind && blind_n == 0 && sent && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin
+                if (!done && blind && blind_n == 0 && sent && cfg_nw == 0 && SPI_RDY !== 1'b1
+                    && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin
                     check_gettar_hang(k, t0);                 // record 10 hang: GET_TAR waits for ever
                     fin = 1'b1;
                 end
