@@ -154,3 +154,21 @@ def test_bench_fails_on_a_wrong_expectation(icarus, sets, tmp_path, item, name, 
     """The bench reads the edited expectation, the replay DUT the model's (+replay_vec)."""
     text = run(icarus, _edited(sets[item], tmp_path / item, name, old, new), f"+replay_vec={sets[item]}", status=1)
     assert line in text, text
+
+
+def test_cocotb_bench_drives_them(sets, tmp_path):
+    """tools/rtl/test_cocotb_reckon.py on the replay DUT: SPI_TIMING_MODE = 1 with the ready host, GET_TARs off
+    MISO (with a CONFIG visit before one) and the GET_TAR hang PASS; the hang announced one edge late FAILs."""
+    pytest.importorskip("cocotb")
+    from .test_rtl_bench import REPLAY, RTL, need
+    need("iverilog")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("test_cocotb_reckon", RTL / "test_cocotb_reckon.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for name in ("timing_mode", "blind", "hang"):
+        assert mod.run_cocotb(sets[name], [REPLAY], toplevel="reckon_replay", simulator="icarus",
+                              build_dir=tmp_path / name), name
+    late = _edited(sets["hang"], tmp_path / "late", "expect/gettar_0000.hex", "2 12 0", "2 13 0")
+    assert not mod.run_cocotb(late, [REPLAY], toplevel="reckon_replay", simulator="icarus",
+                              build_dir=tmp_path / "bad", plusargs=[f"+replay_vec={sets['hang']}"])
