@@ -1,7 +1,7 @@
 """Issue #11: register values the vectors used to refuse for protocol reasons (format version 5).
 
 SPI_TIMING_MODE = 1 with the ready host (ticks paced by the expected cycles), SPI_GET_TAR_REQ_OUT = 0 with
-regression or GET_TAR labels (record 10: the bench sends the answers at the model's GET_TAR cycle) and a chip
+regression or GET_TAR labels (record 11: the bench sends the answers at the model's GET_TAR cycle) and a chip
 that hangs in GET_TAR (regression, every-tick targets, TARGET_TICK > 1: a hang set). Checked here against the
 replay DUT; README "Operating modes" lists the runs on the released RTL.
 
@@ -72,7 +72,7 @@ def test_get_tar_off_miso_is_announced_by_record_10(sets):
     stim = vf.read_stimulus(out / "stimulus.hex")
     assert [s.gettar for s in stim] == [vf.GetTar(9, 0), vf.GetTar(9, 0), None]   # learning ticks 21..29
     assert vf.read_gettar(out / "expect" / "gettar_0000.hex") == [(k, 18, 4) for k in range(21, 30)]
-    assert "a 9 0" in (out / "stimulus.hex").read_text().splitlines()
+    assert "b 9 0" in (out / "stimulus.hex").read_text().splitlines()
     assert vf.read_gettar(sets["label"] / "expect" / "gettar_0001.hex") == [(k, 18, 1) for k in range(21, 30)]
     assert _manifest(out)["format_version"] == 5
 
@@ -85,7 +85,7 @@ def test_a_get_tar_hang_is_a_hang_set(sets):
         "answers: host label = 'gettar')")}
     lines = [line for line in (out / "stimulus.hex").read_text().splitlines() if not line.startswith("3 ")]
     assert lines == ["1 00010000 00000001", "1 00010009 00000007", "1 00010000 00000000", "2 0 0 0 0 1e 0",
-                     "a 1 1", "4 0", "0"]
+                     "b 1 1", "4 0", "0"]
     assert [s.j for s in vf.read_stimulus(out / "stimulus.hex")[0].steps] == [0, 1]
     assert (out / "expect" / "cycles_0000.hex").read_text() == "21 0\n12 0\n"   # row 2: up to GET_TAR's start
     assert vf.read_gettar(out / "expect" / "gettar_0000.hex") == [(2, 18, 0)]

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 
 FORMAT_VERSION = 5      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7);
-#                         4: SAMPLE falling mid-tick (record 9); 5: GET_TAR entries the bench cannot see, hangs (record 10)
+#                         4: SAMPLE falling mid-tick (record 9); 5: GET_TAR entries the bench cannot see, hangs (record 11)
 
 # stimulus opcodes (first token of a stimulus record)
-OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING, OP_LOST, OP_FALL, OP_GETTAR = range(11)
+OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING, OP_LOST, OP_FALL = range(10)
+OP_GETTAR = 11                                  # record 11 (b): GET_TARs the bench is told of (10: branch regs)
 FALL_NEXT, FALL_ENDS, FALL_HANG = range(3)      # record 9 `end`: tick k+1 is the last; tick k is; EPROP hang
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
 # bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
@@ -137,7 +138,7 @@ class Fall:
 
 @dataclass(frozen=True)
 class GetTar:
-    """Record 10 (version 5): the sample's `n` rows of expect/gettar_NNNN.hex (GET_TAR entries the bench must be
+    """Record 11 (version 5): the sample's `n` rows of expect/gettar_NNNN.hex (GET_TAR entries the bench must be
     told: REQ_TAR not on MISO, or a hang); miso: REQ_TAR shows on MISO (SPI_GET_TAR_REQ_OUT)."""
 
     n: int
@@ -161,7 +162,7 @@ class SampleStim:
     timing: Timing | None = None    # record 7: tick period, timing mode, halt (None: ready-paced, no halt)
     lost: list[int] = field(default_factory=list)   # record 8: host ticks lost (early, SPI_ERROR_HALT = 0)
     fall: Fall | None = None        # record 9: SAMPLE falls mid-tick
-    gettar: GetTar | None = None    # record 10: GET_TAR entries in expect/gettar_NNNN.hex
+    gettar: GetTar | None = None    # record 11: GET_TAR entries in expect/gettar_NNNN.hex
 
 
 def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
@@ -284,7 +285,7 @@ def read_timing(path: Path) -> dict[int, Timing]:
 
 
 def write_gettar(path: Path, rows: list[tuple[int, int, int]]) -> None:
-    """Per GET_TAR the bench must be told of (record 10): host tick k, the core cycle c its GET_TAR starts
+    """Per GET_TAR the bench must be told of (record 11): host tick k, the core cycle c its GET_TAR starts
     (CONFIG cycles not counted), the target transfers n that end it (0: the host's do not, the chip hangs)."""
     _write(path, (f"{k:x} {c:x} {n:x}" for k, c, n in rows))
 

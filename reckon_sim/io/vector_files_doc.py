@@ -7,7 +7,7 @@ Written by `reckon-sim vectors` from a run of the bit-exact model, playing a hos
 modes"; `manifest.json` `bench.host`). Version 2 adds record 5 and `expect/send_NNNN.hex` (per-tick SEND), record 6
 (CONFIG visits) and counts their cycles in the second column of `expect/cycles_NNNN.hex`; version 3 adds record 7
 (tick period, SPI_TIMING_MODE, a halt) and `expect/timing.hex`; version 4 adds record 9 (SAMPLE falling mid-tick);
-version 5 adds record 10 and `expect/gettar_NNNN.hex` (GET_TARs REQ_TAR does not show, a hang in GET_TAR) and
+version 5 adds record 11 and `expect/gettar_NNNN.hex` (GET_TARs REQ_TAR does not show, a hang in GET_TAR) and
 ready-host ticks with SPI_TIMING_MODE = 1 (record 7 with `period` 0); a folder of an earlier version is a valid
 version-5 folder. Every `.hex`/`.mem` file is ASCII text of
 lower-case hexadecimal tokens without `0x`, separated by spaces and newlines, readable by `$readmemh` (as a flat
@@ -26,7 +26,7 @@ for each epoch the training samples, then the test samples). Tick k = 1..T; line
 | `expect/outputs.hex` | per sample: `gidx n item_0 .. item_n-1` = the OUT_DATA bytes of the SEND state |
 | `expect/cycles_NNNN.hex` | per tick: `cycles host` = clock cycles of the tick (golden `tick_cycles`) and its host-paced cycles (GET_TAR + CONFIG + per-tick SEND) |
 | `expect/send_NNNN.hex` | SEND_PER_TIMESTEP only: per tick k = 2..T-1, `k n item_0 .. item_n-1` = the OUT_DATA items of that tick's SEND (k: the host tick; none for a lost tick, record 8) |
-| `expect/gettar_NNNN.hex` | version 5, only with record 10: per GET_TAR the bench is told of, `k c n` = host tick k enters GET_TAR at core cycle c (the tick-start cycle is 0, STEP starts at 1; CONFIG cycles not counted) and leaves it with the n-th target transfer (n = 0: the host's transfers never end it, the chip hangs) |
+| `expect/gettar_NNNN.hex` | version 5, only with record 11: per GET_TAR the bench is told of, `k c n` = host tick k enters GET_TAR at core cycle c (the tick-start cycle is 0, STEP starts at 1; CONFIG cycles not counted) and leaves it with the n-th target transfer (n = 0: the host's transfers never end it, the chip hangs) |
 | `expect/timing.hex` | version 3, only with record 7: per sample `gidx period halt_tick timing_error timing_mode` (record 7's fields; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/config_reads.hex` | CONFIG visits only (`vectors --probe-every N`): per visit `gidx k n word_0 .. word_n-1` = the words its SPI reads return in tick k (the same words as record 6; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/state_NNNN.hex` | per tick: `k z inp u tinp trec tout oneur_u` (below) |
@@ -71,7 +71,7 @@ A stream of records, one per line, first token = opcode:
 | `7 period halt_tick timing_error timing_mode` | (version 3; after record 2 and 5) how the host paces this sample's ticks and where the chip halts (below) |
 | `8 n tick..` | (version 3; after record 7) the n host ticks of this sample that are lost (SPI_ERROR_HALT = 0, below) |
 | `9 k n end` | (version 4; after records 5, 7, 8) SAMPLE falls n clock edges after the TIME_TICK rise of tick k (below) |
-| `a n miso` | (version 5; after records 5, 7, 8, 9) the sample's n GET_TARs in `expect/gettar_NNNN.hex`; miso = 1 iff REQ_TAR shows on MISO (SPI_GET_TAR_REQ_OUT) (below) |
+| `b n miso` | (version 5; after records 5, 7, 8, 9) the sample's n GET_TARs in `expect/gettar_NNNN.hex`; miso = 1 iff REQ_TAR shows on MISO (SPI_GET_TAR_REQ_OUT) (below) |
 | `0` | end of the run |
 
 Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then
@@ -79,7 +79,7 @@ the `tar` bytes as target transfers (AERIN_TAR_EN = 1; the class label after TAR
 `levels` (bit 0 SAMPLE, bit 1 TARGET_VALID, bit 2 INFER_ACC), then pulses TIME_TICK and waits until
 TIMING_ERROR_RDY is high again (or, when SAMPLE is 0, for OUT_REQ: that is tick T). `req` bytes (regression) are
 target transfers the chip asks for during tick j+1: the host sends them when REQ_TAR shows on MISO (GET_TAR), or
-at the cycle record 10 gives.
+at the cycle record 11 gives.
 `req` bytes answer a GET_TAR of any mode: the class label (one byte: SPI_SINGLE_LABEL = 0, e-prop in test passes
 with every-tick regularisation) or 2 x NOUT regression bytes; a step whose tick makes no request leaves them
 unsent. With record 5 the host acknowledges each OUT_REQ of a tick < T at once (OUT_ACK high at the first falling
@@ -130,7 +130,7 @@ for 2000 cycles that TIMING_ERROR_RDY, OUT_REQ, REQ_TAR (MISO) and SPI_RDY stay 
 read-back are expected for a hang sample (the e-prop counters cycle on); the run ends there. With `end` 0 or 1
 the sample's `T` in record 2 is the number of ticks the chip runs (the host plays no step after the end).
 
-Record 10 (SPI_GET_TAR_REQ_OUT = 0, or a hang in GET_TAR): for each tick k listed in `expect/gettar_NNNN.hex`
+Record 11 (SPI_GET_TAR_REQ_OUT = 0, or a hang in GET_TAR): for each tick k listed in `expect/gettar_NNNN.hex`
 the host sends that step's `req` bytes at the edge `c + 2` (plus the measured SPI_RDY cycles) after the TIME_TICK
 rise, the edge REQ_TAR would show on MISO, instead of waiting for MISO; that GET_TAR's cycles (host-paced,
 excluded from the check) run from that edge to the edge the last byte's AERIN_ACK is seen high (as REQ_TAR's

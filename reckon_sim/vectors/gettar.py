@@ -1,4 +1,4 @@
-"""GET_TAR entries the bench must be told of (stimulus record 10, expect/gettar_NNNN.hex; issue #11).
+"""GET_TAR entries the bench must be told of (stimulus record 11, expect/gettar_NNNN.hex; issue #11).
 
 With SPI_GET_TAR_REQ_OUT = 0 REQ_TAR is not on MISO (reckon.v L216), so the bench cannot see the chip's target
 requests: it sends the answers at the cycle the model says GET_TAR starts. srnn.v counts target transfers
@@ -50,7 +50,7 @@ def hang_rows(cfg: ChipConfig, tk: np.ndarray, is_blind: bool, period: int) -> l
 
 
 def write(out: Path, add, gidx: int, found: list, miso: bool) -> fmt.GetTar | None:
-    """expect/gettar_NNNN.hex of a sample and its record 10 (None: no such GET_TAR)."""
+    """expect/gettar_NNNN.hex of a sample and its record 11 (None: no such GET_TAR)."""
     if not found:
         return None
     path = out / "expect" / f"gettar_{gidx:04d}.hex"

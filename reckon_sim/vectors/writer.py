@@ -257,7 +257,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
 
 
 def _gettar(out: Path, add, gidx: int, res, n_steps: int, cfg: ChipConfig, end_cfg: ChipConfig):
-    """Record 10 of a finished sample: its GET_TARs that REQ_TAR does not show on MISO (None: none)."""
+    """Record 11 of a finished sample: its GET_TARs that REQ_TAR does not show on MISO (None: none)."""
     found = gettar.rows(end_cfg, res.tick_table, _host_ticks(n_steps, res.lost_ticks), gettar.blind(cfg, end_cfg))
     return gettar.write(out, add, gidx, found, bool(end_cfg["SPI_GET_TAR_REQ_OUT"]))
 

@@ -30,7 +30,7 @@
 // readiness; in the halt sample a TIME_TICK during the halt tick sets it at that edge and the chip is held idle
 // from the next edge on (tick period 0: held idle at the sample's first tick, as with a local tick); any other
 // TIME_TICK while busy sets the flag and is lost (its cycles row is "0 0": skipped).
-// GET_TAR (expect/gettar_NNNN.hex, record 10): a listed tick pauses its busy count at core cycle c until its n-th
+// GET_TAR (expect/gettar_NNNN.hex, record 11): a listed tick pauses its busy count at core cycle c until its n-th
 // target transfer is acknowledged (the GET_TAR the bench times itself); n = 0: it stays busy for ever from c,
 // with REQ_TAR on MISO if SPI_GET_TAR_REQ_OUT (config address 3, reset 1) was last written 1.
 `timescale 1ns/1ps
@@ -153,7 +153,7 @@ module reckon_replay (
     integer    tsend_n [0:MAX_SEND_TICKS - 1];
     integer    titem = 0;
     wire tick_new = tt2 & ~tt3;
-    integer    gt_c [0:MAX_SEND_TICKS - 1];             // record 10: GET_TAR start of tick k (-1: none listed)
+    integer    gt_c [0:MAX_SEND_TICKS - 1];             // record 11: GET_TAR start of tick k (-1: none listed)
     integer    gt_n [0:MAX_SEND_TICKS - 1];             // its target transfers (0: never left)
     integer    el = 0, gt_got = 0;                      // cycles into the tick (CONFIG not counted); transfers
     reg        gt_wait = 0, gt_hung = 0, gt_extra = 0, had_cfg = 0;

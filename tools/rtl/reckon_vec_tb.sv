@@ -76,10 +76,10 @@ module reckon_vec_tb;
     integer lost_list [0:4095];     // record 8: the sample's lost host ticks, ascending; the next one at lost_pos
     integer n_lost = 0, lost_pos = 0;
     integer fall_k = 0, fall_n = 0, fall_end = 0, fall_base = -1;   // record 9: SAMPLE falls fall_n edges into tick fall_k
-    integer fd_gt, gt_left = 0, gt_k = -1, gt_c = 0, gt_g = 0;    // record 10: next row `k c g` of gettar_NNNN.hex
+    integer fd_gt, gt_left = 0, gt_k = -1, gt_c = 0, gt_g = 0;    // record 11: next row `k c g` of gettar_NNNN.hex
     reg     gt_miso = 1'b1;                                          // REQ_TAR shows on MISO
     integer prev_lv = -1, n_tight = 0;   // the last step's levels; ticks raised at their earliest edge (TIMING_MODE 1)
-    integer ack_at = 0, blind_at = 0, blind_cycles = 0;   // the last AERIN_ACK rise; a record-10 GET_TAR's start, length
+    integer ack_at = 0, blind_at = 0, blind_cycles = 0;   // the last AERIN_ACK rise; a record-11 GET_TAR's start, length
 
     `include "reckon_vec_tb_timing.svh"
 
@@ -142,7 +142,7 @@ module reckon_vec_tb;
         begin
             r = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
             scan_ok(r, 2);
-            blind = (gt_k == k);                      // record 10: GET_TAR at core cycle blind_c, ended by blind_n bytes
+            blind = (gt_k == k);                      // record 11: GET_TAR at core cycle blind_c, ended by blind_n bytes
             blind_c = gt_c; blind_n = gt_g; req_seen = -1; blind_cycles = 0;
             if (blind) next_gettar();
             spt = (spt_n > 0) && !last && k >= 2;
@@ -192,7 +192,7 @@ module reckon_vec_tb;
                 end
                 if (!done && blind && blind_n == 0 && sent && cfg_nw == 0 && SPI_RDY !== 1'b1
                     && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin
-                    check_gettar_hang(k, t0);                 // record 10 hang: GET_TAR waits for ever
+                    check_gettar_hang(k, t0);                 // record 11 hang: GET_TAR waits for ever
                     fin = 1'b1;
                 end
                 if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
@@ -496,7 +496,7 @@ module reckon_vec_tb;
                     r = $fscanf(fd_stim, "%h %h %h", fall_k, fall_n, fall_end);
                     scan_ok(r, 3);
                 end
-                10: begin                                           // GET_TARs the bench is told of (gettar_NNNN.hex)
+                11: begin                                           // GET_TARs the bench is told of (gettar_NNNN.hex)
                     r = $fscanf(fd_stim, "%h %h", gt_left, m_rd);
                     scan_ok(r, 2);
                     gt_miso = (m_rd != 0);

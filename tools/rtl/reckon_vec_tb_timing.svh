@@ -104,7 +104,7 @@
         end
     endtask
 
-    // Record 10: the next row `k c g` of expect/gettar_NNNN.hex (gt_k = -1 after the last; the file is closed)
+    // Record 11: the next row `k c g` of expect/gettar_NNNN.hex (gt_k = -1 after the last; the file is closed)
     task automatic next_gettar;
         begin
             gt_k = -1;
@@ -117,7 +117,7 @@
         end
     endtask
 
-    // Record 10 hang in tick k (a GET_TAR no transfer answers): from the edge GET_TAR shows on the pins the chip
+    // Record 11 hang in tick k (a GET_TAR no transfer answers): from the edge GET_TAR shows on the pins the chip
     // must stay busy and silent but for REQ_TAR on MISO (SPI_GET_TAR_REQ_OUT = 1), which must not have risen
     // before; the run ends here.
     task automatic check_gettar_hang(input integer k, input integer t0);

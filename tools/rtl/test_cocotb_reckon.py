@@ -43,7 +43,7 @@ class Host:
     def __init__(self, dut, vec: Path):
         self.dut, self.vec, self.cyc, self.req_cycles, self.in_tick = dut, vec, 0, 0, False
         self.rdy_cycles, self.t_last, self.halt = 0, 0, None   # halt: the held-in-IDLE verdict (record 7)
-        self.ack_at, self.blind_cycles = 0, 0                  # the last AERIN_ACK rise; a record-10 GET_TAR's cycles
+        self.ack_at, self.blind_cycles = 0, 0                  # the last AERIN_ACK rise; a record-11 GET_TAR's cycles
         self.gen_left, self.gen_last, self.gen_rise, self.err_from = 0, -1, -1, None   # tick generator state
 
     def pin(self, name: str) -> int:
@@ -163,7 +163,7 @@ class Host:
         return f"PASS hangs in tick {k}: SAMPLE fell {n} cycles after its TIME_TICK; busy and silent for {HOLD_CYCLES} cycles"
 
     async def gettar_hang(self, k: int, t0: int, miso: int, timing_mode: int) -> str:
-        """Record 10 hang in tick k: from the edge GET_TAR starts busy and silent, MISO = REQ_TAR (not high before)."""
+        """Record 11 hang in tick k: from the edge GET_TAR starts busy and silent, MISO = REQ_TAR (not high before)."""
         bad, early, start = 0, self.req_cycles, self.cyc - t0
         for _ in range(HOLD_CYCLES):
             bad += (self.pin("TIMING_ERROR_RDY"), self.pin("OUT_REQ"), self.pin("SPI_RDY"), self.pin("MISO")) != (
@@ -182,7 +182,7 @@ class Host:
         tm: record 7 (tick period, timing mode, halt); expect: the tick's expected cycles less the host-paced
         ones (SPI_TIMING_MODE = 1 cannot see readiness); n_items: its per-tick SEND items; n_lost: the lost
         ticks that follow it (record 8), raised early by the generator; sfall: record 9 when SAMPLE falls in this tick;
-        blind: record 10's (c, n) of this tick: the answers go at the model's GET_TAR cycle (n = 0: a hang)."""
+        blind: record 11's (c, n) of this tick: the answers go at the model's GET_TAR cycle (n = 0: a hang)."""
         d = self.dut
         halt_local = k == tm.halt_tick and not tm.period
         spt = spt and k != tm.halt_tick                       # the halt tick's items are acknowledged only
@@ -270,7 +270,7 @@ class Host:
         return self.cyc - t0 - edges - self.gettar_cycles(blind) - send - self.rdy_cycles
 
     def gettar_cycles(self, blind) -> int:
-        """This tick's GET_TAR cycles: measured on MISO, or (record 10) from the model's start to the last ACK."""
+        """This tick's GET_TAR cycles: measured on MISO, or (record 11) from the model's start to the last ACK."""
         return self.blind_cycles if blind is not None else self.req_cycles
 
 
