@@ -187,15 +187,21 @@ def test_cli_writes_folder_from_data(tmp_path):
     assert m["run"] == {"epochs": 1, "ntrain": 1, "ntest": 1, "samples": 2}
 
 
-def test_cli_rejects_timing_mode_with_a_ready_paced_host(tmp_path):
+def test_cli_writes_timing_mode_with_a_ready_paced_host(tmp_path):
+    """SPI_TIMING_MODE = 1 with the ready host (issue #11): ticks paced by the expected cycles (record 7, period 0)."""
+    spec = small_spec()
+    data = tmp_path / "data"
+    data.mkdir()
+    write_dataset(data / "train.dat", spec.train)
+    write_dataset(data / "test.dat", spec.test)
+    for k in ("winp", "wrec", "wout"):
+        write_weights(data / f"{k}.dat", spec.weights[k])
     cfg_path = tmp_path / "config.json"
-    cfg_path.write_text(json.dumps({**small_spec().config.to_dict(), "SPI_TIMING_MODE": 1}))
-    r = _cli(["--preset", str(cfg_path), "--out", str(tmp_path / "v")])
-    assert r.exit_code == 2 and r.output == (
-        "reckon-sim vectors: error: SPI_TIMING_MODE: = 1: TIMING_ERROR_RDY shows TIMING_ERROR, not "
-        "readiness, so a host that raises TIME_TICK when the chip is ready cannot run (allowed: 0, or a host "
-        "tick_period)\n")
-    assert not (tmp_path / "v").exists()
+    cfg_path.write_text(json.dumps({**spec.config.to_dict(), "SPI_TIMING_MODE": 1}))
+    r = _cli(["--preset", str(cfg_path), "--data", str(data), "--samples", "1", "--out", str(tmp_path / "v")])
+    assert r.exit_code == 0, r.output
+    assert [line for line in (tmp_path / "v" / "stimulus.hex").read_text().splitlines()
+            if line.startswith("7 ")] == ["7 0 0 0 1"] * 2
 
 
 def test_cli_writes_a_local_tick_run_that_halts(tmp_path):

@@ -217,7 +217,7 @@ class Chip:
         try:
             config_reads = self._run_ticks(prog, drive, tk, stats, bool(dump), rec, send_n, send_data)
         except ChipHang as e:
-            if e.state != "EPROP":
+            if e.state not in ("EPROP", "GET_TAR"):     # hung mid-tick: the table up to it, for RTL vectors
                 raise
             hang, config_reads = e, e.config_reads
         f = self._fall_tick
@@ -325,8 +325,10 @@ class Chip:
                 raise ChipHang("GET_TAR", int(code), f"it cut tick {code - 1}'s PROP scan, so the host has played "
                                "no step since and waits for its readiness, while the chip waits for targets")
             if code > 0:
-                raise ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code),
-                               "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")
+                hang = ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code),
+                                "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")
+                hang.config_reads = visits
+                raise hang
             if code == 0:
                 return visits
             k = -code

@@ -14,11 +14,13 @@ from pathlib import Path
 import numpy as np
 
 FORMAT_VERSION = 5      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7);
-#                         4: SAMPLE falling mid-tick (record 9); 5: cut ticks (record 8), free run (record 7 bit 1)
+#                         4: SAMPLE falling mid-tick (record 9); 5: cut ticks (record 8), free run (record 7 bit 1),
+#                         local ticks from a visit (record 10), GET_TAR entries the bench cannot see, hangs (record 11)
 
 # stimulus opcodes (first token of a stimulus record)
 OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING, OP_LOST, OP_FALL = range(10)
 OP_LOCAL = 10                                   # record 10: SPI_LOCAL_TICK := 1 in a visit (local ticks from then on)
+OP_GETTAR = 11                                  # record 11 (b): GET_TARs the bench is told of
 FALL_NEXT, FALL_ENDS, FALL_HANG = range(3)      # record 9 `end`: tick k+1 is the last; tick k is; EPROP hang
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
 # bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
@@ -136,6 +138,18 @@ class Fall:
         return [OP_FALL, self.tick, self.cycle, self.end]
 
 
+@dataclass(frozen=True)
+class GetTar:
+    """Record 11 (version 5): the sample's `n` rows of expect/gettar_NNNN.hex (GET_TAR entries the bench must be
+    told: REQ_TAR not on MISO, or a hang); miso: REQ_TAR shows on MISO (SPI_GET_TAR_REQ_OUT)."""
+
+    n: int
+    miso: int
+
+    def tokens(self) -> list[int]:
+        return [OP_GETTAR, self.n, self.miso]
+
+
 @dataclass
 class SampleStim:
     gidx: int
@@ -151,6 +165,7 @@ class SampleStim:
     lost: list[int] = field(default_factory=list)   # record 8: host ticks lost (early, SPI_ERROR_HALT = 0)
     fall: Fall | None = None        # record 9: SAMPLE falls mid-tick
     local: tuple | None = None      # record 10: (tick k of the visit, tick k+1's start offset, SPI_CYCLES_PER_TICK)
+    gettar: GetTar | None = None    # record 11: GET_TAR entries in expect/gettar_NNNN.hex
 
 
 def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
@@ -169,6 +184,8 @@ def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
             lines.append(" ".join(f"{v:x}" for v in s.fall.tokens()))
         if s.local is not None:
             lines.append(" ".join(f"{v:x}" for v in (OP_LOCAL, *s.local)))
+        if s.gettar is not None:
+            lines.append(" ".join(f"{v:x}" for v in s.gettar.tokens()))
         for st in s.steps:
             lines.extend(f"{OP_CONFIG:x} " + " ".join(f"{w:08x}" for w in t.words()) for t in st.config)
             lines.append(" ".join(f"{v:x}" for v in st.tokens()))
@@ -220,6 +237,8 @@ def read_stimulus(path: Path) -> list[SampleStim]:
             out[-1].fall = Fall(*take(3))
         elif op == OP_LOCAL:
             out[-1].local = tuple(take(3))
+        elif op == OP_GETTAR:
+            out[-1].gettar = GetTar(*take(2))
         elif op == OP_SAMPLE_END:
             (g,) = take(1)
             if g != out[-1].gidx:
@@ -271,6 +290,18 @@ def read_timing(path: Path) -> dict[int, Timing]:
     """Inverse of `write_timing`: gidx -> Timing."""
     tok = _tokens(path)
     return {tok[i]: Timing(*tok[i + 1: i + 5]) for i in range(0, len(tok), 5)}
+
+
+def write_gettar(path: Path, rows: list[tuple[int, int, int]]) -> None:
+    """Per GET_TAR the bench must be told of (record 11): host tick k, the core cycle c its GET_TAR starts
+    (CONFIG cycles not counted), the target transfers n that end it (0: the host's do not, the chip hangs)."""
+    _write(path, (f"{k:x} {c:x} {n:x}" for k, c, n in rows))
+
+
+def read_gettar(path: Path) -> list[tuple[int, int, int]]:
+    """Inverse of `write_gettar`."""
+    tok = _tokens(path)
+    return [tuple(tok[i: i + 3]) for i in range(0, len(tok), 3)]
 
 
 def write_cycles(path: Path, cycles: np.ndarray, gettar: np.ndarray) -> None:

@@ -8,7 +8,9 @@ modes"; `manifest.json` `bench.host`). Version 2 adds record 5 and `expect/send_
 (CONFIG visits) and counts their cycles in the second column of `expect/cycles_NNNN.hex`; version 3 adds record 7
 (tick period, SPI_TIMING_MODE, a halt) and `expect/timing.hex`; version 4 adds record 9 (SAMPLE falling mid-tick);
 version 5 lets record 8 list cut ticks (a tick that cuts a PROP scan) and record 7's `timing_error` carry bit 1
-(a local-tick free run); a folder of an earlier version is a valid version-5 folder. Every `.hex`/`.mem` file is ASCII text of
+(a local-tick free run), adds record 10 (local ticks from a CONFIG visit), record 11 and `expect/gettar_NNNN.hex`
+(GET_TARs REQ_TAR does not show, a hang in GET_TAR) and ready-host ticks with SPI_TIMING_MODE = 1 (record 7 with
+`period` 0); a folder of an earlier version is a valid version-5 folder. Every `.hex`/`.mem` file is ASCII text of
 lower-case hexadecimal tokens without `0x`, separated by spaces and newlines, readable by `$readmemh` (as a flat
 word stream) and by `$fscanf(fd, "%h", x)`. Sample files are numbered by `gidx` (0, 1, ... in execution order:
 for each epoch the training samples, then the test samples). Tick k = 1..T; line k of a per-tick file is tick k.
@@ -25,6 +27,7 @@ for each epoch the training samples, then the test samples). Tick k = 1..T; line
 | `expect/outputs.hex` | per sample: `gidx n item_0 .. item_n-1` = the OUT_DATA bytes of the SEND state |
 | `expect/cycles_NNNN.hex` | per tick: `cycles host` = clock cycles of the tick (golden `tick_cycles`) and its host-paced cycles (GET_TAR + CONFIG + per-tick SEND) |
 | `expect/send_NNNN.hex` | SEND_PER_TIMESTEP only: per tick k = 2..T-1, `k n item_0 .. item_n-1` = the OUT_DATA items of that tick's SEND (k: the host tick; none for a lost tick, record 8) |
+| `expect/gettar_NNNN.hex` | version 5, only with record 11: per GET_TAR the bench is told of, `k c n` = host tick k enters GET_TAR at core cycle c (the tick-start cycle is 0, STEP starts at 1; CONFIG cycles not counted) and leaves it with the n-th target transfer (n = 0: the host's transfers never end it, the chip hangs) |
 | `expect/timing.hex` | version 3, only with record 7: per sample `gidx period halt_tick timing_error timing_mode` (record 7's fields; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/config_reads.hex` | CONFIG visits only (`vectors --probe-every N`): per visit `gidx k n word_0 .. word_n-1` = the words its SPI reads return in tick k (the same words as record 6; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/state_NNNN.hex` | per tick: `k z inp u tinp trec tout oneur_u` (below) |
@@ -69,14 +72,16 @@ A stream of records, one per line, first token = opcode:
 | `7 period halt_tick timing_error timing_mode` | (version 3; after record 2 and 5) how the host paces this sample's ticks and where the chip halts (below) |
 | `8 n tick..` | (version 3; after record 7) the n host ticks of this sample that are lost (SPI_ERROR_HALT = 0, below) |
 | `9 k n end` | (version 4; after records 5, 7, 8) SAMPLE falls n clock edges after the TIME_TICK rise of tick k (below) |
-| `a k o c` | (version 4 extension; after record 9) a CONFIG visit of tick k writes SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = c): the chip starts tick k+1 itself o cycles after tick k's time_tick edge and every later tick c cycles after the previous one; the host raises no TIME_TICK after tick k and checks each start (README "Operating modes") |
+| `a k o c` | (version 5; after record 9) a CONFIG visit of tick k writes SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = c): the chip starts tick k+1 itself o cycles after tick k's time_tick edge and every later tick c cycles after the previous one; the host raises no TIME_TICK after tick k and checks each start (README "Operating modes") |
+| `b n miso` | (version 5; after records 5, 7, 8, 9) the sample's n GET_TARs in `expect/gettar_NNNN.hex`; miso = 1 iff REQ_TAR shows on MISO (SPI_GET_TAR_REQ_OUT) (below) |
 | `0` | end of the run |
 
 Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then
 the `tar` bytes as target transfers (AERIN_TAR_EN = 1; the class label after TARGET_TICK in training), then sets
 `levels` (bit 0 SAMPLE, bit 1 TARGET_VALID, bit 2 INFER_ACC), then pulses TIME_TICK and waits until
 TIMING_ERROR_RDY is high again (or, when SAMPLE is 0, for OUT_REQ: that is tick T). `req` bytes (regression) are
-target transfers the chip asks for during tick j+1: the host sends them when REQ_TAR shows on MISO (GET_TAR).
+target transfers the chip asks for during tick j+1: the host sends them when REQ_TAR shows on MISO (GET_TAR), or
+at the cycle record 11 gives.
 `req` bytes answer a GET_TAR of any mode: the class label (one byte: SPI_SINGLE_LABEL = 0, e-prop in test passes
 with every-tick regularisation) or 2 x NOUT regression bytes; a step whose tick makes no request leaves them
 unsent. With record 5 the host acknowledges each OUT_REQ of a tick < T at once (OUT_ACK high at the first falling
@@ -93,7 +98,13 @@ Record 7 (host `tick_period`, SPI_TIMING_MODE, halts). `period` > 0: TIME_TICK k
 after TIME_TICK k (tick 1 as before); the host steps still follow the chip's readiness, so a step that overruns the
 period raises the tick late (harmless: only an early tick changes what the chip does). `timing_mode` = 1: the pin
 shows TIMING_ERROR, so ticks < T end when the expected `cycles` (plus the measured host-paced cycles) have passed
-and the pin must stay low; their cycle counts are not checked (tick T still is, on OUT_REQ). `halt_tick` h > 0:
+and the pin must stay low; their cycle counts are not checked (tick T still is, on OUT_REQ). With `period` 0 and
+`timing_mode` 1 (the ready host) a tick < T ends at `cycles` (plus the measured host-paced cycles) edges after
+its TIME_TICK rise, the earliest edge at which the next TIME_TICK may rise (time_tick reaches the FSM 3 edges
+after the rise, in its first ready cycle); a step without events, target bytes or a CONFIG visit that keeps the
+levels raises it at that edge, any other step starts 2 edges later (as after the ready pin): a DUT slower than the
+model by one cycle before such a step sets TIMING_ERROR, which the host sees on the pin. A faster DUT is not
+visible in ticks < T (tick T's count is checked on OUT_REQ). `halt_tick` h > 0:
 this is the last sample, with steps up to h-1 and `cycles` rows up to h: in tick h the host raises TIME_TICK h+1
 at `period` cycles while the chip is still busy (SPI_ERROR_HALT = 1: TIMING_ERROR is set, the FSM takes one more
 step and is held in IDLE), or, with `period` = 0, the chip halted on its own local tick (SPI_LOCAL_TICK = 1).
@@ -132,6 +143,20 @@ read-back are expected for a hang sample (the e-prop counters cycle on); the run
 the sample's `T` in record 2 is the number of ticks the chip runs (the host plays no step after the end). With
 record 7's tick period and lost ticks (record 8), k is the chip tick that was busy when the host's SAMPLE fell
 (a fall n' cycles after a lost TIME_TICK m periods into tick k is written as n = n' + m * period).
+
+Record 11 (SPI_GET_TAR_REQ_OUT = 0, or a hang in GET_TAR): for each tick k listed in `expect/gettar_NNNN.hex`
+the host sends that step's `req` bytes at the edge `c + 2` (plus the measured SPI_RDY cycles) after the TIME_TICK
+rise, the edge REQ_TAR would show on MISO, instead of waiting for MISO; that GET_TAR's cycles (host-paced,
+excluded from the check) run from that edge to the edge the last byte's AERIN_ACK is seen high (as REQ_TAR's
+would, measured on MISO). srnn.v counts target transfers outside GET_TAR too but leaves GET_TAR only on the last
+one arriving inside it: a transfer sent early shortens, a late one lengthens the measured tick. A DUT whose
+GET_TAR starts late still counts bytes that arrive before it, so STEP lengths are checked in the ticks without
+GET_TAR. `n` = 0 (a GET_TAR the host does not answer, e.g. regression with SPI_REGUL_MODE[2:1] = 11 and
+TARGET_TICK > 1: the chip asks from tick 2 on, the stock host answers only after TARGET_TICK): this is the last
+sample, with steps up to k-1 and `cycles` rows up to k (row k: up to GET_TAR's first cycle); from the edge
+`c + 2` on the host checks for 2000 cycles that TIMING_ERROR_RDY (its error level with `timing_mode` 1),
+OUT_REQ and SPI_RDY stay low and MISO = `miso` (REQ_TAR), and that MISO was not high before. No OUT_DATA, images
+or read-back are expected for it; the run ends there.
 
 ## Expected per-tick state (`state_NNNN.hex`)
 

@@ -16,26 +16,13 @@ from ..errors import InputError
 from ..io.vector_files import Step
 
 def check_protocol(cfg: ChipConfig, host: HostSpec | None = None) -> None:
-    """InputError if the configuration cannot be run by the tick-stream protocol."""
+    """InputError if the configuration cannot be run by the tick-stream protocol. Every register value can
+    (issue #11): SPI_TIMING_MODE = 1 with the ready host paces ticks by the expected cycles, GET_TARs that REQ_TAR
+    does not show are announced (vectors.gettar), a chip hung in GET_TAR is a hang set."""
     period = host.tick_period if host is not None else 0
-    if cfg["SPI_TIMING_MODE"] and not period and not cfg["SPI_LOCAL_TICK"]:
-        raise InputError("SPI_TIMING_MODE", "= 1: TIMING_ERROR_RDY shows TIMING_ERROR, not readiness, so a host "
-                                            "that raises TIME_TICK when the chip is ready cannot run (allowed: 0, "
-                                            "or a host tick_period)")
-    if cfg["SPI_REGRESSION"] and not cfg["SPI_GET_TAR_REQ_OUT"]:
-        raise InputError("SPI_GET_TAR_REQ_OUT", "= 0 with SPI_REGRESSION = 1: the bench sees the chip's target "
-                                                "requests only on MISO (allowed: 1)")
-    if (cfg["SPI_REGRESSION"] and (cfg["SPI_REGUL_MODE"] >> 1) == 3 and cfg.do_eprop_train and cfg.target_tick > 1
-            and (host is None or host.targets != "gettar")):
-        raise InputError("TARGET_TICK", f"= {cfg.target_tick} with SPI_REGRESSION = 1 and SPI_REGUL_MODE[2:1] = 11: "
-                                        "the chip requests targets from tick 2 on, the bench sends them only after "
-                                        "TARGET_TICK (allowed: 1, or host targets = 'gettar')")
     if 0 < period < 4:
         raise InputError("host: tick_period", f"= {period}: the bench holds TIME_TICK high for 3 cycles "
                                               "(allowed: 0 or 4..4294967295)")
-    if host is not None and host.label == "gettar" and not cfg["SPI_GET_TAR_REQ_OUT"]:
-        raise InputError("SPI_GET_TAR_REQ_OUT", "= 0 with host label = 'gettar': the bench sees the chip's label "
-                                                "requests only on MISO (allowed: 1)")
 
 
 def n_items(cfg: ChipConfig) -> int:

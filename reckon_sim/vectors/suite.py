@@ -53,7 +53,7 @@ def random_config(rng) -> ChipConfig:
     rm = c(0, 1, 2, 3, 4, 5, 6, 7) if regression else c(0, 1, 2, 3, 4, 5)
     d.update(SPI_NUM_INP_NEUR=ninp, SPI_NUM_REC_NEUR=nrec, SPI_NUM_OUT_NEUR=nout, SPI_RST_MODE=u(1),
              SPI_DO_EPROP=u(3), SPI_ERROR_HALT=u(1), SPI_RO_STAGE_SEL=c(0, u(9)), SPI_GET_CLKINT_OUT=u(1),
-             SPI_GET_TAR_REQ_OUT=1 if regression else u(1), SPI_SRAM_SPEEDMODE=c(0, u(8)),
+             SPI_GET_TAR_REQ_OUT=u(1), SPI_SRAM_SPEEDMODE=c(0, u(8)),
              SPI_CYCLES_PER_TICK=c(0, u(16)), SPI_REGRESSION=int(regression),
              SPI_SINGLE_LABEL=u(1) if regression else 1, SPI_NO_OUT_ACT=u(1), SPI_SEND_LABEL_ONLY=u(1),
              SPI_NOISE_EN=u(1), SPI_NOISE_STR=u(4), SPI_FORCE_TRACES=u(1), SPI_EN_STOCH_ROUND=u(1),
@@ -87,18 +87,20 @@ def random_host(rng, cfg: ChipConfig) -> tuple[ChipConfig, HostSpec]:
     c = lambda *v: v[int(rng.integers(len(v)))]          # noqa: E731 - one of the listed values
     if not d["SPI_REGRESSION"] and rng.random() < 0.25:
         host["label"] = "gettar"                         # GET_TAR waits for a label: SINGLE_LABEL = 0 possible
-        d.update(SPI_GET_TAR_REQ_OUT=1, SPI_SINGLE_LABEL=c(0, 1), SPI_REGUL_MODE=c(d["SPI_REGUL_MODE"], 6, 7))
+        d.update(SPI_SINGLE_LABEL=c(0, 1), SPI_REGUL_MODE=c(d["SPI_REGUL_MODE"], 6, 7))
     if d["SPI_REGRESSION"] and rng.random() < 0.3:
         host["targets"] = "gettar"
     if rng.random() < 0.2:
         d["SPI_SEND_PER_TIMESTEP"] = 1
     if rng.random() < 0.2:
         host["config_every"] = int(rng.integers(3, 13))
-    asks = d["SPI_REGRESSION"] or host.get("label") == "gettar"
+    # the replay DUT shows no REQ_TAR but in a hang; with TIMING_MODE = 1 the bench would await it (README)
+    asks = (d["SPI_REGRESSION"] or host.get("label") == "gettar") and d["SPI_GET_TAR_REQ_OUT"]
     if rng.random() < 0.2:
         host["tick_period"] = int(rng.integers(150, 3500))
-        d["SPI_TIMING_MODE"] = 0 if asks else c(0, 1)   # the replay DUT raises no REQ_TAR, which the bench
-        #                                                 then awaits (TIMING_MODE = 1 with GET_TAR: README)
+        d["SPI_TIMING_MODE"] = 0 if asks else c(0, 1)
+    elif not asks and rng.random() < 0.1:
+        d["SPI_TIMING_MODE"] = 1                         # the ready host: ticks paced by the expected cycles
     elif rng.random() < 0.03:
         d.update(SPI_LOCAL_TICK=1, SPI_CYCLES_PER_TICK=c(1, 2, int(rng.integers(3, 1 << 16))),
                  SPI_TIMING_MODE=c(0, 1))
@@ -123,7 +125,8 @@ def random_case(rng, name: str) -> RunInputs:
                "wrec": _weights(rng, (nrec, nrec), int(rng.integers(4, 128))), "wout": wout}
     T = int(rng.integers(16, 41))
     every_tick = cfg["SPI_REGRESSION"] and (cfg["SPI_REGUL_MODE"] >> 1) == 3 and host.targets != "gettar"
-    tt = 1 if every_tick else int(rng.integers(2, T - 3))   # every-tick targets: the bench sends them from tick 1
+    # every-tick targets: the stock host sends them from tick 1; after a later TARGET_TICK the chip hangs in GET_TAR
+    tt = 1 if every_tick and rng.random() < 0.8 else int(rng.integers(2, T - 3))
     d = cfg.to_dict()
     d["TARGET_TICK"] = tt
     cfg = ChipConfig.from_dict(d)
@@ -145,7 +148,7 @@ def random_case(rng, name: str) -> RunInputs:
 
 def model_runs(inputs: RunInputs, chip: Chip, dump: bool = False):
     """The results of the runs `vectors` writes for `inputs` on `chip` (its host: inputs.host), in order; a
-    halt in IDLE or a hang in EPROP ends them, as it ends the vectors (vectors.writer)."""
+    halt in IDLE or a hang in EPROP or GET_TAR ends them, as it ends the vectors (vectors.writer)."""
     cfg = inputs.config
     chip.host = inputs.host or HostSpec()
     chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1
@@ -156,8 +159,8 @@ def model_runs(inputs: RunInputs, chip: Chip, dump: bool = False):
             tg = sample_targets(inputs.targets, index, s.n_ticks, cfg.target_tick) if learn and regression else None
             try:
                 yield chip.run_sample(s, learn, dump=dump, targets=tg)
-            except ChipHang as hang:                  # held in IDLE / hung in EPROP, as in vectors.writer
-                if hang.state not in ("IDLE", "EPROP"):
+            except ChipHang as hang:                  # held in IDLE / hung in EPROP or GET_TAR, as in vectors.writer
+                if hang.state not in ("IDLE", "EPROP", "GET_TAR"):
                     raise
                 return
 

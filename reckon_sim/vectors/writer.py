@@ -18,7 +18,7 @@ from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
 from ..io.vector_files_doc import FORMAT_DOC
-from . import spi
+from . import gettar, spi
 from .stimulus import check_protocol, n_items, program_steps
 from .tbench import write_dropin
 from .vcd import StateVcd
@@ -78,8 +78,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     steps = program_steps(prog)
                     try:
                         res = chip.run_sample(sample, learn, dump=True, program=prog)
-                    except ChipHang as hang:          # held in IDLE / hung in EPROP: the last sample it runs
-                        if hang.state not in ("IDLE", "EPROP") and not hang.free_run:
+                    except ChipHang as hang:          # held in IDLE / hung in EPROP or GET_TAR / a free run: the last
+                        if hang.state not in ("IDLE", "EPROP", "GET_TAR") and not hang.free_run:   # sample it runs
                             raise
                         if hang.free_run:
                             _check_free_run(start_cfg, prog, learn)
@@ -98,7 +98,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
                                                _timing(start_cfg, host), _bench_lost(res),
                                                _fall(prog, len(steps), False, res.lost_ticks, host.tick_period),
-                                               chip.local_tick))
+                                               local=chip.local_tick,
+                                               gettar=_gettar(out, add, gidx, res, len(steps), start_cfg, end_cfg)))
                     rewrite = _writes_do_eprop(prog)
                     timing_rows.append(stim[-1].timing)
                     items = [int(res.inference)] if n_items(end_cfg) == 1 else [int(b) for b in res.out_bytes]
@@ -284,7 +285,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
                    phase: int, index: int, prog, pre: list, steps: list, probes: list) -> fmt.SampleStim:
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
     those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
-    EPROP hang's last row counts up to the cycle EPROP would have left)."""
+    EPROP hang's last row counts up to the cycle EPROP would have left, a GET_TAR hang's up to GET_TAR's first)."""
     if hang.local and hang.cut[0] == "CONFIG":
         raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt inside the "
                                          "visit is not written (model only; allowed: a SPI_CYCLES_PER_TICK whose first "
@@ -299,6 +300,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     n = h - sum(t <= h for t in lost)                 # chip ticks up to the cut one
     tk = hang.tick_table if hang.tick_table is not None else np.zeros((n, len(TK)), np.int64)
     sends = hang.tick_send
+    found = gettar.hang_rows(cfg, tk, gettar.blind(cfg), host.tick_period) if hang.state == "GET_TAR" else []
     host_cycles = tk[:n, TK.gettar] + tk[:n, TK.config] + (sends["cycles"][:n] if sends is not None else 0)
     rows, ticks = np.zeros((2, h), np.int64), _host_ticks(h, lost)   # rows per host tick: a lost one "0 0"
     rows[:, ticks - 1] = np.stack([tk[:n, TK.cycles], host_cycles])
@@ -315,7 +317,14 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     fall = _fall(prog, h, True, lost, host.tick_period) if hang.state == "EPROP" else None
     return fmt.SampleStim(gidx, epoch, phase, index, prog.n_ticks, 0, pre, steps,
                           _spt_items(None if sends is None else {"n": sends["n"][:n]}), timing, lost, fall,
-                          local=hang.local)
+                          local=hang.local, gettar=gettar.write(out, add, gidx, found, bool(cfg["SPI_GET_TAR_REQ_OUT"]))
+                          if hang.state == "GET_TAR" else None)
+
+
+def _gettar(out: Path, add, gidx: int, res, n_steps: int, cfg: ChipConfig, end_cfg: ChipConfig):
+    """Record 11 of a finished sample: its GET_TARs that REQ_TAR does not show on MISO (None: none)."""
+    found = gettar.rows(end_cfg, res.tick_table, _host_ticks(n_steps, res.lost_ticks), gettar.blind(cfg, end_cfg))
+    return gettar.write(out, add, gidx, found, bool(end_cfg["SPI_GET_TAR_REQ_OUT"]))
 
 
 def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: StateVcd, oneur_idle) -> int:

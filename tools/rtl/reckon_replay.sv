@@ -15,7 +15,7 @@
 //    learning the model predicts, applied on top of what the bench actually programmed over SPI.
 // Deliberate faults for the bench's own tests: +replay_corrupt=1 flips bit 8 of recurrent-weight word 0 (Wrec[0][1])
 // after sample +replay_corrupt_sample=S (default 0); =2 sends a wrong OUT_DATA (bit 0 flipped) in sample S; =3
-// makes tick 5 of sample S one cycle longer; =4 leaves output membrane 1 at 1 after sample S (not cleared in IDLE);
+// makes tick +replay_corrupt_tick=K (default 5) of sample S one cycle longer; =4 leaves output membrane 1 at 1 after sample S (not cleared in IDLE);
 // =5 sends a wrong per-tick OUT_DATA item (bit 0 of item 0 flipped) in tick 3 of sample S.
 // Per-tick SEND (expect/send_NNNN.hex present, SEND_PER_TIMESTEP): after a tick's busy time its items go out with
 // the same handshake and pin timing as the chip's SEND (an item every 6 cycles with the bench's OUT_ACK).
@@ -30,6 +30,9 @@
 // readiness; in the halt sample a TIME_TICK during the halt tick sets it at that edge and the chip is held idle
 // from the next edge on (tick period 0: held idle at the sample's first tick, as with a local tick); any other
 // TIME_TICK while busy sets the flag and is lost (its cycles row is "0 0": skipped).
+// GET_TAR (expect/gettar_NNNN.hex, record 11): a listed tick pauses its busy count at core cycle c until its n-th
+// target transfer is acknowledged (the GET_TAR the bench times itself); n = 0: it stays busy for ever from c,
+// with REQ_TAR on MISO if SPI_GET_TAR_REQ_OUT (config address 3, reset 1) was last written 1.
 `timescale 1ns/1ps
 
 module reckon_replay (
@@ -75,7 +78,7 @@ module reckon_replay (
     reg [11:0] left = 0;
     reg [4:0]  bitn = 0;
     reg [2:0]  wr_code = 0;
-    reg        have_cmd = 0, reading = 0, en_conf = 1, wr_tog = 0;
+    reg        have_cmd = 0, reading = 0, en_conf = 1, wr_tog = 0, req_out = 1;
     wire [31:0] word_in = {sh[30:0], MOSI};
 
     function automatic [31:0] mem_read(input [2:0] code, input [15:0] a);
@@ -95,7 +98,7 @@ module reckon_replay (
 
     always @(posedge SCK or posedge RST) begin
         if (RST) begin
-            bitn <= 0; have_cmd <= 0; reading <= 0; en_conf <= 1;
+            bitn <= 0; have_cmd <= 0; reading <= 0; en_conf <= 1; req_out <= 1;
         end else begin
             sh <= word_in;
             bitn <= bitn + 5'd1;
@@ -113,6 +116,7 @@ module reckon_replay (
                     end
                 end else begin
                     if (!cmd[31] && cmd[30:28] == 3'd0 && cmd[15:0] == 16'd0) en_conf <= word_in[0];
+                    if (!cmd[31] && cmd[30:28] == 3'd0 && cmd[15:0] == 16'd3) req_out <= word_in[0];
                     if (!cmd[31] && cmd[30:28] != 3'd0 && en_conf) begin
                         wr_code <= cmd[30:28]; wr_addr <= addr; wr_data <= word_in; wr_tog <= ~wr_tog;
                     end
@@ -129,7 +133,7 @@ module reckon_replay (
             end
         end
     end
-    assign MISO = reading ? rd_sh[31] : 1'b0;
+    assign MISO = reading ? rd_sh[31] : (gt_hung && req_out);
     assign SPI_RDY = rdy;
 
     // ------------------------------------------------------------------------------------ core side (CLK domain)
@@ -149,6 +153,10 @@ module reckon_replay (
     integer    tsend_n [0:MAX_SEND_TICKS - 1];
     integer    titem = 0;
     wire tick_new = tt2 & ~tt3;
+    integer    gt_c [0:MAX_SEND_TICKS - 1];             // record 11: GET_TAR start of tick k (-1: none listed)
+    integer    gt_n [0:MAX_SEND_TICKS - 1];             // its target transfers (0: never left)
+    integer    el = 0, gt_got = 0;                      // cycles into the tick (CONFIG not counted); transfers
+    reg        gt_wait = 0, gt_hung = 0, gt_extra = 0, had_cfg = 0;
 
     // image file of memory `name` before (which = 0) or after (which = 1) the current sample
     function automatic string image(input string name, input integer which);
@@ -290,18 +298,37 @@ module reckon_replay (
         end
     endtask
 
+    task load_gettar;
+        integer fd, j, kk, c, n, rs;
+        begin
+            for (j = 0; j < MAX_SEND_TICKS; j = j + 1) gt_c[j] = -1;
+            fd = $fopen($sformatf("%0s/expect/gettar_%04d.hex", vec, gidx), "r");
+            if (fd != 0) begin
+                rs = $fscanf(fd, "%h %h %h", kk, c, n);
+                while (rs == 3 && kk < MAX_SEND_TICKS) begin
+                    gt_c[kk] = c; gt_n[kk] = n;
+                    rs = $fscanf(fd, "%h %h %h", kk, c, n);
+                end
+                $fclose(fd);
+            end
+        end
+    endtask
+
     task automatic start_tick;
         begin
             if (k == 0) begin
                 load_cycles();
                 load_sends();
+                load_gettar();
                 n_items = out_n[gidx];
                 for (i = 0; i < n_items; i = i + 1) items[i] = out_mem[32 * gidx + i];
                 if (corrupt == 2 && gidx == corrupt_sample) items[0] = items[0] ^ 8'd1;
             end
             while (k < MAX_TICKS - 1 && cyc_mem[2 * k] == 0) k = k + 1;   // a lost tick's row ("0 0")
-            cnt = cyc_mem[2 * k] - cyc_mem[2 * k + 1] - 2 + ((corrupt == 3 && gidx == corrupt_sample && k == 4) ? 1 : 0);
+            cnt = cyc_mem[2 * k] - cyc_mem[2 * k + 1] - 2 + ((corrupt == 3 && gidx == corrupt_sample && k == corrupt_tick - 1) ? 1 : 0);
             k = k + 1;
+            el = 0; gt_wait = 0; gt_got = 0; had_cfg = ec2;
+            if (k < MAX_SEND_TICKS && gt_c[k] >= 0 && gt_n[k] == 0) cnt = 32'h7fffffff;   // hangs in GET_TAR
             busy = 1;
             rdy <= ec2;                                 // SPI_EN_CONF set: this tick's SDONE enters CONFIG
             last = !s2;
@@ -325,6 +352,7 @@ module reckon_replay (
                 if (i < 16) oneur[i] = 16'd0;
             end
             busy = 0; sending = 0; oreq <= 0; AERIN_ACK <= 0; k = 0; rdy <= 0; terr <= 0; halted <= 0; halting <= 0;
+            gt_hung <= 0; gt_wait = 0;
         end else begin
             if (w2 != w3)
                 case (wr_code)
@@ -335,6 +363,7 @@ module reckon_replay (
                     3'd5: wout[wr_addr[10:2]][32 * wr_addr[1:0] +: 32] = wr_data;
                     default: ;
                 endcase
+            if (r2 && !AERIN_ACK && busy && AERIN_TAR_EN) gt_got = gt_got + 1;   // srnn.v target_cnt: any time
             if (r2 && !AERIN_ACK) AERIN_ACK <= 1'b1;
             else if (!r2 && AERIN_ACK) AERIN_ACK <= 1'b0;
             if (tick_new && busy && !halted && k != t_halt[gidx]) terr <= 1'b1;   // early: the tick is lost
@@ -349,14 +378,25 @@ module reckon_replay (
             else if (busy) begin
                 if (rdy) begin
                     if (!ec2) rdy <= 1'b0;                  // SPI_EN_CONF = 0: the tick goes on
+                end else if (gt_hung) ;                     // a GET_TAR no transfer ends: busy for ever
+                else if (gt_wait) begin
+                    if (gt_got >= gt_n[k] && gt_extra) gt_extra = 0;   // after CONFIG: one edge more (bench, RTL)
+                    else if (gt_got >= gt_n[k]) gt_wait = 0;   // its last target transfer acknowledged
                 end else if (cnt <= 0) begin
                     busy = 0;
                     sending = last;
                     tsending = !last && k < MAX_SEND_TICKS && tsend_n[k] > 0;
                     item = 0;
                     titem = 0;
-                end else
+                end else begin
                     cnt = cnt - 1;
+                    el = el + 1;                            // GET_TAR shows from this edge on (core cycle c)
+                    if (k < MAX_SEND_TICKS && gt_c[k] > 0 && el == gt_c[k] - 1) begin
+                        gt_wait = (gt_n[k] > 0);
+                        gt_extra = had_cfg;
+                        gt_hung <= (gt_n[k] == 0);
+                    end
+                end
             end else if (tsending) begin
                 if (!oreq && !o2) begin
                     oreq <= 1'b1;

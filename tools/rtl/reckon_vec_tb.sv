@@ -77,6 +77,10 @@ module reckon_vec_tb;
     integer n_lost = 0, lost_pos = 0;
     integer fall_k = 0, fall_n = 0, fall_end = 0, fall_base = -1;   // record 9: SAMPLE falls fall_n edges into tick fall_k
     integer lt_k = 0, lt_o = 0, lt_c = 0, t_tick = 0;   // record 10: local ticks after tick lt_k; t_tick: last time_tick edge
+    integer fd_gt, gt_left = 0, gt_k = -1, gt_c = 0, gt_g = 0;    // record 11: next row `k c g` of gettar_NNNN.hex
+    reg     gt_miso = 1'b1;                                          // REQ_TAR shows on MISO
+    integer prev_lv = -1, n_tight = 0;   // the last step's levels; ticks raised at their earliest edge (TIMING_MODE 1)
+    integer ack_at = 0, blind_at = 0, blind_cycles = 0;   // the last AERIN_ACK rise; a record-11 GET_TAR's start, length
 
     `include "reckon_vec_tb_timing.svh"
 
@@ -135,12 +139,16 @@ module reckon_vec_tb;
     endtask
 
     task automatic send_tick(input integer k, input reg last, input integer nreq);
-        integer t0, i, m, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall;
-        reg     seen_low, fin, sent, spt, bad, lt, lt_seen;
+        integer t0, i, m, exp_cyc, exp_get, meas, n_exp, n_got, c_rise, c_fall, blind_c, blind_n, req_seen;
+        reg     seen_low, fin, sent, spt, bad, lt, lt_seen, blind;
         integer lt_edge;
+        string  how;
         begin
             r = $fscanf(fd_cyc, "%h %h", exp_cyc, exp_get);
             scan_ok(r, 2);
+            blind = (gt_k == k);                      // record 11: GET_TAR at core cycle blind_c, ended by blind_n bytes
+            blind_c = gt_c; blind_n = gt_g; req_seen = -1; blind_cycles = 0;
+            if (blind) next_gettar();
             spt = (spt_n > 0) && !last && k >= 2;
             n_exp = 0; n_got = 0; c_rise = 0; c_fall = -1;
             if (k == halt_k) spt = 1'b0;              // the halt tick: its items (if any) are acknowledged only
@@ -199,9 +207,23 @@ module reckon_vec_tb;
                     check_held(k, 1'b0, t0);
                     fin = 1'b1;
                 end
-                if (!sent && MISO === 1'b1) begin
+                if (req_seen < 0 && MISO === 1'b1 && SPI_RDY !== 1'b1) req_seen = cyc - t0;
+                // blind: GET_TAR starts blind_c cycles into the tick plus the CONFIG cycles (once the visit is over)
+                if (!sent && blind && cfg_nw == 0 && SPI_RDY !== 1'b1 && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin
+                    blind_at = cyc;                           // GET_TAR shows now (were REQ_TAR on MISO)
+                    for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
+                    // it ends when the last byte's AERIN_ACK rises; after a CONFIG visit one edge more, as REQ_TAR
+                    // on MISO counts it (measured on the released RTL: SPI_RDY and REQ_TAR share that edge)
+                    blind_cycles = ack_at - blind_at + ((rdy_cycles > 0) ? 1 : 0);
+                    sent = 1'b1;
+                end else if (!sent && !blind && MISO === 1'b1) begin
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
                     sent = 1'b1;
+                end
+                if (!done && blind && blind_n == 0 && sent && cfg_nw == 0 && SPI_RDY !== 1'b1
+                    && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin
+                    check_gettar_hang(k, t0);                 // record 11 hang: GET_TAR waits for ever
+                    fin = 1'b1;
                 end
                 if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
                 if (k == halt_k && ((period_p == 0 && lt_k == 0) || (period_p > 0 && gen_left == 0))) begin
@@ -220,7 +242,7 @@ module reckon_vec_tb;
                     c_fall = cyc;
                 end
                 if (!done && k == fall_k && fall_end == 2
-                    && cyc - t0 >= exp_cyc - exp_get + req_cycles + rdy_cycles + EDGES_TO_READY) begin
+                    && cyc - t0 >= exp_cyc - exp_get + (blind ? blind_cycles : req_cycles) + rdy_cycles + EDGES_TO_READY) begin
                     check_hung(k, t0);                        // record 9: EPROP waits for SAMPLE for ever
                     fin = 1'b1;
                 end
@@ -234,7 +256,8 @@ module reckon_vec_tb;
                         finish_run("unexpected timing error");
                     end
                     fin = sent && cfg_nw == 0 && !OUT_ACK && (!spt || n_got >= n_exp) && cyc - t0 >= exp_cyc - exp_get
-                          + req_cycles + rdy_cycles + ((n_got > 0) ? c_fall - c_rise + 1 : 0) + EDGES_TO_READY;
+                          + (blind ? blind_cycles : req_cycles) + rdy_cycles + ((n_got > 0) ? c_fall - c_rise + 1 : 0)
+                          + (period_p == 0 ? 0 : EDGES_TO_READY);   // ready host: at the earliest legal tick edge
                 end else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;
                 else if (seen_low) fin = 1'b1;
                 if (fin && gen_left > 0 && k != halt_k) begin
@@ -260,8 +283,9 @@ module reckon_vec_tb;
             t_tick = t0 + 3;
             if (m > 0) t_last = gen_last;              // the next tick comes a period after the last lost one
             if (!done) begin                            // halted: the sample ended in check_held
-                meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : EDGES_TO_READY) - req_cycles - rdy_cycles
-                       - ((n_got > 0) ? c_fall - c_rise + 1 : 0);
+                meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : ((tmode && period_p == 0) ? 0 : EDGES_TO_READY))
+                       - (blind ? blind_cycles : req_cycles)
+                       - rdy_cycles - ((n_got > 0) ? c_fall - c_rise + 1 : 0);
                 if (spt) begin
                     bad = (n_got != n_exp);
                     for (i = 0; i < n_exp && i < n_got; i = i + 1) if (tick_got[i] !== tick_exp[i]) bad = 1'b1;
@@ -280,8 +304,13 @@ module reckon_vec_tb;
                         first_tick = k; first_meas = meas; first_exp = exp_cyc - exp_get;
                     end
                 end
-                if (verbose) $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d, SEND %0d, CONFIG %0d cycles",
-                                      k, meas, exp_cyc - exp_get, req_cycles, (n_got > 0) ? c_fall - c_rise + 1 : 0, rdy_cycles);
+                if (verbose) begin
+                    how = blind ? " (sent at the model's GET_TAR cycle)" : "";
+                    if (!blind && req_seen >= 0) how = $sformatf(" (REQ_TAR seen %0d edges after TIME_TICK)", req_seen);
+                    $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d%0s, SEND %0d, CONFIG %0d cycles",
+                             k, meas, exp_cyc - exp_get, blind ? blind_cycles : req_cycles, how,
+                             (n_got > 0) ? c_fall - c_rise + 1 : 0, rdy_cycles);
+                end
             end
             end
     endtask
@@ -304,16 +333,24 @@ module reckon_vec_tb;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
             period_p = 0; halt_k = 0; halt_err = 1'b0; free_run = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
             fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0;
+            gt_left = 0; gt_k = -1; gt_miso = 1'b1; prev_lv = -1; n_tight = 0;
         end
     endtask
 
     task automatic do_step;
         integer j, lv, na, nt, nr, i, lost_c, lost_g;
         reg [31:0] v;
+        reg        tight;
         begin
             r = $fscanf(fd_stim, "%h %h %h %h %h", j, lv, na, nt, nr);
             scan_ok(r, 5);
             if (nr > 64) finish_run("more than 64 requested target bytes in one tick");
+            // SPI_TIMING_MODE = 1, ready host: a step that changes nothing raises the tick at once, at the first
+            // edge the model allows (a slower DUT sets TIMING_ERROR); any other waits until the chip is ready
+            tight = tmode && period_p == 0 && j > 0 && na == 0 && nt == 0 && cfg_nw == 0 && lv == prev_lv
+                    && !lost_next(j, 1);
+            if (tmode && period_p == 0 && j > 0 && !tight) ncyc(EDGES_TO_READY);
+            prev_lv = lv;
             for (i = 0; i < na; i = i + 1) begin
                 r = $fscanf(fd_stim, "%h", v);
                 scan_ok(r, 1);
@@ -340,7 +377,8 @@ module reckon_vec_tb;
                 end
                 spi_write1(32'h0001_0000, 32'd1);  // SPI_EN_CONF = 1: SDONE of the tick enters CONFIG
             end
-            ncyc(4);
+            if (!tight) ncyc(4);
+            else n_tight = n_tight + 1;
             if (lost_next(j, 1)) begin                 // a lost tick: its TIME_TICK rose in the busy tick
                 r = $fscanf(fd_cyc, "%h %h", lost_c, lost_g);
                 scan_ok(r, 2);
@@ -360,6 +398,7 @@ module reckon_vec_tb;
             scan_ok(r, 1);
             $fclose(fd_cyc);
             if (spt_n > 0) $fclose(fd_send);
+            if (gt_k >= 0) finish_run("expect/gettar_NNNN.hex lists a tick the sample does not play");
             for (i = 0; i < s_items; i = i + 1) begin
                 wait_pin(2, 1'b1);
                 got_items[i] = OUT_DATA;
@@ -384,6 +423,9 @@ module reckon_vec_tb;
             $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d, %0d ticks): %0s  out_data 0x%02h, %0d read-back words",
                      s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, s_ticks, ok ? "PASS" : "FAIL",
                      got_items[0], n_words);
+            if (tmode && period_p == 0)
+                $display("[reckon_vec_tb]   SPI_TIMING_MODE = 1: ticks paced by the expected cycles, %0d of them raised at the earliest edge the model allows",
+                         n_tight);
             for (i = 0; i < s_items; i = i + 1)
                 if (got_items[i] !== exp_items[i])
                     $display("[reckon_vec_tb]   OUT_DATA item %0d: read 0x%02h, expected 0x%02h", i, got_items[i],
@@ -489,6 +531,13 @@ module reckon_vec_tb;
                 10: begin                                           // local ticks from a CONFIG visit on
                     r = $fscanf(fd_stim, "%h %h %h", lt_k, lt_o, lt_c);
                     scan_ok(r, 3);
+                end
+                11: begin                                           // GET_TARs the bench is told of (gettar_NNNN.hex)
+                    r = $fscanf(fd_stim, "%h %h", gt_left, m_rd);
+                    scan_ok(r, 2);
+                    gt_miso = (m_rd != 0);
+                    open_or_die(fd_gt, $sformatf("%0s/expect/gettar_%04d.hex", vec, s_gidx));
+                    next_gettar();
                 end
                 5: begin                                            // per-tick SEND in this sample
                     r = $fscanf(fd_stim, "%h", spt_n);

@@ -132,6 +132,7 @@
             @(negedge CLK);
             AERIN_REQ = 1'b1;
             wait_pin(0, 1'b1);
+            ack_at = cyc;                  // a GET_TAR ends at the edge its last target byte is acknowledged
             AERIN_REQ = 1'b0;
             wait_pin(0, 1'b0);
             AERIN_TAR_EN = 1'b0;

@@ -108,6 +108,48 @@
         end
     endtask
 
+    // Record 11: the next row `k c g` of expect/gettar_NNNN.hex (gt_k = -1 after the last; the file is closed)
+    task automatic next_gettar;
+        begin
+            gt_k = -1;
+            if (gt_left > 0) begin
+                r = $fscanf(fd_gt, "%h %h %h", gt_k, gt_c, gt_g);
+                scan_ok(r, 3);
+                gt_left = gt_left - 1;
+                if (gt_left == 0) $fclose(fd_gt);
+            end
+        end
+    endtask
+
+    // Record 11 hang in tick k (a GET_TAR no transfer answers): from the edge GET_TAR shows on the pins the chip
+    // must stay busy and silent but for REQ_TAR on MISO (SPI_GET_TAR_REQ_OUT = 1), which must not have risen
+    // before; the run ends here.
+    task automatic check_gettar_hang(input integer k, input integer t0);
+        integer n, bad_hold, early, start;
+        begin
+            bad_hold = 0;
+            early = req_cycles;
+            start = cyc - t0;
+            for (n = 0; n < HOLD_CYCLES; n = n + 1) begin
+                if (TIMING_ERROR_RDY !== (tmode ? err_now(0) : 1'b0) || OUT_REQ !== 1'b0 || SPI_RDY !== 1'b0
+                    || MISO !== gt_miso) bad_hold = bad_hold + 1;
+                @(negedge CLK);
+            end
+            n_samples = n_samples + 1;
+            if (bad_hold != 0 || early != 0) begin
+                n_fail = n_fail + 1;
+                $display("[reckon_vec_tb] sample %04d: FAIL  hang in GET_TAR of tick %0d (from %0d edges after its TIME_TICK): %0d of %0d cycles not busy and silent with MISO = %0d, REQ_TAR high %0d cycles before",
+                         s_gidx, k, start, bad_hold, HOLD_CYCLES, gt_miso, early);
+            end else begin
+                n_pass = n_pass + 1;
+                $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  hangs in GET_TAR of tick %0d: from %0d edges after its TIME_TICK busy and silent for %0d cycles, MISO = %0d (REQ_TAR%0s)",
+                         s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, start, HOLD_CYCLES, gt_miso,
+                         gt_miso ? " on MISO" : " not on MISO");
+            end
+            done = 1'b1;
+        end
+    endtask
+
     // the m-th host tick after tick k is the next lost one (record 8)
     function automatic reg lost_next(input integer k, input integer m);
         lost_next = (lost_pos + m - 1 < n_lost) && (lost_list[lost_pos + m - 1] == k + m);

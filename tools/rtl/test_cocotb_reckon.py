@@ -43,6 +43,7 @@ class Host:
     def __init__(self, dut, vec: Path):
         self.dut, self.vec, self.cyc, self.req_cycles, self.in_tick = dut, vec, 0, 0, False
         self.rdy_cycles, self.t_last, self.halt = 0, 0, None   # halt: the held-in-IDLE verdict (record 7)
+        self.ack_at, self.blind_cycles = 0, 0                  # the last AERIN_ACK rise; a record-11 GET_TAR's cycles
         self.gen_left, self.gen_last, self.gen_rise, self.err_from = 0, -1, -1, None   # tick generator state
 
     def pin(self, name: str) -> int:
@@ -95,6 +96,7 @@ class Host:
         await FallingEdge(d.CLK_EXT)
         d.AERIN_REQ.value = 1
         await self.wait_pin("AERIN_ACK", 1)
+        self.ack_at = self.cyc                                # a GET_TAR ends at its last byte's AERIN_ACK edge
         d.AERIN_REQ.value = 0
         await self.wait_pin("AERIN_ACK", 0)
         d.AERIN_TAR_EN.value = 0
@@ -163,14 +165,27 @@ class Host:
             return f"FAIL hang in tick {k} (SAMPLE fell {n} cycles after its TIME_TICK): {bad} cycles not busy and silent"
         return f"PASS hangs in tick {k}: SAMPLE fell {n} cycles after its TIME_TICK; busy and silent for {HOLD_CYCLES} cycles"
 
+    async def gettar_hang(self, k: int, t0: int, miso: int, timing_mode: int) -> str:
+        """Record 11 hang in tick k: from the edge GET_TAR starts busy and silent, MISO = REQ_TAR (not high before)."""
+        bad, early, start = 0, self.req_cycles, self.cyc - t0
+        for _ in range(HOLD_CYCLES):
+            bad += (self.pin("TIMING_ERROR_RDY"), self.pin("OUT_REQ"), self.pin("SPI_RDY"), self.pin("MISO")) != (
+                self.err_now() if timing_mode else 0, 0, 0, miso)
+            await FallingEdge(self.dut.CLK_EXT)
+        if bad or early:
+            return (f"FAIL hang in GET_TAR of tick {k} (from {start} edges after its TIME_TICK): {bad} cycles not "
+                    f"busy and silent with MISO = {miso}, REQ_TAR high {early} cycles before")
+        return f"PASS hangs in GET_TAR of tick {k}: from {start} edges after its TIME_TICK busy and silent for {HOLD_CYCLES} cycles"
+
     async def tick(self, last: bool, req: list[int], spt: bool = False, config=(), k: int = 0,
                    tm: vector_files.Timing = vector_files.Timing(), expect: int = 0, n_items: int = 0,
-                   n_lost: int = 0, sfall: vector_files.Fall | None = None) -> int:
+                   n_lost: int = 0, sfall: vector_files.Fall | None = None, blind=None, miso: int = 1) -> int:
         """One tick; returns its cycles less the host-paced ones (GET_TAR, SEND, CONFIG). config: the
         Transactions of a CONFIG visit (SPI_EN_CONF already set); self.config_got: the words read in it.
         tm: record 7 (tick period, timing mode, halt); expect: the tick's expected cycles less the host-paced
         ones (SPI_TIMING_MODE = 1 cannot see readiness); n_items: its per-tick SEND items; n_lost: the lost
-        ticks that follow it (record 8), raised early by the generator; sfall: record 9 when SAMPLE falls in this tick."""
+        ticks that follow it (record 8), raised early by the generator; sfall: record 9 when SAMPLE falls in this tick;
+        blind: record 11's (c, n) of this tick: the answers go at the model's GET_TAR cycle (n = 0: a hang)."""
         d = self.dut
         halt_local = k == tm.halt_tick and not tm.period
         spt = spt and k != tm.halt_tick                       # the halt tick's items are acknowledged only
@@ -181,6 +196,7 @@ class Host:
             assert self.pin("TIMING_ERROR_RDY") == (self.err_now() if tm.timing_mode else 1), \
                 "TIMING_ERROR_RDY before a tick"
         t0, self.req_cycles, self.in_tick, seen_low, sent = self.cyc, 0, True, False, not req
+        self.blind_cycles = 0
         self.gen_left, self.gen_rise = (1 if tm.period and k == tm.halt_tick else n_lost), -1
         if self.gen_left:
             cocotb.start_soon(self.generator(t0, self.gen_left, tm.period))
@@ -195,15 +211,23 @@ class Host:
         while True:
             await FallingEdge(d.CLK_EXT)
             if (sfall is not None and sfall.end == vector_files.FALL_HANG
-                    and self.cyc - t0 >= expect + self.req_cycles + self.rdy_cycles + vector_files.EDGES_TO_READY):
+                    and self.cyc - t0 >= expect + self.gettar_cycles(blind) + self.rdy_cycles + vector_files.EDGES_TO_READY):
                 self.halt = await self.hung(k, sfall.cycle)
                 return 0
             if self.cyc - t0 == 3:                            # this tick's pulse (the generator drops its own)
                 d.TIME_TICK.value = 0
-            if not sent and self.pin("MISO") == 1:
+            at_gettar = (blind is not None and not pending and self.pin("SPI_RDY") == 0
+                         and self.cyc - t0 >= blind[0] + self.rdy_cycles + vector_files.EDGES_TO_READY)
+            if not sent and (at_gettar if blind is not None else self.pin("MISO") == 1):
+                start = self.cyc
                 for b in req:
                     await self.aer(b, 1)
+                if blind is not None:                         # after CONFIG one edge more, as REQ_TAR counts it
+                    self.blind_cycles = self.ack_at - start + (1 if self.rdy_cycles else 0)
                 sent = True
+            if blind is not None and blind[1] == 0 and sent and at_gettar:
+                self.halt = await self.gettar_hang(k, t0, miso, tm.timing_mode)
+                return 0
             if pending and self.pin("SPI_RDY") == 1:          # CONFIG: play the visit, then SPI_EN_CONF = 0
                 for t in pending:
                     self.config_got.append(await self.transaction(t))
@@ -229,7 +253,7 @@ class Host:
                 assert self.pin("TIMING_ERROR_RDY") == self.err_now(), f"TIMING_ERROR_RDY in tick {k}"
                 send = fall - rise + 1 if self.tick_items else 0
                 if (sent and not pending and not d.OUT_ACK.value and (not spt or len(self.tick_items) >= n_items)
-                        and self.cyc - t0 >= expect + self.req_cycles + self.rdy_cycles + send
+                        and self.cyc - t0 >= expect + self.gettar_cycles(blind) + self.rdy_cycles + send
                         + vector_files.EDGES_TO_READY):
                     break
             elif not last:
@@ -246,7 +270,11 @@ class Host:
             self.halt = f"FAIL tick {k} finished before the early TIME_TICK (period {tm.period})"
         edges = vector_files.EDGES_TO_OUT_REQ if last else vector_files.EDGES_TO_READY
         send = fall - rise + 1 if self.tick_items else 0
-        return self.cyc - t0 - edges - self.req_cycles - send - self.rdy_cycles
+        return self.cyc - t0 - edges - self.gettar_cycles(blind) - send - self.rdy_cycles
+
+    def gettar_cycles(self, blind) -> int:
+        """This tick's GET_TAR cycles: measured on MISO, or (record 11) from the model's start to the last ACK."""
+        return self.blind_cycles if blind is not None else self.req_cycles
 
 
 async def read_back(host: Host, path: Path, timing_mode: bool, problems: list[str]) -> None:
@@ -291,6 +319,8 @@ async def run_vectors(dut, vec: Path) -> list[str]:
             await host.transaction(t)
         expected = vector_files.read_cycles(vec / "expect" / f"cycles_{s.gidx:04d}.hex")
         sends = vector_files.read_tick_sends(vec / "expect" / f"send_{s.gidx:04d}.hex") if s.tick_items else {}
+        gettar = ({k: (c, n) for k, c, n in vector_files.read_gettar(vec / "expect" / f"gettar_{s.gidx:04d}.hex")}
+                  if s.gettar is not None else {})
         problems = []
         for st in s.steps:
             for a in st.aer:
@@ -312,7 +342,8 @@ async def run_vectors(dut, vec: Path) -> list[str]:
                 n_lost += 1
             exp = int(expected[st.j, 0] - expected[st.j, 1])
             meas = await host.tick(last, st.req, spt, st.config, st.j + 1, s.timing or vector_files.Timing(), exp,
-                                   len(sends.get(st.j + 1, ())), n_lost, fall)
+                                   len(sends.get(st.j + 1, ())), n_lost, fall, gettar.get(st.j + 1),
+                                   s.gettar.miso if s.gettar is not None else 1)
             if host.halt is not None:                          # held in IDLE: the run ends (chip needs a reset)
                 d._log.info(f"sample {s.gidx:04d} ({'test' if s.phase else 'train'} #{s.index}): {host.halt}")
                 return failures + ([f"sample {s.gidx:04d}: {host.halt}"] if host.halt.startswith("FAIL") else [])
