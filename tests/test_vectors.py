@@ -171,7 +171,8 @@ def _cli(args):
     return CliRunner().invoke(main, ["vectors", *args])
 
 
-def test_cli_writes_folder_from_data(tmp_path):
+def _small_data_cli(tmp_path, **registers):
+    """`vectors` on small_spec written as a data folder and a config file (with these register values)."""
     spec = small_spec()
     data = tmp_path / "data"
     data.mkdir()
@@ -180,8 +181,12 @@ def test_cli_writes_folder_from_data(tmp_path):
     for k in ("winp", "wrec", "wout"):
         write_weights(data / f"{k}.dat", spec.weights[k])
     cfg_path = tmp_path / "config.json"
-    cfg_path.write_text(json.dumps(spec.config.to_dict()))
-    r = _cli(["--preset", str(cfg_path), "--data", str(data), "--samples", "1", "--out", str(tmp_path / "v")])
+    cfg_path.write_text(json.dumps({**spec.config.to_dict(), **registers}))
+    return _cli(["--preset", str(cfg_path), "--data", str(data), "--samples", "1", "--out", str(tmp_path / "v")])
+
+
+def test_cli_writes_folder_from_data(tmp_path):
+    r = _small_data_cli(tmp_path)
     assert r.exit_code == 0, r.output
     m = json.loads((tmp_path / "v" / "manifest.json").read_text())
     assert m["run"] == {"epochs": 1, "ntrain": 1, "ntest": 1, "samples": 2}
@@ -189,16 +194,7 @@ def test_cli_writes_folder_from_data(tmp_path):
 
 def test_cli_writes_timing_mode_with_a_ready_paced_host(tmp_path):
     """SPI_TIMING_MODE = 1 with the ready host (issue #11): ticks paced by the expected cycles (record 7, period 0)."""
-    spec = small_spec()
-    data = tmp_path / "data"
-    data.mkdir()
-    write_dataset(data / "train.dat", spec.train)
-    write_dataset(data / "test.dat", spec.test)
-    for k in ("winp", "wrec", "wout"):
-        write_weights(data / f"{k}.dat", spec.weights[k])
-    cfg_path = tmp_path / "config.json"
-    cfg_path.write_text(json.dumps({**spec.config.to_dict(), "SPI_TIMING_MODE": 1}))
-    r = _cli(["--preset", str(cfg_path), "--data", str(data), "--samples", "1", "--out", str(tmp_path / "v")])
+    r = _small_data_cli(tmp_path, SPI_TIMING_MODE=1)
     assert r.exit_code == 0, r.output
     assert [line for line in (tmp_path / "v" / "stimulus.hex").read_text().splitlines()
             if line.startswith("7 ")] == ["7 0 0 0 1"] * 2
