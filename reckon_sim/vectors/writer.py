@@ -120,6 +120,12 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
     finally:
         vcd.close()
     add(out / "model.vcd", "vcd", "vcd")
+    return _write_run_files(out, add, inputs, host, stim, outputs, timing_rows, probes, samples, files)
+
+
+def _write_run_files(out: Path, add, inputs: RunInputs, host: HostSpec, stim, outputs, timing_rows, probes,
+                     samples, files) -> dict:
+    """The run's files (stimulus, outputs, timing, CONFIG reads, tbench drop-in, FORMAT, manifest); the manifest."""
     fmt.write_stimulus(out / "stimulus.hex", stim)
     add(out / "stimulus.hex", "stimulus", "tick-stream")
     fmt.write_outputs(out / "expect" / "outputs.hex", outputs)
@@ -130,7 +136,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
     if probes:   # the read words of every CONFIG visit, for tools/rtl/reckon_replay.sv (the bench reads stimulus)
         (out / "expect" / "config_reads.hex").write_text("\n".join(probes) + "\n", encoding="ascii")
         add(out / "expect" / "config_reads.hex", "expected_config_reads", "config-reads")
-    for p in write_dropin(out / "tbench", cfg, inputs.train, inputs.test, inputs.weights, inputs.epochs):
+    for p in write_dropin(out / "tbench", inputs.config, inputs.train, inputs.test, inputs.weights, inputs.epochs):
         add(p, "tbench_dropin", "reckon-tbench")
     (out / "FORMAT.md").write_text(FORMAT_DOC, encoding="utf-8")
     add(out / "FORMAT.md", "doc", "markdown")
