@@ -67,7 +67,7 @@ def test_timing_mode_with_the_ready_host_is_record_7_with_period_0(sets):
     assert vf.read_timing(sets["timing_mode"] / "expect" / "timing.hex") == {g: vf.Timing(0, 0, 0, 1) for g in range(3)}
 
 
-def test_get_tar_off_miso_is_announced_by_record_10(sets):
+def test_get_tar_off_miso_is_announced_by_record_11(sets):
     out = sets["blind"]
     stim = vf.read_stimulus(out / "stimulus.hex")
     assert [s.gettar for s in stim] == [vf.GetTar(9, 0), vf.GetTar(9, 0), None]   # learning ticks 21..29
@@ -82,7 +82,7 @@ def test_a_get_tar_hang_is_a_hang_set(sets):
     (row,) = _manifest(out)["samples"]
     assert row["halt"] == {"tick": 2, "state": "GET_TAR", "why": (
         "host program: the chip hangs in GET_TAR in tick 2: no target transfer answers its request (add GET_TAR "
-        "answers: host label = 'gettar')")}
+        "answers: host targets = 'gettar')")}
     lines = [line for line in (out / "stimulus.hex").read_text().splitlines() if not line.startswith("3 ")]
     assert lines == ["1 00010000 00000001", "1 00010009 00000007", "1 00010000 00000000", "2 0 0 0 0 1e 0",
                      "b 1 1", "4 0", "0"]
@@ -156,6 +156,7 @@ def test_bench_fails_on_a_wrong_expectation(icarus, sets, tmp_path, item, name, 
     assert line in text, text
 
 
+@pytest.mark.slow
 def test_cocotb_bench_drives_them(sets, tmp_path):
     """tools/rtl/test_cocotb_reckon.py on the replay DUT: SPI_TIMING_MODE = 1 with the ready host, GET_TARs off
     MISO (with a CONFIG visit before one) and the GET_TAR hang PASS; the hang announced one edge late FAILs."""

@@ -150,6 +150,7 @@ def test_bench_fails_when_the_halt_is_not_where_the_vectors_say(icarus, sets, tm
     assert "sample 0001: FAIL  tick 22 finished before the early TIME_TICK (period 321)" in text, text
 
 
+@pytest.mark.slow                                  # ~60 s; tests/test_rtl_bench.py runs cocotb by default
 def test_cocotb_bench_drives_the_timing_modes(sets, tmp_path):
     """tools/rtl/test_cocotb_reckon.py on the replay DUT: the fixed period with SPI_TIMING_MODE = 1 and the halt
     PASS; the halt moved one tick earlier FAILs."""

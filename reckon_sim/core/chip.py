@@ -325,8 +325,9 @@ class Chip:
                 raise ChipHang("GET_TAR", int(code), f"it cut tick {code - 1}'s PROP scan, so the host has played "
                                "no step since and waits for its readiness, while the chip waits for targets")
             if code > 0:
-                hang = ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code),
-                                "no target transfer answers its request (add GET_TAR answers: host label = 'gettar')")
+                fix = "targets" if self.config["SPI_REGRESSION"] else "label"     # the HostSpec key that answers
+                hang = ChipHang(STATE_NAMES[int(tk[code - 1, TK.end])], int(code), "no target transfer answers its "
+                                f"request (add GET_TAR answers: host {fix} = 'gettar')")
                 hang.config_reads = visits
                 raise hang
             if code == 0:
