@@ -53,8 +53,6 @@ class Chip:
         self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
         self._timing_error = False                   # srnn.v TIMING_ERROR (a lost tick; cleared only by reset)
         self.local_tick = None                       # the last sample's SPI_LOCAL_TICK := 1 visit (_local_ticks)
-        self._cut_at = None                          # Drive.cut_at of the next run (core.cycle.cut), None: none
-        self._cuts = ()                              # the last sample's cut ticks (SampleResult.cut_ticks)
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -162,16 +160,15 @@ class Chip:
         do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
         self._check_protocol()
         period, lost = self.host.tick_period, frozenset()
-        self._cuts = ()
         if period and prog.fall_cycle >= period:
             raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with tick_period = {period}: SAMPLE "
                              "would fall after the next TIME_TICK (allowed: -1 or 0..tick_period-1; a fall m "
                              "periods later is a fall in tick j+m)")
         prog, self._fall_tick = host_mod.played(prog, cfg.num_recout)
         if period:                                   # TIME_TICK every N cycles: early ticks lost or halting
-            tk, stats, rec, tick_send, config_reads, lost = self._run_losing_ticks(prog, sample, do_eprop, dump)
+            tk, stats, rec, tick_send, config_reads, lost, cuts = self._run_losing_ticks(prog, sample, do_eprop, dump)
         else:
-            tk, stats, rec, tick_send, config_reads = self._simulate(prog, sample, do_eprop, dump)
+            (tk, stats, rec, tick_send, config_reads), cuts = self._simulate(prog, sample, do_eprop, dump), ()
         self.local_tick = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads,
                                                               self.host.tick_period)
         cfg = self.config                            # a CONFIG visit may have written registers
@@ -193,12 +190,13 @@ class Chip:
                               timing_errors=timing, records=rec if dump else None, tick_send=tick_send,
                               config_reads=config_reads if prog.config else None,
                               end_state=st.snapshot(cfg) if dump else None, lost_ticks=tuple(sorted(lost)),
-                              cut_ticks=self._cuts)
+                              cut_ticks=cuts)
         st.enter_idle()
         return result
 
-    def _simulate(self, prog, sample: Sample, do_eprop: int, dump: bool):
-        """One run of the kernel over the program: (tick table, stats, records, per-tick SEND, CONFIG reads)."""
+    def _simulate(self, prog, sample: Sample, do_eprop: int, dump: bool, cut_at=None):
+        """One run of the kernel over the program: (tick table, stats, records, per-tick SEND, CONFIG reads);
+        cut_at: Drive.cut_at (core.cycle.cut; None: no cut scan)."""
         cfg = self.config
         regression = bool(cfg["SPI_REGRESSION"])
         T = prog.n_ticks
@@ -207,7 +205,7 @@ class Chip:
         visits = prog.config.values()                # records are sized by the sample's largest sizes
         rec = TickRecords.empty(T, config_regs.record_sizes(cfg, visits).n_rec) if dump else _NO_RECORDS
         spt = int(cfg["SPI_SEND_PER_TIMESTEP"] or any(config_regs.written_values(visits, "SPI_SEND_PER_TIMESTEP")))
-        cut_at = self._cut_at if self._cut_at is not None else np.zeros(T, np.int64)
+        cut_at = cut_at if cut_at is not None else np.zeros(T, np.int64)
         drive = Drive(**host_mod.drive_arrays(prog, regression), fall_tick=int(self._fall_tick), label=int(sample.label),
                       n_ticks=int(T), do_eprop=int(do_eprop), cut_at=cut_at, **_drive_registers(cfg.registers))
         rows = T if spt else 1                       # written only with SEND_PER_TIMESTEP: no per-sample zeroing
@@ -244,17 +242,15 @@ class Chip:
         #                                              arrivals: (chip tick, state) where each lost tick landed
         while True:
             run_prog, host_of, self._fall_tick = lost_ticks.played(prog, lost, period, num_recout, frozenset(cuts))
-            self._cut_at = np.zeros(run_prog.n_ticks, np.int64)
+            cut_at = np.zeros(run_prog.n_ticks, np.int64)
             for hc, off in cuts.items():             # the chip tick before cut tick hc stops before its PROP
-                self._cut_at[int(np.searchsorted(host_of, hc)) - 1] = off
+                cut_at[int(np.searchsorted(host_of, hc)) - 1] = off
             try:
-                run, hang = self._simulate_cut(run_prog, sample, do_eprop, dump, host_of, period), None
+                run, hang = self._simulate_cut(run_prog, sample, do_eprop, dump, host_of, period, cut_at), None
             except ChipHang as e:                    # an EPROP hang (a SAMPLE fall): the ticks before it count
                 if e.state != "EPROP":
                     raise
                 run, hang = (e.tick_table, None, None, e.tick_send, e.config_reads), e
-            finally:
-                self._cut_at = None
             if len(run) == 3:                        # a Recut found in a cut window: (host tick, offset, "PROP")
                 h, offset, where = run
             else:
@@ -292,14 +288,13 @@ class Chip:
         if run[4]:                                   # CONFIG visits by host tick number
             run = (*run[:4], error_halt.host_visits(run[4], host_of))
         self._timing_error |= bool(lost or cuts)     # TIMING_ERROR is cleared only by reset
-        self._cuts = tuple(sorted(cuts.items()))
-        return (*run, lost)
+        return (*run, lost, tuple(sorted(cuts.items())))
 
-    def _simulate_cut(self, prog, sample, do_eprop, dump, host_of, period):
+    def _simulate_cut(self, prog, sample, do_eprop, dump, host_of, period, cut_at):
         """_simulate, or (host tick, offset, "PROP") when a tick cuts a cut tick's PROP that the program does not
         list as cut yet (core.cycle.cut.Recut)."""
         try:
-            return self._simulate(prog, sample, do_eprop, dump)
+            return self._simulate(prog, sample, do_eprop, dump, cut_at)
         except cut.Recut as rc:
             m = rc.offset // period
             return int(host_of[rc.tick - 1]) + m, rc.offset, "PROP"

@@ -22,7 +22,6 @@ from ..io.vector_files import LV_SAMPLE
 from .host import HostProgram
 from .host import played as host_played
 from . import error_halt, sample_fall
-from .records import TK
 
 
 def _step_of(T: int, host_of: np.ndarray, cuts: frozenset) -> np.ndarray:
@@ -46,8 +45,8 @@ def merge(prog: HostProgram, lost: frozenset, period: int = 0,
     host_of = np.array([h for h in range(1, T + 1) if h not in lost], np.int64)
     n = len(host_of)
     step_of = _step_of(T, host_of, cuts)
-    wiped = np.isin(host_of + 1, list(lost))             # chip tick c loses its successor: its events go
-    wiped = np.append(wiped, True)                       # steps after the last chip tick feed no tick
+    # chip tick c loses its successor: its events go; steps after the last chip tick feed no tick
+    wiped = np.append(np.isin(host_of + 1, list(lost)), True)
     ev = np.asarray(prog.ev_step)
     keep = ~wiped[step_of[ev]] if ev.size else np.zeros(0, bool)
     last = np.full(n + 1, -1, np.int64)                  # the last host step of each chip step (-1: none)

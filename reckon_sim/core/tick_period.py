@@ -50,17 +50,6 @@ def halt(tk: np.ndarray, c: int, tick: int, early: int, offset: int, hang):
                               "modelled)", timing_error=True, tick_table=tk[: c + 1].copy(), cut=(state, cyc))
 
 
-def check_period(tk: np.ndarray, period: int, hang) -> None:
-    """SPI_ERROR_HALT = 1: nothing when every tick k < T is done before tick k+1 arrives (the run equals the
-    ready-host run); otherwise ChipHang at the first early tick (the chip is held in IDLE)."""
-    busy = np.asarray(tk[:-1, TK.cycles])
-    late = np.flatnonzero(busy > period)
-    if late.size == 0:
-        return
-    r = int(late[0])
-    raise halt(tk, r, r + 1, r + 2, period, hang)
-
-
 def first_early(tk: np.ndarray, host_of: np.ndarray, period: int, lost: frozenset) -> tuple | None:
     """The first host tick arriving while a chip tick is busy and not counted lost yet: (chip tick row c, host
     tick of row c, the early host tick, its offset in cycles, the state it lands in); None: none."""
