@@ -25,12 +25,9 @@ def every_scan_on_cycle_model(monkeypatch):
     monkeypatch.setattr(cut, "play", counted)
     tick_model = Chip._simulate
 
-    def simulate(self, prog, *args, **kw):
-        self._cut_at = np.full(prog.n_ticks, -1, np.int64)   # stop before every PROP scan, tick at the ready cycle
-        try:
-            return tick_model(self, prog, *args, **kw)
-        finally:
-            self._cut_at = None
+    def simulate(self, prog, sample, do_eprop, dump, cut_at=None):
+        every = np.full(prog.n_ticks, -1, np.int64)       # stop before every PROP scan, tick at the ready cycle
+        return tick_model(self, prog, sample, do_eprop, dump, every if cut_at is None else cut_at)
     monkeypatch.setattr(Chip, "_simulate", simulate)
     yield played
 

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -134,3 +135,25 @@ def test_a_system_error_without_an_interruption_behind_it_is_not_hidden():
                 raise ValueError("x")
             except ValueError as v:
                 raise SystemError("unrelated") from v
+
+
+def test_a_sigterm_while_compiled_code_boxes_its_result_waits_until_it_has_returned():
+    """Numba calls numba.core.serialize._numba_unpickle as a kernel returns its arrays: a SIGTERM handled there used
+    to come back as a SystemError (11 runs in 12) or a segfault; now it is raised once the call has returned."""
+    import numpy as np
+
+    from reckon_sim.cli.common import Terminated, signals_as_interrupt
+    from reckon_sim.core import lfsr
+    nxt = np.roll(np.arange(64), 1)
+    lfsr._cycle_layout(nxt, 4)                            # compiled (or loaded) before the signals start
+    for i in range(20):
+        calls = 0
+        timer = threading.Timer(0.002 * i + 0.01, os.kill, (os.getpid(), signal.SIGTERM))
+        with pytest.raises(Terminated) as caught:
+            with signals_as_interrupt():
+                timer.start()
+                while True:
+                    pos, seq = lfsr._cycle_layout(nxt, 4)
+                    calls += 1
+        assert caught.value.signum == signal.SIGTERM and calls > 0 and pos.shape == (64,)
+        assert caught.value.__context__ is None           # raised in this frame, not inside the Numba call

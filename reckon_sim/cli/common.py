@@ -107,17 +107,45 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
+def _called_from_native_code(frame) -> bool:
+    """True within Python that compiled code or LLVM calls back (numba.core.serialize._numba_unpickle as a kernel
+    boxes its result, numba.core.codegen's object-code hooks, llvmlite): an exception raised there comes back as
+    a SystemError, a segfault (1 SIGTERM in 40 in `vectors`) or a broken compile ("no compiled object yet")."""
+    numba = sys.modules.get("numba")
+    if numba is None:
+        return False
+    core = os.path.join(os.path.dirname(numba.__file__), "core")
+    llvmlite = os.path.dirname(sys.modules["llvmlite"].__file__) + os.sep
+    callbacks = (os.path.join(core, "serialize.py"), os.path.join(core, "codegen.py"))
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name in callbacks or name.startswith(llvmlite):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _raise_terminated(signum, frame):
+    if _called_from_native_code(frame):
+        again = threading.Timer(0.005, os.kill, (os.getpid(), signum))   # once the compiled code has returned
+        again.daemon = True
+        again.start()
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
     raise Terminated(signum)
 
 
 @contextmanager
 def signals_as_interrupt():
-    """Within the block, SIGTERM and SIGHUP raise `Terminated` (a KeyboardInterrupt); the old handlers return."""
+    """Within the block, SIGTERM and SIGHUP raise `Terminated` (a KeyboardInterrupt) and SIGINT a
+    KeyboardInterrupt, never inside a Numba helper that compiled code called; the old handlers return."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = {s: signal.signal(s, _raise_terminated) for s in (signal.SIGTERM, signal.SIGHUP)}
+    ours = [signal.SIGTERM, signal.SIGHUP] + [signal.SIGINT] * (signal.getsignal(signal.SIGINT)
+                                                               is signal.default_int_handler)
+    old = {s: signal.signal(s, _raise_terminated) for s in ours}
     try:
         yield
     finally:
