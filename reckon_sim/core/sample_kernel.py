@@ -53,6 +53,26 @@ def _weight_checksums(st, nin, nrec, nout, out):
     out[:] = s
 
 
+@njit(cache=True)
+def step_records(st, rec, r, err):
+    """The records after tick r+1's STEP and SDONE (sized by the sample's largest NUM_REC)."""
+    nrec = rec.z.shape[1]
+    rec.z[r, :] = st.z[:nrec]
+    _snapshot_neurons(st, rec.step, r, nrec)
+    rec.oneur[r, AT_STEP, :] = st.oneur
+    rec.err[r, AT_SDONE, :] = err
+    rec.lfsr[r, AT_STEP, :] = st.lfsr
+
+
+@njit(cache=True)
+def prop_records(st, rec, r, nin, nrec, nout):
+    """The records after tick r+1's PROP scan."""
+    _snapshot_neurons(st, rec.prop, r, rec.z.shape[1])
+    rec.oneur[r, AT_PROP, :] = st.oneur
+    rec.lfsr[r, AT_PROP, :] = st.lfsr
+    _weight_checksums(st, nin, nrec, nout, rec.wchk[r])
+
+
 @njit(cache=True, inline="always")   # a record argument costs refcounts per call
 def _host_step(ev_tick, ev_chan, tar_label, levels, ctl, j, regression, inp_next, e):
     """Host step j (after tick j): input events, target bytes, then the levels tick j+1 sees. Returns the next
@@ -93,6 +113,22 @@ def send_items(p, st, label_only, out):
         out[2 * k] = st.oneur[k] & 0xFF
         out[2 * k + 1] = (st.oneur[k] >> 8) & 0xFF
     return 2 * (p.reg.num_out + 1)
+
+
+@njit(cache=True)
+def _learning_tick(p, st, tb, drv, tk, stats, dump, rec, err, r, regression, need):
+    """SDONE -> (GET_TAR ->) EPROP of tick r+1 (srnn.v L720-L736); False: it hangs in GET_TAR."""
+    if regression or drv.single_label == 0 or st.ctl[GOT_LABEL] == 0:
+        if not _get_tar(drv, st, r, regression, need):
+            tk[r, TK_END] = STATE_GET_TAR
+            return False
+        tk[r, TK_GETTAR] = drv.gettar_cycles
+    output_errors(p, st, drv.do_eprop, err)
+    if dump:
+        rec.err[r, AT_EPROP, :] = err
+    tk[r, TK_EPROP] = eprop_phase(p, st, tb, drv.do_eprop, err, stats)
+    stats[ST_EPROP_TICKS] += 1
+    return True
 
 
 @njit(cache=True)
@@ -169,11 +205,7 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
                 stats[ST_SQERR] += vote_sq_error(reg, p.dp, oneur, drv.label)
             if dump:
                 output_errors(p, st, do_eprop, err)
-                rec.z[r, :] = z[:rec.z.shape[1]]             # records: the sample's largest NUM_REC
-                _snapshot_neurons(st, rec.step, r, rec.z.shape[1])
-                rec.oneur[r, AT_STEP, :] = oneur
-                rec.err[r, AT_SDONE, :] = err
-                rec.lfsr[r, AT_STEP, :] = lfsr
+                step_records(st, rec, r, err)
             if k == drv.n_ticks:                             # SAMPLE is low: SDONE -> SEND
                 tk[r, TK_END] = STATE_SEND
                 tk[r, TK_CYCLES] = tk[r, TK_STEP] + tk[r, TK_SDONE] + 1
@@ -183,16 +215,8 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
                 return -k
         if k >= 2:
             if do_eprop != 0 and (ctl[TARGET_VALID] != 0 or every_tick):
-                if regression or drv.single_label == 0 or ctl[GOT_LABEL] == 0:   # GET_TAR
-                    if not _get_tar(drv, st, r, regression, need):
-                        tk[r, TK_END] = STATE_GET_TAR
-                        return k
-                    tk[r, TK_GETTAR] = drv.gettar_cycles
-                output_errors(p, st, do_eprop, err)
-                if dump:
-                    rec.err[r, AT_EPROP, :] = err
-                tk[r, TK_EPROP] = eprop_phase(p, st, tb, do_eprop, err, stats)
-                stats[ST_EPROP_TICKS] += 1
+                if not _learning_tick(p, st, tb, drv, tk, stats, dump, rec, err, r, regression, need):
+                    return k                                 # waits in GET_TAR for a target that never comes
             if drv.send_per_tick != 0:                       # SDONE / EPROP -> SEND -> PROP (srnn.v L723-L737)
                 send_n[r] = send_items(p, st, drv.label_only, send_data[r])
             if k == drv.fall_tick and _fall_ends(drv, tk, r, send_n):
@@ -206,10 +230,7 @@ def run_sample_kernel(p, st, tb, drv, tk, stats, dump, rec, send_n, send_data, i
         tk[r, TK_CYCLES] = (tk[r, TK_STEP] + tk[r, TK_SDONE] + tk[r, TK_EPROP] + tk[r, TK_GETTAR]
                             + tk[r, TK_CONFIG] + tk[r, TK_PROP] + 1)
         if dump:
-            _snapshot_neurons(st, rec.prop, r, rec.z.shape[1])
-            rec.oneur[r, AT_PROP, :] = oneur
-            rec.lfsr[r, AT_PROP, :] = lfsr
-            _weight_checksums(st, nin, nrec, nout, rec.wchk[r])
+            prop_records(st, rec, r, nin, nrec, nout)
         if k < drv.n_ticks:
             e = _host_step(ev_tick, ev_chan, tar_label, levels, ctl, k, regression, inp_next, e)
     return 0
