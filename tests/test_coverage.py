@@ -100,7 +100,7 @@ def test_suite_generator_reaches_95_percent_within_budget():
     assert sum(ticks(i) + SET_OVERHEAD_TICKS for _, i, _ in suite) <= DEFAULT_BUDGET_TICKS
     assert {"ste_boundary_0", "ste_boundary_3", "vote_tie", "send_vote_tie"} <= merged.hit()
     assert {"fsm_timing_error", "fsm_local_tick", "fsm_sdone_config", "fsm_send_per_timestep",
-            "fsm_gettar_wait_label", "regul_every_tick", "reg_SPI_TIMING_MODE"} <= merged.hit()
+            "fsm_gettar_wait_label", "fsm_gettar_hang", "regul_every_tick", "reg_SPI_TIMING_MODE"} <= merged.hit()
     hosts = [i.host for _, i, _ in suite]
     assert any(h.tick_period for h in hosts) and any(h.config_every for h in hosts)
 
@@ -176,3 +176,20 @@ def test_cli_train_coverage_flag(tmp_path):
     assert r.exit_code == 0, r.output
     c = Coverage.read(tmp_path / "t" / "coverage.json").counts
     assert c[INDEX["fsm_sdone_send"]] == 3 and c[INDEX["fsm_sdone_eprop"]] > 0
+
+
+def test_a_gettar_hang_is_its_own_bin_and_a_halt_is_not():
+    """SINGLE_LABEL = 0 with the stock host (one label per sample, TARGET_TICK 20): tick 21 waits in GET_TAR for
+    a label that never comes; the local-tick halt in IDLE (test_timing_bins_...) does not count there."""
+    from reckon_sim.core.chip import ChipHang
+    spec = small_spec()
+    chip = Chip.from_config(spec.config.with_registers(SPI_SINGLE_LABEL=0), **spec.weights)
+    cov = chip.enable_coverage()
+    with pytest.raises(ChipHang) as hang:
+        chip.run_sample(spec.train[0], True)
+    assert (hang.value.state, hang.value.tick, cov.counts[INDEX["fsm_gettar_hang"]]) == ("GET_TAR", 21, 1)
+    chip = Chip.from_config(spec.config.with_registers(SPI_LOCAL_TICK=1, SPI_CYCLES_PER_TICK=1), **spec.weights)
+    cov = chip.enable_coverage()
+    with pytest.raises(ChipHang, match="IDLE"):
+        chip.run_sample(spec.train[0], True)
+    assert cov.counts[INDEX["fsm_gettar_hang"]] == 0

@@ -140,7 +140,7 @@ class Chip:
             return self._run_sample(sample, learn, dump, targets, program)
         except ChipHang as hang:
             if self.coverage is not None:
-                self.coverage.add_hang(hang.timing_error, bool(self.config["SPI_LOCAL_TICK"]))
+                self.coverage.add_hang(hang.timing_error, bool(self.config["SPI_LOCAL_TICK"]), hang.state)
             raise
 
     def run_program(self, sample: Sample, learn: bool, program: host_mod.HostProgram,

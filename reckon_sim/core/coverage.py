@@ -56,9 +56,10 @@ class Coverage:
             v = votes[:n_out]
             self._bump("send_vote_tie", np.count_nonzero(v == v.max()) > 1)
 
-    def add_hang(self, timing_error: bool, local_tick: bool) -> None:
-        """A sample that ends in a hang (core.chip.ChipHang): its kernel counts and timing bins."""
+    def add_hang(self, timing_error: bool, local_tick: bool, state: str = "") -> None:
+        """A sample that ends in a hang (core.chip.ChipHang) in `state`: its kernel counts and timing bins."""
         self.fold_kernel()
+        self._bump("fsm_gettar_hang", state == "GET_TAR")
         self._bump("fsm_timing_error", timing_error)
         self._bump("fsm_local_tick", local_tick)
 

@@ -99,6 +99,7 @@ SAMPLE_BINS: tuple[Bin, ...] = (
     _S("fsm_local_tick", "internal tick generator (SPI_LOCAL_TICK = 1)"),
     _S("fsm_timing_error", "a TIME_TICK outside IDLE/PROP (TIMING_ERROR: a halt, or a lost tick)"),
     _S("fsm_gettar_wait_label", "GET_TAR waiting for a class label (host label = 'gettar')"),
+    _S("fsm_gettar_hang", "GET_TAR waiting for targets the host never sends (a hang: the sample never ends)"),
 )
 
 _UNREACHABLE_REG: dict[str, str] = {}
