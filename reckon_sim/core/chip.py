@@ -18,7 +18,7 @@ from . import lfsr as lfsr_mod
 from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
-from . import config_regs, config_visit
+from . import config_regs, config_visit, gettar_hang
 from . import error_halt, local_tick_write, lost_ticks
 from . import sample_fall
 from . import host as host_mod
@@ -247,8 +247,8 @@ class Chip:
                 cut_at[int(np.searchsorted(host_of, hc)) - 1] = off
             try:
                 run, hang = self._simulate_cut(run_prog, sample, do_eprop, dump, host_of, period, cut_at), None
-            except ChipHang as e:                    # an EPROP hang (a SAMPLE fall): the ticks before it count
-                if e.state != "EPROP":
+            except ChipHang as e:                    # an EPROP hang (a SAMPLE fall) or a GET_TAR no transfer
+                if e.state not in ("EPROP", "GET_TAR") or e.tick_table is None:   # answers: the ticks before count
                     raise
                 run, hang = (e.tick_table, None, None, e.tick_send, e.config_reads), e
             if len(run) == 3:                        # a Recut found in a cut window: (host tick, offset, "PROP")
@@ -261,6 +261,10 @@ class Chip:
                 except ChipHang as sticky:
                     sticky.lost_ticks = tuple(sorted(lost))
                     raise
+                into_hang = (early is None and hang is not None and hang.state == "GET_TAR"
+                             and not (hang.tick >= 2 and cut_at[hang.tick - 2] > 0))
+                if into_hang:                        # the host's ticks go on while the chip waits for targets
+                    early = gettar_hang.next_tick(run[0], host_of, period, prog.n_ticks)
                 if early is None:
                     break
                 c, h0, h, offset, where = early
@@ -269,6 +273,8 @@ class Chip:
                     halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
                     halt.lost_ticks = tuple(sorted(lost))
                     raise halt
+                if into_hang:
+                    raise gettar_hang.lost_after(prog, hang, h0, host_of, lost, ChipHang)
             if where == "PROP":                      # it cuts the scan (core.cycle.cut)
                 cut.check_cut(prog, h, host_of)
                 cuts[h] = offset
@@ -278,6 +284,8 @@ class Chip:
             self.config, self._params = conf
             if saved[1] is not None:
                 self.coverage.kernel[:] = saved[1]
+        if hang is not None and hang.state == "GET_TAR":   # in the host's last tick: no TIME_TICK follows
+            raise gettar_hang.host_numbered(hang, host_of, lost, ChipHang)
         if hang is not None:
             raise lost_ticks.host_numbered(hang, host_of, run_prog.fall_cycle, lost, ChipHang)
         if prog.n_ticks in lost and len(run[0]) > len(host_of):   # the phantom tick: SAMPLE falls, no tick comes

@@ -38,12 +38,20 @@ def rows(cfg: ChipConfig, tk: np.ndarray, host_ticks, is_blind: bool) -> list[tu
     return [(int(host_ticks[c]), entry_cycle(tk[c]), n) for c in range(len(tk)) if tk[c, TK.gettar] > 0]
 
 
+def check_hang(period: int) -> None:
+    """Vectors of a GET_TAR hang need the ready host: with a tick period the host's later ticks are lost in it
+    (SPI_ERROR_HALT = 0; with 1 it is a halt in IDLE), which the bench does not play into a hang."""
+    if period:
+        raise InputError("host: tick_period", f"= {period} with a GET_TAR no transfer answers (SPI_ERROR_HALT = 0):"
+                                              " the host's later ticks are lost in that GET_TAR, which the bench does "
+                                              "not play: not supported by the vectors (allowed: 0, or SPI_ERROR_HALT "
+                                              "= 1: a halt)")
+
+
 def hang_rows(cfg: ChipConfig, tk: np.ndarray, is_blind: bool, period: int) -> list[tuple[int, int, int]]:
     """The rows of a sample that hangs in GET_TAR of its last tick h = len(tk) (the blind ones before it, then
     h with g = 0); sets tk's row h to count up to GET_TAR's first cycle (CONFIG included, as in every row)."""
-    if period:
-        raise InputError("host: tick_period", f"= {period} with a GET_TAR no transfer answers: the next TIME_TICK "
-                                              "arrives in GET_TAR (a timing error, not modelled; allowed: 0)")
+    check_hang(period)
     h = len(tk)
     tk[h - 1, TK.cycles] = entry_cycle(tk[h - 1]) + tk[h - 1, TK.config]
     return rows(cfg, tk[: h - 1], np.arange(1, h), is_blind) + [(h, entry_cycle(tk[h - 1]), 0)]

@@ -1,0 +1,57 @@
+"""A GET_TAR no transfer answers, with a fixed-period host (HostSpec.tick_period, README "Operating modes").
+
+The chip waits in GET_TAR for ever, but the host's TIME_TICKs go on: the next one sets TIMING_ERROR (srnn.v
+L762: a time_tick outside IDLE / PROP), so with SPI_ERROR_HALT = 1 (the value it meets, core.error_halt) the FSM
+is held in IDLE from there (a halt: tick_period.halt), and with 0 every later tick is lost and the chip still
+waits in GET_TAR, now with TIMING_ERROR set. A later host step that sends target bytes would end that GET_TAR
+late: not modelled.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from . import error_halt
+from .records import TK
+from .tick_period import state_at
+
+
+def next_tick(tk: np.ndarray, host_of: np.ndarray, period: int, n_host_ticks: int) -> tuple | None:
+    """Where the host's next TIME_TICK lands in the hung tick (the last row of tk), as tick_period.first_early
+    (chip row, its host tick, the next host tick, offset, state); the row's GET_TAR then reaches past it. None:
+    the hung tick is the host's last."""
+    c = len(tk) - 1
+    h0 = int(host_of[c])
+    if h0 >= n_host_ticks:
+        return None
+    row = tk[c]
+    entry = 1 + int(row[TK.step]) + int(row[TK.sdone]) + int(row[TK.config])
+    row[TK.gettar] = max(period - entry + 1, 1)         # GET_TAR as far as that tick: it never ends
+    row[TK.cycles] = entry + row[TK.gettar]
+    return c, h0, h0 + 1, period, state_at(row, period)[0]
+
+
+def lost_after(prog, hang, h0: int, host_of: np.ndarray, lost: frozenset, hang_cls):
+    """The GET_TAR hang of host tick h0 with SPI_ERROR_HALT = 0: TIMING_ERROR set, the host's later ticks lost."""
+    T = prog.n_ticks
+    sends = [j for j in range(h0, T) if prog.tar.get(j) or prog.req.get(j)]
+    if sends:
+        raise InputError(f"host program step {sends[0]}: tar", f"target bytes after tick {h0}, whose GET_TAR no "
+                         "transfer answers, with a tick_period and SPI_ERROR_HALT = 0: they would end that GET_TAR "
+                         "late: not modelled (allowed: no target bytes after the hung tick, or SPI_ERROR_HALT = 1)")
+    later = frozenset(range(h0 + 1, T + 1))
+    out = hang_cls("GET_TAR", h0, f"no target transfer answers its request; TIME_TICK {h0 + 1} arrives in it and "
+                                  f"sets TIMING_ERROR, it and the host's later ticks up to {T} are lost "
+                                  "(SPI_ERROR_HALT = 0)", timing_error=True, tick_table=hang.tick_table,
+                   lost_ticks=tuple(sorted(lost | later)))
+    out.tick_send, out.config_reads = hang.tick_send, error_halt.host_visits(hang.config_reads, host_of)
+    return out
+
+
+def host_numbered(hang, host_of: np.ndarray, lost: frozenset, hang_cls):
+    """A GET_TAR hang (chip tick numbers) in host tick numbers, with the ticks lost before it."""
+    h = int(host_of[hang.tick - 1])
+    out = hang_cls("GET_TAR", h, str(hang).split(": ", 2)[2], hang.timing_error, hang.tick_table,
+                   lost_ticks=tuple(sorted(lost)))
+    out.tick_send, out.config_reads = hang.tick_send, error_halt.host_visits(hang.config_reads, host_of)
+    return out
