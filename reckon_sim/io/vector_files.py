@@ -262,13 +262,15 @@ def read_outputs(path: Path) -> list[tuple[int, list[int]]]:
     return out
 
 
-def write_tick_sends(path: Path, n: np.ndarray, data: np.ndarray, ticks=None) -> None:
+def write_tick_sends(path: Path, n: np.ndarray, data: np.ndarray, ticks=None, last: bool = False) -> None:
     """Per tick k with a per-tick SEND (SEND_PER_TIMESTEP): k, the number of OUT_DATA items, the items; every
-    tick 2..T-1 of the rows has a line (n = 0 while a CONFIG visit had SEND_PER_TIMESTEP = 0).
+    tick 2..T-1 of the rows has a line (n = 0 while a CONFIG visit had SEND_PER_TIMESTEP = 0), the last row too
+    when `last` (a tick that hangs in GET_TAR: the bench reads its line, 0 items).
     ticks: the host tick number of each row (default 1, 2, ..; with lost ticks, the chip's ticks' host numbers)."""
     ticks = np.arange(1, len(n) + 1) if ticks is None else np.asarray(ticks)
+    end = len(n) if last else len(n) - 1
     _write(path, (" ".join(f"{v:x}" for v in (int(ticks[c]), int(n[c]), *data[c, : n[c]].tolist()))
-                  for c in range(len(n)) if n[c] or 0 < c < len(n) - 1))
+                  for c in range(len(n)) if n[c] or 0 < c < end))
 
 
 def read_tick_sends(path: Path) -> dict[int, list[int]]:

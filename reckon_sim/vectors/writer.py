@@ -315,7 +315,8 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     add(path, "expected_cycles", "tick-cycles", gidx=gidx)
     if sends is not None:
         path = out / "expect" / f"send_{gidx:04d}.hex"
-        fmt.write_tick_sends(path, sends["n"][:n], sends["data"][:n], ticks)   # the cut tick: last, no line
+        fmt.write_tick_sends(path, sends["n"][:n], sends["data"][:n], ticks,   # a cut tick: last, no line
+                             last=hang.state == "GET_TAR")
         add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
     steps = steps[:h]
     _add_config_reads(steps, hang.config_reads, gidx, probes)
