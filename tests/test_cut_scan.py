@@ -139,3 +139,37 @@ def test_mid_tick_fall_with_a_cut_refused():
     assert str(e.value) == ("host program: fall_cycle: = 5 with TIME_TICK 11 cutting a PROP scan (SPI_ERROR_HALT = "
                             "0): a mid-tick SAMPLE fall with a cut scan is not modelled (allowed: -1, or a period "
                             "without cuts)")
+
+
+def test_cut_scan_still_running_into_get_tar_hangs():
+    """Period 270: tick 23 cuts tick 22's scan, which still runs at tick 23's SDONE -> GET_TAR: the host (waiting
+    for readiness) sends no target, the chip hangs in GET_TAR (model only: the vectors refuse a GET_TAR hang
+    with a tick period)."""
+    chip, inputs = _chip(270, SPI_SINGLE_LABEL=0)
+    chip.host = HostSpec(tick_period=270, label="gettar")
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inputs.train[0], True)
+    assert (e.value.state, e.value.tick) == ("GET_TAR", 23)
+    assert e.value.tick_table[20:].tolist() == [[21, 258, 16, 1, 0, 0, 0, 240, 1], [22, 270, 16, 1, 64, 4, 0, 184, 1],
+                                                [23, 0, 16, 1, 0, 0, 0, 0, 4]]
+
+
+def test_cut_scan_beside_send_label_only():
+    """SPI_SEND_PER_TIMESTEP = 1, SEND_LABEL_ONLY = 1, period 250: tick 12 cuts tick 11's scan, which runs on
+    through tick 12's SDONE and 4-cycle SEND (the vote winner, fixed at SDONE) and ends 22 cycles into its PROP."""
+    chip, inputs = _chip(250, DO_EPROP_TRAIN=0, SPI_SEND_PER_TIMESTEP=1, SPI_SEND_LABEL_ONLY=1)
+    res = chip.run_sample(inputs.train[0], True, dump=True)
+    assert res.cut_ticks == ((11, 250), (12, 250), (14, 250), (16, 250), (19, 250))
+    assert res.tick_table[9:13].tolist() == [[10, 250, 16, 1, 0, 0, 0, 228, 1], [11, 250, 16, 1, 0, 0, 0, 228, 1],
+                                             [12, 44, 16, 1, 0, 0, 0, 22, 1], [13, 250, 16, 1, 0, 0, 0, 228, 1]]
+    assert int(res.tick_table[:, 1].sum()) == 5569 and res.n_spikes == 330
+    assert res.tick_send["n"][9:14].tolist() == [1] * 5 and res.tick_send["data"][9:14, 0].tolist() == [0] * 5
+
+
+def test_cut_scan_adding_output_weights_in_send_refused():
+    chip, inputs = _chip(250, DO_EPROP_TRAIN=0, SPI_SEND_PER_TIMESTEP=1, SPI_SEND_LABEL_ONLY=0)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inputs.train[0], True)
+    assert str(e.value) == ("host: tick_period: tick 11: the cut scan adds output weights in SEND of tick 12, whose "
+                            "OUT_DATA items read the output membranes: not modelled (allowed: a period that lets the "
+                            "cut scan end before the next tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
