@@ -26,8 +26,9 @@ import numpy as np
 from ...errors import InputError
 from .. import host as host_mod
 from ..hang import ChipHang
-from ..kernels import ST_SOPS, ST_SPIKES, ST_SQERR, output_errors, sdone_vote, vote_sq_error
-from ..records import AT_PROP, AT_SDONE, AT_STEP, STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
+from ..kernels import ST_EPROP_TICKS, ST_SOPS, ST_SPIKES, ST_SQERR, output_errors, sdone_vote, vote_sq_error
+from ..kernels_eprop import eprop_phase
+from ..records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
 from ..sample_kernel import _host_step, _snapshot_neurons, _weight_checksums, send_items
 from ..state import GOT_LABEL, INFER_ACC, TARGET_VALID
 from . import window as W
@@ -138,11 +139,15 @@ def play(chip, drive, tk, stats, dump, rec, send_n, send_data, inp_next, pos, k:
             return -(k + 1) if drive.config_at[r1] else None
         if nxt == "GET_TAR":
             return _get_tar_hang(drive, tk, reg, r1, where)
-        if nxt not in ("PROP", "SEND") or nxt == "SEND" and last:     # the last SEND goes to IDLE
+        if nxt == "EPROP" and drive.send_per_tick:
+            nxt = "EPROP, then SEND"
+        if nxt not in ("PROP", "SEND", "EPROP") or nxt == "SEND" and last:     # the last SEND goes to IDLE
             raise _refuse(f"{where}: the cut scan still runs at SDONE of tick {k + 1}, which goes on to {nxt}")
         sc1 = _send_cycles(drive, reg) if nxt == "SEND" else 0
-        ws[W.W_PASS], ws[W.W_HOLD] = 1, sc1             # SDONE -> [SEND ->] PROP: the scan runs on
-        if sc1 and _send_hold(p, st, drive, ws, args, send_n, send_data, r1, where):
+        ws[W.W_PASS], ws[W.W_HOLD] = 1, sc1 if nxt != "EPROP" else -1   # SDONE -> [SEND / EPROP ->] PROP
+        if nxt == "EPROP":
+            sc1 = _eprop_hold(p, st, tb, drive, ws, args, tk, stats, dump, rec, r1, where)
+        if sc1 < 0 or nxt == "SEND" and _send_hold(p, st, drive, ws, args, send_n, send_data, r1, where):
             stats[ST_SOPS] += ws[W.W_SOPS] - sops0     # the scan ended in SEND: the kernel's PROP starts a new one
             pos[0], pos[1], pos[2] = e, k + 1, 1
             return None
@@ -175,6 +180,42 @@ def _get_tar_hang(drive, tk, reg, r1: int, where: str) -> int:
                       "answered, then EPROP")
     tk[r1, TK.end] = STATE_GET_TAR
     return r1 + 1
+
+
+def _eprop_hold(p, st, tb, drive, ws, args, tk, stats, dump, rec, r1: int, where: str) -> int:
+    """SDONE -> EPROP beside the running scan, modelled while the scan only counts in CNT (no SRAM cs, we or
+    output-weight read: e-prop owns the SRAM ports, srnn.v L1260-L1322, but the scan's neur_we drives the neuron
+    SRAM's): e-prop then sees what it sees after a finished scan (neur_addr_ctrl = 0 both ways), so the tick
+    kernel's e-prop (core.kernels_eprop) is exact. Returns EPROP's cycles (its weight updates done, the
+    window's SRAM output registers forgotten: they hold e-prop's reads), or -1: the scan ended in SDONE / EPROP
+    (the kernel resumes after SDONE)."""
+    stop = _run(args, ws, (W.E_HOLD_DONE, W.E_HOLD_WAIT), where)
+    if stop == W.E_HOLD_DONE:
+        return -1
+    n = eprop_phase(p, st.copy(), tb, drive.do_eprop, _errors(p, st, drive.do_eprop), np.zeros(8, np.int64))
+    ws[W.W_HOLD], ws[W.W_HOLD_EPROP] = n, 1
+    stop = _run(args, ws, (W.E_HOLD_DONE, W.E_HOLD_END, W.E_HOLD_EVT, W.E_HOLD_TICK), where)
+    ws[W.W_HOLD_EPROP] = 0
+    if stop == W.E_HOLD_EVT:
+        raise _refuse(f"{where}: the cut scan leaves CNT (an event pass, its write enable or output-weight read) "
+                      f"in EPROP of tick {r1 + 1}")
+    if stop == W.E_HOLD_TICK:
+        raise _refuse(f"{where}: a TIME_TICK arrives in EPROP of tick {r1 + 1} beside the cut scan")
+    if stop == W.E_HOLD_DONE:
+        return -1
+    err = _errors(p, st, drive.do_eprop)
+    if dump:
+        rec.err[r1, AT_EPROP, :] = err
+    tk[r1, TK.eprop] = eprop_phase(p, st, tb, drive.do_eprop, err, stats)
+    stats[ST_EPROP_TICKS] += 1
+    ws[W.W_QWORD] = ws[W.W_WINP_Q] = ws[W.W_WREC_Q] = ws[W.W_WOUT_Q] = -1
+    return n
+
+
+def _errors(p, st, do_eprop) -> np.ndarray:
+    err = np.zeros(16, np.int64)
+    output_errors(p, st, do_eprop, err)
+    return err
 
 
 def _send_cycles(drive, reg) -> int:
