@@ -55,9 +55,9 @@ def test_cut_scan_into_eprop_refused():
     chip, inputs = _chip(300)
     with pytest.raises(InputError) as e:
         chip.run_sample(inputs.train[0], True)
-    assert str(e.value) == ("host: tick_period: tick 25: the cut scan leaves CNT (an event pass, its write enable or "
-                            "output-weight read) in EPROP of tick 26: not modelled (allowed: a period that lets the cut "
-                            "scan end before the next tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
+    assert str(e.value) == ("host: tick_period: tick 25: the cut scan leaves CNT (an event pass, its write enable "
+                            "or output-weight read) in EPROP of tick 26: not modelled (allowed: a period that lets the "
+                            "cut scan end before the next tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
 
 
 def test_last_tick_cutting_hangs_in_prop():

@@ -16,8 +16,10 @@ validation). Tick k+1's STEP and SDONE run beside what is left of the scan. At i
   SEND, or the scan adding output weights in it while the items are the output membranes (SEND_LABEL_ONLY = 0);
 - still busy, SDONE -> GET_TAR: the cut tick's host step is empty (core.lost_ticks), so no target transfer
   comes: the chip hangs in GET_TAR, as when the scan ends before (the scan's end is not modelled: a hung chip);
-- still busy, SDONE -> CONFIG / EPROP / the last SEND (to IDLE), a GET_TAR answered, or an SRAM output register
-  read before the window loaded it: InputError (not modelled).
+- still busy, SDONE -> EPROP (SINGLE_LABEL, label in): modelled while the scan only counts in CNT (_eprop_hold);
+  an event pass, write enable or output-weight read of the scan in EPROP is refused;
+- still busy, SDONE -> CONFIG / EPROP then SEND / the last SEND (to IDLE), a GET_TAR answered, a TIME_TICK in
+  SEND / EPROP, or an SRAM output register read before the window loaded it: InputError (not modelled).
 """
 from __future__ import annotations
 
