@@ -175,14 +175,15 @@ def test_cut_scan_adding_output_weights_in_send_refused():
                             "cut scan end before the next tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
 
 
-def _wide_inputs(n_inp: int = 128, winp_lo: int = 80, wrec_hi: int = -60, T: int = 25, quiet: int = 4):
+def _wide_inputs(n_inp: int = 128, winp_lo: int = 80, wrec_hi: int = -60, T: int = 25, quiet: int = 4,
+                 do_eprop: int = 4):
     """n_inp inputs (events on channels 0-7 in every tick up to T-quiet-1: a scan's passes come first, then its
-    quiet CNT tail), 16 recurrent, output-only e-prop (EPROP: 32 cycles), T-tick samples."""
+    quiet CNT tail), 16 recurrent, output-only e-prop by default (EPROP: 32 cycles), T-tick samples."""
     from reckon_sim.backend import Sample
     from reckon_sim.experiments.data import RunInputs
     d = ChipConfig.from_preset("reckon-tbench").to_dict()
     d.update(SPI_NUM_INP_NEUR=n_inp - 1, SPI_NUM_REC_NEUR=15, SPI_NUM_OUT_NEUR=1, TARGET_TICK=20,
-             NEUR_INIT_WORDS=n_inp // 2, NEUR_THR=300, SPI_REGUL_F0=10, SPI_ERROR_HALT=0, DO_EPROP_TRAIN=4)
+             NEUR_INIT_WORDS=n_inp // 2, NEUR_THR=300, SPI_REGUL_F0=10, SPI_ERROR_HALT=0, DO_EPROP_TRAIN=do_eprop)
     rng = np.random.default_rng(7)
     ev = np.array([(c, t) for t in range(T - quiet) for c in range(8)], np.int32)
     w = {"winp": rng.integers(winp_lo, winp_lo + 40, (n_inp, 16)).astype(np.int8),
@@ -228,3 +229,17 @@ def test_cut_scan_runs_on_after_eprop():
     assert chip.state.lfsr.tolist() == [31255, 16349, 23576, 31031, 7704, 30887, 20219, 30072, 26770, 4080, 61680,
                                         61937, 583626]
     assert chip.state.wout[:16, :2].astype(int).sum(axis=0).tolist() == [-62, 52]
+
+
+def test_cut_scan_ends_in_full_eprop():
+    """DO_EPROP_TRAIN = 7 (288 EPROP cycles), period 590 (RTL-checked): tick 23 cuts tick 22's scan, which ends in
+    tick 23's EPROP; e-prop's neuron-SRAM reads and input / recurrent weight updates are the tick kernel's."""
+    chip, inputs = _wide_chip(590, do_eprop=7)
+    res = chip.run_sample(inputs.train[0], True)
+    assert res.cut_ticks == ((22, 590), (23, 590), (24, 590)) and res.lost_ticks == ()
+    assert res.tick_table[19:].tolist() == [
+        [20, 450, 128, 1, 0, 0, 0, 320, 1], [21, 590, 128, 1, 288, 0, 0, 172, 1], [22, 590, 128, 1, 288, 0, 0, 172, 1],
+        [23, 590, 128, 1, 288, 0, 0, 172, 1], [24, 578, 128, 1, 288, 0, 0, 160, 1], [25, 130, 128, 1, 0, 0, 0, 0, 7]]
+    assert (int(res.tick_table[:, 1].sum()), res.n_spikes, res.n_updates, res.eprop_ticks) == (11333, 219, 154, 4)
+    assert chip.state.lfsr.tolist()[9:] == [4080, 19848864, 27317554, 693486]
+    assert int(chip.state.winp[:64].astype(int).sum()) == 102483
