@@ -55,9 +55,9 @@ def test_cut_scan_into_eprop_refused():
     chip, inputs = _chip(300)
     with pytest.raises(InputError) as e:
         chip.run_sample(inputs.train[0], True)
-    assert str(e.value) == ("host: tick_period: tick 25: the cut scan still runs at SDONE of tick 26, which goes on "
-                            "to EPROP: not modelled (allowed: a period that lets the cut scan end before the next "
-                            "tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
+    assert str(e.value) == ("host: tick_period: tick 25: the cut scan leaves CNT (an event pass, its write enable "
+                            "or output-weight read) in EPROP of tick 26: not modelled (allowed: a period that lets the "
+                            "cut scan end before the next tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
 
 
 def test_last_tick_cutting_hangs_in_prop():
@@ -139,3 +139,107 @@ def test_mid_tick_fall_with_a_cut_refused():
     assert str(e.value) == ("host program: fall_cycle: = 5 with TIME_TICK 11 cutting a PROP scan (SPI_ERROR_HALT = "
                             "0): a mid-tick SAMPLE fall with a cut scan is not modelled (allowed: -1, or a period "
                             "without cuts)")
+
+
+def test_cut_scan_still_running_into_get_tar_hangs():
+    """Period 270: tick 23 cuts tick 22's scan, which still runs at tick 23's SDONE -> GET_TAR: the host (waiting
+    for readiness) sends no target, the chip hangs in GET_TAR (model only: the vectors refuse a GET_TAR hang
+    with a tick period)."""
+    chip, inputs = _chip(270, SPI_SINGLE_LABEL=0)
+    chip.host = HostSpec(tick_period=270, label="gettar")
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inputs.train[0], True)
+    assert (e.value.state, e.value.tick) == ("GET_TAR", 23)
+    assert e.value.tick_table[20:].tolist() == [[21, 258, 16, 1, 0, 0, 0, 240, 1], [22, 270, 16, 1, 64, 4, 0, 184, 1],
+                                                [23, 0, 16, 1, 0, 0, 0, 0, 4]]
+
+
+def test_cut_scan_beside_send_label_only():
+    """SPI_SEND_PER_TIMESTEP = 1, SEND_LABEL_ONLY = 1, period 250: tick 12 cuts tick 11's scan, which runs on
+    through tick 12's SDONE and 4-cycle SEND (the vote winner, fixed at SDONE) and ends 22 cycles into its PROP."""
+    chip, inputs = _chip(250, DO_EPROP_TRAIN=0, SPI_SEND_PER_TIMESTEP=1, SPI_SEND_LABEL_ONLY=1)
+    res = chip.run_sample(inputs.train[0], True, dump=True)
+    assert res.cut_ticks == ((11, 250), (12, 250), (14, 250), (16, 250), (19, 250))
+    assert res.tick_table[9:13].tolist() == [[10, 250, 16, 1, 0, 0, 0, 228, 1], [11, 250, 16, 1, 0, 0, 0, 228, 1],
+                                             [12, 44, 16, 1, 0, 0, 0, 22, 1], [13, 250, 16, 1, 0, 0, 0, 228, 1]]
+    assert int(res.tick_table[:, 1].sum()) == 5569 and res.n_spikes == 330
+    assert res.tick_send["n"][9:14].tolist() == [1] * 5 and res.tick_send["data"][9:14, 0].tolist() == [0] * 5
+
+
+def test_cut_scan_adding_output_weights_in_send_refused():
+    chip, inputs = _chip(250, DO_EPROP_TRAIN=0, SPI_SEND_PER_TIMESTEP=1, SPI_SEND_LABEL_ONLY=0)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inputs.train[0], True)
+    assert str(e.value) == ("host: tick_period: tick 11: the cut scan adds output weights in SEND of tick 12, whose "
+                            "OUT_DATA items read the output membranes: not modelled (allowed: a period that lets the "
+                            "cut scan end before the next tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
+
+
+def _wide_inputs(n_inp: int = 128, winp_lo: int = 80, wrec_hi: int = -60, T: int = 25, quiet: int = 4,
+                 do_eprop: int = 4):
+    """n_inp inputs (events on channels 0-7 in every tick up to T-quiet-1: a scan's passes come first, then its
+    quiet CNT tail), 16 recurrent, output-only e-prop by default (EPROP: 32 cycles), T-tick samples."""
+    from reckon_sim.backend import Sample
+    from reckon_sim.experiments.data import RunInputs
+    d = ChipConfig.from_preset("reckon-tbench").to_dict()
+    d.update(SPI_NUM_INP_NEUR=n_inp - 1, SPI_NUM_REC_NEUR=15, SPI_NUM_OUT_NEUR=1, TARGET_TICK=20,
+             NEUR_INIT_WORDS=n_inp // 2, NEUR_THR=300, SPI_REGUL_F0=10, SPI_ERROR_HALT=0, DO_EPROP_TRAIN=do_eprop)
+    rng = np.random.default_rng(7)
+    ev = np.array([(c, t) for t in range(T - quiet) for c in range(8)], np.int32)
+    w = {"winp": rng.integers(winp_lo, winp_lo + 40, (n_inp, 16)).astype(np.int8),
+         "wrec": rng.integers(-100, wrec_hi, (16, 16)).astype(np.int8),
+         "wout": rng.integers(-40, 40, (16, 2)).astype(np.int8)}
+    samples = [Sample(ev, lb, T, int(np.sum(ev[:, 1] < 20))) for lb in (0, 1, 1)]
+    return RunInputs(ChipConfig.from_dict(d), samples[:2], samples[2:], w, 1, source="tests/wide")
+
+
+def _wide_chip(period: int, **kw) -> tuple[Chip, object]:
+    inputs = _wide_inputs(**kw)
+    chip = Chip(inputs.config, host=HostSpec(tick_period=period))
+    chip.load_weights(inputs.weights["winp"], inputs.weights["wrec"], inputs.weights["wout"])
+    return chip, inputs
+
+
+def test_cut_scan_ends_in_eprop():
+    """Period 307 (the values the SV bench checked on the released RTL: README "Operating modes"): tick 23 cuts
+    tick 22's scan, which still counts through its quiet CNT tail at tick 23's SDONE and ends in its EPROP
+    (e-prop owns the SRAM ports, the counting scan touches none): the kernel's EPROP and a new PROP scan."""
+    chip, inputs = _wide_chip(307)
+    res = chip.run_sample(inputs.train[0], True)
+    assert res.cut_ticks == tuple((h, 307) for h in (3, 4, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24))
+    assert res.tick_table[18:].tolist() == [
+        [19, 307, 128, 1, 0, 0, 0, 177, 1], [20, 307, 128, 1, 0, 0, 0, 177, 1], [21, 258, 128, 1, 0, 0, 0, 128, 1],
+        [22, 307, 128, 1, 32, 0, 0, 145, 1], [23, 307, 128, 1, 32, 0, 0, 145, 1], [24, 306, 128, 1, 32, 0, 0, 144, 1],
+        [25, 130, 128, 1, 0, 0, 0, 0, 7]]
+    assert (int(res.tick_table[:, 1].sum()), res.n_spikes, res.n_updates, res.eprop_ticks) == (6646, 439, 47, 3)
+    assert chip.state.lfsr.tolist() == [26083, 32405, 21450, 4236, 1601, 27194, 14891, 30430, 5161, 4080, 61680,
+                                        61937, 610195]
+
+
+def test_cut_scan_runs_on_after_eprop():
+    """64 inputs, period 222 (RTL-checked like the above): tick 24 cuts tick 23's scan, which counts in CNT through
+    tick 24's 32 EPROP cycles (e-prop's weight updates as in the tick kernel) and ends 2 cycles into its PROP."""
+    chip, inputs = _wide_chip(222, n_inp=64, winp_lo=40, wrec_hi=0, T=26, quiet=3)
+    res = chip.run_sample(inputs.train[0], True)
+    assert res.cut_ticks == tuple((h, 222) for h in (3, 4, 5, 7, 8, 10, 11, 13, 14, 16, 18, 19, 21, 22, 24))
+    assert res.tick_table[20:].tolist() == [
+        [21, 222, 64, 1, 0, 0, 0, 156, 1], [22, 162, 64, 1, 0, 0, 0, 96, 1], [23, 222, 64, 1, 32, 0, 0, 124, 1],
+        [24, 100, 64, 1, 32, 0, 0, 2, 1], [25, 210, 64, 1, 32, 0, 0, 112, 1], [26, 66, 64, 1, 0, 0, 0, 0, 7]]
+    assert (int(res.tick_table[:, 1].sum()), res.n_spikes, res.n_updates, res.eprop_ticks) == (4805, 240, 11, 3)
+    assert chip.state.lfsr.tolist() == [31255, 16349, 23576, 31031, 7704, 30887, 20219, 30072, 26770, 4080, 61680,
+                                        61937, 583626]
+    assert chip.state.wout[:16, :2].astype(int).sum(axis=0).tolist() == [-62, 52]
+
+
+def test_cut_scan_ends_in_full_eprop():
+    """DO_EPROP_TRAIN = 7 (288 EPROP cycles), period 590 (RTL-checked): tick 23 cuts tick 22's scan, which ends in
+    tick 23's EPROP; e-prop's neuron-SRAM reads and input / recurrent weight updates are the tick kernel's."""
+    chip, inputs = _wide_chip(590, do_eprop=7)
+    res = chip.run_sample(inputs.train[0], True)
+    assert res.cut_ticks == ((22, 590), (23, 590), (24, 590)) and res.lost_ticks == ()
+    assert res.tick_table[19:].tolist() == [
+        [20, 450, 128, 1, 0, 0, 0, 320, 1], [21, 590, 128, 1, 288, 0, 0, 172, 1], [22, 590, 128, 1, 288, 0, 0, 172, 1],
+        [23, 590, 128, 1, 288, 0, 0, 172, 1], [24, 578, 128, 1, 288, 0, 0, 160, 1], [25, 130, 128, 1, 0, 0, 0, 0, 7]]
+    assert (int(res.tick_table[:, 1].sum()), res.n_spikes, res.n_updates, res.eprop_ticks) == (11333, 219, 154, 4)
+    assert chip.state.lfsr.tolist()[9:] == [4080, 19848864, 27317554, 693486]
+    assert int(chip.state.winp[:64].astype(int).sum()) == 102483

@@ -315,8 +315,9 @@ class Chip:
             code = self._kernel((self._params, self.state, self._tables, drive, tk, stats, dump, rec, send_n,
                                  send_data, inp_next, pos))
             if code <= -CUT_BASE:                    # a PROP scan on the cycle model (core.cycle.cut)
-                code = cut.play(self, drive, tk, stats, dump, rec, send_n, inp_next, pos, -code - CUT_BASE,
-                                self.host.tick_period, lambda r: int(host_mod.send_host_cycles(send_n[r]))
+                code = cut.play(self, drive, tk, stats, dump, rec, send_n, send_data, inp_next, pos,
+                                -code - CUT_BASE, self.host.tick_period,
+                                lambda r: int(host_mod.send_host_cycles(send_n[r]))
                                 if drive.send_per_tick and send_n[r] > 0 else 0)
                 if code is None:
                     continue

@@ -10,18 +10,28 @@ validation). Tick k+1's STEP and SDONE run beside what is left of the scan. At i
 - still busy, SDONE -> PROP: the scan runs on in tick k+1's PROP (no new scan: srnn.v starts one only on an
   edge into PROP with state_evt = WAIT) until ready (the kernel resumes at tick k+2), or until the next
   TIME_TICK cuts that PROP too (tick k+2 starts beside the same scan: Recut when the program does not know it);
-- still busy, SDONE -> CONFIG / GET_TAR / EPROP / SEND, or an SRAM output register read before the window
-  loaded it: InputError (not modelled).
+- still busy, SDONE -> SEND (SPI_SEND_PER_TIMESTEP, SAMPLE high): SEND's host-paced cycles pass beside the scan
+  (outside EPROP the SRAM ports are the scan's, srnn.v L1260-L1322); the scan done in SEND: the kernel resumes
+  after SDONE (SEND -> PROP starts a new scan); still busy: SEND -> PROP as above. Refused: a TIME_TICK in that
+  SEND, or the scan adding output weights in it while the items are the output membranes (SEND_LABEL_ONLY = 0);
+- still busy, SDONE -> GET_TAR: the cut tick's host step is empty (core.lost_ticks), so no target transfer
+  comes: the chip hangs in GET_TAR, as when the scan ends before (the scan's end is not modelled: a hung chip);
+- still busy, SDONE -> EPROP (SINGLE_LABEL, label in): modelled while the scan only counts in CNT (_eprop_hold);
+  an event pass, write enable or output-weight read of the scan in EPROP is refused;
+- still busy, SDONE -> CONFIG / EPROP then SEND / the last SEND (to IDLE), a GET_TAR answered, a TIME_TICK in
+  SEND / EPROP, or an SRAM output register read before the window loaded it: InputError (not modelled).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...errors import InputError
+from .. import host as host_mod
 from ..hang import ChipHang
-from ..kernels import ST_SOPS, ST_SPIKES, ST_SQERR, output_errors, sdone_vote, vote_sq_error
-from ..records import AT_PROP, AT_SDONE, AT_STEP, STATE_PROP, STATE_SEND, TK
-from ..sample_kernel import _host_step, _snapshot_neurons, _weight_checksums
+from ..kernels import ST_EPROP_TICKS, ST_SOPS, ST_SPIKES, ST_SQERR, output_errors, sdone_vote, vote_sq_error
+from ..kernels_eprop import eprop_phase
+from ..records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
+from ..sample_kernel import _host_step, _snapshot_neurons, _weight_checksums, send_items
 from ..state import GOT_LABEL, INFER_ACC, TARGET_VALID
 from . import window as W
 
@@ -83,7 +93,8 @@ def _after_sdone(drive, st, reg, r1: int, last: bool) -> str:
     return "SEND" if drive.send_per_tick else "PROP"
 
 
-def play(chip, drive, tk, stats, dump, rec, send_n, inp_next, pos, k: int, period: int, send_cycles) -> int | None:
+def play(chip, drive, tk, stats, dump, rec, send_n, send_data, inp_next, pos, k: int, period: int,
+         send_cycles) -> int | None:
     """The window from tick k's PROP scan; returns None (pos set: call the kernel again), 0 (the sample ended
     in tick k+1's SDONE) or -(k+1) (tick k+1 stops in CONFIG after SDONE: the caller plays the visit)."""
     p, st, tb = chip._params, chip.state, chip._tables
@@ -128,9 +139,20 @@ def play(chip, drive, tk, stats, dump, rec, send_n, inp_next, pos, k: int, perio
                 tk[r1, TK.cycles] = tk[r1, TK.step] + 2
                 return 0
             return -(k + 1) if drive.config_at[r1] else None
-        if nxt != "PROP":
+        if nxt == "GET_TAR":
+            return _get_tar_hang(drive, tk, reg, r1, where)
+        if nxt == "EPROP" and drive.send_per_tick:
+            nxt = "EPROP, then SEND"
+        if nxt not in ("PROP", "SEND", "EPROP") or nxt == "SEND" and last:     # the last SEND goes to IDLE
             raise _refuse(f"{where}: the cut scan still runs at SDONE of tick {k + 1}, which goes on to {nxt}")
-        ws[W.W_PASS] = 1                               # SDONE -> PROP: the scan runs on, none is started
+        sc1 = _send_cycles(drive, reg) if nxt == "SEND" else 0
+        ws[W.W_PASS], ws[W.W_HOLD] = 1, sc1 if nxt != "EPROP" else -1   # SDONE -> [SEND / EPROP ->] PROP
+        if nxt == "EPROP":
+            sc1 = _eprop_hold(p, st, tb, drive, ws, args, tk, stats, dump, rec, r1, where)
+        if sc1 < 0 or nxt == "SEND" and _send_hold(p, st, drive, ws, args, send_n, send_data, r1, where):
+            stats[ST_SOPS] += ws[W.W_SOPS] - sops0     # the scan ended in SEND: the kernel's PROP starts a new one
+            pos[0], pos[1], pos[2] = e, k + 1, 1
+            return None
         stop = _run(args, ws, (W.E_READY, W.E_TICK), where)
         e = _host_step(drive.ev_tick, drive.ev_chan, drive.tar_label, drive.levels, st.ctl, k + 1, regression,
                        inp_next, e)
@@ -139,16 +161,85 @@ def play(chip, drive, tk, stats, dump, rec, send_n, inp_next, pos, k: int, perio
         if drive.cut_at[r1] == 0:                      # a second cut, not in this program yet: merged, re-run
             raise Recut(k + 1, int(ws[W.W_T]) - 1 - t_start)
         t_tick = int(ws[W.W_T]) - 1
-        _end_prop(tk, r1, t_tick - t_sdone - 1, 0)
+        _end_prop(tk, r1, t_tick - t_sdone - 1 - sc1, 0)
         if dump:
             _prop_records(st, rec, r1, nrec, nin, nout)
         k += 1
     stats[ST_SOPS] += ws[W.W_SOPS] - sops0
-    _end_prop(tk, r1, int(ws[W.W_T]) - t_sdone - 1, 0)
+    _end_prop(tk, r1, int(ws[W.W_T]) - t_sdone - 1 - sc1, 0)
     if dump:
         _prop_records(st, rec, r1, nrec, nin, nout)
     pos[0], pos[1], pos[2] = e, k + 2, 0
     return None
+
+
+def _get_tar_hang(drive, tk, reg, r1: int, where: str) -> int:
+    """SDONE -> GET_TAR beside the running scan: the cut tick's host step is empty (core.lost_ticks), so no target
+    transfer ends GET_TAR (srnn.v L726-L727): the chip hangs there (the caller's ChipHang; the scan ends unseen)."""
+    need = 2 * (reg.num_out + 1) if reg.regression != 0 else 1
+    if drive.req_n[r1] >= need:
+        raise _refuse(f"{where}: the cut scan still runs at SDONE of tick {r1 + 1}, which goes on to GET_TAR "
+                      "answered, then EPROP")
+    tk[r1, TK.end] = STATE_GET_TAR
+    return r1 + 1
+
+
+def _eprop_hold(p, st, tb, drive, ws, args, tk, stats, dump, rec, r1: int, where: str) -> int:
+    """SDONE -> EPROP beside the running scan, modelled while the scan only counts in CNT (no SRAM cs, we or
+    output-weight read: e-prop owns the SRAM ports, srnn.v L1260-L1322, but the scan's neur_we drives the neuron
+    SRAM's): e-prop then sees what it sees after a finished scan (neur_addr_ctrl = 0 both ways), so the tick
+    kernel's e-prop (core.kernels_eprop) is exact. Returns EPROP's cycles (its weight updates done, the
+    window's SRAM output registers forgotten: they hold e-prop's reads), or -1: the scan ended in SDONE / EPROP
+    (the kernel resumes after SDONE)."""
+    stop = _run(args, ws, (W.E_HOLD_DONE, W.E_HOLD_WAIT), where)
+    if stop == W.E_HOLD_DONE:
+        return -1
+    n = eprop_phase(p, st.copy(), tb, drive.do_eprop, _errors(p, st, drive.do_eprop), np.zeros(8, np.int64))
+    ws[W.W_HOLD], ws[W.W_HOLD_EPROP] = n, 1
+    stop = _run(args, ws, (W.E_HOLD_DONE, W.E_HOLD_END, W.E_HOLD_EVT, W.E_HOLD_TICK), where)
+    ws[W.W_HOLD_EPROP] = 0
+    if stop == W.E_HOLD_EVT:
+        raise _refuse(f"{where}: the cut scan leaves CNT (an event pass, its write enable or output-weight read) "
+                      f"in EPROP of tick {r1 + 1}")
+    if stop == W.E_HOLD_TICK:
+        raise _refuse(f"{where}: a TIME_TICK arrives in EPROP of tick {r1 + 1} beside the cut scan")
+    if stop == W.E_HOLD_DONE:
+        return -1
+    err = _errors(p, st, drive.do_eprop)
+    if dump:
+        rec.err[r1, AT_EPROP, :] = err
+    tk[r1, TK.eprop] = eprop_phase(p, st, tb, drive.do_eprop, err, stats)
+    stats[ST_EPROP_TICKS] += 1
+    ws[W.W_QWORD] = ws[W.W_WINP_Q] = ws[W.W_WREC_Q] = ws[W.W_WOUT_Q] = -1
+    return n
+
+
+def _errors(p, st, do_eprop) -> np.ndarray:
+    err = np.zeros(16, np.int64)
+    output_errors(p, st, do_eprop, err)
+    return err
+
+
+def _send_cycles(drive, reg) -> int:
+    """SEND's cycles (host-paced, core.host) for its item count: the vote winner, or 2 bytes per output."""
+    return int(host_mod.send_host_cycles(1 if drive.label_only != 0 else 2 * (reg.num_out + 1)))
+
+
+def _send_hold(p, st, drive, ws, args, send_n, send_data, r1: int, where: str) -> bool:
+    """SDONE -> SEND (SPI_SEND_PER_TIMESTEP) beside the running scan: SEND's cycles pass with the SRAM ports the
+    scan's (srnn.v L1260-L1322), its items are latched from the vote / output membranes (L687-L691). True: the
+    scan ended in SEND (the kernel sends and goes on); False: SEND -> PROP with the scan still busy (no new scan,
+    L981), tick r1+1's items written here."""
+    stop = _run(args, ws, (W.E_HOLD_DONE, W.E_HOLD_TICK, W.E_HOLD_END), where)
+    if stop == W.E_HOLD_TICK:
+        raise _refuse(f"{where}: a TIME_TICK arrives in SEND of tick {r1 + 1} beside the cut scan")
+    if ws[W.W_HOLD_ONEUR] != 0 and drive.label_only == 0:
+        raise _refuse(f"{where}: the cut scan adds output weights in SEND of tick {r1 + 1}, whose OUT_DATA items "
+                      "read the output membranes")
+    if stop == W.E_HOLD_DONE:
+        return True
+    send_n[r1] = send_items(p, st, drive.label_only, send_data[r1])
+    return False
 
 
 def _sdone(p, st, drive, tk, stats, dump, rec, r1: int, spikes: int) -> None:

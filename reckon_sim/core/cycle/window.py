@@ -9,7 +9,14 @@ then every ws[W_PERIOD] cycles (0: once). The window's registers live in ws (int
 - E_SDONE: at an SDONE cycle, before simulating it (the caller votes; with ws[W_PASS] = 1 the next call
   simulates it and goes on to PROP);
 - E_READY: at a PROP cycle with the scan done and no time_tick (TIMING_ERROR_RDY high), not simulated;
-- E_STALE: a write from, or an EVT pass through, an SRAM output register not loaded in the window (not modelled).
+- E_STALE: a write from, or an EVT pass through, an SRAM output register not loaded in the window (not modelled);
+- E_HOLD_DONE / E_HOLD_TICK: in HOLD (SDONE passed with ws[W_HOLD] = n > 0: n cycles of SEND, whose SRAM ports
+  stay the scan's, srnn.v L1260-L1322, then PROP) at a cycle with the scan done / with a time_tick, not simulated;
+- E_HOLD_END: after HOLD's last cycle (the scan still busy; the next call runs PROP);
+- E_HOLD_WAIT: at HOLD's first cycle when passed with ws[W_HOLD] = -1 (the caller sets the length, calls again);
+- E_HOLD_EVT: with ws[W_HOLD_EPROP] = 1 (HOLD is EPROP, whose cs / addr drive the SRAMs while the scan's
+  neur_we still does: srnn.v L1260-L1264), at a HOLD cycle in which the scan is not in a quiet CNT (no
+  write enable, no CNT -> EVT and its output-weight read): not modelled.
 """
 from __future__ import annotations
 
@@ -17,12 +24,13 @@ import numpy as np
 from numba import njit
 
 WAIT, CNT, EVT, SUPP = 0, 1, 2, 3
-G_PROP, G_STEP, G_SDONE = 1, 2, 3
-E_TICK, E_SDONE, E_READY, E_STALE = 0, 1, 2, 3
+G_PROP, G_STEP, G_SDONE, G_HOLD = 1, 2, 3, 4
+E_TICK, E_SDONE, E_READY, E_STALE, E_HOLD_DONE, E_HOLD_TICK, E_HOLD_END, E_HOLD_EVT, E_HOLD_WAIT = range(9)
 L_NEUR, L_ONEUR, L_TINP, L_TREC, L_TOUT, L_NOISE = 0, 2, 3, 5, 7, 9
 # ws[] indices: the window's registers and counters
 (W_T, W_STATE, W_EVT, W_N256, W_N128, W_SUPP, W_WOUT_DEL, W_STEP_CNT, W_QWORD, W_WINP_Q, W_WREC_Q, W_WOUT_Q, W_TICK,
- W_PERIOD, W_PASS, W_SPIKES, W_SOPS, W_BUSY_TICK, W_N) = range(19)
+ W_PERIOD, W_PASS, W_SPIKES, W_SOPS, W_BUSY_TICK, W_HOLD, W_HOLD_ONEUR, W_HOLD_EPROP, W_N) = range(22)
+# W_HOLD: HOLD cycles left; W_HOLD_ONEUR: 1 once the scan adds output weights in HOLD (SEND's items read them)
 
 
 def new_window() -> np.ndarray:
@@ -203,21 +211,30 @@ def run_window(reg, do_eprop, alpha_w, st, tb, inp_next, ws, max_cycles):
         if state == G_PROP and sevt == WAIT and not tt:
             stop = E_READY
             break
+        if state == G_HOLD and (sevt == WAIT or tt or ws[W_HOLD] < 0):
+            stop = E_HOLD_DONE if sevt == WAIT else (E_HOLD_WAIT if ws[W_HOLD] < 0 else E_HOLD_TICK)
+            break
         # ---- global FSM next state (srnn.v L705-L735; SDONE goes to PROP when the caller passes it)
         if state == G_PROP:
             nstate = G_STEP if tt else G_PROP
         elif state == G_STEP:
             nstate = G_SDONE if step_cnt == num_recout else G_STEP
+        elif state == G_HOLD:
+            ws[W_HOLD] -= 1
+            nstate = G_HOLD if ws[W_HOLD] > 0 else G_PROP
         else:
             if ws[W_PASS] == 0:
                 stop = E_SDONE
                 break
             ws[W_PASS] = 0
-            nstate = G_PROP
+            nstate = G_HOLD if ws[W_HOLD] != 0 else G_PROP
         inp_event = inp[n256] != 0
         z_src = z[n256] != 0
         nevt = _next_evt(sevt, state != G_PROP and nstate == G_PROP, n256, n128, supp_cycle, inp_event, z_src,
                          num_neur, num_rec, (tr_bits & 1) != 0)
+        if state == G_HOLD and ws[W_HOLD_EPROP] != 0 and (sevt != CNT or nevt == EVT or supp_cycle != 0):
+            stop = E_HOLD_EVT
+            break
         # ---- neuron SRAM port (srnn.v L1107-L1131)
         in_step = state == G_STEP
         cs = sevt == EVT or sevt == SUPP or in_step
@@ -289,6 +306,8 @@ def run_window(reg, do_eprop, alpha_w, st, tb, inp_next, ws, max_cycles):
             if inp_event or z_src:
                 sops += (num_rec + 1) * ((1 if inp_event else 0) + (1 if z_src else 0)) if n128 == 0 else 0
         wout_cs = sevt == CNT and nevt == EVT and z_src
+        if wout_cs_del and state == G_HOLD:
+            ws[W_HOLD_ONEUR] = 1
         sops += _oneur_update(reg, tb, lfsr, oneur, wout, wout_q, wout_cs_del, in_step, step_cnt)
         if wout_cs:
             wout_q = n256
@@ -302,8 +321,12 @@ def run_window(reg, do_eprop, alpha_w, st, tb, inp_next, ws, max_cycles):
         if tt:
             ws[W_BUSY_TICK] = 1 if (state != G_PROP or sevt != WAIT) else 0     # TIMING_ERROR (L756-L757)
             ws[W_TICK] = ws[W_TICK] + ws[W_PERIOD] if ws[W_PERIOD] > 0 else -1
+        held = state == G_HOLD
         state, sevt = nstate, nevt
         t += 1
+        if held and state == G_PROP:
+            stop = E_HOLD_END
+            break
         if tt and state == G_STEP:
             stop = E_TICK
             break
