@@ -191,3 +191,12 @@ def test_cocotb_bench_drives_them(sets, tmp_path):
     late = _edited(sets["hang"], tmp_path / "late", "expect/gettar_0000.hex", "2 12 0", "2 13 0")
     assert not mod.run_cocotb(late, [REPLAY], toplevel="reckon_replay", simulator="icarus",
                               build_dir=tmp_path / "bad", plusargs=[f"+replay_vec={sets['hang']}"])
+
+
+def test_a_get_tar_hang_with_send_per_timestep_has_its_tick_s_send_line(tmp_path):
+    """The bench reads a send line for every SEND_PER_TIMESTEP tick up to the hung one (suite seed 1 set_22 read
+    past the end of an empty file): tick 2 hangs in GET_TAR before its SEND, 0 items."""
+    inputs = _inputs("hang")
+    write_vectors(tmp_path, replace(inputs, config=inputs.config.with_registers(SPI_SEND_PER_TIMESTEP=1)))
+    assert (tmp_path / "expect" / "send_0000.hex").read_text() == "2 0\n"
+    assert vf.read_tick_sends(tmp_path / "expect" / "send_0000.hex") == {2: []}
