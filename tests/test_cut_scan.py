@@ -131,14 +131,36 @@ def test_cut_tick_asking_for_targets_hangs_in_get_tar():
                             "targets")
 
 
-def test_mid_tick_fall_with_a_cut_refused():
-    chip, inputs = _chip(220, DO_EPROP_TRAIN=0)
-    chip.host = HostSpec(tick_period=220, sample_low_step=25, sample_fall_cycle=5)
+def test_mid_tick_fall_in_a_cut_tick_ends_the_sample_by_its_sdone():
+    """Period 220: tick 25 cuts tick 24's scan; SAMPLE falling n cycles into tick 25 is timed in cycles (not a step
+    that waits for readiness). n = 18: tick 25's SDONE still sees SAMPLE high, tick 26 ends the sample; n = 17: it
+    sees it low, the final SEND would run beside the scan (refused). The released RTL agrees at that boundary
+    (README "Operating modes"); the vectors count the fall from tick 24, which the bench raised (record 9)."""
+    def run(n, **regs):
+        chip, inputs = _chip(220, DO_EPROP_TRAIN=0, **regs)
+        chip.host = HostSpec(tick_period=220, sample_low_step=25, sample_fall_cycle=n)
+        return chip.run_sample(inputs.train[0], True, dump=True)
+    res = run(18)
+    assert res.tick_table[-3:].tolist() == [[24, 220, 16, 1, 0, 0, 0, 202, 1], [25, 54, 16, 1, 0, 0, 0, 36, 1],
+                                            [26, 18, 16, 1, 0, 0, 0, 0, 7]]
+    assert res.cut_ticks == tuple((h, 220) for h in range(11, 26, 2)) and res.out_bytes == [1]
     with pytest.raises(InputError) as e:
-        chip.run_sample(inputs.train[0], True)
-    assert str(e.value) == ("host program: fall_cycle: = 5 with TIME_TICK 11 cutting a PROP scan (SPI_ERROR_HALT = "
-                            "0): a mid-tick SAMPLE fall with a cut scan is not modelled (allowed: -1, or a period "
-                            "without cuts)")
+        run(17)
+    assert str(e.value) == ("host: tick_period: tick 24: the cut scan still runs at SDONE of tick 25, which goes on "
+                            "to SEND: not modelled (allowed: a period that lets the cut scan end before the next "
+                            "tick's SDONE leaves for CONFIG / GET_TAR / EPROP / SEND)")
+    with pytest.raises(InputError) as e:                  # SEND_PER_TIMESTEP: tick 25's SEND end looks at SAMPLE
+        run(100, SPI_SEND_PER_TIMESTEP=1, SPI_SEND_LABEL_ONLY=1)
+    assert str(e.value).startswith("host: tick_period: tick 24: SAMPLE falls 100 cycles into tick 25, whose SEND "
+                                   "runs beside the cut scan: not modelled")
+
+
+def test_mid_tick_fall_in_a_cut_tick_is_counted_from_the_busy_tick_in_vectors(tmp_path):
+    spec = small_spec()
+    spec = replace(spec, config=spec.config.with_registers(SPI_ERROR_HALT=0, DO_EPROP_TRAIN=0))
+    write_vectors(tmp_path, spec, None, HostSpec(tick_period=220, sample_low_step=25, sample_fall_cycle=18))
+    lines = (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert lines.count("9 18 ee 0") == 3 and "8 8 b d f 11 13 15 17 19" in lines   # 18 + 220 after tick 24
 
 
 def test_cut_scan_still_running_into_get_tar_hangs():

@@ -97,7 +97,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
                                                _timing(start_cfg, host), _bench_lost(res),
-                                               _fall(prog, len(steps), False, res.lost_ticks, host.tick_period),
+                                               _fall(prog, len(steps), False, _bench_lost(res), host.tick_period),
                                                local=chip.local_tick,
                                                gettar=_gettar(out, add, gidx, res, len(steps), start_cfg, end_cfg)))
                     rewrite = _writes_do_eprop(prog)

@@ -141,6 +141,9 @@ def play(chip, drive, tk, stats, dump, rec, send_n, send_data, inp_next, pos, k:
             return -(k + 1) if drive.config_at[r1] else None
         if nxt == "GET_TAR":
             return _get_tar_hang(drive, tk, reg, r1, where)
+        if drive.fall_tick == k + 1 and nxt != "PROP" and not last:   # EPROP's / SEND's end look at SAMPLE
+            raise _refuse(f"{where}: SAMPLE falls {drive.fall_cycle} cycles into tick {k + 1}, whose {nxt} runs "
+                          "beside the cut scan")
         if nxt == "EPROP" and drive.send_per_tick:
             nxt = "EPROP, then SEND"
         if nxt not in ("PROP", "SEND", "EPROP") or nxt == "SEND" and last:     # the last SEND goes to IDLE
@@ -262,16 +265,12 @@ def _sdone(p, st, drive, tk, stats, dump, rec, r1: int, spikes: int) -> None:
 
 
 def check_cut(prog, h: int, host_of: np.ndarray) -> None:
-    """A cut by the host's last tick leaves the chip waiting in PROP (ChipHang); a cut with a mid-tick SAMPLE
-    fall is not modelled (InputError)."""
+    """A cut by the host's last tick leaves the chip waiting in PROP (ChipHang), unless SAMPLE falls mid-tick: that
+    fall is timed in cycles, not played with a step that waits for readiness, so tick T's SDONE sees it."""
     T = prog.n_ticks
-    if h == T:
+    if h == T and prog.fall_cycle < 0:
         c = int(np.searchsorted(host_of, T)) - 1
         raise ChipHang("PROP", T, f"TIME_TICK {T}, the host's last, arrives while tick {int(host_of[c])} is busy "
                                   "and cuts its PROP scan (SPI_ERROR_HALT = 0): the host's steps since, SAMPLE "
                                   "low among them, wait for the readiness that tick's own PROP brings; the chip "
                                   "then waits in PROP for a tick that never comes", timing_error=True)
-    if prog.fall_cycle >= 0:
-        raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with TIME_TICK {h} cutting a PROP "
-                         "scan (SPI_ERROR_HALT = 0): a mid-tick SAMPLE fall with a cut scan is not modelled "
-                         "(allowed: -1, or a period without cuts)")
