@@ -10,7 +10,7 @@ from reckon_sim.experiments.run_case import run_case
 from reckon_sim.io.compare import compare_dirs
 from reckon_sim.io.golden import load_case
 
-from .conftest import DATA, GOLDEN
+from .conftest import GOLDEN
 from .test_vectors import small_spec
 
 

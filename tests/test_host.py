@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from reckon_sim.cli import main
 from reckon_sim.core.chip import Chip, ChipHang
-from reckon_sim.core.host import HostProgram, HostSpec, HostStep, check_program, program
+from reckon_sim.core.host import HostProgram, HostSpec, HostStep, check_program
 from reckon_sim.core.records import STATE_PROP, TK
 from reckon_sim.errors import InputError
 from reckon_sim.io.golden import load_case

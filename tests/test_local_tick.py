@@ -6,7 +6,6 @@ import pytest
 from reckon_sim.backend import Sample
 from reckon_sim.config import ChipConfig
 from reckon_sim.core.chip import Chip, ChipHang
-from reckon_sim.errors import InputError
 
 
 def _run(**regs):

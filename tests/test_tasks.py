@@ -16,7 +16,7 @@ from reckon_sim.backends import task_backend
 from reckon_sim.experiments.data import run_inputs
 from reckon_sim.experiments.train import train
 from reckon_sim.tasks.pattern_generation import PatternGenerationParams, make_patterns
-from reckon_sim.tasks.registry import check_fits, load_spec, shipped_specs
+from reckon_sim.tasks.registry import check_fits, shipped_specs
 
 SHIPPED = ["cue-accumulation", "dvs-gesture", "nmnist", "pattern-generation", "shd", "ssc"]
 
