@@ -236,3 +236,24 @@ def test_cycles_per_tick_changed_in_a_later_visit():
     assert str(e.value) == ("host program step 10: config: SPI_CYCLES_PER_TICK := 100 when tick_cnt is already 145: "
                             "it counts through 2^32 before the next local tick: not modelled (allowed: a value not "
                             "below the cycles since the last local tick, or the LT write's edge)")
+
+
+def test_error_halt_changed_in_a_later_visit_is_the_value_the_busy_local_tick_meets():
+    """Tick 21's visit CPT := 500 (edge 401 - 128 = 273 <= 500): the local tick lands 500 cycles into tick 21 (674
+    cycles), after the visit: with SPI_ERROR_HALT := 0 written first in that visit it meets 0 (lost: refused),
+    without it 1 (halt)."""
+    from reckon_sim.core.chip import Chip
+    from .test_config_writes import _program
+    inp = small_spec()
+    s = inp.train[0]
+    for eh_write, halts in (((REG | 11, (0,)),), False), (((REG | 11, (1,)),), True):
+        chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=1), **inp.weights)
+        prog = _program(chip, s, {10: ((REG | 64, (3000,)), (REG | 10, (1,))), 20: (*eh_write, (REG | 64, (500,)))})
+        with pytest.raises(ChipHang if halts else InputError) as e:
+            chip.run_sample(s, True, program=prog)
+        if halts:
+            assert e.value.tick == 21 and e.value.cut[0] != "CONFIG" and e.value.local_changes == ((21, 500),)
+        else:
+            assert str(e.value).startswith("host program step 10: config: SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = "
+                                           "500): the local tick arrives 500 cycles after tick 21's, in ")
+            assert "of tick 21 (674 cycles); with SPI_ERROR_HALT = 0 it is lost" in str(e.value)
