@@ -174,3 +174,86 @@ def test_timing_mode_written_mid_sample_with_the_ready_host(tmp_path):
     write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=((REG | 23, (1,)),)))
     stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
     assert [s.timing for s in stim] == [None, vector_files.Timing(0, 0, 0, 1), vector_files.Timing(0, 0, 0, 1)]
+
+
+def test_cycles_per_tick_written_after_the_local_tick_write_takes_over_the_count():
+    """CPT := 2000, LT := 1, CPT := 3200 in tick 25's visit: LT's edge D = 2704 + 128 = 2832 cycles before CONFIG
+    ends (edge 3105), CPT's D = 2704 (edge 401): tick_cnt is 401 - 272 = 129 there, below 3200, so tick 26 starts at
+    272 + 3200 = 3472 as with CPT := 3200 before LT (tick 25: 3362 cycles); CPT := 100 there: tick_cnt has passed it
+    (refused); old C = 1: its tick (273) comes before the write, in CONFIG (halt)."""
+    inp, chip = _lt_chip(0)
+    chip.host = HostSpec(config_every=24, config_txns=((REG | 64, (2000,)), (REG | 10, (1,)), (REG | 64, (3200,))))
+    r = chip.run_sample(inp.train[0], True)
+    assert chip.local_tick == (25, 3472, 3200) and chip.local_changes == () and r.tick_table[24, TK.cycles] == 3362
+    inp, chip = _lt_chip(0)
+    chip.host = HostSpec(config_every=24, config_txns=((REG | 64, (2000,)), (REG | 10, (1,)), (REG | 64, (100,))))
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inp.train[0], True)
+    assert str(e.value) == ("host program step 24: config: SPI_CYCLES_PER_TICK := 100 when tick_cnt is already 129: "
+                            "it counts through 2^32 before the next local tick: not modelled (allowed: a value not "
+                            "below the cycles since the last local tick, or the LT write's edge)")
+    inp, chip = _lt_chip(0)
+    chip.host = HostSpec(config_every=24, config_txns=((REG | 64, (1,)), (REG | 10, (1,)), (REG | 64, (3200,))))
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[0], True)
+    assert e.value.cut == ("CONFIG", 255) and e.value.local == (25, 273, 1) and e.value.tick == 25
+
+
+def test_vectors_of_a_cycles_per_tick_write_after_the_local_tick_write(tmp_path):
+    from reckon_sim.vectors import write_vectors
+    write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=24, config_txns=(
+        (REG | 64, (2000,)), (REG | 10, (1,)), (REG | 64, (3200,)))))
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [s.local for s in stim] == [(25, 3472, 3200), None]
+
+
+def _later_cpt(c2: int):
+    from reckon_sim.core.chip import Chip
+    from .test_config_writes import _program
+    inp = small_spec()
+    chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=1), **inp.weights)
+    s = inp.train[0]
+    return chip, s, _program(chip, s, {10: ((REG | 64, (3000,)), (REG | 10, (1,))), 20: ((REG | 64, (c2,)),)})
+
+
+def test_cycles_per_tick_changed_in_a_later_visit():
+    """LT := 1 (C = 3000) in tick 11's visit (tick 12 at 401 - 128 - 1 + 3000 = 3272), CPT := C' in tick 21's
+    (edge 273 - 128 = 145 of tick 21, tick_cnt 145 there): C' = 1000 starts tick 22 1000 after tick 21; C' = 200:
+    that tick lands in tick 21's CONFIG (cycle 200 - 18 = 182: halt); C' = 100 < 145: refused; vectors refuse a
+    period change (the bench plays one period)."""
+    chip, s, prog = _later_cpt(1000)
+    r = chip.run_sample(s, True, program=prog)
+    assert chip.local_tick == (11, 3272, 3000) and chip.local_changes == ((21, 1000),)
+    assert list(r.tick_table[[10, 20], TK.cycles]) == [642, 546]
+    chip, s, prog = _later_cpt(200)
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(s, True, program=prog)
+    assert e.value.tick == 21 and e.value.cut == ("CONFIG", 182) and e.value.local_changes == ((21, 200),)
+    assert "the local tick arrives 200 cycles after tick 21's, in CONFIG cycle 182 of tick 21 (546 cycles)" in str(e.value)
+    chip, s, prog = _later_cpt(100)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(s, True, program=prog)
+    assert str(e.value) == ("host program step 10: config: SPI_CYCLES_PER_TICK := 100 when tick_cnt is already 145: "
+                            "it counts through 2^32 before the next local tick: not modelled (allowed: a value not "
+                            "below the cycles since the last local tick, or the LT write's edge)")
+
+
+def test_error_halt_changed_in_a_later_visit_is_the_value_the_busy_local_tick_meets():
+    """Tick 21's visit CPT := 500 (edge 401 - 128 = 273 <= 500): the local tick lands 500 cycles into tick 21 (674
+    cycles), after the visit: with SPI_ERROR_HALT := 0 written first in that visit it meets 0 (lost: refused),
+    without it 1 (halt)."""
+    from reckon_sim.core.chip import Chip
+    from .test_config_writes import _program
+    inp = small_spec()
+    s = inp.train[0]
+    for eh_write, halts in (((REG | 11, (0,)),), False), (((REG | 11, (1,)),), True):
+        chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=1), **inp.weights)
+        prog = _program(chip, s, {10: ((REG | 64, (3000,)), (REG | 10, (1,))), 20: (*eh_write, (REG | 64, (500,)))})
+        with pytest.raises(ChipHang if halts else InputError) as e:
+            chip.run_sample(s, True, program=prog)
+        if halts:
+            assert e.value.tick == 21 and e.value.cut[0] != "CONFIG" and e.value.local_changes == ((21, 500),)
+        else:
+            assert str(e.value).startswith("host program step 10: config: SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = "
+                                           "500): the local tick arrives 500 cycles after tick 21's, in ")
+            assert "of tick 21 (674 cycles); with SPI_ERROR_HALT = 0 it is lost" in str(e.value)

@@ -53,6 +53,7 @@ class Chip:
         self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
         self._timing_error = False                   # srnn.v TIMING_ERROR (a lost tick; cleared only by reset)
         self.local_tick = None                       # the last sample's SPI_LOCAL_TICK := 1 visit (_local_ticks)
+        self.local_changes = ()                      # its later SPI_CYCLES_PER_TICK changes [(tick k2, C)]
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -169,8 +170,8 @@ class Chip:
             tk, stats, rec, tick_send, config_reads, lost, cuts = self._run_losing_ticks(prog, sample, do_eprop, dump)
         else:
             (tk, stats, rec, tick_send, config_reads), cuts = self._simulate(prog, sample, do_eprop, dump), ()
-        self.local_tick = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads,
-                                                              self.host.tick_period)
+        lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, self.host.tick_period)
+        self.local_tick, self.local_changes = (lt[:3], lt[3]) if lt else (None, ())
         cfg = self.config                            # a CONFIG visit may have written registers
         inference, out_bytes = self._send()
         if self.coverage is not None:

@@ -16,6 +16,7 @@ class ChipHang(InputError):
         self.state, self.tick, self.timing_error, self.tick_table = state, tick, timing_error, tick_table
         self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
         self.local = None                            # (k, o, c) as record 10 when a local tick halted it
+        self.local_changes = ()                      # later SPI_CYCLES_PER_TICK changes [(tick k2, C)] (local_tick_write)
         self.free_run = False                        # the chip runs on but is never ready again (core.local_tick)
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         self.lost_ticks = lost_ticks                 # host ticks lost before it (SPI_ERROR_HALT = 0, core.lost_ticks)

@@ -1,15 +1,18 @@
 """SPI_LOCAL_TICK := 1 written in a mid-sample CONFIG visit (README "Operating modes", srnn.v time handling).
 
 tick_cnt <= (SPI_LOCAL_TICK && state != IDLE && tick_cnt != SPI_CYCLES_PER_TICK) ? tick_cnt + 1 : 1 and
-time_tick = SPI_LOCAL_TICK ? tick_cnt == C : TIME_TICK_new (the TIME_TICK synchroniser then holds). The register
+time_tick = SPI_LOCAL_TICK ? tick_cnt == C : TIME_TICK_new (the TIME_TICK synchroniser then holds). A register
 is set at the SCK edge of its data word's last bit; the FSM leaves CONFIG at the first clock edge after the
 SPI_EN_CONF = 0 word's, D = 128 + 64 w + 8 r cycles later (w words and r read words after it: the bench's SPI
-timing, a host constant like the visit's cycles). tick_cnt counts from the write's edge (1 there), so time_tick
-is sampled C - 1 edges after it, then every C edges: the first local tick comes at offset o_e - 1 - D + C - 1 of
-the visit's tick (o_e: the first cycle after CONFIG; core.tick_period offsets), then every C cycles, whatever
-the host does. A local tick that finds the chip busy sets TIMING_ERROR (judged as a fixed-period host's early
-tick): SPI_ERROR_HALT = 1 holds IDLE; = 0 loses it (not modelled here: refused). The sample's last SEND leaves the
-chip in IDLE, where tick_cnt is held at 1: the next sample never starts (core.local_tick).
+timing, a host constant like the visit's cycles). tick_cnt counts from the LT write's edge (1 there), so, before
+edge e, tick_cnt = e - b with b = that edge - 1 (after a local tick at edge t: b = t); time_tick rises at the
+first edge whose tick_cnt equals the C it sees. A C written while tick_cnt counts (later in the visit, or in a
+later visit) takes over if the count has not passed it (else tick_cnt counts through 2^32: refused); so a later
+visit's C = C' makes its tick's successor start C' after it. Offsets count from the visit tick's time_tick cycle
+(o_e: the first cycle after CONFIG; core.tick_period offsets). A local tick that finds the chip busy sets
+TIMING_ERROR (judged as a fixed-period host's early tick) with the SPI_ERROR_HALT it meets: 1 holds IDLE; 0 loses
+it (not modelled here: refused). The sample's last SEND leaves the chip in IDLE, where tick_cnt is held at 1: the
+next sample never starts (core.local_tick).
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from .config_visit import CONFIG_BASE_CYCLES, CONFIG_READ_GAP, CONFIG_WORD_CYCLE
 from .records import TK
 from .tick_period import arrival
 
-LT, CPT = BY_NAME["SPI_LOCAL_TICK"], BY_NAME["SPI_CYCLES_PER_TICK"]
+LT, CPT, EH = BY_NAME["SPI_LOCAL_TICK"], BY_NAME["SPI_CYCLES_PER_TICK"], BY_NAME["SPI_ERROR_HALT"]
 
 
 def _word_stream(txns):
@@ -34,76 +37,126 @@ def _word_stream(txns):
             yield reg, int(d), bool(cmd >> 31)
 
 
-def write_delay(txns) -> int:
-    """D: clock cycles from the edge that first sees SPI_LOCAL_TICK = 1 (its last 0 -> 1 write) to the one that
-    first sees SPI_EN_CONF = 0."""
+def reg_writes(txns) -> list[tuple[int, int, int]]:
+    """(D, register address, data word) of every register write of a visit, in order; D: clock cycles from the
+    edge that first sees the write to the one that first sees SPI_EN_CONF = 0."""
     words = list(_word_stream(txns))
-    pos = max(i for i, (reg, d, _) in enumerate(words) if reg == LT.addr and d & 1)
-    after = words[pos + 1:]
-    return (CONFIG_BASE_CYCLES + CONFIG_WORD_CYCLES * len(after)
-            + CONFIG_READ_GAP * sum(1 for _, _, rd in after if rd))
+    out = []
+    for i, (reg, d, rd) in enumerate(words):
+        if reg is None or rd:
+            continue
+        after = words[i + 1:]
+        out.append((CONFIG_BASE_CYCLES + CONFIG_WORD_CYCLES * len(after)
+                    + CONFIG_READ_GAP * sum(1 for _, _, r in after if r), reg, d))
+    return out
 
 
-def first_offset(row: np.ndarray, txns) -> int:
-    """Offset (from the visit tick's time_tick cycle) of the first local tick, before C is added: o_e - 1 - D - 1."""
-    o_e = 1 + int(row[TK.step] + row[TK.sdone] + row[TK.config])
-    return o_e - 1 - write_delay(txns) - 1
+def exit_edge(row: np.ndarray) -> int:
+    """The offset of the edge that leaves CONFIG (o_e - 1) in tick row's time_tick-cycle offsets."""
+    return int(row[TK.step] + row[TK.sdone] + row[TK.config])
 
 
-def check_writes(log, k: int, txns, where: str) -> None:
-    """InputError for what is not modelled: SPI_CYCLES_PER_TICK written after SPI_LOCAL_TICK := 1, or
-    SPI_LOCAL_TICK / SPI_CYCLES_PER_TICK / SPI_ERROR_HALT in a later visit."""
-    regs = [reg for reg, _, _ in _word_stream(txns)]
-    lt_at = max(i for i, r in enumerate(regs) if r == LT.addr)
-    if any(r == CPT.addr for r in regs[lt_at:]):
-        raise InputError(where, "SPI_CYCLES_PER_TICK written after SPI_LOCAL_TICK := 1: tick_cnt already counts: "
-                                "not modelled (allowed: write it before SPI_LOCAL_TICK)")
+def next_tick(base: int, c: int, changes, where: str) -> tuple[int, int]:
+    """The offset of the next local time_tick edge and the C in force then: tick_cnt = e - base before edge e;
+    changes: [(edge offset, new C)] in order. InputError when a new C is below the count (it counts through 2^32)."""
+    for e, c2 in changes:
+        if base + c < e:                             # the tick comes before this write's edge
+            break
+        if e - base > c2:
+            raise InputError(where, f"SPI_CYCLES_PER_TICK := {c2} when tick_cnt is already {e - base}: it counts "
+                                    "through 2^32 before the next local tick: not modelled (allowed: a value not "
+                                    "below the cycles since the last local tick, or the LT write's edge)")
+        c = c2
+    return base + c, c
+
+
+def cpt_changes(row: np.ndarray, txns) -> list[tuple[int, int]]:
+    """(edge offset, new C) of a visit's SPI_CYCLES_PER_TICK writes (tick row's offsets)."""
+    x = exit_edge(row)
+    return [(x - d, v & 0xFFFFFFFF) for d, a, v in reg_writes(txns or ()) if a == CPT.addr]
+
+
+def first_tick(row: np.ndarray, txns, c_before: int, where: str) -> tuple[int, int]:
+    """The first local tick's offset from the LT := 1 visit's tick (its last 0 -> 1 write) and the C then."""
+    x, ws = exit_edge(row), reg_writes(txns)
+    lt_at = max(i for i, (_, a, v) in enumerate(ws) if a == LT.addr and v & 1)
+    c = c_before
+    for _, a, v in ws[:lt_at]:
+        if a == CPT.addr:
+            c = v & 0xFFFFFFFF
+    changes = [(x - d, v & 0xFFFFFFFF) for d, a, v in ws[lt_at + 1:] if a == CPT.addr]
+    return next_tick(x - ws[lt_at][0] - 1, c, changes, where)
+
+
+def check_writes(log, k: int, where: str) -> None:
+    """InputError for SPI_LOCAL_TICK changed in a later visit (not modelled: LT := 0 hands the ticks back to the
+    host's TIME_TICK, which the bench does not play)."""
     for k2, before, after in log:
-        if k2 > k and any(before[n] != after[n] for n in (LT.name, CPT.name, "SPI_ERROR_HALT")):
-            raise InputError(where, f"the CONFIG visit of tick {k2} changes SPI_LOCAL_TICK, SPI_CYCLES_PER_TICK or "
-                                    "SPI_ERROR_HALT after the local tick started: not modelled (allowed: no such "
-                                    "write after the SPI_LOCAL_TICK := 1 visit)")
+        if k2 > k and before[LT.name] != after[LT.name]:
+            raise InputError(where, f"the CONFIG visit of tick {k2} writes SPI_LOCAL_TICK := {after[LT.name]} after "
+                                    "the local tick started: not modelled (allowed: SPI_CYCLES_PER_TICK and "
+                                    "SPI_ERROR_HALT writes; no SPI_LOCAL_TICK := 0)")
 
 
-def check_local_ticks(tk: np.ndarray, k: int, txns, regs: dict, hang, where: str) -> int:
-    """The local ticks from the visit of tick k on against the tick table: ChipHang (SPI_ERROR_HALT = 1) at the
-    first that finds the chip busy; returns the offset of tick k+1's start after tick k's (tick k+2.. follow
-    every C cycles). InputError with SPI_ERROR_HALT = 0 and a busy chip (lost local ticks: not modelled)."""
-    c = int(regs[CPT.name])
-    t = start = first_offset(tk[k - 1], txns) + c   # the first local tick, from tick k's time_tick cycle
+def halt_met(log, tick: int, state: str, where: str) -> int:
+    """SPI_ERROR_HALT met by a busy local tick in `state` of tick `tick`: the value before that tick's visit in
+    STEP / SDONE, after it from GET_TAR on; InputError inside a visit that changes it (not modelled)."""
+    eh = None
+    for k2, before, after in log:
+        if k2 > tick:
+            break
+        if k2 == tick and state == "CONFIG" and before[EH.name] != after[EH.name]:
+            raise InputError(where, f"a local tick lands in the CONFIG visit of tick {tick}, which writes "
+                                    f"SPI_ERROR_HALT := {after[EH.name]}: not modelled (allowed: SPI_CYCLES_PER_TICK "
+                                    "values whose ticks land outside that visit)")
+        eh = after if k2 < tick or state not in ("STEP", "SDONE") else before
+    return int(eh[EH.name])
+
+
+def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, hang, where: str):
+    """The local ticks from the visit of tick k on against the tick table: ChipHang when the first that finds
+    the chip busy meets SPI_ERROR_HALT = 1; returns (tick k+1's start offset after tick k's, the C then, the
+    period changes [(tick k2, C): tick k2+1 starts C after tick k2]); InputError when it meets 0 (lost local
+    ticks: not modelled). config: the visits by host step (tick r+1's is config[r])."""
+    t, c = first_tick(tk[k - 1], config[k - 1], c_before, where)
+    start, c0, changes = t, c, []
     for r in range(k - 1, len(tk) - 1):             # the last tick has no successor: SAMPLE is low, SEND -> IDLE
+        if r > k - 1:
+            c_was = c
+            t, c = next_tick(0, c, cpt_changes(tk[r], config.get(r)), where)
+            if c != c_was:
+                changes.append((r + 1, c))
         if t < int(tk[r, TK.cycles]):
             state, cyc, at = arrival(tk[r], r + 1, r + 2, t)
             at = at.replace(f"TIME_TICK {r + 2} arrives", "the local tick arrives")
-            if not regs["SPI_ERROR_HALT"]:
+            if not halt_met(log, r + 1, state, where):
                 raise InputError(where, f"SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = {c}): {at}; with "
                                         "SPI_ERROR_HALT = 0 it is lost and the local ticks run on: not modelled "
                                         "(allowed: SPI_ERROR_HALT = 1, or a period every tick fits in)")
-            raise hang("IDLE", r + 1, f"SPI_LOCAL_TICK := 1 in the CONFIG visit of tick {k} (SPI_CYCLES_PER_TICK = "
-                                      f"{c}): {at}: TIMING_ERROR is set, the FSM takes one more step and "
-                                      f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the "
-                                      "chip's state after the cut is not modelled)", timing_error=True,
-                       tick_table=tk[: r + 1].copy(), cut=(state, cyc))
-        t = c                                        # tick r+2 starts on that local tick: the next comes C later
-    return start
+            h = hang("IDLE", r + 1, f"SPI_LOCAL_TICK := 1 in the CONFIG visit of tick {k} (SPI_CYCLES_PER_TICK = "
+                                    f"{c}): {at}: TIMING_ERROR is set, the FSM takes one more step and "
+                                    f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the "
+                                    "chip's state after the cut is not modelled)", timing_error=True,
+                     tick_table=tk[: r + 1].copy(), cut=(state, cyc))
+            h.local, h.local_changes = (k, start, c0), tuple(changes)
+            raise h
+    return start, c0, tuple(changes)
 
 
 def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: int) -> tuple | None:
     """SPI_LOCAL_TICK := 1 in a visit of the sample (reg_log: [(tick, registers before, after)]): (its tick k,
-    tick k+1's start offset, C), or None; ChipHang when a local tick finds the chip busy (SPI_ERROR_HALT = 1)."""
-    on = [(k, after) for k, before, after in reg_log if after[LT.name] and not before[LT.name]]
+    tick k+1's start offset, C, the later period changes), or None; ChipHang when a local tick finds the chip
+    busy (SPI_ERROR_HALT = 1)."""
+    on = [(k, before) for k, before, after in reg_log if after[LT.name] and not before[LT.name]]
     if not on:
         return None
-    k, regs = on[0]
+    k, before = on[0]
     where = f"host program step {k - 1}: config"
     if tick_period:
         raise InputError(where, f"{LT.name} := 1 with a host tick_period: not modelled (allowed: the ready host)")
-    check_writes(reg_log, k, prog.config[k - 1], where)
-    c = int(regs["SPI_CYCLES_PER_TICK"])
+    check_writes(reg_log, k, where)
     try:
-        start = check_local_ticks(tk, k, prog.config[k - 1], regs, ChipHang, where)
+        return k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where)
     except ChipHang as hang:                         # what the ticks before the cut did, for RTL vectors
         hang.tick_send, hang.config_reads = tick_send, config_reads
-        hang.local = (k, first_offset(tk[k - 1], prog.config[k - 1]) + c, c)
         raise
-    return k, start, c

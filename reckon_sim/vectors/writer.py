@@ -90,6 +90,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                         samples.append(_sample_row(gidx, epoch, phase, index, sample, halt={
                             "tick": hang.tick, "state": hang.state, "why": str(hang)}))
                         raise _Halted from None
+                    _no_period_change(chip.local_changes)
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = steps[: _last_host_tick(res)]                          # the host stops at the end
@@ -287,11 +288,21 @@ def _asked_only(steps: list, tk: np.ndarray, lost) -> None:
             s.req = []
 
 
+def _no_period_change(changes) -> None:
+    """The bench plays one local period (record 10): a later SPI_CYCLES_PER_TICK change is model only."""
+    if changes:
+        k, c = changes[0]
+        raise InputError("host program", f"SPI_CYCLES_PER_TICK := {c} in the CONFIG visit of tick {k} after the local "
+                                         "tick started: the bench plays one local period (record 10): not written "
+                                         "(model only; allowed: write it in the SPI_LOCAL_TICK := 1 visit)")
+
+
 def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHang, gidx: int, epoch: int,
                    phase: int, index: int, prog, pre: list, steps: list, probes: list) -> fmt.SampleStim:
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
     those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
     EPROP hang's last row counts up to the cycle EPROP would have left, a GET_TAR hang's up to GET_TAR's first)."""
+    _no_period_change(hang.local_changes)
     if hang.local and hang.cut[0] == "CONFIG":
         raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt inside the "
                                          "visit is not written (model only; allowed: a SPI_CYCLES_PER_TICK whose first "
