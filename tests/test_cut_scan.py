@@ -265,3 +265,19 @@ def test_cut_scan_ends_in_full_eprop():
     assert (int(res.tick_table[:, 1].sum()), res.n_spikes, res.n_updates, res.eprop_ticks) == (11333, 219, 154, 4)
     assert chip.state.lfsr.tolist()[9:] == [4080, 19848864, 27317554, 693486]
     assert int(chip.state.winp[:64].astype(int).sum()) == 102483
+
+
+def test_per_tick_send_with_a_cut_is_written_for_the_bench(tmp_path):
+    """SEND_PER_TIMESTEP, SEND_LABEL_ONLY, period 265: tick 21 cuts tick 20's scan and sends beside it. The bench
+    takes tick 21's item inside busy tick 20 (its send line follows 20's) and measures each SEND's 4 host cycles:
+    tick 20's row counts both. Checked on the released RTL (README "Operating modes")."""
+    spec = small_spec()
+    spec = replace(spec, config=spec.config.with_registers(SPI_ERROR_HALT=0, DO_EPROP_TRAIN=0,
+                                                           SPI_SEND_PER_TIMESTEP=1, SPI_SEND_LABEL_ONLY=1))
+    write_vectors(tmp_path, spec, None, HostSpec(tick_period=265))
+    stim = (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert [line for line in stim if line.startswith("8 ")] == ["8 1 15", "8 1 18"]
+    cycles = (tmp_path / "expect" / "cycles_0000.hex").read_text().splitlines()
+    assert cycles[18:22] == ["d6 4", "20f 8", "0 0", "f6 4"]        # ticks 19..22: 20 holds 21's cycles
+    sends = (tmp_path / "expect" / "send_0000.hex").read_text().splitlines()
+    assert sends[17:21] == ["13 1 0", "14 1 0", "15 1 0", "16 1 1"] and len(sends) == 28

@@ -26,7 +26,7 @@ for each epoch the training samples, then the test samples). Tick k = 1..T; line
 | `stimulus.hex` | the host's tick stream for the whole run (below) |
 | `expect/outputs.hex` | per sample: `gidx n item_0 .. item_n-1` = the OUT_DATA bytes of the SEND state |
 | `expect/cycles_NNNN.hex` | per tick: `cycles host` = clock cycles of the tick (golden `tick_cycles`) and its host-paced cycles (GET_TAR + CONFIG + per-tick SEND) |
-| `expect/send_NNNN.hex` | SEND_PER_TIMESTEP only: per tick k = 2..T-1, `k n item_0 .. item_n-1` = the OUT_DATA items of that tick's SEND (k: the host tick; none for a lost tick, record 8) |
+| `expect/send_NNNN.hex` | SEND_PER_TIMESTEP only: per tick k = 2..T-1, `k n item_0 .. item_n-1` = the OUT_DATA items of that tick's SEND (k: the host tick; none for a lost tick, record 8; a cut tick's line follows its busy tick's, whose bench tick takes both SENDs) |
 | `expect/gettar_NNNN.hex` | version 5, only with record 11: per GET_TAR the bench is told of, `k c n` = host tick k enters GET_TAR at core cycle c (the tick-start cycle is 0, STEP starts at 1; CONFIG cycles not counted) and leaves it with the n-th target transfer (n = 0: the host's transfers never end it, the chip hangs) |
 | `expect/timing.hex` | version 3, only with record 7: per sample `gidx period halt_tick timing_error timing_mode` (record 7's fields; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/config_reads.hex` | CONFIG visits only (`vectors --probe-every N`): per visit `gidx k n word_0 .. word_n-1` = the words its SPI reads return in tick k (the same words as record 6; read by `tools/rtl/reckon_replay.sv`) |

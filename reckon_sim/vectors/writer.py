@@ -263,15 +263,12 @@ def _bench_lost(res) -> list:
     return sorted({*res.lost_ticks, *(h for h, _ in res.cut_ticks)})
 
 
-def _merge_cut_rows(rows: np.ndarray, host_ticks: np.ndarray, cuts, per_tick_send: bool) -> None:
+def _merge_cut_rows(rows: np.ndarray, host_ticks: np.ndarray, cuts) -> None:
     """A cut tick h's row goes into the busy tick's: its cycles count from the busy tick's TIME_TICK (h arrives
     `offset` cycles after it) to the cut tick's readiness, with both ticks' host-paced cycles; h's row is 0 0.
     Last cut first: a cut tick that is cut in turn has its row merged already (the bench's busy tick lasts to the
-    readiness of the last one)."""
-    if cuts and per_tick_send:
-        raise InputError("host: tick_period", "a tick that cuts a PROP scan with SPI_SEND_PER_TIMESTEP = 1: the "
-                         "bench takes both ticks' OUT_DATA items in one busy tick: not supported by the vectors "
-                         "(allowed: SPI_SEND_PER_TIMESTEP = 0)")
+    readiness of the last one). With SEND_PER_TIMESTEP the bench takes the cut ticks' OUT_DATA items in the busy
+    tick too (their send lines follow its own) and measures each SEND's span."""
     for h, offset in sorted(cuts, reverse=True):
         busy = int(host_ticks[int(np.searchsorted(host_ticks, h)) - 1])
         rows[0, busy - 1] = offset + rows[0, h - 1]
@@ -362,7 +359,7 @@ def _write_sample(out: Path, add, cfg: ChipConfig, gidx: int, res, steps, vcd: S
     if res.lost_ticks or res.cut_ticks:              # rows per host tick: a lost tick has "0 0"
         rows, chip = np.zeros((2, len(steps)), np.int64), rows
         rows[:, host_ticks - 1] = chip
-        _merge_cut_rows(rows, host_ticks, res.cut_ticks, res.tick_send is not None)
+        _merge_cut_rows(rows, host_ticks, res.cut_ticks)
     fmt.write_cycles(out / "expect" / f"cycles_{tag}.hex", rows[0], rows[1])
     add(out / "expect" / f"cycles_{tag}.hex", "expected_cycles", "tick-cycles", gidx=gidx)
     if res.tick_send is not None:                    # keyed by host tick, as the benches count them

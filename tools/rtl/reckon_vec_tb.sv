@@ -66,8 +66,10 @@ module reckon_vec_tb;
     localparam EDGES_TO_READY = 2, EDGES_TO_OUT_REQ = 3;
     integer fd_stim, fd_out, fd_cyc, fd_send;
     integer spt_n = 0, bad_sends = 0, first_send_tick = -1;   // per-tick SEND: items per tick, mismatching ticks
-    reg [7:0] tick_got [0:31];
-    reg [7:0] tick_exp [0:31];
+    reg [7:0] tick_got [0:127];     // one bench tick's OUT_DATA items: its own SEND's, then its cut ticks' SENDs'
+    reg [7:0] tick_exp [0:127];
+    integer grp_end [0:7];          // item count at the end of each SEND of the bench tick (cut ticks: one each)
+    integer n_grp = 0, grp_i = 0, grp_start = 0, span = 0;
     integer cfg_nw = 0, bad_cfg = 0, n_cfg = 0, first_cfg_tick = -1;   // CONFIG visit of the next tick: words
     reg [31:0] cfg_buf [0:4095];
     reg [31:0] cfg_first_cmd, cfg_first_got, cfg_first_exp, cfg_word;
@@ -100,6 +102,29 @@ module reckon_vec_tb;
             for (i = 0; i < n_exp; i = i + 1) begin
                 r = $fscanf(fd_send, "%h", tick_exp[i]);
                 scan_ok(r, 1);
+            end
+            if (n_exp > 0) begin grp_end[0] = n_exp; n_grp = 1; end
+        end
+    endtask
+
+    // the SENDs of the cut ticks raised inside bench tick k (record 8: a cut tick has a send line, a lost one none)
+    task automatic read_cut_sends(input integer k, input integer m, inout integer n_exp);
+        integer g, kk, nn, i, at, item;
+        begin
+            for (g = k + 1; g <= k + m; g = g + 1) begin
+                at = $ftell(fd_send);
+                r = $fscanf(fd_send, "%h %h", kk, nn);
+                if (r == 2 && kk == g) begin
+                    if (nn > 32 || n_exp + nn > 128 || n_grp == 8) finish_run("expect/send_NNNN.hex: too many items in one busy tick");
+                    for (i = 0; i < nn; i = i + 1) begin
+                        r = $fscanf(fd_send, "%h", item);
+                        scan_ok(r, 1);
+                        tick_exp[n_exp + i] = item[7:0];
+                    end
+                    n_exp = n_exp + nn;
+                    if (nn > 0) begin grp_end[n_grp] = n_exp; n_grp = n_grp + 1; end
+                end else
+                    r = $fseek(fd_send, at, 0);
             end
         end
     endtask
@@ -151,6 +176,7 @@ module reckon_vec_tb;
             if (blind) next_gettar();
             spt = (spt_n > 0) && !last && k >= 2;
             n_exp = 0; n_got = 0; c_rise = 0; c_fall = -1;
+            n_grp = 0; grp_i = 0; grp_start = 0; span = 0;
             if (k == halt_k) spt = 1'b0;              // the halt tick: its items (if any) are acknowledged only
             if (spt) read_tick_send(k, n_exp);
             if (period_p > 0 && k > 1) begin          // fixed period: a host step that overran raises it late
@@ -167,6 +193,7 @@ module reckon_vec_tb;
             t_last = cyc;
             m = 0;                                     // early ticks of this tick: lost ones, or the halt's
             while (lost_next(k, m + 1)) m = m + 1;
+            if (spt) read_cut_sends(k, m, n_exp);
             gen_base = cyc; gen_m = 1; gen_rise = -1; gen_watch = 1'b0;
             gen_left = (period_p > 0 && k == halt_k) ? 1 : m;
             gen_pulse = cyc;                           // the generator drops this tick's pulse after 3 cycles
@@ -233,13 +260,18 @@ module reckon_vec_tb;
                 else if (k == halt_k && OUT_ACK && OUT_REQ === 1'b0) OUT_ACK = 1'b0;
                 if (done) ;
                 else if (spt && OUT_REQ === 1'b1 && !OUT_ACK) begin      // per-tick SEND: take the item, acknowledge
-                    if (n_got == 0) c_rise = cyc;
-                    if (n_got < 32) tick_got[n_got] = OUT_DATA;
+                    if (n_got == grp_start) c_rise = cyc;          // the first item of a SEND
+                    if (n_got < 128) tick_got[n_got] = OUT_DATA;
                     n_got = n_got + 1;
                     OUT_ACK = 1'b1;
                 end else if (spt && OUT_ACK && OUT_REQ === 1'b0) begin
                     OUT_ACK = 1'b0;
                     c_fall = cyc;
+                    if (grp_i < n_grp && n_got == grp_end[grp_i]) begin   // that SEND's last item: its span
+                        span = span + c_fall - c_rise + 1;
+                        grp_start = n_got;
+                        grp_i = grp_i + 1;
+                    end
                 end
                 if (!done && k == fall_k && fall_end == 2
                     && cyc - t0 >= exp_cyc - exp_get + (blind ? blind_cycles : req_cycles) + rdy_cycles + EDGES_TO_READY) begin
@@ -256,7 +288,7 @@ module reckon_vec_tb;
                         finish_run("unexpected timing error");
                     end
                     fin = sent && cfg_nw == 0 && !OUT_ACK && (!spt || n_got >= n_exp) && cyc - t0 >= exp_cyc - exp_get
-                          + (blind ? blind_cycles : req_cycles) + rdy_cycles + ((n_got > 0) ? c_fall - c_rise + 1 : 0)
+                          + (blind ? blind_cycles : req_cycles) + rdy_cycles + span
                           + (period_p == 0 ? 0 : EDGES_TO_READY);   // ready host: at the earliest legal tick edge
                 end else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;
                 else if (seen_low) fin = 1'b1;
@@ -285,7 +317,7 @@ module reckon_vec_tb;
             if (!done) begin                            // halted: the sample ended in check_held
                 meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : ((tmode && period_p == 0) ? 0 : EDGES_TO_READY))
                        - (blind ? blind_cycles : req_cycles)
-                       - rdy_cycles - ((n_got > 0) ? c_fall - c_rise + 1 : 0);
+                       - rdy_cycles - span;
                 if (spt) begin
                     bad = (n_got != n_exp);
                     for (i = 0; i < n_exp && i < n_got; i = i + 1) if (tick_got[i] !== tick_exp[i]) bad = 1'b1;
@@ -309,7 +341,7 @@ module reckon_vec_tb;
                     if (!blind && req_seen >= 0) how = $sformatf(" (REQ_TAR seen %0d edges after TIME_TICK)", req_seen);
                     $display("[reckon_vec_tb]   tick %0d: %0d cycles (expected %0d); GET_TAR %0d%0s, SEND %0d, CONFIG %0d cycles",
                              k, meas, exp_cyc - exp_get, blind ? blind_cycles : req_cycles, how,
-                             (n_got > 0) ? c_fall - c_rise + 1 : 0, rdy_cycles);
+                             span, rdy_cycles);
                 end
             end
             end
