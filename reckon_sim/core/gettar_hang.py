@@ -44,8 +44,7 @@ def lost_after(prog, hang, h0: int, host_of: np.ndarray, lost: frozenset, hang_c
                                   f"sets TIMING_ERROR, it and the host's later ticks up to {T} are lost "
                                   "(SPI_ERROR_HALT = 0)", timing_error=True, tick_table=hang.tick_table,
                    lost_ticks=tuple(sorted(lost | later)))
-    out.tick_send, out.config_reads = hang.tick_send, error_halt.host_visits(hang.config_reads, host_of)
-    return out
+    return _carry(out, hang, host_of)
 
 
 def host_numbered(hang, host_of: np.ndarray, lost: frozenset, hang_cls):
@@ -53,5 +52,10 @@ def host_numbered(hang, host_of: np.ndarray, lost: frozenset, hang_cls):
     h = int(host_of[hang.tick - 1])
     out = hang_cls("GET_TAR", h, str(hang).split(": ", 2)[2], hang.timing_error, hang.tick_table,
                    lost_ticks=tuple(sorted(lost)))
+    return _carry(out, hang, host_of)
+
+
+def _carry(out, hang, host_of: np.ndarray):
+    """The hung sample's per-tick SEND and CONFIG visits (by host tick number) ride along on `out`."""
     out.tick_send, out.config_reads = hang.tick_send, error_halt.host_visits(hang.config_reads, host_of)
     return out

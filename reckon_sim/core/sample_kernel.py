@@ -116,6 +116,16 @@ def send_items(p, st, label_only, out):
 
 
 @njit(cache=True)
+def eprop_tick(p, st, tb, drv, tk, stats, dump, rec, err, r):
+    """EPROP of tick r+1: the output errors it starts from (records), its weight updates and cycles."""
+    output_errors(p, st, drv.do_eprop, err)
+    if dump:
+        rec.err[r, AT_EPROP, :] = err
+    tk[r, TK_EPROP] = eprop_phase(p, st, tb, drv.do_eprop, err, stats)
+    stats[ST_EPROP_TICKS] += 1
+
+
+@njit(cache=True)
 def _learning_tick(p, st, tb, drv, tk, stats, dump, rec, err, r, regression, need):
     """SDONE -> (GET_TAR ->) EPROP of tick r+1 (srnn.v L720-L736); False: it hangs in GET_TAR."""
     if regression or drv.single_label == 0 or st.ctl[GOT_LABEL] == 0:
@@ -123,11 +133,7 @@ def _learning_tick(p, st, tb, drv, tk, stats, dump, rec, err, r, regression, nee
             tk[r, TK_END] = STATE_GET_TAR
             return False
         tk[r, TK_GETTAR] = drv.gettar_cycles
-    output_errors(p, st, drv.do_eprop, err)
-    if dump:
-        rec.err[r, AT_EPROP, :] = err
-    tk[r, TK_EPROP] = eprop_phase(p, st, tb, drv.do_eprop, err, stats)
-    stats[ST_EPROP_TICKS] += 1
+    eprop_tick(p, st, tb, drv, tk, stats, dump, rec, err, r)
     return True
 
 

@@ -28,10 +28,10 @@ import numpy as np
 from ...errors import InputError
 from .. import host as host_mod
 from ..hang import ChipHang
-from ..kernels import ST_EPROP_TICKS, ST_SOPS, ST_SPIKES, ST_SQERR, output_errors, sdone_vote, vote_sq_error
+from ..kernels import ST_SOPS, ST_SPIKES, ST_SQERR, output_errors, sdone_vote, vote_sq_error
 from ..kernels_eprop import eprop_phase
-from ..records import AT_EPROP, AT_PROP, AT_SDONE, AT_STEP, STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
-from ..sample_kernel import _host_step, _snapshot_neurons, _weight_checksums, send_items
+from ..records import STATE_GET_TAR, STATE_PROP, STATE_SEND, TK
+from ..sample_kernel import _host_step, eprop_tick, prop_records, send_items, step_records
 from ..state import GOT_LABEL, INFER_ACC, TARGET_VALID
 from . import window as W
 
@@ -66,13 +66,6 @@ def _run(args, ws, expect: tuple, where: str) -> int:
     if stop not in expect:
         raise _refuse(f"{where}: the chip is ready before the cut")
     return stop
-
-
-def _prop_records(st, rec, r, nrec, nin, nout):
-    _snapshot_neurons(st, rec.prop, r, nrec)
-    rec.oneur[r, AT_PROP, :] = st.oneur
-    rec.lfsr[r, AT_PROP, :] = st.lfsr
-    _weight_checksums(st, nin, nrec, nout, rec.wchk[r])
 
 
 def _end_prop(tk, r, prop: int, send_cycles: int) -> None:
@@ -118,7 +111,7 @@ def play(chip, drive, tk, stats, dump, rec, send_n, send_data, inp_next, pos, k:
     t_tick = int(ws[W.W_T]) - 1
     _end_prop(tk, r, t_tick, sc)
     if dump:
-        _prop_records(st, rec, r, nrec, nin, nout)
+        prop_records(st, rec, r, nin, nrec, nout)
     while True:                                        # tick k+1, beside the rest of the scan
         r1 = k                                         # its row
         tk[r1, TK.k] = k + 1
@@ -166,12 +159,12 @@ def play(chip, drive, tk, stats, dump, rec, send_n, send_data, inp_next, pos, k:
         t_tick = int(ws[W.W_T]) - 1
         _end_prop(tk, r1, t_tick - t_sdone - 1 - sc1, 0)
         if dump:
-            _prop_records(st, rec, r1, nrec, nin, nout)
+            prop_records(st, rec, r1, nin, nrec, nout)
         k += 1
     stats[ST_SOPS] += ws[W.W_SOPS] - sops0
     _end_prop(tk, r1, int(ws[W.W_T]) - t_sdone - 1 - sc1, 0)
     if dump:
-        _prop_records(st, rec, r1, nrec, nin, nout)
+        prop_records(st, rec, r1, nin, nrec, nout)
     pos[0], pos[1], pos[2] = e, k + 2, 0
     return None
 
@@ -208,11 +201,7 @@ def _eprop_hold(p, st, tb, drive, ws, args, tk, stats, dump, rec, r1: int, where
         raise _refuse(f"{where}: a TIME_TICK arrives in EPROP of tick {r1 + 1} beside the cut scan")
     if stop == W.E_HOLD_DONE:
         return -1
-    err = _errors(p, st, drive.do_eprop)
-    if dump:
-        rec.err[r1, AT_EPROP, :] = err
-    tk[r1, TK.eprop] = eprop_phase(p, st, tb, drive.do_eprop, err, stats)
-    stats[ST_EPROP_TICKS] += 1
+    eprop_tick(p, st, tb, drive, tk, stats, dump, rec, np.zeros(16, np.int64), r1)
     ws[W.W_QWORD] = ws[W.W_WINP_Q] = ws[W.W_WREC_Q] = ws[W.W_WOUT_Q] = -1
     return n
 
@@ -248,20 +237,13 @@ def _send_hold(p, st, drive, ws, args, send_n, send_data, r1: int, where: str) -
 def _sdone(p, st, drive, tk, stats, dump, rec, r1: int, spikes: int) -> None:
     """SDONE of the cut tick (row r1): STEP's and SDONE's columns, the vote, the loss, the records after STEP."""
     reg = p.reg
-    nrec = reg.num_rec + 1
     tk[r1, TK.step], tk[r1, TK.sdone] = max(reg.num_inp, reg.num_rec, reg.num_out) + 1, 1
     sdone_vote(reg, p.cov, st.ctl, st.oneur, st.votes)
     if st.ctl[INFER_ACC] != 0 and reg.regression == 0:
         stats[ST_SQERR] += vote_sq_error(reg, p.dp, st.oneur, drive.label)
     stats[ST_SPIKES] += spikes
     if dump:
-        err = np.zeros(16, np.int64)
-        output_errors(p, st, drive.do_eprop, err)
-        rec.z[r1, :] = st.z[:nrec]
-        _snapshot_neurons(st, rec.step, r1, nrec)
-        rec.oneur[r1, AT_STEP, :] = st.oneur
-        rec.err[r1, AT_SDONE, :] = err
-        rec.lfsr[r1, AT_STEP, :] = st.lfsr
+        step_records(st, rec, r1, _errors(p, st, drive.do_eprop))
 
 
 def check_cut(prog, h: int, host_of: np.ndarray) -> None:
