@@ -18,8 +18,8 @@ from . import lfsr as lfsr_mod
 from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
-from . import config_regs, config_visit, gettar_hang
-from . import error_halt, local_tick_write, lost_ticks
+from . import config_regs, config_visit
+from . import early_ticks, local_tick_write
 from . import sample_fall
 from . import host as host_mod
 from .local_tick import check_local_tick
@@ -52,6 +52,7 @@ class Chip:
         self.host = host if host is not None else host_mod.HostSpec()   # the template of every sample's program
         self._fall_tick = 0                          # the tick whose mid-tick SAMPLE fall the kernel decides
         self._timing_error = False                   # srnn.v TIMING_ERROR (a lost tick; cleared only by reset)
+        self._cut_period = 0                         # the period of the ticks after a cut tick (core.early_ticks)
         self.local_tick = None                       # the last sample's SPI_LOCAL_TICK := 1 visit (_local_ticks)
         self.local_changes = ()                      # its later SPI_CYCLES_PER_TICK changes [(tick k2, C)]
         self.widths = widths
@@ -167,10 +168,22 @@ class Chip:
                              "periods later is a fall in tick j+m)")
         prog, self._fall_tick = host_mod.played(prog, cfg.num_recout)
         if period:                                   # TIME_TICK every N cycles: early ticks lost or halting
-            tk, stats, rec, tick_send, config_reads, lost, cuts = self._run_losing_ticks(prog, sample, do_eprop, dump)
+            tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.run_losing_ticks(
+                self, prog, sample, do_eprop, dump, tick_period.Schedule(period))
         else:
+            saved = self._saved() if local_tick_write.writes_local_tick(prog) else None
             (tk, stats, rec, tick_send, config_reads), cuts = self._simulate(prog, sample, do_eprop, dump), ()
-        lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, self.host.tick_period)
+        try:
+            lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, period)
+        except local_tick_write.LostLocalTicks as busy:   # re-run with the local ticks as an early-tick schedule
+            self._restore(saved)
+            lt = (busy.schedule.after, busy.schedule.first, busy.schedule.period, ())
+            try:
+                tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.run_losing_ticks(
+                    self, prog, sample, do_eprop, dump, busy.schedule)
+            except ChipHang as hang:                 # record 10 rides along with any hang after lost local ticks
+                hang.local = getattr(hang, "local", None) or lt[:3]
+                raise
         self.local_tick, self.local_changes = (lt[:3], lt[3]) if lt else (None, ())
         cfg = self.config                            # a CONFIG visit may have written registers
         inference, out_bytes = self._send()
@@ -194,6 +207,17 @@ class Chip:
                               cut_ticks=cuts)
         st.enter_idle()
         return result
+
+    def _saved(self) -> tuple:
+        """What a re-run of the sample restores: the state, the configuration and Params, the coverage counts."""
+        return (self.state.copy(), self.config, self._params,
+                self.coverage.kernel.copy() if self.coverage is not None else None)
+
+    def _restore(self, saved: tuple) -> None:
+        self.state.restore(saved[0])
+        self.config, self._params = saved[1], saved[2]
+        if saved[3] is not None:
+            self.coverage.kernel[:] = saved[3]
 
     def _simulate(self, prog, sample: Sample, do_eprop: int, dump: bool, cut_at=None):
         """One run of the kernel over the program: (tick table, stats, records, per-tick SEND, CONFIG reads);
@@ -232,82 +256,6 @@ class Chip:
             raise hang
         return tk, stats, rec, tick_send, config_reads
 
-    def _run_losing_ticks(self, prog, sample: Sample, do_eprop: int, dump: bool):
-        """A host tick period: re-run on the merged program (core.lost_ticks.played) until every early tick is
-        accounted for, lost with SPI_ERROR_HALT = 0 or a halt with 1 (core.tick_period), by the value the tick
-        meets (a CONFIG visit may write it: core.error_halt); the chip's state is restored before each re-run."""
-        period, num_recout = self.host.tick_period, self.config.num_recout
-        saved = self.state.copy(), (self.coverage.kernel.copy() if self.coverage is not None else None)
-        conf = self.config, self._params              # a visit's register writes are undone too
-        lost, cuts, arrivals = frozenset(), {}, []   # cuts: host tick -> cycles after the busy chip tick's;
-        #                                              arrivals: (chip tick, state) where each lost tick landed
-        while True:
-            run_prog, host_of, self._fall_tick = lost_ticks.played(prog, lost, period, num_recout, frozenset(cuts))
-            cut_at = np.zeros(run_prog.n_ticks, np.int64)
-            for hc, off in cuts.items():             # the chip tick before cut tick hc stops before its PROP
-                cut_at[int(np.searchsorted(host_of, hc)) - 1] = off
-            try:
-                run, hang = self._simulate_cut(run_prog, sample, do_eprop, dump, host_of, period, cut_at), None
-            except ChipHang as e:                    # an EPROP hang (a SAMPLE fall) or a GET_TAR no transfer
-                if e.state not in ("EPROP", "GET_TAR") or e.tick_table is None:   # answers: the ticks before count
-                    raise
-                run, hang = (e.tick_table, None, None, e.tick_send, e.config_reads), e
-            if len(run) == 3:                        # a Recut found in a cut window: (host tick, offset, "PROP")
-                h, offset, where = run
-            else:
-                early = tick_period.first_early(run[0], host_of, period, lost | frozenset(cuts))
-                try:
-                    error_halt.check_sticky(self._reg_log, arrivals, early, run, host_of, ChipHang,
-                                            self._timing_error)
-                except ChipHang as sticky:
-                    sticky.lost_ticks = tuple(sorted(lost))
-                    raise
-                into_hang = (early is None and hang is not None and hang.state == "GET_TAR"
-                             and not (hang.tick >= 2 and cut_at[hang.tick - 2] > 0))
-                if into_hang:                        # the host's ticks go on while the chip waits for targets
-                    early = gettar_hang.next_tick(run[0], host_of, period, prog.n_ticks)
-                if early is None:
-                    break
-                c, h0, h, offset, where = early
-                if error_halt.value_at(conf[0].registers, self._reg_log, c + 1, where, period):
-                    halt = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
-                    halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
-                    halt.lost_ticks = tuple(sorted(lost))
-                    raise halt
-                if into_hang:
-                    raise gettar_hang.lost_after(prog, hang, h0, host_of, lost, ChipHang)
-            if where == "PROP":                      # it cuts the scan (core.cycle.cut)
-                cut.check_cut(prog, h, host_of)
-                cuts[h] = offset
-            else:
-                lost, arrivals = lost | {h}, [*arrivals, (c + 1, where)]
-            self.state.restore(saved[0])
-            self.config, self._params = conf
-            if saved[1] is not None:
-                self.coverage.kernel[:] = saved[1]
-        if hang is not None and hang.state == "GET_TAR":   # in the host's last tick: no TIME_TICK follows
-            raise gettar_hang.host_numbered(hang, host_of, lost, ChipHang)
-        if hang is not None:
-            raise lost_ticks.host_numbered(hang, host_of, run_prog.fall_cycle, lost, ChipHang)
-        if prog.n_ticks in lost and len(run[0]) > len(host_of):   # the phantom tick: SAMPLE falls, no tick comes
-            raise ChipHang("PROP", int(host_of[-1]), f"TIME_TICK {prog.n_ticks}, the host's last, arrives while "
-                                                     f"tick {int(host_of[-1])} is busy and is lost (SPI_ERROR_HALT = "
-                                                     "0); the chip then waits in PROP for a tick that never comes",
-                           timing_error=True, lost_ticks=tuple(sorted(lost)))
-        if run[4]:                                   # CONFIG visits by host tick number
-            run = (*run[:4], error_halt.host_visits(run[4], host_of))
-        self._timing_error |= bool(lost or cuts)     # TIMING_ERROR is cleared only by reset
-        return (*run, lost, tuple(sorted(cuts.items())))
-
-    def _simulate_cut(self, prog, sample, do_eprop, dump, host_of, period, cut_at):
-        """_simulate, or (host tick, offset, "PROP") when a tick cuts a cut tick's PROP that the program does not
-        list as cut yet (core.cycle.cut.Recut)."""
-        try:
-            return self._simulate(prog, sample, do_eprop, dump, cut_at)
-        except cut.Recut as rc:
-            m = rc.offset // period
-            return int(host_of[rc.tick - 1]) + m, rc.offset, "PROP"
-
     def _run_ticks(self, prog, drive, tk, stats, dump, rec, send_n, send_data) -> list:
         """The kernel over the whole sample, stopping in CONFIG for each host SPI visit (core.config_visit)."""
         inp_next, pos = np.zeros(256, np.uint8), np.array([0, 1, 0], np.int64)
@@ -317,7 +265,7 @@ class Chip:
                                  send_data, inp_next, pos))
             if code <= -CUT_BASE:                    # a PROP scan on the cycle model (core.cycle.cut)
                 code = cut.play(self, drive, tk, stats, dump, rec, send_n, send_data, inp_next, pos,
-                                -code - CUT_BASE, self.host.tick_period,
+                                -code - CUT_BASE, self._cut_period,
                                 lambda r: int(host_mod.send_host_cycles(send_n[r]))
                                 if drive.send_per_tick and send_n[r] > 0 else 0)
                 if code is None:
@@ -376,7 +324,7 @@ class Chip:
 
     def _check_protocol(self) -> None:
         """The local tick generator hangs the chip or is not modelled (core.local_tick)."""
-        check_local_tick(self.config, ChipHang)
+        check_local_tick(self.config, ChipHang, self._timing_error)
 
     def _send(self) -> tuple[int, np.ndarray]:
         """SEND (spec §13): (inference = OUT_DATA[3:0] of the first item, every OUT_DATA byte sent).

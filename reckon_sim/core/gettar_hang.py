@@ -13,10 +13,10 @@ import numpy as np
 from ..errors import InputError
 from . import error_halt
 from .records import TK
-from .tick_period import state_at
+from .tick_period import Schedule, state_at
 
 
-def next_tick(tk: np.ndarray, host_of: np.ndarray, period: int, n_host_ticks: int) -> tuple | None:
+def next_tick(tk: np.ndarray, host_of: np.ndarray, sched: Schedule, n_host_ticks: int) -> tuple | None:
     """Where the host's next TIME_TICK lands in the hung tick (the last row of tk), as tick_period.first_early
     (chip row, its host tick, the next host tick, offset, state); the row's GET_TAR then reaches past it. None:
     the hung tick is the host's last."""
@@ -24,11 +24,11 @@ def next_tick(tk: np.ndarray, host_of: np.ndarray, period: int, n_host_ticks: in
     h0 = int(host_of[c])
     if h0 >= n_host_ticks:
         return None
-    row = tk[c]
+    row, gap = tk[c], Schedule.of(sched).gap(h0, 1)
     entry = 1 + int(row[TK.step]) + int(row[TK.sdone]) + int(row[TK.config])
-    row[TK.gettar] = max(period - entry + 1, 1)         # GET_TAR as far as that tick: it never ends
+    row[TK.gettar] = max(gap - entry + 1, 1)            # GET_TAR as far as that tick: it never ends
     row[TK.cycles] = entry + row[TK.gettar]
-    return c, h0, h0 + 1, period, state_at(row, period)[0]
+    return c, h0, h0 + 1, gap, state_at(row, gap)[0]
 
 
 def lost_after(prog, hang, h0: int, host_of: np.ndarray, lost: frozenset, hang_cls):

@@ -19,15 +19,16 @@ In IDLE tick_cnt is held at 1, and IDLE is only left on SAMPLE_sync && time_tick
 from __future__ import annotations
 
 
-def check_local_tick(cfg, hang) -> None:
+def check_local_tick(cfg, hang, sticky: bool = False) -> None:
     """Raise what the chip does with the local tick generator before any tick is processed; nothing when
-    SPI_LOCAL_TICK = 0. hang: the ChipHang class (state, tick, why)."""
+    SPI_LOCAL_TICK = 0. hang: the ChipHang class (state, tick, why); sticky: TIMING_ERROR set by an earlier
+    sample (a lost tick; cleared only by reset), still set in the IDLE hold."""
     if not cfg["SPI_LOCAL_TICK"]:
         return
     cpt = int(cfg["SPI_CYCLES_PER_TICK"])
     if cpt != 1:
         raise hang("IDLE", 1, f"SPI_LOCAL_TICK = 1 with SPI_CYCLES_PER_TICK = {cpt}: tick_cnt is held at 1 in IDLE, "
-                              "so time_tick never rises and IDLE is never left (srnn.v time handling)")
+                              "so time_tick never rises and IDLE is never left (srnn.v time handling)", timing_error=sticky)
     if cfg["SPI_ERROR_HALT"]:
         raise hang("IDLE", 2, "SPI_LOCAL_TICK = 1 with SPI_CYCLES_PER_TICK = 1: time_tick every cycle; the tick in "
                               "the first PROP cycle (state_evt = CNT) sets TIMING_ERROR and SPI_ERROR_HALT = 1 holds "

@@ -11,7 +11,7 @@ later visit) takes over if the count has not passed it (else tick_cnt counts thr
 visit's C = C' makes its tick's successor start C' after it. Offsets count from the visit tick's time_tick cycle
 (o_e: the first cycle after CONFIG; core.tick_period offsets). A local tick that finds the chip busy sets
 TIMING_ERROR (judged as a fixed-period host's early tick) with the SPI_ERROR_HALT it meets: 1 holds IDLE; 0 loses
-it (not modelled here: refused). The sample's last SEND leaves the chip in IDLE, where tick_cnt is held at 1: the
+it: the local ticks then come as a fixed-period host's from the visit on (LostLocalTicks, core.early_ticks). The sample's last SEND leaves the chip in IDLE, where tick_cnt is held at 1: the
 next sample never starts (core.local_tick).
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ from ..hw.registers import BY_NAME
 from .hang import ChipHang
 from .config_visit import CONFIG_BASE_CYCLES, CONFIG_READ_GAP, CONFIG_WORD_CYCLES
 from .records import TK
-from .tick_period import arrival
+from .config_regs import written_values
+from .tick_period import Schedule, arrival
 
 LT, CPT, EH = BY_NAME["SPI_LOCAL_TICK"], BY_NAME["SPI_CYCLES_PER_TICK"], BY_NAME["SPI_ERROR_HALT"]
 
@@ -113,11 +114,31 @@ def halt_met(log, tick: int, state: str, where: str) -> int:
     return int(eh[EH.name])
 
 
+class LostLocalTicks(Exception):
+    """A local tick finds the chip busy and meets SPI_ERROR_HALT = 0: the sample re-runs with the local ticks as
+    an early-tick schedule (core.early_ticks), k, start and C as check_local_ticks returns them."""
+
+    def __init__(self, k: int, start: int, c: int):
+        super().__init__(k, start, c)
+        self.schedule = Schedule(c, k, start)
+
+
+def _lost(tk, k: int, config: dict, at: str, sched: tuple, c: int, where: str) -> LostLocalTicks:
+    """LostLocalTicks on sched (tick k+1's start, the visit's C), or InputError when a visit after tick k changes
+    SPI_CYCLES_PER_TICK (not modelled then); c: the C the lost tick came with."""
+    later = [r + 1 for r in range(k, len(tk) - 1) if cpt_changes(tk[r], config.get(r))]
+    if later:
+        raise InputError(where, f"SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = {c}): {at}; with SPI_ERROR_HALT = 0 it "
+                                f"is lost, and the CONFIG visit of tick {later[0]} changes SPI_CYCLES_PER_TICK: "
+                                "not modelled (allowed: no later SPI_CYCLES_PER_TICK write, or SPI_ERROR_HALT = 1)")
+    return LostLocalTicks(k, *sched)
+
+
 def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, hang, where: str):
     """The local ticks from the visit of tick k on against the tick table: ChipHang when the first that finds
-    the chip busy meets SPI_ERROR_HALT = 1; returns (tick k+1's start offset after tick k's, the C then, the
-    period changes [(tick k2, C): tick k2+1 starts C after tick k2]); InputError when it meets 0 (lost local
-    ticks: not modelled). config: the visits by host step (tick r+1's is config[r])."""
+    the chip busy meets SPI_ERROR_HALT = 1, LostLocalTicks when it meets 0; returns (tick k+1's start offset after
+    tick k's, the C then, the period changes [(tick k2, C): tick k2+1 starts C after tick k2]). config: the visits
+    by host step (tick r+1's is config[r])."""
     t, c = first_tick(tk[k - 1], config[k - 1], c_before, where)
     start, c0, changes = t, c, []
     for r in range(k - 1, len(tk) - 1):             # the last tick has no successor: SAMPLE is low, SEND -> IDLE
@@ -130,9 +151,7 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
             state, cyc, at = arrival(tk[r], r + 1, r + 2, t)
             at = at.replace(f"TIME_TICK {r + 2} arrives", "the local tick arrives")
             if not halt_met(log, r + 1, state, where):
-                raise InputError(where, f"SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = {c}): {at}; with "
-                                        "SPI_ERROR_HALT = 0 it is lost and the local ticks run on: not modelled "
-                                        "(allowed: SPI_ERROR_HALT = 1, or a period every tick fits in)")
+                raise _lost(tk, k, config, at, (start, c0), c, where)
             h = hang("IDLE", r + 1, f"SPI_LOCAL_TICK := 1 in the CONFIG visit of tick {k} (SPI_CYCLES_PER_TICK = "
                                     f"{c}): {at}: TIMING_ERROR is set, the FSM takes one more step and "
                                     f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the "
@@ -141,6 +160,11 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
             h.local, h.local_changes = (k, start, c0), tuple(changes)
             raise h
     return start, c0, tuple(changes)
+
+
+def writes_local_tick(prog) -> bool:
+    """Some CONFIG visit of the program writes SPI_LOCAL_TICK := 1 (its sample may lose local ticks)."""
+    return any(v & 1 for v in written_values(prog.config.values(), LT.name))
 
 
 def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: int) -> tuple | None:

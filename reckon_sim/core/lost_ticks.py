@@ -22,6 +22,7 @@ from ..io.vector_files import LV_SAMPLE
 from .host import HostProgram
 from .host import played as host_played
 from . import error_halt, sample_fall
+from .tick_period import Schedule
 
 
 def _step_of(T: int, host_of: np.ndarray, cuts: frozenset) -> np.ndarray:
@@ -33,12 +34,12 @@ def _step_of(T: int, host_of: np.ndarray, cuts: frozenset) -> np.ndarray:
     return step_of
 
 
-def merge(prog: HostProgram, lost: frozenset, period: int = 0,
+def merge(prog: HostProgram, lost: frozenset, sched: Schedule | int = 0,
           cuts: frozenset = frozenset()) -> tuple[HostProgram, np.ndarray]:
     """The program the chip sees: one step per chip tick (the host steps since the last chip tick merged: events
     in order, target bytes in order, the last step's levels and GET_TAR answers); the events before a chip tick
     that loses its successor are dropped (wiped); a mid-tick SAMPLE fall N cycles after host tick j, which
-    arrives m periods after chip tick c's, is a fall N + m * period cycles into chip tick c. A cut host tick
+    arrives m periods after chip tick c's, is a fall N + sched.gap(c's host tick, m) cycles into chip tick c. A cut host tick
     (`cuts`: it starts a chip tick while the last one's scan runs, core.cycle.cut) finds no step played since the
     last chip tick: those steps follow it. Returns the program and the host tick number of every chip tick."""
     T = prog.n_ticks
@@ -66,13 +67,14 @@ def merge(prog: HostProgram, lost: frozenset, period: int = 0,
     fall = prog.fall_cycle
     if fall >= 0:                                        # chip tick c: the last with a host tick <= j
         j = prog.fall_step
-        fall += (j - int(host_of[np.searchsorted(host_of, j, side="right") - 1])) * period
+        h0 = int(host_of[np.searchsorted(host_of, j, side="right") - 1])
+        fall += Schedule.of(sched).gap(h0, j - h0) if j > h0 else 0
     merged = HostProgram(n, np.asarray(prog.levels)[last], step_of[ev[keep]],
                          np.asarray(prog.ev_chan)[keep], tar, req, prog.tick, config, fall)
     return merged, host_of
 
 
-def played(prog: HostProgram, lost: frozenset, period: int, num_recout: int,
+def played(prog: HostProgram, lost: frozenset, sched: Schedule | int, num_recout: int,
            cuts: frozenset = frozenset()) -> tuple[HostProgram, np.ndarray, int]:
     """What the chip runs with these ticks lost (and cut): the merged program up to the sample's end
     (core.host.played), the host tick of every chip tick and the chip tick whose mid-tick SAMPLE fall the kernel
@@ -80,7 +82,7 @@ def played(prog: HostProgram, lost: frozenset, period: int, num_recout: int,
     lost, the merged program ends with a phantom step (SAMPLE low) for the tick that never comes: the caller
     reports the chip waiting in PROP if the kernel gets there (a SAMPLE fall may end the sample in the busy tick
     first)."""
-    merged, host_of = merge(prog, lost, period, cuts)
+    merged, host_of = merge(prog, lost, sched, cuts)
     if prog.n_ticks in lost:
         lv = np.asarray(merged.levels)
         merged = replace(merged, n_ticks=merged.n_ticks + 1, levels=np.append(lv, lv[-1] & ~LV_SAMPLE))

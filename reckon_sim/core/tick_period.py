@@ -10,6 +10,8 @@ between time_tick cycles (the TIME_TICK synchroniser delays every tick alike); t
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .records import TK
@@ -50,14 +52,34 @@ def halt(tk: np.ndarray, c: int, tick: int, early: int, offset: int, hang):
                               "modelled)", timing_error=True, tick_table=tk[: c + 1].copy(), cut=(state, cyc))
 
 
-def first_early(tk: np.ndarray, host_of: np.ndarray, period: int, lost: frozenset) -> tuple | None:
+class Schedule(NamedTuple):
+    """When the ticks after a busy chip tick arrive: every `period` cycles, from host tick 1 on (a fixed-period
+    host), or, with `after` = k > 0, the local ticks of an SPI_LOCAL_TICK := 1 visit in tick k: tick k+1 `first`
+    cycles after tick k's, then every period (ticks up to k follow the chip's readiness: never early)."""
+    period: int
+    after: int = 0
+    first: int = 0
+
+    def gap(self, h0: int, m: int) -> int:
+        """Cycles from host tick h0's time_tick to host tick h0 + m's (h0 >= after)."""
+        return self.first + (m - 1) * self.period if h0 == self.after and self.after else m * self.period
+
+    @classmethod
+    def of(cls, sched: "Schedule | int") -> "Schedule":
+        return sched if isinstance(sched, Schedule) else cls(int(sched))
+
+
+def first_early(tk: np.ndarray, host_of: np.ndarray, sched: "Schedule | int", lost: frozenset) -> tuple | None:
     """The first host tick arriving while a chip tick is busy and not counted lost yet: (chip tick row c, host
     tick of row c, the early host tick, its offset in cycles, the state it lands in); None: none."""
+    sched = Schedule.of(sched)
     for c in range(min(len(tk), len(host_of)) - 1):     # the last chip tick has no successor (ticks stop there)
         busy, h0 = int(tk[c, TK.cycles]), int(host_of[c])
+        if h0 < sched.after:                             # its successor follows readiness
+            continue
         m = 1
-        while m * period < busy:
+        while sched.gap(h0, m) < busy:
             if h0 + m not in lost:
-                return c, h0, h0 + m, m * period, state_at(tk[c], m * period)[0]
+                return c, h0, h0 + m, sched.gap(h0, m), state_at(tk[c], sched.gap(h0, m))[0]
             m += 1
     return None

@@ -18,7 +18,7 @@ from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
 from ..io.vector_files_doc import FORMAT_DOC
-from . import gettar, spi
+from . import gettar, local_pace, spi
 from .stimulus import check_protocol, n_items, program_steps
 from .tbench import write_dropin
 from .vcd import StateVcd
@@ -93,7 +93,9 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     _no_period_change(chip.local_changes)
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     end_cfg = _after_visits(chip, host, cfg)
-                    steps = steps[: _last_host_tick(res)]                          # the host stops at the end
+                    steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
+                    if chip.local_tick:
+                        _check_local(steps, res, chip.local_tick)
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
@@ -285,6 +287,16 @@ def _asked_only(steps: list, tk: np.ndarray, lost) -> None:
             s.req = []
 
 
+def _check_local(steps: list, res, local: tuple) -> None:
+    """The bench keeps up with the local ticks (vectors.local_pace); a cut scan beside them is model only."""
+    if res.cut_ticks:
+        h, _ = res.cut_ticks[0]
+        raise InputError("host program", f"the local tick {h} cuts a PROP scan (SPI_ERROR_HALT = 0): not written "
+                                         "(model only; allowed: a SPI_CYCLES_PER_TICK whose local ticks come outside "
+                                         "the PROP scans)")
+    local_pace.check(steps, res.tick_table, _host_ticks(len(steps), res.lost_ticks), local)
+
+
 def _no_period_change(changes) -> None:
     """The bench plays one local period (record 10): a later SPI_CYCLES_PER_TICK change is model only."""
     if changes:
@@ -300,7 +312,10 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
     EPROP hang's last row counts up to the cycle EPROP would have left, a GET_TAR hang's up to GET_TAR's first)."""
     _no_period_change(hang.local_changes)
-    if hang.local and hang.cut[0] == "CONFIG":
+    if hang.local and hang.lost_ticks:
+        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: local ticks lost before it "
+                                         f"({', '.join(map(str, hang.lost_ticks))}): not written (model only)")
+    if hang.local and hang.cut is not None and hang.cut[0] == "CONFIG":
         raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt inside the "
                                          "visit is not written (model only; allowed: a SPI_CYCLES_PER_TICK whose first "
                                          "local tick comes after the visit)")

@@ -79,6 +79,12 @@ module reckon_vec_tb;
     integer n_lost = 0, lost_pos = 0;
     integer fall_k = 0, fall_n = 0, fall_end = 0, fall_base = -1;   // record 9: SAMPLE falls fall_n edges into tick fall_k
     integer lt_k = 0, lt_o = 0, lt_c = 0, t_tick = 0;   // record 10: local ticks after tick lt_k; t_tick: last time_tick edge
+    integer lt_prev = 0;                                 // the host tick of the bench tick that t_tick started
+
+    // cycles from tick lt_prev's time_tick edge to local tick k's (the ticks between lost or cut: record 8)
+    function automatic integer lt_gap(input integer k);
+        lt_gap = (lt_prev == lt_k) ? lt_o + (k - lt_k - 1) * lt_c : (k - lt_prev) * lt_c;
+    endfunction
     integer fd_gt, gt_left = 0, gt_k = -1, gt_c = 0, gt_g = 0;    // record 11: next row `k c g` of gettar_NNNN.hex
     reg     gt_miso = 1'b1;                                          // REQ_TAR shows on MISO
     integer prev_lv = -1, n_tight = 0;   // the last step's levels; ticks raised at their earliest edge (TIMING_MODE 1)
@@ -195,7 +201,7 @@ module reckon_vec_tb;
             while (lost_next(k, m + 1)) m = m + 1;
             if (spt) read_cut_sends(k, m, n_exp);
             gen_base = cyc; gen_m = 1; gen_rise = -1; gen_watch = 1'b0;
-            gen_left = (period_p > 0 && k == halt_k) ? 1 : m;
+            gen_left = (lt_k > 0 && k >= lt_k) ? 0 : ((period_p > 0 && k == halt_k) ? 1 : m);   // local: the chip's
             gen_pulse = cyc;                           // the generator drops this tick's pulse after 3 cycles
             req_cycles = 0;
             rdy_cycles = 0;
@@ -203,6 +209,7 @@ module reckon_vec_tb;
             lt = (lt_k > 0 && k > lt_k);               // record 10: the chip's local tick starts tick k
             lt_seen = 1'b0;
             lt_edge = cyc + 3 + lt_o;                  // record 10 halt in the visit's tick: its local tick edge
+            if (k == lt_k && m > 0 && err_from < 0) err_from = lt_edge;   // its first local tick is lost
             if (lt) gen_pulse = -1;
             else TIME_TICK = 1'b1;
             if (k == fall_k && fall_n == 0) SAMPLE = 1'b0;   // record 9: the fall generator drops it fall_n edges on
@@ -212,16 +219,18 @@ module reckon_vec_tb;
             sent = (nreq == 0);
             while (!fin) begin
                 @(negedge CLK);
-                if (lt && !lt_seen && TIMING_ERROR_RDY !== 1'b1) begin   // the local time_tick edge was the last
+                // the local time_tick edge was the last (SPI_TIMING_MODE = 1: the pin shows TIMING_ERROR, so by count)
+                if (lt && !lt_seen && (tmode ? cyc - t_tick >= lt_gap(k) : TIMING_ERROR_RDY !== 1'b1)) begin
                     lt_seen = 1'b1;
-                    if (cyc - t_tick != ((k == lt_k + 1) ? lt_o : lt_c)) begin
+                    if (cyc - t_tick != lt_gap(k)) begin     // lost local ticks (record 8) came in tick lt_prev
                         $display("[reckon_vec_tb] sample %04d: FAIL  local tick %0d came %0d cycles after tick %0d's, expected %0d",
-                                 s_gidx, k, cyc - t_tick, k - 1, (k == lt_k + 1) ? lt_o : lt_c);
+                                 s_gidx, k, cyc - t_tick, lt_prev, lt_gap(k));
                         n_fail = n_fail + 1;
                         finish_run("local tick off its period");
                     end
                     t0 = cyc - 3;                          // as if raised: a raised TIME_TICK's edge is t0 + 3
                     lt_edge = cyc + lt_c;
+                    if (m > 0 && err_from < 0) err_from = lt_edge;   // a lost local tick sets TIMING_ERROR
                 end
                 if (!done && k == halt_k && lt_k > 0 && (!lt || lt_seen)
                     && cyc == lt_edge + (tmode ? 0 : 1)) begin  // a local tick finds the chip busy: held in IDLE
@@ -287,7 +296,7 @@ module reckon_vec_tb;
                         n_fail = n_fail + 1;
                         finish_run("unexpected timing error");
                     end
-                    fin = sent && cfg_nw == 0 && !OUT_ACK && (!spt || n_got >= n_exp) && cyc - t0 >= exp_cyc - exp_get
+                    fin = (!lt || lt_seen) && sent && cfg_nw == 0 && !OUT_ACK && (!spt || n_got >= n_exp) && cyc - t0 >= exp_cyc - exp_get
                           + (blind ? blind_cycles : req_cycles) + rdy_cycles + span
                           + (period_p == 0 ? 0 : EDGES_TO_READY);   // ready host: at the earliest legal tick edge
                 end else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;
@@ -313,6 +322,7 @@ module reckon_vec_tb;
             end
             in_tick = 1'b0;
             t_tick = t0 + 3;
+            lt_prev = k;
             if (m > 0) t_last = gen_last;              // the next tick comes a period after the last lost one
             if (!done) begin                            // halted: the sample ended in check_held
                 meas = cyc - t0 - (last ? EDGES_TO_OUT_REQ : ((tmode && period_p == 0) ? 0 : EDGES_TO_READY))

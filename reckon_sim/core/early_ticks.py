@@ -1,0 +1,127 @@
+"""Ticks that arrive while a chip tick is busy: a sample re-run until every one is accounted for (README
+"Operating modes").
+
+The ticks come on a tick_period.Schedule: a fixed-period host (HostSpec.tick_period), or the local ticks of an
+SPI_LOCAL_TICK := 1 visit (core.local_tick_write), which arrive as a fixed-period host's from that visit on and
+go on after the host's last tick: when that one is lost or cuts a scan, the next local tick (an empty host step,
+SAMPLE low) ends the sample. Each
+early tick is judged by the SPI_ERROR_HALT it meets (core.error_halt): 1 halts the chip in IDLE (tick_period.halt),
+0 loses it (core.lost_ticks: the sample re-runs on the merged program) or, in the PROP scan, cuts the scan
+(core.cycle.cut: the cut tick starts beside it). The chip's state is restored before each re-run.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..io.vector_files import LV_SAMPLE
+
+from . import error_halt, gettar_hang, lost_ticks, tick_period
+from .cycle import cut
+from .hang import ChipHang
+
+
+def _local_halt(halt: ChipHang, sched: tick_period.Schedule, h: int) -> ChipHang:
+    """A local tick's halt in the words and fields of core.local_tick_write (record 10 rides along)."""
+    why = str(halt).split(": ", 2)[2].replace(f"TIME_TICK {h} arrives", f"the local tick {h} arrives")
+    out = ChipHang(halt.state, halt.tick, f"SPI_LOCAL_TICK := 1 in the CONFIG visit of tick {sched.after} "
+                                          f"(SPI_CYCLES_PER_TICK = {sched.period}): {why}", halt.timing_error,
+                   halt.tick_table, halt.cut)
+    out.local = (sched.after, sched.first, sched.period)
+    return out
+
+
+def _early(chip, prog, run, hang, host_of, sched, lost, cuts, arrivals, cut_at):
+    """The next early tick of a finished run (tick_period.first_early, or the one that lands in a GET_TAR hang),
+    after the sticky TIMING_ERROR check (core.error_halt); (early tuple or None, into_hang)."""
+    early = tick_period.first_early(run[0], host_of, sched, lost | frozenset(cuts))
+    try:
+        error_halt.check_sticky(chip._reg_log, arrivals, early, run, host_of, ChipHang, chip._timing_error)
+    except ChipHang as sticky:
+        sticky.lost_ticks = tuple(sorted(lost))
+        raise
+    into_hang = (early is None and hang is not None and hang.state == "GET_TAR"
+                 and not (hang.tick >= 2 and cut_at[hang.tick - 2] > 0))
+    if into_hang:                                # the host's ticks go on while the chip waits for targets
+        early = gettar_hang.next_tick(run[0], host_of, sched, prog.n_ticks)
+    return early, into_hang
+
+
+def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_period.Schedule):
+    """Chip._simulate's tuple, the lost host ticks and the cuts ((host tick, offset), ..) of a sample whose ticks
+    come on `sched`; ChipHang for a halt or a hang (host tick numbers)."""
+    num_recout, period = chip.config.num_recout, sched.period
+    saved = chip._saved()                        # a visit's register writes are undone too
+    lost, cuts, arrivals = frozenset(), {}, []   # cuts: host tick -> cycles after the busy chip tick's;
+    #                                              arrivals: (chip tick, state) where each lost tick landed
+    chip._cut_period = period
+    while True:
+        run_prog, host_of, chip._fall_tick = lost_ticks.played(prog, lost, sched, num_recout, frozenset(cuts))
+        cut_at = np.zeros(run_prog.n_ticks, np.int64)
+        for hc, off in cuts.items():             # the chip tick before cut tick hc stops before its PROP
+            cut_at[int(np.searchsorted(host_of, hc)) - 1] = off
+        try:
+            run, hang = _simulate_cut(chip, run_prog, sample, do_eprop, dump, host_of, period, cut_at), None
+        except ChipHang as e:                    # an EPROP hang (a SAMPLE fall) or a GET_TAR no transfer
+            if e.state not in ("EPROP", "GET_TAR") or e.tick_table is None:   # answers: the ticks before count
+                raise
+            run, hang = (e.tick_table, None, None, e.tick_send, e.config_reads), e
+        if len(run) == 3:                        # a Recut found in a cut window: (host tick, offset, "PROP")
+            h, offset, where = run
+        else:
+            early, into_hang = _early(chip, prog, run, hang, host_of, sched, lost, cuts, arrivals, cut_at)
+            if early is None:
+                break
+            c, h0, h, offset, where = early
+            if error_halt.value_at(saved[1].registers, chip._reg_log, c + 1, where, period):
+                halt = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
+                halt = _local_halt(halt, sched, h) if sched.after else halt
+                halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
+                halt.lost_ticks = tuple(sorted(lost))
+                raise halt
+            if into_hang:
+                raise gettar_hang.lost_after(prog, hang, h0, host_of, lost, ChipHang)
+        if where == "PROP":                      # it cuts the scan (core.cycle.cut)
+            if not sched.after:
+                cut.check_cut(prog, h, host_of)
+            cuts[h] = offset
+        else:
+            lost, arrivals = lost | {h}, [*arrivals, (c + 1, where)]
+        if sched.after and h == prog.n_ticks:    # local ticks go on after the host's last: the next one ends it
+            prog = _one_more_tick(prog)
+        chip._restore(saved)
+    return _finish(chip, prog, run, hang, host_of, run_prog, lost, cuts)
+
+
+def _one_more_tick(prog):
+    """The program with one more host tick after its last (an empty step, SAMPLE low): the next local tick."""
+    lv = np.asarray(prog.levels)
+    return replace(prog, n_ticks=prog.n_ticks + 1, levels=np.append(lv, lv[-1] & ~LV_SAMPLE))
+
+
+def _finish(chip, prog, run, hang, host_of, run_prog, lost, cuts):
+    """The hangs of the last run in host tick numbers, or its tuple with the lost ticks and cuts."""
+    if hang is not None and hang.state == "GET_TAR":   # in the host's last tick: no TIME_TICK follows
+        raise gettar_hang.host_numbered(hang, host_of, lost, ChipHang)
+    if hang is not None:
+        raise lost_ticks.host_numbered(hang, host_of, run_prog.fall_cycle, lost, ChipHang)
+    if prog.n_ticks in lost and len(run[0]) > len(host_of):   # the phantom tick: SAMPLE falls, no tick comes
+        raise ChipHang("PROP", int(host_of[-1]), f"TIME_TICK {prog.n_ticks}, the host's last, arrives while "
+                                                 f"tick {int(host_of[-1])} is busy and is lost (SPI_ERROR_HALT = "
+                                                 "0); the chip then waits in PROP for a tick that never comes",
+                       timing_error=True, lost_ticks=tuple(sorted(lost)))
+    if run[4]:                                   # CONFIG visits by host tick number
+        run = (*run[:4], error_halt.host_visits(run[4], host_of))
+    chip._timing_error |= bool(lost or cuts)     # TIMING_ERROR is cleared only by reset
+    return (*run, lost, tuple(sorted(cuts.items())))
+
+
+def _simulate_cut(chip, prog, sample, do_eprop, dump, host_of, period, cut_at):
+    """Chip._simulate, or (host tick, offset, "PROP") when a tick cuts a cut tick's PROP that the program does not
+    list as cut yet (core.cycle.cut.Recut)."""
+    try:
+        return chip._simulate(prog, sample, do_eprop, dump, cut_at)
+    except cut.Recut as rc:
+        m = rc.offset // period
+        return int(host_of[rc.tick - 1]) + m, rc.offset, "PROP"

@@ -1,0 +1,53 @@
+"""Whether the bench keeps up with local ticks (record 10): between a chip tick's readiness and the next local
+tick it must play every host step since (README "Operating modes"), for a local tick does not wait for it.
+
+The bench's cost of a step (reckon_vec_tb.sv do_step, default +clk_half / +sck_half): 7 cycles per AER event or
+target transfer (aer_send's four-phase handshake on the released RTL), 4 after the levels, and 129 for the
+SPI_EN_CONF = 1 write of a CONFIG visit (64 SCK periods of 2 cycles, 1 to realign). Measured on the released RTL
+(small_spec, tick 25's visit, 3 events in step 25): a local tick that comes exactly that many cycles after the
+readiness passes, one cycle sooner fails, with SPI_TIMING_MODE = 0 (`TIMING_ERROR_RDY low before tick 26`) and 1
+(`local tick 26 came 3259 cycles after tick 25's, expected 3258`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..io.vector_files import LV_SAMPLE, Step
+from ..core.records import TK
+
+AER_CYCLES, STEP_CYCLES, VISIT_CYCLES = 7, 4, 129
+
+
+def extended(steps: list[Step], last_host_tick: int) -> list[Step]:
+    """The steps up to the host tick the sample ends on: local ticks go on after the host's last (core.early_ticks),
+    each after an empty step with SAMPLE low."""
+    out = list(steps[:last_host_tick])
+    while len(out) < last_host_tick:
+        out.append(Step(len(out), out[-1].levels & ~LV_SAMPLE))
+    return out
+
+
+def step_cycles(step: Step) -> int:
+    """The bench's cycles to play one step (module docstring)."""
+    return AER_CYCLES * (len(step.aer) + len(step.tar)) + STEP_CYCLES + (VISIT_CYCLES if step.config else 0)
+
+
+def check(steps: list[Step], tk: np.ndarray, host_of: np.ndarray, local: tuple) -> None:
+    """InputError when a local tick comes before the bench has played the steps since the last chip tick's
+    readiness. local: (visit tick k, tick k+1's start offset after tick k's, SPI_CYCLES_PER_TICK); host_of: the
+    host tick of every chip tick (lost ticks left out)."""
+    k, start, c = local
+    at = lambda h: 0 if h == k else start + (h - k - 1) * c          # noqa: E731 (offsets after tick k's)
+    for i in range(1, len(host_of)):
+        h0, h1 = int(host_of[i - 1]), int(host_of[i])
+        if h1 <= k:
+            continue
+        gap = at(h1) - at(h0) - int(tk[i - 1, TK.cycles])
+        need = sum(step_cycles(steps[j]) for j in range(h0, h1))
+        if need > gap:
+            steps_txt = f"step {h0}" if h1 == h0 + 1 else f"steps {h0}..{h1 - 1}"
+            raise InputError("host program", f"the local tick that starts tick {h1} comes {gap} cycles after tick "
+                                             f"{h0} is ready; the bench needs {need} to play {steps_txt} (7 per "
+                                             "AER event, 4 per step): not written (model only; allowed: a "
+                                             "SPI_CYCLES_PER_TICK that leaves the host that time)")
