@@ -74,3 +74,68 @@ def test_vectors_refuse_a_local_tick_that_comes_before_the_bench_has_played_its_
         write_vectors(tmp_path / "lost", _spec(0), None, _host(1000))
     assert "starts tick 28 comes 38 cycles after tick 25 is ready; the bench needs 47 to play steps 25..27" in str(
         e.value)
+
+
+def _lt_off_chip(c: int, halt: int = 1, again: bool = False):
+    """SPI_LOCAL_TICK := 1 in tick 11's visit (SPI_CYCLES_PER_TICK := c), := 0 in tick 21's (and := 1 in 26's)."""
+    from reckon_sim.core.chip import Chip
+    from .test_config_writes import _program
+    inp = small_spec()
+    chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=halt), **inp.weights)
+    visits = {10: ((REG | 64, (c,)), (REG | 10, (1,))), 20: ((REG | 10, (0,)),)}
+    if again:
+        visits[25] = ((REG | 10, (1,)),)
+    return inp, chip, _program(chip, inp.train[0], visits)
+
+
+def test_local_tick_written_0_in_a_later_visit_hands_the_ticks_back_to_the_host():
+    """The TIME_TICK synchroniser holds 0 while SPI_LOCAL_TICK = 1 (srnn.v), so after tick 21's LT := 0 the host's
+    ready TIME_TICK starts tick 22: the local tick due 3000 cycles after tick 21's never comes (546 cycles), the
+    tick table is the ready host's and the next sample starts (no IDLE hold)."""
+    from reckon_sim.core.chip import Chip
+    inp, chip, prog = _lt_off_chip(3000)
+    r = chip.run_sample(inp.train[0], True, program=prog)
+    assert chip.local_tick == (11, 3272, 3000) and chip.local_end == 21 and r.lost_ticks == ()
+    assert r.tick_table[9:23, TK.cycles].tolist() == [258, 642, 258, 258, 258, 258, 242, 210, 258, 210, 274, 546,
+                                                       290, 274]
+    from .test_config_writes import _program
+    ref = Chip.from_config(inp.config, **inp.weights)            # the same visits with LT := 0 (no local tick)
+    same = _program(ref, inp.train[0], {10: ((REG | 64, (3000,)), (REG | 10, (0,))), 20: ((REG | 10, (0,)),)})
+    r0 = ref.run_sample(inp.train[0], True, program=same)
+    assert (r0.tick_table == r.tick_table).all() and int(r0.inference) == int(r.inference) == 1
+    assert len(chip.run_sample(inp.train[1], True).tick_table) == 30
+
+
+def test_local_tick_changes_after_its_0_and_lost_local_ticks_before_it_are_refused():
+    inp, chip, prog = _lt_off_chip(3000, again=True)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inp.train[0], True, program=prog)
+    assert str(e.value) == ("host program step 10: config: the CONFIG visit of tick 26 writes SPI_LOCAL_TICK := 1 "
+                            "after SPI_LOCAL_TICK := 0 in tick 21's: not modelled (allowed: one SPI_LOCAL_TICK := 1 "
+                            "and one := 0 per sample)")
+    inp, chip, prog = _lt_off_chip(300, halt=0)              # 572 cycles into tick 11 (642): lost
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inp.train[0], True, program=prog)
+    assert str(e.value).startswith("host program step 10: config: SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = 300): "
+                                   "the local tick arrives 572 cycles after tick 11's, in PROP cycle 170 of tick 11")
+    assert str(e.value).endswith("with SPI_ERROR_HALT = 0 it is lost, before SPI_LOCAL_TICK := 0 in tick 21's visit: "
+                                 "not modelled (allowed: SPI_ERROR_HALT = 1, or local ticks every tick fits in)")
+
+
+def test_vectors_of_a_local_tick_written_0_later_run_every_sample(tmp_path, monkeypatch):
+    """The bench sees LT := 0 in the visit it plays (tick 21) and raises the ticks after it (RTL: PASS, 3 samples)."""
+    from reckon_sim.core.chip import Chip
+    from reckon_sim.core.host import HostProgram
+    from reckon_sim.vectors import write_vectors
+    template = Chip.host_program
+
+    def with_off(self, sample, learn, targets=None):
+        p = template(self, sample, learn, targets)
+        return HostProgram(p.n_ticks, p.levels, p.ev_step, p.ev_chan, p.tar, p.req,
+                           config={**p.config, 20: ((REG | 10, (0,)),)})
+    monkeypatch.setattr(Chip, "host_program", with_off)
+    m = write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=(
+        (REG | 64, (3000,)), (REG | 10, (1,)))))
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [s.local for s in stim] == [(11, 3272, 3000)] * 3 and all("halt" not in s for s in m["samples"])
+    assert [t.cmd for t in stim[0].steps[20].config] == [REG | 10] and stim[0].steps[20].config[0].data == (0,)

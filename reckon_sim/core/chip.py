@@ -55,6 +55,7 @@ class Chip:
         self._cut_period = 0                         # the period of the ticks after a cut tick (core.early_ticks)
         self.local_tick = None                       # the last sample's SPI_LOCAL_TICK := 1 visit (_local_ticks)
         self.local_changes = ()                      # its later SPI_CYCLES_PER_TICK changes [(tick k2, C)]
+        self.local_end = None                        # the tick of a later SPI_LOCAL_TICK := 0 visit (host ticks after)
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -177,14 +178,14 @@ class Chip:
             lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, period)
         except local_tick_write.LostLocalTicks as busy:   # re-run with the local ticks as an early-tick schedule
             self._restore(saved)
-            lt = (busy.schedule.after, busy.schedule.first, busy.schedule.period, ())
+            lt = (busy.schedule.after, busy.schedule.first, busy.schedule.period, (), None)
             try:
                 tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.run_losing_ticks(
                     self, prog, sample, do_eprop, dump, busy.schedule)
             except ChipHang as hang:                 # record 10 rides along with any hang after lost local ticks
                 hang.local = getattr(hang, "local", None) or lt[:3]
                 raise
-        self.local_tick, self.local_changes = (lt[:3], lt[3]) if lt else (None, ())
+        self.local_tick, self.local_changes, self.local_end = (lt[:3], lt[3], lt[4]) if lt else (None, (), None)
         cfg = self.config                            # a CONFIG visit may have written registers
         inference, out_bytes = self._send()
         if self.coverage is not None:

@@ -12,7 +12,8 @@ visit's C = C' makes its tick's successor start C' after it. Offsets count from 
 (o_e: the first cycle after CONFIG; core.tick_period offsets). A local tick that finds the chip busy sets
 TIMING_ERROR (judged as a fixed-period host's early tick) with the SPI_ERROR_HALT it meets: 1 holds IDLE; 0 loses
 it: the local ticks then come as a fixed-period host's from the visit on (LostLocalTicks, core.early_ticks). The sample's last SEND leaves the chip in IDLE, where tick_cnt is held at 1: the
-next sample never starts (core.local_tick).
+next sample never starts (core.local_tick). SPI_LOCAL_TICK := 0 in a later visit hands the ticks after it back
+to the host (the TIME_TICK synchroniser held 0 meanwhile): a local tick due from that write's edge on never comes.
 """
 from __future__ import annotations
 
@@ -89,14 +90,21 @@ def first_tick(row: np.ndarray, txns, c_before: int, where: str) -> tuple[int, i
     return next_tick(x - ws[lt_at][0] - 1, c, changes, where)
 
 
-def check_writes(log, k: int, where: str) -> None:
-    """InputError for SPI_LOCAL_TICK changed in a later visit (not modelled: LT := 0 hands the ticks back to the
-    host's TIME_TICK, which the bench does not play)."""
-    for k2, before, after in log:
-        if k2 > k and before[LT.name] != after[LT.name]:
-            raise InputError(where, f"the CONFIG visit of tick {k2} writes SPI_LOCAL_TICK := {after[LT.name]} after "
-                                    "the local tick started: not modelled (allowed: SPI_CYCLES_PER_TICK and "
-                                    "SPI_ERROR_HALT writes; no SPI_LOCAL_TICK := 0)")
+def check_writes(log, k: int, where: str) -> int | None:
+    """The tick k2 > k whose visit writes SPI_LOCAL_TICK := 0 (the ticks after k2 are the host's again), or None;
+    InputError for any later SPI_LOCAL_TICK change after that (not modelled)."""
+    ends = [(k2, after[LT.name]) for k2, before, after in log if k2 > k and before[LT.name] != after[LT.name]]
+    if len(ends) > 1:
+        k3, v = ends[1]
+        raise InputError(where, f"the CONFIG visit of tick {k3} writes SPI_LOCAL_TICK := {v} after SPI_LOCAL_TICK "
+                                f":= 0 in tick {ends[0][0]}'s: not modelled (allowed: one SPI_LOCAL_TICK := 1 and "
+                                "one := 0 per sample)")
+    return ends[0][0] if ends else None
+
+
+def off_edge(row: np.ndarray, txns) -> int:
+    """The offset of the first edge that sees the visit's SPI_LOCAL_TICK := 0 (its last LT write; tick row's)."""
+    return exit_edge(row) - [d for d, a, _ in reg_writes(txns) if a == LT.addr][-1]
 
 
 def halt_met(log, tick: int, state: str, where: str) -> int:
@@ -134,11 +142,12 @@ def _lost(tk, k: int, config: dict, at: str, sched: tuple, c: int, where: str) -
     return LostLocalTicks(k, *sched)
 
 
-def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, hang, where: str):
-    """The local ticks from the visit of tick k on against the tick table: ChipHang when the first that finds
-    the chip busy meets SPI_ERROR_HALT = 1, LostLocalTicks when it meets 0; returns (tick k+1's start offset after
-    tick k's, the C then, the period changes [(tick k2, C): tick k2+1 starts C after tick k2]). config: the visits
-    by host step (tick r+1's is config[r])."""
+def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, hang, where: str,
+                      end: int | None = None):
+    """The local ticks from the visit of tick k on (up to tick `end`'s SPI_LOCAL_TICK := 0) against the tick
+    table: ChipHang when the first that finds the chip busy meets SPI_ERROR_HALT = 1, LostLocalTicks when it meets
+    0; returns (tick k+1's start offset after tick k's, the C then, the period changes [(tick k2, C): tick k2+1
+    starts C after tick k2]). config: the visits by host step (tick r+1's is config[r])."""
     t, c = first_tick(tk[k - 1], config[k - 1], c_before, where)
     start, c0, changes = t, c, []
     for r in range(k - 1, len(tk) - 1):             # the last tick has no successor: SAMPLE is low, SEND -> IDLE
@@ -147,10 +156,17 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
             t, c = next_tick(0, c, cpt_changes(tk[r], config.get(r)), where)
             if c != c_was:
                 changes.append((r + 1, c))
+        if end is not None and r == end - 1 and t >= off_edge(tk[r], config[r]):
+            break                                    # LT := 0 came first: the host raises tick end+1
         if t < int(tk[r, TK.cycles]):
             state, cyc, at = arrival(tk[r], r + 1, r + 2, t)
             at = at.replace(f"TIME_TICK {r + 2} arrives", "the local tick arrives")
             if not halt_met(log, r + 1, state, where):
+                if end is not None:
+                    raise InputError(where, f"SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = {c}): {at}; with "
+                                            "SPI_ERROR_HALT = 0 it is lost, before SPI_LOCAL_TICK := 0 in tick "
+                                            f"{end}'s visit: not modelled (allowed: SPI_ERROR_HALT = 1, or local "
+                                            "ticks every tick fits in)")
                 raise _lost(tk, k, config, at, (start, c0), c, where)
             h = hang("IDLE", r + 1, f"SPI_LOCAL_TICK := 1 in the CONFIG visit of tick {k} (SPI_CYCLES_PER_TICK = "
                                     f"{c}): {at}: TIMING_ERROR is set, the FSM takes one more step and "
@@ -169,7 +185,7 @@ def writes_local_tick(prog) -> bool:
 
 def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: int) -> tuple | None:
     """SPI_LOCAL_TICK := 1 in a visit of the sample (reg_log: [(tick, registers before, after)]): (its tick k,
-    tick k+1's start offset, C, the later period changes), or None; ChipHang when a local tick finds the chip
+    tick k+1's start offset, C, the later period changes, the tick of a later SPI_LOCAL_TICK := 0 or None), or None; ChipHang when a local tick finds the chip
     busy (SPI_ERROR_HALT = 1)."""
     on = [(k, before) for k, before, after in reg_log if after[LT.name] and not before[LT.name]]
     if not on:
@@ -178,9 +194,10 @@ def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: 
     where = f"host program step {k - 1}: config"
     if tick_period:
         raise InputError(where, f"{LT.name} := 1 with a host tick_period: not modelled (allowed: the ready host)")
-    check_writes(reg_log, k, where)
+    end = check_writes(reg_log, k, where)
     try:
-        return k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where)
+        return (k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end),
+                end)
     except ChipHang as hang:                         # what the ticks before the cut did, for RTL vectors
         hang.tick_send, hang.config_reads = tick_send, config_reads
         raise

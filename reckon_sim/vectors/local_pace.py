@@ -33,15 +33,16 @@ def step_cycles(step: Step) -> int:
     return AER_CYCLES * (len(step.aer) + len(step.tar)) + STEP_CYCLES + (VISIT_CYCLES if step.config else 0)
 
 
-def check(steps: list[Step], tk: np.ndarray, host_of: np.ndarray, local: tuple) -> None:
+def check(steps: list[Step], tk: np.ndarray, host_of: np.ndarray, local: tuple, end: int | None = None) -> None:
     """InputError when a local tick comes before the bench has played the steps since the last chip tick's
     readiness. local: (visit tick k, tick k+1's start offset after tick k's, SPI_CYCLES_PER_TICK); host_of: the
-    host tick of every chip tick (lost ticks left out)."""
+    host tick of every chip tick (lost ticks left out); end: the tick whose visit writes SPI_LOCAL_TICK := 0 (the
+    host raises the ticks after it)."""
     k, start, c = local
     at = lambda h: 0 if h == k else start + (h - k - 1) * c          # noqa: E731 (offsets after tick k's)
     for i in range(1, len(host_of)):
         h0, h1 = int(host_of[i - 1]), int(host_of[i])
-        if h1 <= k:
+        if h1 <= k or (end is not None and h1 > end):
             continue
         gap = at(h1) - at(h0) - int(tk[i - 1, TK.cycles])
         need = sum(step_cycles(steps[j]) for j in range(h0, h1))

@@ -95,7 +95,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
                     if chip.local_tick:
-                        _check_local(steps, res, chip.local_tick)
+                        _check_local(steps, res, chip.local_tick, chip.local_end)
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
@@ -287,14 +287,14 @@ def _asked_only(steps: list, tk: np.ndarray, lost) -> None:
             s.req = []
 
 
-def _check_local(steps: list, res, local: tuple) -> None:
+def _check_local(steps: list, res, local: tuple, end) -> None:
     """The bench keeps up with the local ticks (vectors.local_pace); a cut scan beside them is model only."""
     if res.cut_ticks:
         h, _ = res.cut_ticks[0]
         raise InputError("host program", f"the local tick {h} cuts a PROP scan (SPI_ERROR_HALT = 0): not written "
                                          "(model only; allowed: a SPI_CYCLES_PER_TICK whose local ticks come outside "
                                          "the PROP scans)")
-    local_pace.check(steps, res.tick_table, _host_ticks(len(steps), res.lost_ticks), local)
+    local_pace.check(steps, res.tick_table, _host_ticks(len(steps), res.lost_ticks), local, end)
 
 
 def _no_period_change(changes) -> None:

@@ -80,6 +80,7 @@ module reckon_vec_tb;
     integer fall_k = 0, fall_n = 0, fall_end = 0, fall_base = -1;   // record 9: SAMPLE falls fall_n edges into tick fall_k
     integer lt_k = 0, lt_o = 0, lt_c = 0, t_tick = 0;   // record 10: local ticks after tick lt_k; t_tick: last time_tick edge
     integer lt_prev = 0;                                 // the host tick of the bench tick that t_tick started
+    integer lt_end = 0;                                  // SPI_LOCAL_TICK := 0 in tick lt_end's visit: host ticks after
 
     // cycles from tick lt_prev's time_tick edge to local tick k's (the ticks between lost or cut: record 8)
     function automatic integer lt_gap(input integer k);
@@ -160,6 +161,8 @@ module reckon_vec_tb;
                     end else begin
                         spi_word(cfg_buf[i + 1 + j], dummy);
                         if (cmd[30:16] == 15'd1 && cmd[15:0] == 16'd23) tmode = cfg_buf[i + 1 + j][0];   // TIMING_MODE
+                        if (cmd[30:16] == 15'd1 && cmd[15:0] == 16'd10 && lt_k > 0 && k > lt_k)   // LOCAL_TICK := 0:
+                            lt_end = cfg_buf[i + 1 + j][0] ? 0 : k;                                 // host ticks after k
                     end
                 end
                 i = i + 1 + n;
@@ -201,12 +204,13 @@ module reckon_vec_tb;
             while (lost_next(k, m + 1)) m = m + 1;
             if (spt) read_cut_sends(k, m, n_exp);
             gen_base = cyc; gen_m = 1; gen_rise = -1; gen_watch = 1'b0;
-            gen_left = (lt_k > 0 && k >= lt_k) ? 0 : ((period_p > 0 && k == halt_k) ? 1 : m);   // local: the chip's
+            gen_left = (lt_k > 0 && k >= lt_k && (lt_end == 0 || k <= lt_end)) ? 0   // local: the chip's
+                       : ((period_p > 0 && k == halt_k) ? 1 : m);
             gen_pulse = cyc;                           // the generator drops this tick's pulse after 3 cycles
             req_cycles = 0;
             rdy_cycles = 0;
             in_tick = 1'b1;
-            lt = (lt_k > 0 && k > lt_k);               // record 10: the chip's local tick starts tick k
+            lt = (lt_k > 0 && k > lt_k && (lt_end == 0 || k <= lt_end));   // record 10: a local tick starts tick k
             lt_seen = 1'b0;
             lt_edge = cyc + 3 + lt_o;                  // record 10 halt in the visit's tick: its local tick edge
             if (k == lt_k && m > 0 && err_from < 0) err_from = lt_edge;   // its first local tick is lost
@@ -374,7 +378,7 @@ module reckon_vec_tb;
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
             period_p = 0; halt_k = 0; halt_err = 1'b0; free_run = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
-            fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0;
+            fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0; lt_end = 0;
             gt_left = 0; gt_k = -1; gt_miso = 1'b1; prev_lv = -1; n_tight = 0;
         end
     endtask
