@@ -139,3 +139,49 @@ def test_vectors_of_a_local_tick_written_0_later_run_every_sample(tmp_path, monk
     stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
     assert [s.local for s in stim] == [(11, 3272, 3000)] * 3 and all("halt" not in s for s in m["samples"])
     assert [t.cmd for t in stim[0].steps[20].config] == [REG | 10] and stim[0].steps[20].config[0].data == (0,)
+
+
+def _lt_period_chip(c: int, period: int, halt: int = 1):
+    inp, chip = _lt_chip(c, halt=halt)
+    chip.host = dataclasses.replace(chip.host, tick_period=period)
+    return inp, chip
+
+
+def test_local_tick_written_with_a_fixed_period_host_ignores_its_ticks_from_the_write_on():
+    """tick_period = 600 >= every tick before 25 (306 at most): no early tick up to the LT := 1 edge (273 cycles
+    into tick 25); the host's TIME_TICKs after it (600, 1200, .. into tick 25's 3234 cycles) are ignored (no
+    TIMING_ERROR, nothing lost): the ready host's ticks, local from tick 26 on (RTL: PASS in both timing modes)."""
+    inp, chip = _lt_period_chip(3000, 600)
+    r = chip.run_sample(inp.train[0], True)
+    assert chip.local_tick == (25, 3272, 3000) and r.lost_ticks == () and r.cut_ticks == ()
+    assert r.tick_table[23:, TK.cycles].tolist() == [306, 3234, 290, 290, 274, 274, 18] and not chip._timing_error
+
+
+def test_local_tick_written_with_a_fixed_period_host_after_an_early_tick():
+    """Period 300: host tick 25 arrives 300 cycles into tick 24 (306): SPI_ERROR_HALT = 1 halts there (before the
+    visit); 0 loses it, which moves the visit: refused, as is a lost local tick (C = 1100)."""
+    from reckon_sim.core.chip import ChipHang
+    inp, chip = _lt_period_chip(3000, 300)
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[0], True)
+    assert e.value.state == "IDLE" and e.value.tick == 24 and "TIME_TICK 25 arrives 300 cycles after" in str(e.value)
+    inp, chip = _lt_period_chip(3000, 300, halt=0)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inp.train[0], True)
+    assert str(e.value) == ("host program step 24: config: SPI_LOCAL_TICK := 1 after host ticks lost or cut (25) "
+                            "with tick_period: not modelled (allowed: a period no tick before the write misses)")
+    inp, chip = _lt_period_chip(1100, 600, halt=0)
+    with pytest.raises(InputError) as e:
+        chip.run_sample(inp.train[0], True)
+    assert str(e.value) == ("host program: a local tick lost (SPI_ERROR_HALT = 0) after SPI_LOCAL_TICK := 1 with "
+                            "tick_period: not modelled (allowed: the ready host)")
+
+
+def test_vectors_of_a_local_tick_with_a_fixed_period_host(tmp_path):
+    """Record 7 keeps the period (0x258) up to the visit; the next sample's IDLE hold is written without it (the
+    chip ignores TIME_TICK): the bench holds it as a local-tick halt."""
+    from reckon_sim.vectors import write_vectors
+    write_vectors(tmp_path, small_spec(), None, dataclasses.replace(_host(3000), tick_period=600))
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert stim[0].timing == vector_files.Timing(600, 0, 0, 0) and stim[0].local == (25, 3272, 3000)
+    assert stim[1].timing == vector_files.Timing(0, 1, 0, 0)

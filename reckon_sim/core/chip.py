@@ -168,15 +168,28 @@ class Chip:
                              "would fall after the next TIME_TICK (allowed: -1 or 0..tick_period-1; a fall m "
                              "periods later is a fall in tick j+m)")
         prog, self._fall_tick = host_mod.played(prog, cfg.num_recout)
+        saved = self._saved() if local_tick_write.writes_local_tick(prog) else None
         if period:                                   # TIME_TICK every N cycles: early ticks lost or halting
+            sched = tick_period.Schedule(period)
+            if saved is not None:                    # host ticks after the LT := 1 edge are ignored: find it
+                first = self._simulate(prog, sample, do_eprop, False)[0]
+                sched = local_tick_write.host_stopped(sched, self._reg_log, prog, first)
+                self._restore(saved)
             tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.run_losing_ticks(
-                self, prog, sample, do_eprop, dump, tick_period.Schedule(period))
+                self, prog, sample, do_eprop, dump, sched)
+            if sched.stop_tick and (lost or cuts):
+                raise InputError(f"host program step {sched.stop_tick - 1}: config", "SPI_LOCAL_TICK := 1 after "
+                                 f"host ticks lost or cut ({', '.join(str(h) for h in sorted({*lost, *dict(cuts)}))}"
+                                 ") with tick_period: not modelled (allowed: a period no tick before the write "
+                                 "misses)")
         else:
-            saved = self._saved() if local_tick_write.writes_local_tick(prog) else None
             (tk, stats, rec, tick_send, config_reads), cuts = self._simulate(prog, sample, do_eprop, dump), ()
         try:
             lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, period)
         except local_tick_write.LostLocalTicks as busy:   # re-run with the local ticks as an early-tick schedule
+            if period:
+                raise InputError("host program", "a local tick lost (SPI_ERROR_HALT = 0) after SPI_LOCAL_TICK := 1 "
+                                 "with tick_period: not modelled (allowed: the ready host)") from None
             self._restore(saved)
             lt = (busy.schedule.after, busy.schedule.first, busy.schedule.period, (), None)
             try:

@@ -178,6 +178,17 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
     return start, c0, tuple(changes)
 
 
+def host_stopped(sched: Schedule, reg_log, prog, tk: np.ndarray) -> Schedule:
+    """A fixed-period host's schedule that ignores its ticks from the first SPI_LOCAL_TICK := 1 write's edge on
+    (tk: the tick table of a run without early ticks, whose rows are host ticks); sched unchanged without one."""
+    on = [k for k, before, after in reg_log if after[LT.name] and not before[LT.name]]
+    if not on:
+        return sched
+    k = on[0]
+    d = [d for d, a, v in reg_writes(prog.config[k - 1]) if a == LT.addr and v & 1][-1]
+    return sched._replace(stop_tick=k, stop_at=exit_edge(tk[k - 1]) - d)
+
+
 def writes_local_tick(prog) -> bool:
     """Some CONFIG visit of the program writes SPI_LOCAL_TICK := 1 (its sample may lose local ticks)."""
     return any(v & 1 for v in written_values(prog.config.values(), LT.name))
@@ -192,9 +203,10 @@ def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: 
         return None
     k, before = on[0]
     where = f"host program step {k - 1}: config"
-    if tick_period:
-        raise InputError(where, f"{LT.name} := 1 with a host tick_period: not modelled (allowed: the ready host)")
     end = check_writes(reg_log, k, where)
+    if tick_period and end is not None:
+        raise InputError(where, f"{LT.name} := 0 in the CONFIG visit of tick {end} with a host tick_period: not "
+                                "modelled (allowed: the ready host, or no SPI_LOCAL_TICK := 0)")
     try:
         return (k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end),
                 end)

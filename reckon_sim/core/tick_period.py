@@ -55,10 +55,14 @@ def halt(tk: np.ndarray, c: int, tick: int, early: int, offset: int, hang):
 class Schedule(NamedTuple):
     """When the ticks after a busy chip tick arrive: every `period` cycles, from host tick 1 on (a fixed-period
     host), or, with `after` = k > 0, the local ticks of an SPI_LOCAL_TICK := 1 visit in tick k: tick k+1 `first`
-    cycles after tick k's, then every period (ticks up to k follow the chip's readiness: never early)."""
+    cycles after tick k's, then every period (ticks up to k follow the chip's readiness: never early). A
+    fixed-period host's ticks from `stop_at` cycles into tick `stop_tick` on are ignored (its SPI_LOCAL_TICK := 1
+    write's edge: the local ticks take over, core.local_tick_write)."""
     period: int
     after: int = 0
     first: int = 0
+    stop_tick: int = 0
+    stop_at: int = 0
 
     def gap(self, h0: int, m: int) -> int:
         """Cycles from host tick h0's time_tick to host tick h0 + m's (h0 >= after)."""
@@ -77,6 +81,8 @@ def first_early(tk: np.ndarray, host_of: np.ndarray, sched: "Schedule | int", lo
         busy, h0 = int(tk[c, TK.cycles]), int(host_of[c])
         if h0 < sched.after:                             # its successor follows readiness
             continue
+        if sched.stop_tick and h0 >= sched.stop_tick:    # the host's TIME_TICK is ignored from the LT edge on
+            busy = min(busy, sched.stop_at) if h0 == sched.stop_tick else 0
         m = 1
         while sched.gap(h0, m) < busy:
             if h0 + m not in lost:

@@ -224,7 +224,7 @@ def _timing(cfg: ChipConfig, host: HostSpec, halt: ChipHang | None = None) -> fm
     error = int(halt is not None and halt.timing_error) | (2 if halt is not None and halt.free_run else 0)
     t = fmt.Timing(host.tick_period, 0 if halt is None else halt.tick, error, int(cfg["SPI_TIMING_MODE"]))
     if halt is not None and cfg["SPI_LOCAL_TICK"]:
-        t = replace(t, halt_tick=1)            # held before the bench's first TIME_TICK (internal ticks)
+        t = replace(t, halt_tick=1, period=0)  # held before the bench's first TIME_TICK, which it ignores
     return None if t == fmt.Timing() else t
 
 
