@@ -81,16 +81,40 @@ def test_error_halt_written_mid_sample_judges_the_early_ticks_after_the_visit():
     assert r.lost_ticks == (26,) and len(r.tick_table) == 29
 
 
-def test_error_halt_refusals_and_the_sticky_timing_error():
-    """An early tick in the visit that changes SPI_ERROR_HALT is refused; := 1 after a lost tick (TIMING_ERROR
-    set) halts in that visit."""
-    inp, chip = _eh_chip((REG | 11, (1,)), halt=0, period=900, every=12)
+def test_error_halt_written_in_the_visit_the_early_tick_lands_in():
+    """Tick 21's visit reads a neuron word (4 words) then writes SPI_ERROR_HALT: the write's edge is 497 cycles
+    into the tick (CONFIG exit edge 3201 - D 2704); an early tick at t meets the value at edge t + 1. EH 1 -> 0: period
+    495 halts in CONFIG cycle 477, 496 and 497 lose the tick (RTL: both halts and both runs PASS; period 496 with
+    the halt expected FAILs). EH 0 -> 1 with the tick before the write: refused (the sticky TIMING_ERROR halts at
+    the write); the same visit in tick 13 with EH := 1 (edge 145): tick 14 at 900 halts in CONFIG cycle 882."""
+    from .test_config_writes import NEUR_R
+    txns = ((NEUR_R, (0, 0, 0, 0)), (REG | 11, (0,)))
+    for period, halts in ((495, True), (496, False), (497, False)):
+        inp, chip = _eh_chip(txns[0], halt=1, period=period, every=20)
+        chip.host = dataclasses.replace(chip.host, config_txns=txns)
+        if halts:
+            with pytest.raises(ChipHang) as e:
+                chip.run_sample(inp.train[0], True)
+            assert e.value.tick == 21 and e.value.cut == ("CONFIG", 477)
+        else:
+            r = chip.run_sample(inp.train[0], True)
+            assert r.lost_ticks[:6] == (22, 23, 24, 25, 26, 27) and r.cut_ticks == (((28, 3472),) if period == 496
+                                                                                      else ())
+    inp, chip = _eh_chip(txns[0], halt=0, period=495, every=20)
+    chip.host = dataclasses.replace(chip.host, config_txns=(txns[0], (REG | 11, (1,))))
     with pytest.raises(InputError) as e:
         chip.run_sample(inp.train[0], True)
-    assert str(e.value) == ("host: tick_period: = 900: an early TIME_TICK lands in the CONFIG visit of tick 13, which "
-                            "writes SPI_ERROR_HALT := 1: whether it meets the old or the new value depends on where "
-                            "the write completes in the visit's SPI transactions: not modelled (allowed: a period "
-                            "whose early ticks land outside that visit)")
+    assert str(e.value) == ("host: tick_period: = 495: an early TIME_TICK lands in a CONFIG visit before its "
+                            "SPI_ERROR_HALT := 1 write (the sticky TIMING_ERROR then halts the chip at the write): "
+                            "not modelled (allowed: a tick that lands outside that visit or after the write)")
+    inp, chip = _eh_chip((REG | 11, (1,)), halt=0, period=900, every=12)
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[0], True)
+    assert e.value.tick == 13 and e.value.cut == ("CONFIG", 882)
+
+
+def test_error_halt_refusals_and_the_sticky_timing_error():
+    """:= 1 after a lost tick (TIMING_ERROR set) halts in that visit."""
     inp, chip = _eh_chip((REG | 11, (0,)), halt=0)       # tick 26 lost: TIMING_ERROR stays set
     chip.run_sample(inp.train[0], True)
     chip.host = dataclasses.replace(chip.host, config_txns=((REG | 11, (1,)),), tick_period=4000)

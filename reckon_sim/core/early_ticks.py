@@ -74,7 +74,8 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
             if early is None:
                 break
             c, h0, h, offset, where = early
-            if error_halt.value_at(saved[1].registers, chip._reg_log, c + 1, where, period):
+            if error_halt.value_at(saved[1].registers, chip._reg_log, c + 1, where, period, run[0][c],
+                                   dict(run[4] or ()).get(c + 1), offset):
                 halt = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
                 halt = _local_halt(halt, sched, h) if sched.after else halt
                 halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)

@@ -3,32 +3,31 @@
 srnn.v: `else if (SPI_ERROR_HALT && TIMING_ERROR) state <= IDLE` every cycle, TIMING_ERROR set by an early
 time_tick and cleared only by reset; registers feed the core directly. So an early tick is judged by the value
 it meets: the one before the visit of its chip tick when it lands in STEP / SDONE, the one after when it lands
-after CONFIG (GET_TAR .. PROP scan); one landing in the visit that changes the value depends on where in the
-visit's SPI transactions the write completes (host SPI timing): not modelled. SPI_ERROR_HALT := 1 while
-TIMING_ERROR is already set (a lost tick before the write) forces IDLE during the visit itself: a halt in CONFIG.
+after CONFIG (GET_TAR .. PROP scan); one landing in the visit that changes the value meets the value at the next
+edge (the write's edge from the visit's SPI word timing: core.local_tick_write.halt_in_visit). SPI_ERROR_HALT := 1
+while TIMING_ERROR is already set (a lost tick before the write) forces IDLE during the visit itself: a halt in CONFIG.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
+from .local_tick_write import halt_in_visit
 
 EH = "SPI_ERROR_HALT"
 _BEFORE_CONFIG = ("STEP", "SDONE")
 
 
-def value_at(initial: dict, log, tick: int, state: str, period: int) -> int:
-    """SPI_ERROR_HALT met by an early tick landing in `state` of chip tick `tick`; log: [(tick, registers
-    before, after)] of the sample's register-writing visits, in order; initial: the registers at its start."""
+def value_at(initial: dict, log, tick: int, state: str, period: int, row=None, txns=None, offset: int = 0) -> int:
+    """SPI_ERROR_HALT met by an early tick landing in `state` of chip tick `tick` (offset cycles into tick row,
+    whose visit plays txns); log: [(tick, registers before, after)] of the sample's register-writing visits, in
+    order; initial: the registers at its start."""
     eh = int(initial[EH])
     for k, before, after in log:
         if k > tick:
             break
-        if k == tick and state == "CONFIG" and before[EH] != after[EH]:
-            raise InputError("host: tick_period", f"= {period}: an early TIME_TICK lands in the CONFIG visit of tick "
-                             f"{tick}, which writes {EH} := {after[EH]}: whether it meets the old or the new value "
-                             "depends on where the write completes in the visit's SPI transactions: not modelled "
-                             "(allowed: a period whose early ticks land outside that visit)")
+        if k == tick and state == "CONFIG" and before[EH] != after[EH]:   # where the write completes decides
+            return halt_in_visit(int(before[EH]), int(after[EH]), row, txns, offset, "an early TIME_TICK",
+                                 f"host: tick_period: = {period}")
         if k < tick or state not in _BEFORE_CONFIG:
             eh = int(after[EH])
     return eh

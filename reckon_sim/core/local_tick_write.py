@@ -11,8 +11,9 @@ later visit) takes over if the count has not passed it (else tick_cnt counts thr
 visit's C = C' makes its tick's successor start C' after it. Offsets count from the visit tick's time_tick cycle
 (o_e: the first cycle after CONFIG; core.tick_period offsets). A local tick that finds the chip busy sets
 TIMING_ERROR (judged as a fixed-period host's early tick) with the SPI_ERROR_HALT it meets: 1 holds IDLE; 0 loses
-it: the local ticks then come as a fixed-period host's from the visit on (LostLocalTicks, core.early_ticks). The sample's last SEND leaves the chip in IDLE, where tick_cnt is held at 1: the
-next sample never starts (core.local_tick). SPI_LOCAL_TICK := 0 in a later visit hands the ticks after it back
+it: the local ticks then come as a fixed-period host's from the visit on (LostLocalTicks, core.early_ticks).
+The sample's last SEND leaves the chip in IDLE, where tick_cnt is held at 1: the next sample never starts
+(core.local_tick). SPI_LOCAL_TICK := 0 in a later visit hands the ticks after it back
 to the host (the TIME_TICK synchroniser held 0 meanwhile): a local tick due from that write's edge on never comes.
 """
 from __future__ import annotations
@@ -107,17 +108,32 @@ def off_edge(row: np.ndarray, txns) -> int:
     return exit_edge(row) - [d for d, a, _ in reg_writes(txns) if a == LT.addr][-1]
 
 
-def halt_met(log, tick: int, state: str, where: str) -> int:
-    """SPI_ERROR_HALT met by a busy local tick in `state` of tick `tick`: the value before that tick's visit in
-    STEP / SDONE, after it from GET_TAR on; InputError inside a visit that changes it (not modelled)."""
+def halt_in_visit(before: int, after: int, row: np.ndarray, txns, offset: int, what: str, where: str) -> int:
+    """SPI_ERROR_HALT met by an early tick `offset` cycles into tick row, inside its visit that changes it: the
+    value at the edge after the tick's (TIMING_ERROR is set at the tick's edge, `SPI_ERROR_HALT && TIMING_ERROR`
+    is judged at the next), i.e. the last EH write seen by then. InputError when that is 0 and a later write in
+    the visit sets 1 (the sticky TIMING_ERROR then halts at that write: not modelled)."""
+    x, eh = exit_edge(row), before
+    for d, a, v in reg_writes(txns):
+        if a == EH.addr and x - d <= offset + 1:
+            eh = v & 1
+    if not eh and after:
+        raise InputError(where, f"{what} lands in a CONFIG visit before its SPI_ERROR_HALT := 1 write (the sticky "
+                                "TIMING_ERROR then halts the chip at the write): not modelled (allowed: a tick that "
+                                "lands outside that visit or after the write)")
+    return eh
+
+
+def halt_met(log, tick: int, state: str, where: str, row=None, txns=None, offset: int = 0) -> int:
+    """SPI_ERROR_HALT met by a busy local tick in `state` of tick `tick` (offset cycles into tick row): the value
+    before that tick's visit in STEP / SDONE, after it from GET_TAR on, halt_in_visit inside a visit that changes
+    it."""
     eh = None
     for k2, before, after in log:
         if k2 > tick:
             break
         if k2 == tick and state == "CONFIG" and before[EH.name] != after[EH.name]:
-            raise InputError(where, f"a local tick lands in the CONFIG visit of tick {tick}, which writes "
-                                    f"SPI_ERROR_HALT := {after[EH.name]}: not modelled (allowed: SPI_CYCLES_PER_TICK "
-                                    "values whose ticks land outside that visit)")
+            return halt_in_visit(int(before[EH.name]), int(after[EH.name]), row, txns, offset, "a local tick", where)
         eh = after if k2 < tick or state not in ("STEP", "SDONE") else before
     return int(eh[EH.name])
 
@@ -161,7 +177,7 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
         if t < int(tk[r, TK.cycles]):
             state, cyc, at = arrival(tk[r], r + 1, r + 2, t)
             at = at.replace(f"TIME_TICK {r + 2} arrives", "the local tick arrives")
-            if not halt_met(log, r + 1, state, where):
+            if not halt_met(log, r + 1, state, where, tk[r], config.get(r), t):
                 if end is not None:
                     raise InputError(where, f"SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = {c}): {at}; with "
                                             "SPI_ERROR_HALT = 0 it is lost, before SPI_LOCAL_TICK := 0 in tick "
@@ -196,8 +212,8 @@ def writes_local_tick(prog) -> bool:
 
 def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: int) -> tuple | None:
     """SPI_LOCAL_TICK := 1 in a visit of the sample (reg_log: [(tick, registers before, after)]): (its tick k,
-    tick k+1's start offset, C, the later period changes, the tick of a later SPI_LOCAL_TICK := 0 or None), or None; ChipHang when a local tick finds the chip
-    busy (SPI_ERROR_HALT = 1)."""
+    tick k+1's start offset, C, the later period changes, the tick of a later SPI_LOCAL_TICK := 0 or None), or
+    None; ChipHang when a local tick finds the chip busy (SPI_ERROR_HALT = 1)."""
     on = [(k, before) for k, before, after in reg_log if after[LT.name] and not before[LT.name]]
     if not on:
         return None
