@@ -185,3 +185,14 @@ def test_vectors_of_a_local_tick_with_a_fixed_period_host(tmp_path):
     stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
     assert stim[0].timing == vector_files.Timing(600, 0, 0, 0) and stim[0].local == (25, 3272, 3000)
     assert stim[1].timing == vector_files.Timing(0, 1, 0, 0)
+
+
+def test_a_later_visit_rewriting_the_same_period_keeps_the_lost_local_ticks_modelled():
+    """config_every = 12: ticks 13 and 25 both write SPI_CYCLES_PER_TICK := 2000 and SPI_LOCAL_TICK := 1, which
+    changes nothing in tick 25 (RTL: PASS); local ticks lost in both visits."""
+    from reckon_sim.core.chip import Chip
+    inp = small_spec()
+    chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=0), **inp.weights)
+    chip.host = HostSpec(config_every=12, config_txns=((REG | 64, (2000,)), (REG | 10, (1,))))
+    r = chip.run_sample(inp.train[0], True)
+    assert chip.local_tick == (13, 2272, 2000) and r.lost_ticks == (14, 26) and len(r.tick_table) == 28

@@ -150,7 +150,7 @@ class LostLocalTicks(Exception):
 def _lost(tk, k: int, config: dict, at: str, sched: tuple, c: int, where: str) -> LostLocalTicks:
     """LostLocalTicks on sched (tick k+1's start, the visit's C), or InputError when a visit after tick k changes
     SPI_CYCLES_PER_TICK (not modelled then); c: the C the lost tick came with."""
-    later = [r + 1 for r in range(k, len(tk) - 1) if cpt_changes(tk[r], config.get(r))]
+    later = [r + 1 for r in range(k, len(tk) - 1) if any(v != sched[1] for _, v in cpt_changes(tk[r], config.get(r)))]
     if later:
         raise InputError(where, f"SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = {c}): {at}; with SPI_ERROR_HALT = 0 it "
                                 f"is lost, and the CONFIG visit of tick {later[0]} changes SPI_CYCLES_PER_TICK: "
