@@ -23,7 +23,6 @@ from . import early_ticks, local_tick_write
 from . import sample_fall
 from . import host as host_mod
 from .local_tick import check_local_tick
-from . import tick_period
 from .protocol import GETTAR_HOST_CYCLES, GETTAR_LABEL_HOST_CYCLES
 from .records import (STATE_EPROP, STATE_NAMES, STATE_SEND, TICK_COLUMNS, TK, Drive, Params, Registers,
                       TickRecords)
@@ -170,11 +169,7 @@ class Chip:
         prog, self._fall_tick = host_mod.played(prog, cfg.num_recout)
         saved = self._saved() if local_tick_write.writes_local_tick(prog) else None
         if period:                                   # TIME_TICK every N cycles: early ticks lost or halting
-            sched = tick_period.Schedule(period)
-            if saved is not None:                    # host ticks after the LT := 1 edge are ignored: find it
-                first = self._simulate(prog, sample, do_eprop, False)[0]
-                sched = local_tick_write.host_stopped(sched, self._reg_log, prog, first)
-                self._restore(saved)
+            sched = early_ticks.period_schedule(self, prog, sample, do_eprop, period, saved)
             tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.run_losing_ticks(
                 self, prog, sample, do_eprop, dump, sched)
             if sched.stop_tick and (lost or cuts):
@@ -190,14 +185,9 @@ class Chip:
             if period:
                 raise InputError("host program", "a local tick lost (SPI_ERROR_HALT = 0) after SPI_LOCAL_TICK := 1 "
                                  "with tick_period: not modelled (allowed: the ready host)") from None
-            self._restore(saved)
             lt = (busy.schedule.after, busy.schedule.first, busy.schedule.period, (), None)
-            try:
-                tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.run_losing_ticks(
-                    self, prog, sample, do_eprop, dump, busy.schedule)
-            except ChipHang as hang:                 # record 10 rides along with any hang after lost local ticks
-                hang.local = getattr(hang, "local", None) or lt[:3]
-                raise
+            tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.rerun_lost_local(
+                self, prog, sample, do_eprop, dump, busy, saved)
         self.local_tick, self.local_changes, self.local_end = (lt[:3], lt[3], lt[4]) if lt else (None, (), None)
         cfg = self.config                            # a CONFIG visit may have written registers
         inference, out_bytes = self._send()

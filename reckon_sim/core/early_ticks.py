@@ -4,20 +4,15 @@
 The ticks come on a tick_period.Schedule: a fixed-period host (HostSpec.tick_period), or the local ticks of an
 SPI_LOCAL_TICK := 1 visit (core.local_tick_write), which arrive as a fixed-period host's from that visit on and
 go on after the host's last tick: when that one is lost or cuts a scan, the next local tick (an empty host step,
-SAMPLE low) ends the sample. Each
-early tick is judged by the SPI_ERROR_HALT it meets (core.error_halt): 1 halts the chip in IDLE (tick_period.halt),
-0 loses it (core.lost_ticks: the sample re-runs on the merged program) or, in the PROP scan, cuts the scan
-(core.cycle.cut: the cut tick starts beside it). The chip's state is restored before each re-run.
+SAMPLE low) ends the sample. Each early tick is judged by the SPI_ERROR_HALT it meets (core.error_halt): 1 halts
+the chip in IDLE (tick_period.halt), 0 loses it (core.lost_ticks: the sample re-runs on the merged program) or,
+in the PROP scan, cuts the scan (core.cycle.cut: the cut tick starts beside it). The chip's state is restored before each re-run.
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
-from ..io.vector_files import LV_SAMPLE
-
-from . import error_halt, gettar_hang, lost_ticks, tick_period
+from . import error_halt, gettar_hang, local_tick_write, lost_ticks, tick_period
 from .cycle import cut
 from .hang import ChipHang
 
@@ -74,8 +69,8 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
             if early is None:
                 break
             c, h0, h, offset, where = early
-            if error_halt.value_at(saved[1].registers, chip._reg_log, c + 1, where, period, run[0][c],
-                                   dict(run[4] or ()).get(c + 1), offset):
+            if error_halt.value_at(saved[1].registers, chip._reg_log, c + 1, where, f"host: tick_period: = {period}",
+                                   row=run[0][c], txns=dict(run[4] or ()).get(c + 1), offset=offset):
                 halt = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
                 halt = _local_halt(halt, sched, h) if sched.after else halt
                 halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
@@ -90,15 +85,33 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
         else:
             lost, arrivals = lost | {h}, [*arrivals, (c + 1, where)]
         if sched.after and h == prog.n_ticks:    # local ticks go on after the host's last: the next one ends it
-            prog = _one_more_tick(prog)
+            prog = lost_ticks.with_empty_step(prog)
         chip._restore(saved)
     return _finish(chip, prog, run, hang, host_of, run_prog, lost, cuts)
 
 
-def _one_more_tick(prog):
-    """The program with one more host tick after its last (an empty step, SAMPLE low): the next local tick."""
-    lv = np.asarray(prog.levels)
-    return replace(prog, n_ticks=prog.n_ticks + 1, levels=np.append(lv, lv[-1] & ~LV_SAMPLE))
+def period_schedule(chip, prog, sample, do_eprop: int, period: int, saved) -> tick_period.Schedule:
+    """A fixed-period host's schedule; with an SPI_LOCAL_TICK := 1 visit (saved: the chip before the sample) its
+    ticks stop at that write's edge, found on one run without early ticks (the chip is restored after it)."""
+    sched = tick_period.Schedule(period)
+    if saved is None:
+        return sched
+    first = chip._simulate(prog, sample, do_eprop, False)[0]
+    sched = local_tick_write.host_stopped(sched, chip._reg_log, prog, first)
+    chip._restore(saved)
+    return sched
+
+
+def rerun_lost_local(chip, prog, sample, do_eprop: int, dump: bool, busy, saved):
+    """run_losing_ticks on the local ticks of a local_tick_write.LostLocalTicks, from the chip before the sample;
+    any hang carries record 10."""
+    chip._restore(saved)
+    s = busy.schedule
+    try:
+        return run_losing_ticks(chip, prog, sample, do_eprop, dump, s)
+    except ChipHang as hang:
+        hang.local = hang.local or (s.after, s.first, s.period)
+        raise
 
 
 def _finish(chip, prog, run, hang, host_of, run_prog, lost, cuts):

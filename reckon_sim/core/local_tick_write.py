@@ -22,41 +22,14 @@ import numpy as np
 
 from ..errors import InputError
 from ..hw.registers import BY_NAME
+from . import error_halt
 from .hang import ChipHang
-from .config_visit import CONFIG_BASE_CYCLES, CONFIG_READ_GAP, CONFIG_WORD_CYCLES
 from .records import TK
+from .visit_timing import exit_edge, reg_writes, write_edges
 from .config_regs import written_values
 from .tick_period import Schedule, arrival
 
-LT, CPT, EH = BY_NAME["SPI_LOCAL_TICK"], BY_NAME["SPI_CYCLES_PER_TICK"], BY_NAME["SPI_ERROR_HALT"]
-
-
-def _word_stream(txns):
-    """(register address or None, data word, is a read data word) of every 32-bit word after each command word."""
-    for cmd, data in txns:
-        yield None, None, False                       # the command word
-        reg = cmd & 0xFFFF if not cmd >> 31 and (cmd >> 28) & 7 == 0 else None
-        for d in data:
-            yield reg, int(d), bool(cmd >> 31)
-
-
-def reg_writes(txns) -> list[tuple[int, int, int]]:
-    """(D, register address, data word) of every register write of a visit, in order; D: clock cycles from the
-    edge that first sees the write to the one that first sees SPI_EN_CONF = 0."""
-    words = list(_word_stream(txns))
-    out = []
-    for i, (reg, d, rd) in enumerate(words):
-        if reg is None or rd:
-            continue
-        after = words[i + 1:]
-        out.append((CONFIG_BASE_CYCLES + CONFIG_WORD_CYCLES * len(after)
-                    + CONFIG_READ_GAP * sum(1 for _, _, r in after if r), reg, d))
-    return out
-
-
-def exit_edge(row: np.ndarray) -> int:
-    """The offset of the edge that leaves CONFIG (o_e - 1) in tick row's time_tick-cycle offsets."""
-    return int(row[TK.step] + row[TK.sdone] + row[TK.config])
+LT, CPT = BY_NAME["SPI_LOCAL_TICK"], BY_NAME["SPI_CYCLES_PER_TICK"]
 
 
 def next_tick(base: int, c: int, changes, where: str) -> tuple[int, int]:
@@ -75,8 +48,7 @@ def next_tick(base: int, c: int, changes, where: str) -> tuple[int, int]:
 
 def cpt_changes(row: np.ndarray, txns) -> list[tuple[int, int]]:
     """(edge offset, new C) of a visit's SPI_CYCLES_PER_TICK writes (tick row's offsets)."""
-    x = exit_edge(row)
-    return [(x - d, v & 0xFFFFFFFF) for d, a, v in reg_writes(txns or ()) if a == CPT.addr]
+    return write_edges(row, txns, CPT.addr)
 
 
 def first_tick(row: np.ndarray, txns, c_before: int, where: str) -> tuple[int, int]:
@@ -105,37 +77,7 @@ def check_writes(log, k: int, where: str) -> int | None:
 
 def off_edge(row: np.ndarray, txns) -> int:
     """The offset of the first edge that sees the visit's SPI_LOCAL_TICK := 0 (its last LT write; tick row's)."""
-    return exit_edge(row) - [d for d, a, _ in reg_writes(txns) if a == LT.addr][-1]
-
-
-def halt_in_visit(before: int, after: int, row: np.ndarray, txns, offset: int, what: str, where: str) -> int:
-    """SPI_ERROR_HALT met by an early tick `offset` cycles into tick row, inside its visit that changes it: the
-    value at the edge after the tick's (TIMING_ERROR is set at the tick's edge, `SPI_ERROR_HALT && TIMING_ERROR`
-    is judged at the next), i.e. the last EH write seen by then. InputError when that is 0 and a later write in
-    the visit sets 1 (the sticky TIMING_ERROR then halts at that write: not modelled)."""
-    x, eh = exit_edge(row), before
-    for d, a, v in reg_writes(txns):
-        if a == EH.addr and x - d <= offset + 1:
-            eh = v & 1
-    if not eh and after:
-        raise InputError(where, f"{what} lands in a CONFIG visit before its SPI_ERROR_HALT := 1 write (the sticky "
-                                "TIMING_ERROR then halts the chip at the write): not modelled (allowed: a tick that "
-                                "lands outside that visit or after the write)")
-    return eh
-
-
-def halt_met(log, tick: int, state: str, where: str, row=None, txns=None, offset: int = 0) -> int:
-    """SPI_ERROR_HALT met by a busy local tick in `state` of tick `tick` (offset cycles into tick row): the value
-    before that tick's visit in STEP / SDONE, after it from GET_TAR on, halt_in_visit inside a visit that changes
-    it."""
-    eh = None
-    for k2, before, after in log:
-        if k2 > tick:
-            break
-        if k2 == tick and state == "CONFIG" and before[EH.name] != after[EH.name]:
-            return halt_in_visit(int(before[EH.name]), int(after[EH.name]), row, txns, offset, "a local tick", where)
-        eh = after if k2 < tick or state not in ("STEP", "SDONE") else before
-    return int(eh[EH.name])
+    return write_edges(row, txns, LT.addr)[-1][0]
 
 
 class LostLocalTicks(Exception):
@@ -177,7 +119,7 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
         if t < int(tk[r, TK.cycles]):
             state, cyc, at = arrival(tk[r], r + 1, r + 2, t)
             at = at.replace(f"TIME_TICK {r + 2} arrives", "the local tick arrives")
-            if not halt_met(log, r + 1, state, where, tk[r], config.get(r), t):
+            if not error_halt.value_at(log[0][1], log, r + 1, state, where, "a local tick", tk[r], config.get(r), t):
                 if end is not None:
                     raise InputError(where, f"SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = {c}): {at}; with "
                                             "SPI_ERROR_HALT = 0 it is lost, before SPI_LOCAL_TICK := 0 in tick "
@@ -201,8 +143,8 @@ def host_stopped(sched: Schedule, reg_log, prog, tk: np.ndarray) -> Schedule:
     if not on:
         return sched
     k = on[0]
-    d = [d for d, a, v in reg_writes(prog.config[k - 1]) if a == LT.addr and v & 1][-1]
-    return sched._replace(stop_tick=k, stop_at=exit_edge(tk[k - 1]) - d)
+    edge = [e for e, v in write_edges(tk[k - 1], prog.config[k - 1], LT.addr) if v & 1][-1]
+    return sched._replace(stop_tick=k, stop_at=edge)
 
 
 def writes_local_tick(prog) -> bool:

@@ -74,6 +74,12 @@ def merge(prog: HostProgram, lost: frozenset, sched: Schedule | int = 0,
     return merged, host_of
 
 
+def with_empty_step(prog: HostProgram) -> HostProgram:
+    """The program with one more tick after its last, whose step is empty with SAMPLE low."""
+    lv = np.asarray(prog.levels)
+    return replace(prog, n_ticks=prog.n_ticks + 1, levels=np.append(lv, lv[-1] & ~LV_SAMPLE))
+
+
 def played(prog: HostProgram, lost: frozenset, sched: Schedule | int, num_recout: int,
            cuts: frozenset = frozenset()) -> tuple[HostProgram, np.ndarray, int]:
     """What the chip runs with these ticks lost (and cut): the merged program up to the sample's end
@@ -84,8 +90,7 @@ def played(prog: HostProgram, lost: frozenset, sched: Schedule | int, num_recout
     first)."""
     merged, host_of = merge(prog, lost, sched, cuts)
     if prog.n_ticks in lost:
-        lv = np.asarray(merged.levels)
-        merged = replace(merged, n_ticks=merged.n_ticks + 1, levels=np.append(lv, lv[-1] & ~LV_SAMPLE))
+        merged = with_empty_step(merged)
     run, fall_tick = host_played(merged, num_recout)
     step_of = _step_of(prog.n_ticks, host_of, cuts)
     late = [j for j in sorted(prog.config) if step_of[j] >= run.n_ticks - 1]
