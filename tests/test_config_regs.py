@@ -260,8 +260,8 @@ def test_cycles_per_tick_changed_in_a_later_visit():
 
 def test_error_halt_changed_in_a_later_visit_is_the_value_the_busy_local_tick_meets():
     """Tick 21's visit CPT := 500 (edge 401 - 128 = 273 <= 500): the local tick lands 500 cycles into tick 21 (674
-    cycles), after the visit: with SPI_ERROR_HALT := 0 written first in that visit it meets 0 (lost; refused beside the CPT change),
-    without it 1 (halt)."""
+    cycles), after the visit: with SPI_ERROR_HALT := 0 written first in that visit it meets 0 (lost, and it cuts
+    the PROP scan: refused beside the CPT change), without it 1 (halt)."""
     from reckon_sim.core.chip import Chip
     from .test_config_writes import _program
     inp = small_spec()
@@ -274,8 +274,25 @@ def test_error_halt_changed_in_a_later_visit_is_the_value_the_busy_local_tick_me
         if halts:
             assert e.value.tick == 21 and e.value.cut[0] != "CONFIG" and e.value.local_changes == ((21, 500),)
         else:
-            assert str(e.value).startswith("host program step 10: config: SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = "
-                                           "500): the local tick arrives 500 cycles after tick 21's, in ")
-            assert str(e.value).endswith("of tick 21 (674 cycles); with SPI_ERROR_HALT = 0 it is lost, and the CONFIG "
-                                         "visit of tick 21 changes SPI_CYCLES_PER_TICK: not modelled (allowed: no "
-                                         "later SPI_CYCLES_PER_TICK write, or SPI_ERROR_HALT = 1)")
+            assert str(e.value) == ("host program step 10: config: the local tick 22 cuts a PROP scan (SPI_ERROR_HALT "
+                                    "= 0) and the CONFIG visit of tick 21 writes SPI_CYCLES_PER_TICK := 500: not "
+                                    "modelled (allowed: no later SPI_CYCLES_PER_TICK write, or local ticks outside "
+                                    "the PROP scans)")
+
+
+def test_local_ticks_lost_after_a_later_period_change_come_on_the_new_period():
+    """LT := 1 at tick 11 (C = 3000), tick 21's visit EH := 0 then CPT := 350 (seen at edge 273 of tick 21's 674
+    cycles): local tick 22 at 350 lands in the visit (lost), tick 23 starts at 700; later ticks every 350 (290
+    busy: none lost). 30 host ticks, 29 chip ticks."""
+    from reckon_sim.core.chip import Chip
+    from .test_config_writes import _program
+    inp = small_spec()
+    s = inp.train[0]
+    chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=1), **inp.weights)
+    prog = _program(chip, s, {10: ((REG | 64, (3000,)), (REG | 10, (1,))), 20: ((REG | 11, (0,)), (REG | 64, (350,)))})
+    r = chip.run_sample(s, True, program=prog)
+    assert r.lost_ticks == (22,) and r.cut_ticks == () and len(r.tick_table) == 29
+    assert chip.local_tick == (11, 3272, 3000) and chip.local_changes == ((21, 350),)
+    assert chip.local_schedule.changes == ((21, 273, 350),)
+    assert [chip.local_schedule.gap(21, m) for m in (1, 2)] == [350, 700] and chip.local_schedule.gap(23, 1) == 350
+    assert r.tick_table[18:23, TK.cycles].tolist() == [210, 274, 674, 290, 290]

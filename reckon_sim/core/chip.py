@@ -54,6 +54,8 @@ class Chip:
         self._cut_period = 0                         # the period of the ticks after a cut tick (core.early_ticks)
         self.local_tick = None                       # the last sample's SPI_LOCAL_TICK := 1 visit (_local_ticks)
         self.local_changes = ()                      # its later SPI_CYCLES_PER_TICK changes [(tick k2, C)]
+        self.local_schedule = None                   # their tick_period.Schedule (core.local_tick_write)
+        self._last_schedule = None                   # the schedule core.early_ticks ran on last
         self.local_end = None                        # the tick of a later SPI_LOCAL_TICK := 0 visit (host ticks after)
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
@@ -185,9 +187,12 @@ class Chip:
             if period:
                 raise InputError("host program", "a local tick lost (SPI_ERROR_HALT = 0) after SPI_LOCAL_TICK := 1 "
                                  "with tick_period: not modelled (allowed: the ready host)") from None
-            lt = (busy.schedule.after, busy.schedule.first, busy.schedule.period, (), None)
             tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.rerun_lost_local(
                 self, prog, sample, do_eprop, dump, busy, saved)
+            self.local_schedule = s = self._last_schedule
+            lt = (s.after, s.first, s.period, local_tick_write.period_changes(s), None)
+        else:
+            self.local_schedule = local_tick_write.schedule_of(lt, tk, config_reads)
         self.local_tick, self.local_changes, self.local_end = (lt[:3], lt[3], lt[4]) if lt else (None, (), None)
         cfg = self.config                            # a CONFIG visit may have written registers
         inference, out_bytes = self._send()

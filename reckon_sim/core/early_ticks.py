@@ -57,7 +57,7 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
         for hc, off in cuts.items():             # the chip tick before cut tick hc stops before its PROP
             cut_at[int(np.searchsorted(host_of, hc)) - 1] = off
         try:
-            run, hang = _simulate_cut(chip, run_prog, sample, do_eprop, dump, host_of, period, cut_at), None
+            run, hang = _simulate_cut(chip, run_prog, sample, do_eprop, dump, host_of, sched, cut_at), None
         except ChipHang as e:                    # an EPROP hang (a SAMPLE fall) or a GET_TAR no transfer
             if e.state not in ("EPROP", "GET_TAR") or e.tick_table is None:   # answers: the ticks before count
                 raise
@@ -65,6 +65,8 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
         if len(run) == 3:                        # a Recut found in a cut window: (host tick, offset, "PROP")
             h, offset, where = run
         else:
+            if sched.after:                      # later SPI_CYCLES_PER_TICK writes, where this run plays them
+                sched = local_tick_write.with_writes(sched, run[0], host_of, run[4])
             early, into_hang = _early(chip, prog, run, hang, host_of, sched, lost, cuts, arrivals, cut_at)
             if early is None:
                 break
@@ -81,12 +83,15 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
         if where == "PROP":                      # it cuts the scan (core.cycle.cut)
             if not sched.after:
                 cut.check_cut(prog, h, host_of)
+            elif sched.changes:                  # the cut window counts one period after the cut
+                raise cut.local_changes(h, sched)
             cuts[h] = offset
         else:
             lost, arrivals = lost | {h}, [*arrivals, (c + 1, where)]
         if sched.after and h == prog.n_ticks:    # local ticks go on after the host's last: the next one ends it
             prog = lost_ticks.with_empty_step(prog)
         chip._restore(saved)
+    chip._last_schedule = sched                  # with the later SPI_CYCLES_PER_TICK writes found (local ticks)
     return _finish(chip, prog, run, hang, host_of, run_prog, lost, cuts)
 
 
@@ -131,11 +136,13 @@ def _finish(chip, prog, run, hang, host_of, run_prog, lost, cuts):
     return (*run, lost, tuple(sorted(cuts.items())))
 
 
-def _simulate_cut(chip, prog, sample, do_eprop, dump, host_of, period, cut_at):
+def _simulate_cut(chip, prog, sample, do_eprop, dump, host_of, sched, cut_at):
     """Chip._simulate, or (host tick, offset, "PROP") when a tick cuts a cut tick's PROP that the program does not
-    list as cut yet (core.cycle.cut.Recut)."""
+    list as cut yet (core.cycle.cut.Recut: the host tick whose offset on sched it is)."""
     try:
         return chip._simulate(prog, sample, do_eprop, dump, cut_at)
     except cut.Recut as rc:
-        m = rc.offset // period
-        return int(host_of[rc.tick - 1]) + m, rc.offset, "PROP"
+        h0, m = int(host_of[rc.tick - 1]), 1
+        while sched.gap(h0, m) < rc.offset:
+            m += 1
+        return h0 + m, rc.offset, "PROP"

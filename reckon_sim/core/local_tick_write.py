@@ -27,23 +27,9 @@ from .hang import ChipHang
 from .records import TK
 from .visit_timing import exit_edge, reg_writes, write_edges
 from .config_regs import written_values
-from .tick_period import Schedule, arrival
+from .tick_period import Schedule, arrival, next_tick
 
 LT, CPT = BY_NAME["SPI_LOCAL_TICK"], BY_NAME["SPI_CYCLES_PER_TICK"]
-
-
-def next_tick(base: int, c: int, changes, where: str) -> tuple[int, int]:
-    """The offset of the next local time_tick edge and the C in force then: tick_cnt = e - base before edge e;
-    changes: [(edge offset, new C)] in order. InputError when a new C is below the count (it counts through 2^32)."""
-    for e, c2 in changes:
-        if base + c < e:                             # the tick comes before this write's edge
-            break
-        if e - base > c2:
-            raise InputError(where, f"SPI_CYCLES_PER_TICK := {c2} when tick_cnt is already {e - base}: it counts "
-                                    "through 2^32 before the next local tick: not modelled (allowed: a value not "
-                                    "below the cycles since the last local tick, or the LT write's edge)")
-        c = c2
-    return base + c, c
 
 
 def cpt_changes(row: np.ndarray, txns) -> list[tuple[int, int]]:
@@ -82,22 +68,40 @@ def off_edge(row: np.ndarray, txns) -> int:
 
 class LostLocalTicks(Exception):
     """A local tick finds the chip busy and meets SPI_ERROR_HALT = 0: the sample re-runs with the local ticks as
-    an early-tick schedule (core.early_ticks), k, start and C as check_local_ticks returns them."""
+    an early-tick schedule (core.early_ticks), k, start and C as check_local_ticks returns them (the later
+    SPI_CYCLES_PER_TICK writes join it from each run: with_writes)."""
 
-    def __init__(self, k: int, start: int, c: int):
+    def __init__(self, k: int, start: int, c: int, where: str):
         super().__init__(k, start, c)
-        self.schedule = Schedule(c, k, start)
+        self.schedule = Schedule(c, k, start, where=where)
 
 
-def _lost(tk, k: int, config: dict, at: str, sched: tuple, c: int, where: str) -> LostLocalTicks:
-    """LostLocalTicks on sched (tick k+1's start, the visit's C), or InputError when a visit after tick k changes
-    SPI_CYCLES_PER_TICK (not modelled then); c: the C the lost tick came with."""
-    later = [r + 1 for r in range(k, len(tk) - 1) if any(v != sched[1] for _, v in cpt_changes(tk[r], config.get(r)))]
-    if later:
-        raise InputError(where, f"SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = {c}): {at}; with SPI_ERROR_HALT = 0 it "
-                                f"is lost, and the CONFIG visit of tick {later[0]} changes SPI_CYCLES_PER_TICK: "
-                                "not modelled (allowed: no later SPI_CYCLES_PER_TICK write, or SPI_ERROR_HALT = 1)")
-    return LostLocalTicks(k, *sched)
+def with_writes(sched: Schedule, tk: np.ndarray, host_of: np.ndarray, visits) -> Schedule:
+    """sched with the SPI_CYCLES_PER_TICK writes of a run's visits (visits: [(chip tick, transactions)]) from
+    tick `after`'s first local tick on, as Schedule.changes."""
+    changes = []
+    for t, txns in visits or ():
+        h0 = int(host_of[t - 1]) if t <= len(host_of) else 0    # 0: the empty step after the host's last
+        if h0 >= sched.after > 0:
+            changes += [(h0, e, v) for e, v in cpt_changes(tk[t - 1], txns) if h0 > sched.after or e > sched.first]
+    return sched._replace(changes=tuple(changes))
+
+
+def schedule_of(lt: tuple | None, tk: np.ndarray, visits) -> Schedule | None:
+    """The Schedule of sample_local_ticks' answer lt on a run without lost ticks (tk, visits by tick), or None."""
+    if lt is None:
+        return None
+    return with_writes(Schedule(lt[2], lt[0], lt[1]), tk, np.arange(1, len(tk) + 1), visits)
+
+
+def period_changes(sched: Schedule) -> tuple:
+    """The (tick k2, C) of sched's writes that change SPI_CYCLES_PER_TICK, in order."""
+    out, c = [], sched.period
+    for h, _, v in sched.changes:
+        if v != c:
+            out.append((h, v))
+            c = v
+    return tuple(out)
 
 
 def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, hang, where: str,
@@ -125,7 +129,7 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
                                             "SPI_ERROR_HALT = 0 it is lost, before SPI_LOCAL_TICK := 0 in tick "
                                             f"{end}'s visit: not modelled (allowed: SPI_ERROR_HALT = 1, or local "
                                             "ticks every tick fits in)")
-                raise _lost(tk, k, config, at, (start, c0), c, where)
+                raise LostLocalTicks(k, start, c0, where)
             h = hang("IDLE", r + 1, f"SPI_LOCAL_TICK := 1 in the CONFIG visit of tick {k} (SPI_CYCLES_PER_TICK = "
                                     f"{c}): {at}: TIMING_ERROR is set, the FSM takes one more step and "
                                     f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the "

@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import InputError
 from .records import TK
 
 # the phases of a tick in FSM order after the time_tick cycle (SEND: SEND_PER_TIMESTEP, in the cycles total only)
@@ -52,21 +53,57 @@ def halt(tk: np.ndarray, c: int, tick: int, early: int, offset: int, hang):
                               "modelled)", timing_error=True, tick_table=tk[: c + 1].copy(), cut=(state, cyc))
 
 
+def next_tick(base: int, c: int, changes, where: str) -> tuple[int, int]:
+    """The offset of the next local time_tick edge and the C in force then: tick_cnt = e - base before edge e;
+    changes: [(edge offset, new C)] in order (core.local_tick_write). InputError when a new C is below the count
+    (it counts through 2^32)."""
+    for e, c2 in changes:
+        if base + c < e:                             # the tick comes before this write's edge
+            break
+        if e - base > c2:
+            raise InputError(where, f"SPI_CYCLES_PER_TICK := {c2} when tick_cnt is already {e - base}: it counts "
+                                    "through 2^32 before the next local tick: not modelled (allowed: a value not "
+                                    "below the cycles since the last local tick, or the LT write's edge)")
+        c = c2
+    return base + c, c
+
+
 class Schedule(NamedTuple):
     """When the ticks after a busy chip tick arrive: every `period` cycles, from host tick 1 on (a fixed-period
     host), or, with `after` = k > 0, the local ticks of an SPI_LOCAL_TICK := 1 visit in tick k: tick k+1 `first`
-    cycles after tick k's, then every period (ticks up to k follow the chip's readiness: never early). A
-    fixed-period host's ticks from `stop_at` cycles into tick `stop_tick` on are ignored (its SPI_LOCAL_TICK := 1
-    write's edge: the local ticks take over, core.local_tick_write)."""
+    cycles after tick k's, then every period (ticks up to k follow the chip's readiness: never early), a C
+    written in a later visit taking over as next_tick says (`changes`: (host tick h0 of the chip tick whose visit
+    writes it, its edge offset there, C); for h0 = k only writes after `first`). A fixed-period host's ticks
+    from `stop_at` cycles into tick `stop_tick` on are ignored (its SPI_LOCAL_TICK := 1 write's edge: the local
+    ticks take over, core.local_tick_write)."""
     period: int
     after: int = 0
     first: int = 0
     stop_tick: int = 0
     stop_at: int = 0
+    changes: tuple = ()
+    where: str = "host program"
 
     def gap(self, h0: int, m: int) -> int:
         """Cycles from host tick h0's time_tick to host tick h0 + m's (h0 >= after)."""
-        return self.first + (m - 1) * self.period if h0 == self.after and self.after else m * self.period
+        own = h0 == self.after and self.after
+        if not self.changes:
+            return self.first + (m - 1) * self.period if own else m * self.period
+        c = self.period_at(h0)
+        writes = [(e, v) for h, e, v in self.changes if h == h0]
+        t, n = (self.first, 1) if own else (0, 0)
+        while n < m:
+            t, c = next_tick(t, c, [(e, v) for e, v in writes if e > t], self.where)
+            n += 1
+        return t
+
+    def period_at(self, h0: int) -> int:
+        """The C in force at host tick h0's time_tick (after tick `after`'s first local tick)."""
+        c = self.period
+        for h, _, v in self.changes:
+            if h < h0:
+                c = v
+        return c
 
     @classmethod
     def of(cls, sched: "Schedule | int") -> "Schedule":

@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import InputError
 from ..io.vector_files import LV_SAMPLE, Step
 from ..core.records import TK
+from ..core.tick_period import Schedule
 
 AER_CYCLES, STEP_CYCLES, VISIT_CYCLES = 7, 4, 129
 
@@ -33,18 +34,17 @@ def step_cycles(step: Step) -> int:
     return AER_CYCLES * (len(step.aer) + len(step.tar)) + STEP_CYCLES + (VISIT_CYCLES if step.config else 0)
 
 
-def check(steps: list[Step], tk: np.ndarray, host_of: np.ndarray, local: tuple, end: int | None = None) -> None:
+def check(steps: list[Step], tk: np.ndarray, host_of: np.ndarray, sched: Schedule, end: int | None = None) -> None:
     """InputError when a local tick comes before the bench has played the steps since the last chip tick's
-    readiness. local: (visit tick k, tick k+1's start offset after tick k's, SPI_CYCLES_PER_TICK); host_of: the
-    host tick of every chip tick (lost ticks left out); end: the tick whose visit writes SPI_LOCAL_TICK := 0 (the
-    host raises the ticks after it)."""
-    k, start, c = local
-    at = lambda h: 0 if h == k else start + (h - k - 1) * c          # noqa: E731 (offsets after tick k's)
+    readiness. sched: the local ticks (core.tick_period.Schedule: after tick k, on later periods too); host_of:
+    the host tick of every chip tick (lost ticks left out); end: the tick whose visit writes SPI_LOCAL_TICK := 0
+    (the host raises the ticks after it)."""
+    k = sched.after
     for i in range(1, len(host_of)):
         h0, h1 = int(host_of[i - 1]), int(host_of[i])
         if h1 <= k or (end is not None and h1 > end):
             continue
-        gap = at(h1) - at(h0) - int(tk[i - 1, TK.cycles])
+        gap = sched.gap(h0, h1 - h0) - int(tk[i - 1, TK.cycles])
         need = sum(step_cycles(steps[j]) for j in range(h0, h1))
         if need > gap:
             steps_txt = f"step {h0}" if h1 == h0 + 1 else f"steps {h0}..{h1 - 1}"
@@ -52,3 +52,19 @@ def check(steps: list[Step], tk: np.ndarray, host_of: np.ndarray, local: tuple, 
                                              f"{h0} is ready; the bench needs {need} to play {steps_txt} (7 per "
                                              "AER event, 4 per step): not written (model only; allowed: a "
                                              "SPI_CYCLES_PER_TICK that leaves the host that time)")
+
+
+def check_periods(sched: Schedule) -> None:
+    """The bench (reckon_vec_tb.sv play_config) takes a SPI_CYCLES_PER_TICK write in the visit of tick k2 > k as
+    the period from tick k2's time_tick on: InputError for a write the model sees after a local tick of its chip
+    tick (the first local period's, or an old period's tick before the write's edge)."""
+    c, h_was = sched.period, None
+    for h0, e, v in sched.changes:
+        c = sched.period_at(h0) if h0 != h_was else c
+        h_was = h0
+        if h0 == sched.after or e > c:
+            why = "its first local tick" if h0 == sched.after else f"the local tick {c} cycles into the tick"
+            raise InputError("host program", f"SPI_CYCLES_PER_TICK := {v} in the CONFIG visit of tick {h0} is seen "
+                                             f"{e} cycles into that tick, after {why}: not written (model only; "
+                                             "allowed: a write seen before the tick's next local tick)")
+        c = v

@@ -90,12 +90,13 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                         samples.append(_sample_row(gidx, epoch, phase, index, sample, halt={
                             "tick": hang.tick, "state": hang.state, "why": str(hang)}))
                         raise _Halted from None
-                    _no_period_change(chip.local_changes)
+                    if chip.local_schedule is not None:
+                        local_pace.check_periods(chip.local_schedule)
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
                     if chip.local_tick:
-                        _check_local(steps, res, chip.local_tick, chip.local_end)
+                        _check_local(steps, res, chip.local_schedule, chip.local_end)
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
@@ -287,7 +288,7 @@ def _asked_only(steps: list, tk: np.ndarray, lost) -> None:
             s.req = []
 
 
-def _check_local(steps: list, res, local: tuple, end) -> None:
+def _check_local(steps: list, res, local, end) -> None:
     """The bench keeps up with the local ticks (vectors.local_pace); a cut scan beside them is model only."""
     if res.cut_ticks:
         h, _ = res.cut_ticks[0]

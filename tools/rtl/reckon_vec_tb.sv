@@ -81,6 +81,7 @@ module reckon_vec_tb;
     integer lt_k = 0, lt_o = 0, lt_c = 0, t_tick = 0;   // record 10: local ticks after tick lt_k; t_tick: last time_tick edge
     integer lt_prev = 0;                                 // the host tick of the bench tick that t_tick started
     integer lt_end = 0;                                  // SPI_LOCAL_TICK := 0 in tick lt_end's visit: host ticks after
+    integer lt_c_set = -1;                               // SPI_CYCLES_PER_TICK written in this tick's visit (-1: none)
 
     // cycles from tick lt_prev's time_tick edge to local tick k's (the ticks between lost or cut: record 8)
     function automatic integer lt_gap(input integer k);
@@ -163,6 +164,8 @@ module reckon_vec_tb;
                         if (cmd[30:16] == 15'd1 && cmd[15:0] == 16'd23) tmode = cfg_buf[i + 1 + j][0];   // TIMING_MODE
                         if (cmd[30:16] == 15'd1 && cmd[15:0] == 16'd10 && lt_k > 0 && k > lt_k)   // LOCAL_TICK := 0:
                             lt_end = cfg_buf[i + 1 + j][0] ? 0 : k;                                 // host ticks after k
+                        if (cmd[30:16] == 15'd1 && cmd[15:0] == 16'd64 && lt_k > 0 && k > lt_k)   // a new local period
+                            lt_c_set = cfg_buf[i + 1 + j];                                          // from tick k's on
                     end
                 end
                 i = i + 1 + n;
@@ -266,6 +269,12 @@ module reckon_vec_tb;
                     fin = 1'b1;
                 end
                 if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
+                if (lt_c_set >= 0) begin               // seen before this tick's next local tick (the writer checks)
+                    if (err_from == lt_edge) err_from = lt_edge - lt_c + lt_c_set;   // a lost one sets TIMING_ERROR
+                    lt_edge = lt_edge - lt_c + lt_c_set;
+                    lt_c = lt_c_set;
+                    lt_c_set = -1;
+                end
                 if (k == halt_k && ((period_p == 0 && lt_k == 0) || (period_p > 0 && gen_left == 0))) begin
                     check_held(k, period_p > 0, t0);          // the early TIME_TICK (or a local-tick halt): IDLE
                     fin = 1'b1;
@@ -378,7 +387,7 @@ module reckon_vec_tb;
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; first_cfg_tick = -1;
             period_p = 0; halt_k = 0; halt_err = 1'b0; free_run = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
-            fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0; lt_end = 0;
+            fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0; lt_end = 0; lt_c_set = -1;
             gt_left = 0; gt_k = -1; gt_miso = 1'b1; prev_lv = -1; n_tight = 0;
         end
     endtask

@@ -256,3 +256,12 @@ def check_cut(prog, h: int, host_of: np.ndarray) -> None:
                                   "and cuts its PROP scan (SPI_ERROR_HALT = 0): the host's steps since, SAMPLE "
                                   "low among them, wait for the readiness that tick's own PROP brings; the chip "
                                   "then waits in PROP for a tick that never comes", timing_error=True)
+
+
+def local_changes(h: int, sched) -> InputError:
+    """A local tick cuts a PROP scan after a later SPI_CYCLES_PER_TICK write: the window counts the ticks after
+    the cut one period apart (sched: core.tick_period.Schedule)."""
+    h0, _, c = sched.changes[0]
+    return InputError(sched.where, f"the local tick {h} cuts a PROP scan (SPI_ERROR_HALT = 0) and the CONFIG visit "
+                                   f"of tick {h0} writes SPI_CYCLES_PER_TICK := {c}: not modelled (allowed: no "
+                                   "later SPI_CYCLES_PER_TICK write, or local ticks outside the PROP scans)")
