@@ -106,20 +106,44 @@ def test_local_tick_written_0_in_a_later_visit_hands_the_ticks_back_to_the_host(
     assert len(chip.run_sample(inp.train[1], True).tick_table) == 30
 
 
-def test_local_tick_changes_after_its_0_and_lost_local_ticks_before_it_are_refused():
+def test_local_tick_changes_after_its_0_are_refused_a_cut_before_it_modelled():
     inp, chip, prog = _lt_off_chip(3000, again=True)
     with pytest.raises(InputError) as e:
         chip.run_sample(inp.train[0], True, program=prog)
     assert str(e.value) == ("host program step 10: config: the CONFIG visit of tick 26 writes SPI_LOCAL_TICK := 1 "
                             "after SPI_LOCAL_TICK := 0 in tick 21's: not modelled (allowed: one SPI_LOCAL_TICK := 1 "
                             "and one := 0 per sample)")
-    inp, chip, prog = _lt_off_chip(300, halt=0)              # 572 cycles into tick 11 (642): lost
-    with pytest.raises(InputError) as e:
-        chip.run_sample(inp.train[0], True, program=prog)
-    assert str(e.value).startswith("host program step 10: config: SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = 300): "
-                                   "the local tick arrives 572 cycles after tick 11's, in PROP cycle 170 of tick 11")
-    assert str(e.value).endswith("with SPI_ERROR_HALT = 0 it is lost, before SPI_LOCAL_TICK := 0 in tick 21's visit: "
-                                 "not modelled (allowed: SPI_ERROR_HALT = 1, or local ticks every tick fits in)")
+    inp, chip, prog = _lt_off_chip(300, halt=0)              # 572 cycles into tick 11 (642): it cuts the scan
+    r = chip.run_sample(inp.train[0], True, program=prog)
+    assert r.cut_ticks == ((12, 572),) and r.lost_ticks == () and chip.local_end == 21
+
+
+@pytest.mark.parametrize("c, lost", [(3232, (22,)), (3233, ())])
+def test_a_local_tick_lost_just_before_the_visit_that_writes_it_0(tmp_path, monkeypatch, c, lost):
+    """Tick 21's visit reads 42 neuron words, then LT := 0, first seen at edge 3233 of tick 21 (3634 cycles): a
+    local tick at 3232 is lost (SPI_ERROR_HALT = 0; record 8), one at 3233 never comes; the ready host raises
+    the next tick (RTL: both PASS, 3 samples; 3232 with record 8 taken out FAILs)."""
+    from reckon_sim.core.chip import Chip
+    from reckon_sim.core.host import HostProgram
+    from reckon_sim.vectors import write_vectors
+    template = Chip.host_program
+
+    def with_off(self, sample, learn, targets=None):
+        p = template(self, sample, learn, targets)
+        return HostProgram(p.n_ticks, p.levels, p.ev_step, p.ev_chan, p.tar, p.req, config={
+            **p.config, 20: ((0x9000_0000 | (42 << 16), (0,) * 42), (REG | 10, (0,)))})
+    monkeypatch.setattr(Chip, "host_program", with_off)
+    inp = _spec(0)
+    host = HostSpec(config_every=10, config_txns=((REG | 64, (c,)), (REG | 10, (1,))))
+    chip = Chip.from_config(inp.config, **inp.weights)
+    chip.host = host
+    r = chip.run_sample(inp.train[0], True)
+    assert r.lost_ticks == lost and chip.local_end == 21 and chip.local_schedule.stop_at == 3233
+    assert r.tick_table[20, TK.cycles] == 3634 and len(r.tick_table) == 30 - len(lost)
+    m = write_vectors(tmp_path, inp, None, host)
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert [s.lost for s in stim] == [list(lost)] * 3 and all("halt" not in s for s in m["samples"])
+    assert stim[0].local == (11, c + 272, c)
 
 
 def test_vectors_of_a_local_tick_written_0_later_run_every_sample(tmp_path, monkeypatch):

@@ -190,7 +190,7 @@ class Chip:
             tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.rerun_lost_local(
                 self, prog, sample, do_eprop, dump, busy, saved)
             self.local_schedule = s = self._last_schedule
-            lt = (s.after, s.first, s.period, local_tick_write.period_changes(s), None)
+            lt = (s.after, s.first, s.period, local_tick_write.period_changes(s), s.stop_tick or None)
         else:
             self.local_schedule = local_tick_write.schedule_of(lt, tk, config_reads)
         self.local_tick, self.local_changes, self.local_end = (lt[:3], lt[3], lt[4]) if lt else (None, (), None)

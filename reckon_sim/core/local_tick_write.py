@@ -78,13 +78,18 @@ class LostLocalTicks(Exception):
 
 def with_writes(sched: Schedule, tk: np.ndarray, host_of: np.ndarray, visits) -> Schedule:
     """sched with the SPI_CYCLES_PER_TICK writes of a run's visits (visits: [(chip tick, transactions)]) from
-    tick `after`'s first local tick on, as Schedule.changes."""
-    changes = []
+    tick `after`'s first local tick on, as Schedule.changes, and the first later SPI_LOCAL_TICK := 0 as its stop
+    (the local ticks from that write's edge on never come: the ready host raises the next)."""
+    changes, stop = [], (0, 0)
     for t, txns in visits or ():
         h0 = int(host_of[t - 1]) if t <= len(host_of) else 0    # 0: the empty step after the host's last
-        if h0 >= sched.after > 0:
-            changes += [(h0, e, v) for e, v in cpt_changes(tk[t - 1], txns) if h0 > sched.after or e > sched.first]
-    return sched._replace(changes=tuple(changes))
+        if h0 < sched.after or not sched.after or stop[0]:
+            continue
+        changes += [(h0, e, v) for e, v in cpt_changes(tk[t - 1], txns) if h0 > sched.after or e > sched.first]
+        offs = write_edges(tk[t - 1], txns, LT.addr)
+        if h0 > sched.after and offs and not offs[-1][1] & 1:
+            stop = (h0, offs[-1][0])
+    return sched._replace(changes=tuple(changes), stop_tick=stop[0], stop_at=stop[1])
 
 
 def schedule_of(lt: tuple | None, tk: np.ndarray, visits) -> Schedule | None:
@@ -124,11 +129,6 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
             state, cyc, at = arrival(tk[r], r + 1, r + 2, t)
             at = at.replace(f"TIME_TICK {r + 2} arrives", "the local tick arrives")
             if not error_halt.value_at(log[0][1], log, r + 1, state, where, "a local tick", tk[r], config.get(r), t):
-                if end is not None:
-                    raise InputError(where, f"SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = {c}): {at}; with "
-                                            "SPI_ERROR_HALT = 0 it is lost, before SPI_LOCAL_TICK := 0 in tick "
-                                            f"{end}'s visit: not modelled (allowed: SPI_ERROR_HALT = 1, or local "
-                                            "ticks every tick fits in)")
                 raise LostLocalTicks(k, start, c0, where)
             h = hang("IDLE", r + 1, f"SPI_LOCAL_TICK := 1 in the CONFIG visit of tick {k} (SPI_CYCLES_PER_TICK = "
                                     f"{c}): {at}: TIMING_ERROR is set, the FSM takes one more step and "
