@@ -165,8 +165,6 @@ def test_alpha_conf_word_and_kappa_writes_change_the_next_step(regul):
 
 
 @pytest.mark.parametrize("txn, message", [
-    ((0x8001_0009, (0,)), "command 0x80010009: a code-0 read shows SRNN_READBACK, the word of the last SPI read, "
-                          "which has no reset value before the first read (allowed: after a read of codes 1-5)"),
     ((0x0001_0000, (0,)), "command 0x00010000: SPI_EN_CONF is written by the host to end the visit (allowed: "
                           "register addresses 1..65535)"),
     ((0x6001_0000, (0,)), "command 0x60010000: code 6 is no SPI target (allowed: codes 0-5)"),

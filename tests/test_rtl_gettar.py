@@ -74,7 +74,7 @@ def test_get_tar_off_miso_is_announced_by_record_11(sets):
     assert vf.read_gettar(out / "expect" / "gettar_0000.hex") == [(k, 18, 4) for k in range(21, 30)]
     assert "b 9 0" in (out / "stimulus.hex").read_text().splitlines()
     assert vf.read_gettar(sets["label"] / "expect" / "gettar_0001.hex") == [(k, 18, 1) for k in range(21, 30)]
-    assert _manifest(out)["format_version"] == 5
+    assert _manifest(out)["format_version"] == 6
 
 
 def test_a_get_tar_hang_is_a_hang_set(sets):

@@ -45,7 +45,7 @@ def sets(tmp_path_factory):
 def test_the_longest_tick_fits_the_period_exactly(sets):
     out, manifest = sets["period"]
     assert manifest["run"]["samples"] == 3 and not any("halt" in s for s in manifest["samples"])
-    assert manifest["format_version"] == vf.FORMAT_VERSION == 5
+    assert manifest["format_version"] == vf.FORMAT_VERSION == 6
     assert [s.timing for s in vf.read_stimulus(out / "stimulus.hex")] == [vf.Timing(322, 0, 0, 0)] * 3
     assert max(int(c) for c in vf.read_cycles(out / "expect" / "cycles_0001.hex")[:, 0]) == 322
 

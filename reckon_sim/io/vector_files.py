@@ -13,14 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT_VERSION = 5      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7);
+FORMAT_VERSION = 6      # 2: host programs (per-tick SEND, CONFIG visits); 3: tick period, timing mode, halts (record 7);
 #                         4: SAMPLE falling mid-tick (record 9); 5: cut ticks (record 8), free run (record 7 bit 1),
-#                         local ticks from a visit (record 10), GET_TAR entries the bench cannot see, hangs (record 11)
+#                         local ticks from a visit (record 10), GET_TAR entries the bench cannot see, hangs (record 11);
+#                         6: undefined (don't-care) CONFIG read words (record 12)
 
 # stimulus opcodes (first token of a stimulus record)
 OP_END, OP_SPI, OP_SAMPLE, OP_STEP, OP_SAMPLE_END, OP_TICK_SEND, OP_CONFIG, OP_TIMING, OP_LOST, OP_FALL = range(10)
 OP_LOCAL = 10                                   # record 10: SPI_LOCAL_TICK := 1 in a visit (local ticks from then on)
 OP_GETTAR = 11                                  # record 11 (b): GET_TARs the bench is told of
+OP_UNDEF = 12                                   # record 12 (c): the next record 6's read words are don't-care
 FALL_NEXT, FALL_ENDS, FALL_HANG = range(3)      # record 9 `end`: tick k+1 is the last; tick k is; EPROP hang
 LV_SAMPLE, LV_TARGET_VALID, LV_INFER_ACC = 1, 2, 4
 # bench timing constants: clock edges from the TIME_TICK rise to TIMING_ERROR_RDY (ticks < T) / OUT_REQ (tick T)
@@ -29,6 +31,9 @@ EDGES_TO_READY, EDGES_TO_OUT_REQ = 2, 3
 # clock edges from the early TIME_TICK rise to TIMING_ERROR_RDY high: SPI_TIMING_MODE = 1 (TIMING_ERROR is set at
 # the end of the time_tick cycle) / 0 with SPI_ERROR_HALT = 1 (one more FSM step, then IDLE)
 EDGES_TO_ERROR, EDGES_TO_HALT = 3, 4
+# a read word with no defined value (a code-0 read before any SPI read since reset: SRNN_READBACK has no reset);
+# in Transaction.data, SampleResult.config_reads and golden `config_read`; record 12 marks it, compare skips it
+UNDEFINED_WORD = -1
 
 
 def _write(path: Path, lines) -> None:
@@ -187,11 +192,18 @@ def write_stimulus(path: Path, samples: list[SampleStim]) -> None:
         if s.gettar is not None:
             lines.append(" ".join(f"{v:x}" for v in s.gettar.tokens()))
         for st in s.steps:
-            lines.extend(f"{OP_CONFIG:x} " + " ".join(f"{w:08x}" for w in t.words()) for t in st.config)
+            lines.extend(line for t in st.config for line in _config_lines(t))
             lines.append(" ".join(f"{v:x}" for v in st.tokens()))
         lines.append(f"{OP_SAMPLE_END:x} {s.gidx:x}")
     lines.append(f"{OP_END:x}")
     _write(path, lines)
+
+
+def _config_lines(t: Transaction) -> list[str]:
+    """Record 6 of one CONFIG transaction, after a record 12 if its read words are undefined (written as 0)."""
+    undef = t.read and any(w == UNDEFINED_WORD for w in t.data)
+    words = [t.cmd, *(0 if w == UNDEFINED_WORD else w for w in t.data)]
+    return [f"{OP_UNDEF:x}"] * undef + [f"{OP_CONFIG:x} " + " ".join(f"{w:08x}" for w in words)]
 
 
 def read_stimulus(path: Path) -> list[SampleStim]:
@@ -200,7 +212,7 @@ def read_stimulus(path: Path) -> list[SampleStim]:
     out: list[SampleStim] = []
     pending: list[Transaction] = []
     visit: list[Transaction] = []
-    i = 0
+    i, undef = 0, False
 
     def take(n: int) -> list[int]:
         nonlocal i
@@ -226,7 +238,11 @@ def read_stimulus(path: Path) -> list[SampleStim]:
             visit = []
         elif op == OP_CONFIG:
             (cmd,) = take(1)
-            visit.append(Transaction(cmd, tuple(take((cmd >> 16) & 0xFFF))))
+            data = take((cmd >> 16) & 0xFFF)
+            visit.append(Transaction(cmd, tuple(UNDEFINED_WORD for _ in data) if undef else tuple(data)))
+            undef = False
+        elif op == OP_UNDEF:
+            undef = True
         elif op == OP_TICK_SEND:
             (out[-1].tick_items,) = take(1)
         elif op == OP_TIMING:

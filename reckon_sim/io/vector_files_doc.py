@@ -1,7 +1,7 @@
 """FORMAT.md of a vector folder (written by `reckon-sim vectors`; also the reference for tools/rtl)."""
 
 FORMAT_DOC = """\
-# ReckOn RTL test vectors (format version 5)
+# ReckOn RTL test vectors (format version 6)
 
 Written by `reckon-sim vectors` from a run of the bit-exact model, playing a host program (README "Operating
 modes"; `manifest.json` `bench.host`). Version 2 adds record 5 and `expect/send_NNNN.hex` (per-tick SEND), record 6
@@ -10,7 +10,8 @@ modes"; `manifest.json` `bench.host`). Version 2 adds record 5 and `expect/send_
 version 5 lets record 8 list cut ticks (a tick that cuts a PROP scan) and record 7's `timing_error` carry bit 1
 (a local-tick free run), adds record 10 (local ticks from a CONFIG visit), record 11 and `expect/gettar_NNNN.hex`
 (GET_TARs REQ_TAR does not show, a hang in GET_TAR) and ready-host ticks with SPI_TIMING_MODE = 1 (record 7 with
-`period` 0); a folder of an earlier version is a valid version-5 folder. Every `.hex`/`.mem` file is ASCII text of
+`period` 0); version 6 adds record 12 (don't-care read words of a code-0 read before any SPI read since reset); a
+folder of an earlier version is a valid version-6 folder. Every `.hex`/`.mem` file is ASCII text of
 lower-case hexadecimal tokens without `0x`, separated by spaces and newlines, readable by `$readmemh` (as a flat
 word stream) and by `$fscanf(fd, "%h", x)`. Sample files are numbered by `gidx` (0, 1, ... in execution order:
 for each epoch the training samples, then the test samples). Tick k = 1..T; line k of a per-tick file is tick k.
@@ -29,7 +30,7 @@ for each epoch the training samples, then the test samples). Tick k = 1..T; line
 | `expect/send_NNNN.hex` | SEND_PER_TIMESTEP only: per tick k = 2..T-1, `k n item_0 .. item_n-1` = the OUT_DATA items of that tick's SEND (k: the host tick; none for a lost tick, record 8; a cut tick's line follows its busy tick's, whose bench tick takes both SENDs) |
 | `expect/gettar_NNNN.hex` | version 5, only with record 11: per GET_TAR the bench is told of, `k c n` = host tick k enters GET_TAR at core cycle c (the tick-start cycle is 0, STEP starts at 1; CONFIG cycles not counted) and leaves it with the n-th target transfer (n = 0: the host's transfers never end it, the chip hangs) |
 | `expect/timing.hex` | version 3, only with record 7: per sample `gidx period halt_tick timing_error timing_mode` (record 7's fields; read by `tools/rtl/reckon_replay.sv`) |
-| `expect/config_reads.hex` | CONFIG visits only (`vectors --probe-every N`): per visit `gidx k n word_0 .. word_n-1` = the words its SPI reads return in tick k (the same words as record 6; read by `tools/rtl/reckon_replay.sv`) |
+| `expect/config_reads.hex` | CONFIG visits only (`vectors --probe-every N`): per visit `gidx k n word_0 .. word_n-1` = the words its SPI reads return in tick k (the same words as record 6, an undefined one (record 12) as `00000000`; read by `tools/rtl/reckon_replay.sv`) |
 | `expect/state_NNNN.hex` | per tick: `k z inp u tinp trec tout oneur_u` (below) |
 | `expect/readback_NNNN.hex` | SPI read-back transactions after sample NNNN with the expected data words |
 | `model.vcd` | the per-tick state as a VCD (GTKWave): time = model clock cycles x 20 ns |
@@ -72,8 +73,9 @@ A stream of records, one per line, first token = opcode:
 | `7 period halt_tick timing_error timing_mode` | (version 3; after record 2 and 5) how the host paces this sample's ticks and where the chip halts (below) |
 | `8 n tick..` | (version 3; after record 7) the n host ticks of this sample that are lost (SPI_ERROR_HALT = 0, below) |
 | `9 k n end` | (version 4; after records 5, 7, 8) SAMPLE falls n clock edges after the TIME_TICK rise of tick k (below) |
-| `a k o c` | (version 5; after record 9) a CONFIG visit of tick k writes SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = c): the chip starts tick k+1 itself o cycles after tick k's time_tick edge and every later tick c cycles after the previous one; the host raises no TIME_TICK after tick k and checks each start (README "Operating modes") |
+| `a k o c` | (version 5; after record 9) a CONFIG visit of tick k writes SPI_LOCAL_TICK := 1 (SPI_CYCLES_PER_TICK = c): the chip starts tick k+1 itself o cycles after tick k's time_tick edge and every later tick c cycles after the previous one (a later visit's SPI_CYCLES_PER_TICK write, record 6 of tick k2's visit, sets c from tick k2's time_tick on); the host raises no TIME_TICK after tick k and checks each start (README "Operating modes") |
 | `b n miso` | (version 5; after records 5, 7, 8, 9) the sample's n GET_TARs in `expect/gettar_NNNN.hex`; miso = 1 iff REQ_TAR shows on MISO (SPI_GET_TAR_REQ_OUT) (below) |
+| `c` | (version 6; right before a record 6 of a read) the read's data words are undefined, don't-care: a code-0 read before any SPI read since reset shows SRNN_READBACK, which has no reset (X in 4-state simulators, a build-dependent value in Verilator); record 6 and `expect/config_reads.hex` carry them as `00000000`, the host does not compare them |
 | `0` | end of the run |
 
 Within a step the host sends the `aer` addresses as input events (AERIN_TAR_EN = 0, four-phase handshake), then

@@ -245,7 +245,7 @@ def _add_config_reads(steps: list, config_reads, gidx: int, probes: list) -> Non
     for k, txns in config_reads or ():
         if k - 1 < len(steps):
             steps[k - 1].config = [fmt.Transaction(cmd, words) for cmd, words in txns]
-            reads = [w for cmd, words in txns if cmd >> 31 for w in words]
+            reads = [max(w, 0) for cmd, words in txns if cmd >> 31 for w in words]   # undefined: 0 (record 12)
             probes.append(f"{gidx:x} {k:x} {len(reads):x} " + " ".join(f"{w:08x}" for w in reads))
 
 
