@@ -220,3 +220,25 @@ def test_a_later_visit_rewriting_the_same_period_keeps_the_lost_local_ticks_mode
     chip.host = HostSpec(config_every=12, config_txns=((REG | 64, (2000,)), (REG | 10, (1,))))
     r = chip.run_sample(inp.train[0], True)
     assert chip.local_tick == (13, 2272, 2000) and r.lost_ticks == (14, 26) and len(r.tick_table) == 28
+
+
+@pytest.mark.parametrize("tmode", [0, 1])
+def test_vectors_of_a_local_tick_that_cuts_a_prop_scan(tmp_path, tmode):
+    """C = 2800 (DO_EPROP_TRAIN = 0): local tick 26 lands 3072 cycles into tick 25 (3170 busy), in its PROP scan,
+    and cuts it (record 8 lists it: 0x1a); tick 25's row counts to the readiness after it, less the CONFIG cycles
+    (3138 - 2960 = 178); step 25 waits for tick 26's readiness (the pace check counts it there). RTL: PASS in both timing modes;
+    record 8 taken out: `local tick 26 came 5872 cycles after tick 25's, expected 3072`."""
+    from reckon_sim.core.chip import Chip
+    from reckon_sim.vectors import write_vectors
+    inp = _spec(0, tmode)
+    inp = dataclasses.replace(inp, config=inp.config.with_registers(DO_EPROP_TRAIN=0))
+    chip = Chip.from_config(inp.config, **inp.weights)
+    chip.host = _host(2800)
+    r = chip.run_sample(inp.train[0], True)
+    assert r.cut_ticks == ((26, 3072),) and r.lost_ticks == () and chip.local_tick == (25, 3072, 2800)
+    assert r.tick_table[23:, TK.cycles].tolist() == [242, 3072, 66, 210, 226, 194, 18]
+    write_vectors(tmp_path, inp, None, _host(2800))
+    lines = (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert "8 1 1a" in lines and "a 19 c00 af0" in lines
+    cycles = (tmp_path / "expect" / "cycles_0000.hex").read_text().splitlines()
+    assert cycles[24] == f"{3072 + 66:x} {2960:x}"                 # to tick 26's readiness; CONFIG's cycles

@@ -34,20 +34,26 @@ def step_cycles(step: Step) -> int:
     return AER_CYCLES * (len(step.aer) + len(step.tar)) + STEP_CYCLES + (VISIT_CYCLES if step.config else 0)
 
 
-def check(steps: list[Step], tk: np.ndarray, host_of: np.ndarray, sched: Schedule, end: int | None = None) -> None:
+def check(steps: list[Step], tk: np.ndarray, host_of: np.ndarray, sched: Schedule, end: int | None = None,
+          cuts=()) -> None:
     """InputError when a local tick comes before the bench has played the steps since the last chip tick's
     readiness. sched: the local ticks (core.tick_period.Schedule: after tick k, on later periods too); host_of:
     the host tick of every chip tick (lost ticks left out); end: the tick whose visit writes SPI_LOCAL_TICK := 0
-    (the host raises the ticks after it)."""
-    k = sched.after
+    (the host raises the ticks after it); cuts: the (host tick, offset) of ticks that cut a PROP scan (the busy
+    tick was never ready: its steps wait for the cut tick's readiness, core.lost_ticks)."""
+    k, cut, since = sched.after, {h for h, _ in cuts}, None
     for i in range(1, len(host_of)):
         h0, h1 = int(host_of[i - 1]), int(host_of[i])
+        if h1 in cut:
+            since = h0 if since is None else since
+            continue
+        first, since = (h0 if since is None else since), None
         if h1 <= k or (end is not None and h1 > end):
             continue
         gap = sched.gap(h0, h1 - h0) - int(tk[i - 1, TK.cycles])
-        need = sum(step_cycles(steps[j]) for j in range(h0, h1))
+        need = sum(step_cycles(steps[j]) for j in range(first, h1))
         if need > gap:
-            steps_txt = f"step {h0}" if h1 == h0 + 1 else f"steps {h0}..{h1 - 1}"
+            steps_txt = f"step {first}" if h1 == first + 1 else f"steps {first}..{h1 - 1}"
             raise InputError("host program", f"the local tick that starts tick {h1} comes {gap} cycles after tick "
                                              f"{h0} is ready; the bench needs {need} to play {steps_txt} (7 per "
                                              "AER event, 4 per step): not written (model only; allowed: a "

@@ -289,13 +289,8 @@ def _asked_only(steps: list, tk: np.ndarray, lost) -> None:
 
 
 def _check_local(steps: list, res, local, end) -> None:
-    """The bench keeps up with the local ticks (vectors.local_pace); a cut scan beside them is model only."""
-    if res.cut_ticks:
-        h, _ = res.cut_ticks[0]
-        raise InputError("host program", f"the local tick {h} cuts a PROP scan (SPI_ERROR_HALT = 0): not written "
-                                         "(model only; allowed: a SPI_CYCLES_PER_TICK whose local ticks come outside "
-                                         "the PROP scans)")
-    local_pace.check(steps, res.tick_table, _host_ticks(len(steps), res.lost_ticks), local, end)
+    """The bench keeps up with the local ticks (vectors.local_pace)."""
+    local_pace.check(steps, res.tick_table, _host_ticks(len(steps), res.lost_ticks), local, end, res.cut_ticks)
 
 
 def _no_period_change(changes) -> None:
