@@ -184,9 +184,6 @@ class Chip:
         try:
             lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, period)
         except local_tick_write.LostLocalTicks as busy:   # re-run with the local ticks as an early-tick schedule
-            if period:
-                raise InputError("host program", "a local tick lost (SPI_ERROR_HALT = 0) after SPI_LOCAL_TICK := 1 "
-                                 "with tick_period: not modelled (allowed: the ready host)") from None
             tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.rerun_lost_local(
                 self, prog, sample, do_eprop, dump, busy, saved)
             self.local_schedule = s = self._last_schedule
