@@ -85,8 +85,8 @@ def test_error_halt_written_in_the_visit_the_early_tick_lands_in():
     """Tick 21's visit reads a neuron word (4 words) then writes SPI_ERROR_HALT: the write's edge is 497 cycles
     into the tick (CONFIG exit edge 3201 - D 2704); an early tick at t meets the value at edge t + 1. EH 1 -> 0: period
     495 halts in CONFIG cycle 477, 496 and 497 lose the tick (RTL: both halts and both runs PASS; period 496 with
-    the halt expected FAILs). EH 0 -> 1 with the tick before the write: refused (the sticky TIMING_ERROR halts at
-    the write); the same visit in tick 13 with EH := 1 (edge 145): tick 14 at 900 halts in CONFIG cycle 882."""
+    the halt expected FAILs). EH 0 -> 1 with the tick before the write (period 495, its TIMING_ERROR set at 496 <
+    497): lost, then the sticky TIMING_ERROR halts at the write (also when a := 0 follows); period 496 meets the 1; the same visit in tick 13 with EH := 1 (edge 145): tick 14 at 900 halts in CONFIG cycle 882."""
     from .test_config_writes import NEUR_R
     txns = ((NEUR_R, (0, 0, 0, 0)), (REG | 11, (0,)))
     for period, halts in ((495, True), (496, False), (497, False)):
@@ -100,13 +100,22 @@ def test_error_halt_written_in_the_visit_the_early_tick_lands_in():
             r = chip.run_sample(inp.train[0], True)
             assert r.lost_ticks[:6] == (22, 23, 24, 25, 26, 27) and r.cut_ticks == (((28, 3472),) if period == 496
                                                                                       else ())
+    for eh_writes, period, cut in (((1,), 495, -1), ((1, 0), 495, -1), ((1,), 496, 478)):
+        inp, chip = _eh_chip(txns[0], halt=0, period=period, every=20)
+        chip.host = dataclasses.replace(chip.host, config_txns=(txns[0], *((REG | 11, (v,)) for v in eh_writes)))
+        with pytest.raises(ChipHang) as e:               # 495: lost at edge 496, the := 1 write halts at 497
+            chip.run_sample(inp.train[0], True)
+        assert e.value.tick == 21 and e.value.cut == ("CONFIG", cut) and e.value.lost_ticks == ((22,) if cut < 0
+                                                                                                 else ())
+    assert str(e.value).startswith("host program: the chip hangs in IDLE in tick 21: TIME_TICK 22 arrives 496 cycles")
     inp, chip = _eh_chip(txns[0], halt=0, period=495, every=20)
     chip.host = dataclasses.replace(chip.host, config_txns=(txns[0], (REG | 11, (1,))))
-    with pytest.raises(InputError) as e:
+    with pytest.raises(ChipHang) as e:
         chip.run_sample(inp.train[0], True)
-    assert str(e.value) == ("host: tick_period: = 495: an early TIME_TICK lands in a CONFIG visit before its "
-                            "SPI_ERROR_HALT := 1 write (the sticky TIMING_ERROR then halts the chip at the write): "
-                            "not modelled (allowed: a tick that lands outside that visit or after the write)")
+    assert str(e.value) == ("host program: the chip hangs in IDLE in tick 21: SPI_ERROR_HALT := 1 in the CONFIG visit "
+                            "of tick 21 while TIMING_ERROR is set (the tick lost in tick 21): SPI_ERROR_HALT && "
+                            "TIMING_ERROR forces IDLE from the write on (the visit is cut; the chip's state after the "
+                            "cut is not modelled)")
     inp, chip = _eh_chip((REG | 11, (1,)), halt=0, period=900, every=12)
     with pytest.raises(ChipHang) as e:
         chip.run_sample(inp.train[0], True)

@@ -32,7 +32,7 @@ def _early(chip, prog, run, hang, host_of, sched, lost, cuts, arrivals, cut_at):
     after the sticky TIMING_ERROR check (core.error_halt); (early tuple or None, into_hang)."""
     early = tick_period.first_early(run[0], host_of, sched, lost | frozenset(cuts))
     try:
-        error_halt.check_sticky(chip._reg_log, arrivals, early, run, host_of, ChipHang, chip._timing_error)
+        error_halt.check_sticky(arrivals, early, run, host_of, ChipHang, chip._timing_error)
     except ChipHang as sticky:
         sticky.lost_ticks = tuple(sorted(lost))
         raise
@@ -49,7 +49,7 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
     num_recout, period = chip.config.num_recout, sched.period
     saved = chip._saved()                        # a visit's register writes are undone too
     lost, cuts, arrivals = frozenset(), {}, []   # cuts: host tick -> cycles after the busy chip tick's;
-    #                                              arrivals: (chip tick, state) where each lost tick landed
+    #                                              arrivals: (chip tick, state, offset) of each lost tick / cut
     chip._cut_period = period
     while True:
         run_prog, host_of, chip._fall_tick = lost_ticks.played(prog, lost, sched, num_recout, frozenset(cuts))
@@ -86,8 +86,9 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
             elif sched.changes:                  # the cut window counts one period after the cut
                 raise cut.local_changes(h, sched)
             cuts[h] = offset
+            arrivals = [*arrivals, (int(np.searchsorted(host_of, h)), "PROP", offset)]
         else:
-            lost, arrivals = lost | {h}, [*arrivals, (c + 1, where)]
+            lost, arrivals = lost | {h}, [*arrivals, (c + 1, where, offset)]
         if sched.after and h == prog.n_ticks:    # local ticks go on after the host's last: the next one ends it
             prog = lost_ticks.with_empty_step(prog)
         chip._restore(saved)

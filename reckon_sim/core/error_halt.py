@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InputError
 from ..hw.registers import BY_NAME
 from .visit_timing import write_edges
 
@@ -38,39 +37,44 @@ def value_at(initial: dict, log, tick: int, state: str, where: str, what: str = 
 def halt_in_visit(before: int, after: int, row: np.ndarray, txns, offset: int, what: str, where: str) -> int:
     """SPI_ERROR_HALT met by an early tick `offset` cycles into tick row, inside its visit that changes it: the
     value at the edge after the tick's (TIMING_ERROR is set at the tick's edge, `SPI_ERROR_HALT && TIMING_ERROR`
-    is judged at the next), i.e. the last EH write seen by then. InputError when that is 0 and a later write in
-    the visit sets 1 (the sticky TIMING_ERROR then halts at that write: not modelled)."""
+    is judged at the next), i.e. the last EH write seen by then. When that is 0, a later SPI_ERROR_HALT := 1 write
+    of the visit halts the chip at its edge (the sticky TIMING_ERROR: check_sticky)."""
     eh = before
     for edge, v in write_edges(row, txns, BY_NAME[EH].addr):
         if edge <= offset + 1:
             eh = v & 1
-    if not eh and after:
-        raise InputError(where, f"{what} lands in a CONFIG visit before its SPI_ERROR_HALT := 1 write (the sticky "
-                                "TIMING_ERROR then halts the chip at the write): not modelled (allowed: a tick that "
-                                "lands outside that visit or after the write)")
     return eh
 
 
-def check_sticky(log, arrivals, early, run, host_of: np.ndarray, hang, prior: bool = False) -> None:
+def _set_before(arrivals, k: int, edge: int) -> list:
+    """The chip ticks of the arrivals (chip tick, state, offset) that set TIMING_ERROR before edge `edge` of the
+    visit of chip tick k: in an earlier tick, before its CONFIG, or in its CONFIG before that edge."""
+    return [c for c, s, o in arrivals if c < k or (c == k and (s in _BEFORE_CONFIG or (s == "CONFIG" and o + 1 < edge)))]
+
+
+def check_sticky(arrivals, early, run, host_of: np.ndarray, hang, prior: bool = False) -> None:
     """ChipHang when a visit writes SPI_ERROR_HALT := 1 while TIMING_ERROR is set (prior: set in an earlier
-    sample; arrivals: [(chip tick, state)] of the lost ticks so far) before the next early tick `early` (a
-    tick_period.first_early tuple, or None) comes; run: the _simulate tuple (tick table, .., CONFIG reads)."""
-    for k, before, after in log:
-        if before[EH] or not after[EH]:
-            continue
-        lost = [c for c, s in arrivals if c < k or (c == k and s in _BEFORE_CONFIG)]
-        if not (prior or lost):
-            continue
-        if early is not None and (early[0] + 1 < k or (early[0] + 1 == k and early[4] in _BEFORE_CONFIG)):
-            return                                   # the next early tick comes first
-        tick = int(host_of[k - 1])
-        why = f"the tick lost in tick {int(host_of[lost[0] - 1])}" if lost else "an earlier sample's lost tick"
-        h = hang("IDLE", tick, f"{EH} := 1 in the CONFIG visit of tick {tick} while TIMING_ERROR is set ({why}): "
-                               f"{EH} && TIMING_ERROR forces IDLE from the write on (the visit is cut; the chip's "
-                               "state after the cut is not modelled)", timing_error=True,
-                 tick_table=run[0][:k].copy(), cut=("CONFIG", -1))
-        h.tick_send, h.config_reads = run[3], host_visits(run[4], host_of)
-        raise h
+    sample; arrivals: [(chip tick, state, offset)] of the lost ticks and cuts so far, each met SPI_ERROR_HALT = 0)
+    before the next early tick `early` (a tick_period.first_early tuple, or None) comes; run: the _simulate tuple
+    (tick table, .., CONFIG visits by chip tick)."""
+    tk = run[0]
+    for k, txns in run[4] or ():
+        for edge, v in write_edges(tk[k - 1], txns, BY_NAME[EH].addr):
+            if not v & 1:
+                continue
+            lost = _set_before(arrivals, k, edge)
+            if not (prior or lost):
+                continue
+            if early is not None and _set_before([(early[0] + 1, early[4], early[3])], k, edge):
+                return                               # the next early tick comes first
+            tick = int(host_of[k - 1])
+            why = f"the tick lost in tick {int(host_of[lost[0] - 1])}" if lost else "an earlier sample's lost tick"
+            h = hang("IDLE", tick, f"{EH} := 1 in the CONFIG visit of tick {tick} while TIMING_ERROR is set ({why}):"
+                                   f" {EH} && TIMING_ERROR forces IDLE from the write on (the visit is cut; the "
+                                   "chip's state after the cut is not modelled)", timing_error=True,
+                     tick_table=tk[:k].copy(), cut=("CONFIG", -1))
+            h.tick_send, h.config_reads = run[3], host_visits(run[4], host_of)
+            raise h
 
 
 def host_visits(visits, host_of: np.ndarray) -> list:
