@@ -134,6 +134,12 @@ def test_error_halt_refusals_and_the_sticky_timing_error():
                             "TIMING_ERROR forces IDLE from the write on (the visit is cut; the chip's state after the "
                             "cut is not modelled)")
     assert e.value.cut == ("CONFIG", -1)
+    inp, chip = _eh_chip((REG | 11, (0,)), halt=0)       # the same with the ready host in the next sample
+    chip.run_sample(inp.train[0], True)
+    chip.host = dataclasses.replace(chip.host, config_txns=((REG | 11, (1,)),), tick_period=0)
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[1], True)
+    assert e.value.tick == 25 and e.value.cut == ("CONFIG", -1) and "an earlier sample's lost tick" in str(e.value)
 
 
 def test_timing_mode_written_mid_sample_is_record_7_of_the_next_samples(tmp_path):

@@ -19,7 +19,7 @@ from .fixedpoint import vote_winner
 from .kernels import (ST_EPROP_TICKS, ST_SAT_MEM, ST_SAT_TRACE, ST_SAT_W, ST_SOPS, ST_SPIKES, ST_SQERR,
                       ST_UPDATES)
 from . import config_regs, config_visit
-from . import early_ticks, local_tick_write
+from . import early_ticks, error_halt, local_tick_write
 from . import sample_fall
 from . import host as host_mod
 from .local_tick import check_local_tick
@@ -181,6 +181,9 @@ class Chip:
                                  "misses)")
         else:
             (tk, stats, rec, tick_send, config_reads), cuts = self._simulate(prog, sample, do_eprop, dump), ()
+            if self._timing_error:                   # an earlier sample's TIMING_ERROR meets a SPI_ERROR_HALT := 1
+                error_halt.check_sticky((), None, (tk, stats, rec, tick_send, config_reads),
+                                        np.arange(1, len(tk) + 1), ChipHang, True)
         try:
             lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, period)
         except local_tick_write.LostLocalTicks as busy:   # re-run with the local ticks as an early-tick schedule
