@@ -117,7 +117,10 @@ cut is not modelled); the run ends there (the chip leaves IDLE only after a rese
 (values 2, 3; `halt_tick` 1, `period` 0): a local-tick free run (SPI_LOCAL_TICK = 1, SPI_CYCLES_PER_TICK = 1,
 SPI_ERROR_HALT = 0: the chip runs PROP 1 cycle, STEP, SDONE, PROP, .. and is never ready again): the pin must
 stay low (`timing_mode` 0) or `timing_error` bit 0 (`timing_mode` 1) for the 2000 cycles, OUT_REQ and REQ_TAR
-low; bit 0 is TIMING_ERROR as before.
+low; bit 0 is TIMING_ERROR as before. `timing_error` bit 2 set (value 5): the chip halts inside the CONFIG visit
+of tick h, at its SPI_ERROR_HALT := 1 write, TIMING_ERROR being set already (a lost or cut tick before, in this
+or an earlier sample): the host raises no early TIME_TICK, plays the visit to its end (SPI reads and writes work
+in IDLE as in CONFIG: its read words are compared) and then checks the 2000 cycles held in IDLE as above.
 
 Record 8 (SPI_ERROR_HALT = 0): a lost tick k arrives while tick h < k is still busy before its PROP scan (STEP ..
 SEND, e.g. in a CONFIG visit): TIMING_ERROR is set, the input events latched for tick h are wiped, and the FSM

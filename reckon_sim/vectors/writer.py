@@ -315,13 +315,12 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt inside the "
                                          "visit is not written (model only; allowed: a SPI_CYCLES_PER_TICK whose first "
                                          "local tick comes after the visit)")
-    if hang.cut is not None and hang.cut[1] < 0 and hang.cut[0] == "CONFIG":
-        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: the bench plays a visit's SPI "
-                                         "transactions to its end: a halt inside it is not written (model only)")
     timing = _timing(cfg, host, hang)
+    if hang.cut == ("CONFIG", -1):                    # the sticky TIMING_ERROR halts at the visit's EH := 1 write
+        timing = replace(timing, timing_error=timing.timing_error | 4)
     h = timing.halt_tick if timing is not None and timing.halt_tick else hang.tick
-    # host ticks lost before a halt / up to an EPROP hang (those raised in its tick too: record 8)
-    lost = [t for t in hang.lost_ticks if t < h or hang.state == "EPROP"]
+    # host ticks lost before a halt / up to an EPROP hang or a visit's halt (those raised in its tick too: record 8)
+    lost = [t for t in hang.lost_ticks if t < h or hang.state == "EPROP" or timing.timing_error & 4]
     n = h - sum(t <= h for t in lost)                 # chip ticks up to the cut one
     tk = hang.tick_table if hang.tick_table is not None else np.zeros((n, len(TK)), np.int64)
     sends = hang.tick_send

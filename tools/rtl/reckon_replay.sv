@@ -29,7 +29,9 @@
 // Timing (expect/timing.hex, record 7): with SPI_TIMING_MODE = 1 the pin shows a TIMING_ERROR flag instead of
 // readiness; in the halt sample a TIME_TICK during the halt tick sets it at that edge and the chip is held idle
 // from the next edge on (tick period 0: held idle at the sample's first tick, as with a local tick); any other
-// TIME_TICK while busy sets the flag and is lost (its cycles row is "0 0": skipped).
+// TIME_TICK while busy sets the flag and is lost (its cycles row is "0 0": skipped); timing_error bit 2 (a halt at
+// the halt tick's visit's SPI_ERROR_HALT := 1): its TIME_TICKs are lost too, and the visit's end holds it idle if
+// the flag is set by then (the RTL halts at the write; SPI works in IDLE as in CONFIG).
 // GET_TAR (expect/gettar_NNNN.hex, record 11): a listed tick pauses its busy count at core cycle c until its n-th
 // target transfer is acknowledged (the GET_TAR the bench times itself); n = 0: it stays busy for ever from c,
 // with REQ_TAR on MISO if SPI_GET_TAR_REQ_OUT (config address 3, reset 1) was last written 1.
@@ -141,6 +143,7 @@ module reckon_replay (
     reg rst1 = 0, rst2 = 0, tt1 = 0, tt2 = 0, tt3 = 0, s1 = 0, s2 = 0, r1 = 0, r2 = 0, o1 = 0, o2 = 0;
     reg w1 = 0, w2 = 0, w3 = 0, ec1 = 0, ec2 = 0;
     reg busy = 0, last = 0, sending = 0, oreq = 0, tsending = 0, terr = 0, halted = 0, halting = 0;
+    wire vis_halt;
     reg [7:0] odata = 0;
     reg [7:0] items [0:31];
     localparam MAX_TICKS = 65536, MAX_SAMPLES = 4096;
@@ -366,18 +369,20 @@ module reckon_replay (
             if (r2 && !AERIN_ACK && busy && AERIN_TAR_EN) gt_got = gt_got + 1;   // srnn.v target_cnt: any time
             if (r2 && !AERIN_ACK) AERIN_ACK <= 1'b1;
             else if (!r2 && AERIN_ACK) AERIN_ACK <= 1'b0;
-            if (tick_new && busy && !halted && k != t_halt[gidx]) terr <= 1'b1;   // early: the tick is lost
+            if (tick_new && busy && !halted && (k != t_halt[gidx] || vis_halt)) terr <= 1'b1;   // early: lost
             if (halted) ;                                    // held idle until reset
             else if (halting) begin                          // one more step after the early tick, then idle
                 halted <= 1'b1; busy = 0; tsending = 0;
             end else if (tick_new && k == 0 && t_halt[gidx] == 1 && t_period[gidx] == 0) begin
                 halted <= 1'b1; terr <= (t_err[gidx] != 0);      // a local-tick halt: never leaves idle
-            end else if (tick_new && busy && k == t_halt[gidx]) begin
+            end else if (tick_new && busy && k == t_halt[gidx] && !vis_halt) begin
                 halting <= 1'b1; terr <= (t_err[gidx] != 0);     // the early TIME_TICK of the halt tick
             end else if (tick_new && !busy && !sending && !tsending) start_tick();
             else if (busy) begin
                 if (rdy) begin
-                    if (!ec2) rdy <= 1'b0;                  // SPI_EN_CONF = 0: the tick goes on
+                    if (!ec2 && k == t_halt[gidx] && vis_halt && terr) begin   // its EH := 1 met TIMING_ERROR
+                        rdy <= 1'b0; halted <= 1'b1; busy = 0; terr <= 1'b1;
+                    end else if (!ec2) rdy <= 1'b0;         // SPI_EN_CONF = 0: the tick goes on
                 end else if (gt_hung) ;                     // a GET_TAR no transfer ends: busy for ever
                 else if (gt_wait) begin
                     if (gt_got >= gt_n[k] && gt_extra) gt_extra = 0;   // after CONFIG: one edge more (bench, RTL)
@@ -425,6 +430,7 @@ module reckon_replay (
             end
         end
     end
+    assign vis_halt = (t_err[gidx] & 4) != 0;        // record 7 bit 2: the halt tick's visit halts (sticky)
     assign TIMING_ERROR_RDY = (t_mode[gidx] != 0) ? terr : (halted || (!busy && !sending && !tsending));
     assign OUT_REQ = oreq;
     assign OUT_DATA = oreq ? odata : 8'd0;

@@ -212,7 +212,7 @@ module reckon_vec_tb;
             if (spt) read_cut_sends(k, m, n_exp);
             gen_base = cyc; gen_m = 1; gen_rise = -1; gen_watch = 1'b0;
             gen_left = (lt_k > 0 && k >= lt_k && (lt_end == 0 || k <= lt_end)) ? 0   // local: the chip's
-                       : ((period_p > 0 && k == halt_k) ? 1 : m);
+                       : ((period_p > 0 && k == halt_k && !halt_vis) ? 1 : m);
             gen_pulse = cyc;                           // the generator drops this tick's pulse after 3 cycles
             req_cycles = 0;
             rdy_cycles = 0;
@@ -279,7 +279,12 @@ module reckon_vec_tb;
                     lt_c = lt_c_set;
                     lt_c_set = -1;
                 end
-                if (k == halt_k && ((period_p == 0 && lt_k == 0) || (period_p > 0 && gen_left == 0))) begin
+                if (k == halt_k && halt_vis) begin
+                    if (cfg_nw == 0) begin                    // the visit played: held in IDLE since its EH write
+                        check_held(k, 1'b0, t0);
+                        fin = 1'b1;
+                    end
+                end else if (k == halt_k && ((period_p == 0 && lt_k == 0) || (period_p > 0 && gen_left == 0))) begin
                     check_held(k, period_p > 0, t0);          // the early TIME_TICK (or a local-tick halt): IDLE
                     fin = 1'b1;
                 end else if (k == halt_k && OUT_REQ === 1'b1 && !OUT_ACK) OUT_ACK = 1'b1;
@@ -390,7 +395,7 @@ module reckon_vec_tb;
             open_or_die(fd_cyc, $sformatf("%0s/expect/cycles_%04d.hex", vec, s_gidx));
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; n_dc = 0; first_cfg_tick = -1;
-            period_p = 0; halt_k = 0; halt_err = 1'b0; free_run = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
+            period_p = 0; halt_k = 0; halt_err = 1'b0; free_run = 1'b0; halt_vis = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
             fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0; lt_end = 0; lt_c_set = -1;
             gt_left = 0; gt_k = -1; gt_miso = 1'b1; prev_lv = -1; n_tight = 0;
         end
@@ -576,6 +581,7 @@ module reckon_vec_tb;
                     scan_ok(r, 4);
                     halt_err = e_rd[0];
                     free_run = e_rd[1];                             // local tick, ERROR_HALT = 0: never ready
+                    halt_vis = e_rd[2];                             // halted in tick halt_k's visit (sticky)
                     tmode = (m_rd != 0);
                     late_ticks = 0;
                 end

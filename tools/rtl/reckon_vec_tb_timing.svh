@@ -30,6 +30,7 @@
         end
     end
     reg     halt_err = 1'b0, tmode = 1'b0, free_run = 1'b0;
+    reg     halt_vis = 1'b0;       // record 7 timing_error bit 2: the halt comes at the visit's SPI_ERROR_HALT := 1
     localparam EDGES_TO_ERROR = 3, EDGES_TO_HALT = 4, HOLD_CYCLES = 2000;
     reg     probe = 1'b0;          // +probe / +probe_every=N: the vectors must hold CONFIG visits (vectors --probe-every N)
     integer probe_every = 0, n_visits = 0;
@@ -62,14 +63,18 @@
             end
             rise = gen_rise;
             n_samples = n_samples + 1;
-            if ((early && (te - t0 != period_p || rise != want_rise)) || bad_hold != 0) begin
+            if ((early && (te - t0 != period_p || rise != want_rise)) || bad_hold != 0 || bad_cfg != 0) begin
                 n_fail = n_fail + 1;
                 $display("[reckon_vec_tb] sample %04d: FAIL  halt in tick %0d: early TIME_TICK %0d cycles after tick %0d's (expected %0d), TIMING_ERROR_RDY rose %0d edges after it (expected %0d), %0d cycles not held %0s",
                          s_gidx, k, te - t0, k, period_p, rise, want_rise, bad_hold, free_run ? "busy (free run)" : "in IDLE");
+                if (bad_cfg != 0)
+                    $display("[reckon_vec_tb]   CONFIG read-back: %0d of %0d words differ; first in tick %0d: command 0x%08h word %0d: read 0x%08h, expected 0x%08h",
+                             bad_cfg, n_cfg, first_cfg_tick, cfg_first_cmd, cfg_first_i, cfg_first_got, cfg_first_exp);
             end else begin
                 n_pass = n_pass + 1;
                 if (early) how = $sformatf(": TIME_TICK %0d at %0d cycles, TIMING_ERROR_RDY high %0d edges later",
                                            k + 1, period_p, rise);
+                else if (halt_vis) how = $sformatf(" at its visit's SPI_ERROR_HALT := 1 (TIMING_ERROR set; %0d CONFIG words read as expected)", n_cfg);
                 else how = " (local tick)";
                 if (free_run)
                     $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  free-runs from tick %0d (local tick, SPI_ERROR_HALT = 0); never ready for %0d cycles (TIMING_ERROR_RDY = %0d, OUT_REQ and REQ_TAR low)",
