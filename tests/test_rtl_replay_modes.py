@@ -49,3 +49,19 @@ def test_undefined_read_words_are_not_compared(tmp_path, icarus):
     out = run(icarus, tmp_path, status=0)
     assert "RESULT: PASS (3 samples checked, 3 passed, 0 failed)" in out
     assert out.count("CONFIG read-back: 2 undefined words not compared (record 12)") == 1, out
+
+
+def test_local_ticks_on_the_replay_dut(tmp_path, icarus):
+    """Record 10 with lost local ticks (C = 1100, tick 25's visit, SPI_ERROR_HALT = 0): expect/local_0000.hex lists
+    host ticks 26, 27 (lost, 1372 and 2472 cycles into tick 25) and 28 (3572: it starts chip tick 26); the replay
+    DUT raises them itself and the bench PASSes; one cycle later for tick 28 is the bench's FAIL."""
+    inp = small_spec()
+    inp = dataclasses.replace(inp, config=inp.config.with_registers(SPI_ERROR_HALT=0))
+    write_vectors(tmp_path, inp, None, HostSpec(config_every=24, config_txns=((REG | 64, (1100,)), (REG | 10, (1,)))))
+    local = tmp_path / "expect" / "local_0000.hex"
+    assert local.read_text().splitlines() == ["1a 55c", "1b 9a8", "1c df4", "1d 44c", "1e 44c"]
+    out = run(icarus, tmp_path, status=0)
+    assert "RESULT: PASS (2 samples checked, 2 passed, 0 failed)" in out, out
+    local.write_text(local.read_text().replace("1c df4", "1c df5"))
+    out = run(icarus, tmp_path, status=1)
+    assert "FAIL  local tick 28 came 3573 cycles after tick 25's, expected 3572" in out, out

@@ -328,6 +328,12 @@ def write_cycles(path: Path, cycles: np.ndarray, gettar: np.ndarray) -> None:
     _write(path, (f"{int(c):x} {int(g):x}" for c, g in zip(cycles, gettar)))
 
 
+def write_local(path: Path, rows) -> None:
+    """Per local tick (record 10): `j g` = host tick j comes g cycles after the time_tick of the chip tick it lands
+    in (read by tools/rtl/reckon_replay.sv)."""
+    _write(path, (f"{j:x} {g:x}" for j, g in rows))
+
+
 def read_cycles(path: Path) -> np.ndarray:
     """[T, 2] int64: tick_cycles, host-paced cycles (GET_TAR + per-tick SEND)."""
     return np.array(_tokens(path), dtype=np.int64).reshape(-1, 2)

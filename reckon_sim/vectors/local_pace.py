@@ -74,3 +74,20 @@ def check_periods(sched: Schedule) -> None:
                                              f"{e} cycles into that tick, after {why}: not written (model only; "
                                              "allowed: a write seen before the tick's next local tick)")
         c = v
+
+
+def arrivals(sched: Schedule, host_of: np.ndarray, end: int | None = None, halt: int | None = None,
+             cuts=()) -> list:
+    """(host tick j, cycles after the start of the chip tick it lands in) of every local tick (record 10, for the
+    replay DUT's expect/local_NNNN.hex): those that start a chip tick, and the lost or cutting ones between (a cut
+    tick's successors count from the busy tick, whose row takes the cut one's); up to tick `end`'s
+    SPI_LOCAL_TICK := 0 (its successor is the host's), and the one that halts tick `halt`."""
+    pairs = [(int(a), int(b)) for a, b in zip(host_of[:-1], host_of[1:])] + ([(halt, halt + 1)] if halt else [])
+    cut, base, out = {h for h, _ in cuts}, 0, []
+    for h0, h1 in pairs:
+        if h0 < sched.after or (end is not None and h0 > end):
+            continue
+        last = h1 - 1 if end is not None and h0 == end else h1
+        out += [(j, base + sched.gap(h0, j - h0)) for j in range(h0 + 1, last + 1)]
+        base = base + sched.gap(h0, h1 - h0) if h1 in cut else 0
+    return out

@@ -14,6 +14,7 @@ from ..core.chip import Chip, ChipHang
 from ..errors import InputError
 from ..core.host import HostSpec
 from ..core.state import READBACK
+from ..core.tick_period import Schedule
 from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
@@ -97,6 +98,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
                     if chip.local_tick:
                         _check_local(steps, res, chip.local_schedule, chip.local_end)
+                        _write_local(out, add, gidx, chip.local_schedule, _host_ticks(len(steps), res.lost_ticks),
+                                     chip.local_end, cuts=res.cut_ticks)
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
@@ -302,6 +305,13 @@ def _no_period_change(changes) -> None:
                                          "(model only; allowed: write it in the SPI_LOCAL_TICK := 1 visit)")
 
 
+def _write_local(out: Path, add, gidx: int, sched: Schedule, host_of: np.ndarray, end, halt=None, cuts=()) -> None:
+    """expect/local_NNNN.hex: where each local tick of the sample comes (vectors.local_pace.arrivals)."""
+    path = out / "expect" / f"local_{gidx:04d}.hex"
+    fmt.write_local(path, local_pace.arrivals(sched, host_of, end, halt, cuts))
+    add(path, "expected_local_ticks", "local-ticks", gidx=gidx)
+
+
 def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHang, gidx: int, epoch: int,
                    phase: int, index: int, prog, pre: list, steps: list, probes: list) -> fmt.SampleStim:
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
@@ -337,6 +347,8 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
                              last=hang.state == "GET_TAR")
         add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
     steps = steps[:h]
+    if hang.local:                                    # the local ticks up to the one that halts tick h
+        _write_local(out, add, gidx, Schedule(hang.local[2], *hang.local[:2]), _host_ticks(h, lost), None, h)
     _add_config_reads(steps, hang.config_reads, gidx, probes)
     _asked_only(steps[: h - 1], tk[: n - 1], lost)                # the cut tick h: as far as the chip got
     fall = _fall(prog, h, True, lost, host.tick_period) if hang.state == "EPROP" else None

@@ -147,6 +147,7 @@ module reckon_replay (
     reg [7:0] odata = 0;
     reg [7:0] items [0:31];
     localparam MAX_TICKS = 65536, MAX_SAMPLES = 4096;
+    localparam LT_SKEW = 0;                             // a local tick's edge vs a raised TIME_TICK's (tick_new)
     reg [31:0] cyc_mem [0:2 * MAX_TICKS - 1];           // expected cycles, GET_TAR cycles of each tick
     reg [7:0]  out_mem [0:32 * MAX_SAMPLES - 1];         // OUT_DATA items of each sample
     integer    out_n [0:MAX_SAMPLES - 1];
@@ -156,6 +157,9 @@ module reckon_replay (
     integer    tsend_n [0:MAX_SEND_TICKS - 1];
     integer    titem = 0;
     wire tick_new = tt2 & ~tt3;
+    integer    lt_at [0:MAX_SEND_TICKS - 1];            // expect/local_NNNN.hex: local tick j, cycles after its tick's start
+    integer    lt_t = 0, lt_j = 0;                      // edges since the last tick's start; the next local tick (0: none)
+    reg        lt_due = 0, tick_any = 0;                // a local tick now; it or the host's TIME_TICK
     integer    gt_c [0:MAX_SEND_TICKS - 1];             // record 11: GET_TAR start of tick k (-1: none listed)
     integer    gt_n [0:MAX_SEND_TICKS - 1];             // its target transfers (0: never left)
     integer    el = 0, gt_got = 0;                      // cycles into the tick (CONFIG not counted); transfers
@@ -301,6 +305,22 @@ module reckon_replay (
         end
     endtask
 
+    task load_local;
+        integer fd, j, g, rs;
+        begin
+            for (j = 0; j < MAX_SEND_TICKS; j = j + 1) lt_at[j] = -1;
+            fd = $fopen($sformatf("%0s/expect/local_%04d.hex", vec, gidx), "r");
+            if (fd != 0) begin
+                rs = $fscanf(fd, "%h %h", j, g);
+                while (rs == 2 && j < MAX_SEND_TICKS) begin
+                    lt_at[j] = g;
+                    rs = $fscanf(fd, "%h %h", j, g);
+                end
+                $fclose(fd);
+            end
+        end
+    endtask
+
     task load_gettar;
         integer fd, j, kk, c, n, rs;
         begin
@@ -323,6 +343,7 @@ module reckon_replay (
                 load_cycles();
                 load_sends();
                 load_gettar();
+                load_local();
                 n_items = out_n[gidx];
                 for (i = 0; i < n_items; i = i + 1) items[i] = out_mem[32 * gidx + i];
                 if (corrupt == 2 && gidx == corrupt_sample) items[0] = items[0] ^ 8'd1;
@@ -333,6 +354,7 @@ module reckon_replay (
             el = 0; gt_wait = 0; gt_got = 0; had_cfg = ec2;
             if (k < MAX_SEND_TICKS && gt_c[k] >= 0 && gt_n[k] == 0) cnt = 32'h7fffffff;   // hangs in GET_TAR
             busy = 1;
+            lt_t = 0; lt_j = k + 1;                     // its successor may be a local tick (record 10)
             rdy <= ec2;                                 // SPI_EN_CONF set: this tick's SDONE enters CONFIG
             last = !s2;
         end
@@ -369,15 +391,19 @@ module reckon_replay (
             if (r2 && !AERIN_ACK && busy && AERIN_TAR_EN) gt_got = gt_got + 1;   // srnn.v target_cnt: any time
             if (r2 && !AERIN_ACK) AERIN_ACK <= 1'b1;
             else if (!r2 && AERIN_ACK) AERIN_ACK <= 1'b0;
-            if (tick_new && busy && !halted && (k != t_halt[gidx] || vis_halt)) terr <= 1'b1;   // early: lost
+            lt_t = lt_t + 1;
+            lt_due = lt_j > 0 && lt_j < MAX_SEND_TICKS && lt_at[lt_j] >= 0 && lt_t == lt_at[lt_j] + LT_SKEW;
+            if (lt_due) lt_j = lt_j + 1;
+            tick_any = tick_new || lt_due;
+            if (tick_any && busy && !halted && (k != t_halt[gidx] || vis_halt)) terr <= 1'b1;   // early: lost
             if (halted) ;                                    // held idle until reset
             else if (halting) begin                          // one more step after the early tick, then idle
                 halted <= 1'b1; busy = 0; tsending = 0;
             end else if (tick_new && k == 0 && t_halt[gidx] == 1 && t_period[gidx] == 0) begin
                 halted <= 1'b1; terr <= (t_err[gidx] != 0);      // a local-tick halt: never leaves idle
-            end else if (tick_new && busy && k == t_halt[gidx] && !vis_halt) begin
+            end else if (tick_any && busy && k == t_halt[gidx] && !vis_halt) begin
                 halting <= 1'b1; terr <= (t_err[gidx] != 0);     // the early TIME_TICK of the halt tick
-            end else if (tick_new && !busy && !sending && !tsending) start_tick();
+            end else if (tick_any && !busy && !sending && !tsending) start_tick();
             else if (busy) begin
                 if (rdy) begin
                     if (!ec2 && k == t_halt[gidx] && vis_halt && terr) begin   // its EH := 1 met TIMING_ERROR
@@ -425,6 +451,7 @@ module reckon_replay (
                         if (corrupt == 4 && gidx == corrupt_sample) oneur[1] = 16'd1;
                         gidx = gidx + 1;
                         k = 0;
+                        lt_j = 0;                           // IDLE: no local tick
                     end
                 end
             end

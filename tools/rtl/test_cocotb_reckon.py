@@ -197,7 +197,8 @@ class Host:
                 "TIMING_ERROR_RDY before a tick"
         t0, self.req_cycles, self.in_tick, seen_low, sent = self.cyc, 0, True, False, not req
         self.blind_cycles = 0
-        self.gen_left, self.gen_rise = (1 if tm.period and k == tm.halt_tick else n_lost), -1
+        vis = k == tm.halt_tick and (tm.timing_error >> 2) & 1   # record 7 bit 2: halted at the visit's EH write
+        self.gen_left, self.gen_rise = (1 if tm.period and k == tm.halt_tick and not vis else n_lost), -1
         if self.gen_left:
             cocotb.start_soon(self.generator(t0, self.gen_left, tm.period))
         self.t_last = t0
@@ -233,7 +234,10 @@ class Host:
                     self.config_got.append(await self.transaction(t))
                 await self.transaction(vector_files.Transaction(0x0001_0000, (0,)))
                 pending = []
-            if k == tm.halt_tick and (not tm.period or self.gen_left == 0):
+            if vis and not pending and self.config_got:         # the visit played: held in IDLE since its write
+                self.halt = await self.held(k, False, t0, tm)
+                return 0
+            if k == tm.halt_tick and not vis and (not tm.period or self.gen_left == 0):
                 self.halt = await self.held(k, bool(tm.period), t0, tm)
                 return 0
             if k == tm.halt_tick and self.pin("OUT_REQ") == 1 and not d.OUT_ACK.value:
@@ -297,6 +301,17 @@ async def read_back(host: Host, path: Path, timing_mode: bool, problems: list[st
     await host.transaction(vector_files.Transaction(0x0001_0000, (0,)))
 
 
+
+def want_config(step) -> list:
+    """The read words a step's CONFIG visit expects, per transaction ([] for a write)."""
+    return [list(t.data) if t.read else [] for t in step.config]
+
+
+def got_config(want: list, got: list) -> list:
+    """The words read, an undefined expected one (record 12) taken as read."""
+    return [[vector_files.UNDEFINED_WORD if e == vector_files.UNDEFINED_WORD else g for g, e in zip(gw, ew)]
+            + list(gw[len(ew):]) for gw, ew in zip(got, want)] + got[len(want):]
+
 async def run_vectors(dut, vec: Path) -> list[str]:
     """Program, play and check every sample; returns the failure lines (empty = PASS)."""
     host, d = Host(dut, vec), dut
@@ -344,13 +359,13 @@ async def run_vectors(dut, vec: Path) -> list[str]:
             meas = await host.tick(last, st.req, spt, st.config, st.j + 1, s.timing or vector_files.Timing(), exp,
                                    len(sends.get(st.j + 1, ())), n_lost, fall, gettar.get(st.j + 1),
                                    s.gettar.miso if s.gettar is not None else 1)
+            want = want_config(st)
             if host.halt is not None:                          # held in IDLE: the run ends (chip needs a reset)
+                if want != got_config(want, host.config_got) and host.halt.startswith("PASS"):
+                    host.halt = f"FAIL CONFIG read-back in tick {st.j + 1}: {host.config_got}, expected {want}"
                 d._log.info(f"sample {s.gidx:04d} ({'test' if s.phase else 'train'} #{s.index}): {host.halt}")
                 return failures + ([f"sample {s.gidx:04d}: {host.halt}"] if host.halt.startswith("FAIL") else [])
-            want = [list(t.data) if t.read else [] for t in st.config]
-            got = [[vector_files.UNDEFINED_WORD if e == vector_files.UNDEFINED_WORD else g for g, e in zip(gw, ew)]
-                   + list(gw[len(ew):]) for gw, ew in zip(host.config_got, want)]   # record 12: don't-care words
-            if want != got + host.config_got[len(want):] and not any(p.startswith("CONFIG") for p in problems):
+            if want != got_config(want, host.config_got) and not any(p.startswith("CONFIG") for p in problems):
                 problems.append(f"CONFIG read-back in tick {st.j + 1}: {host.config_got}, expected {want}")
             if spt and host.tick_items != sends.get(st.j + 1) and not any(p.startswith("tick") for p in problems):
                 problems.append(f"tick {st.j + 1} OUT_DATA {host.tick_items}, expected {sends.get(st.j + 1)}")
