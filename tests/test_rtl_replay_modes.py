@@ -51,6 +51,17 @@ def test_undefined_read_words_are_not_compared(tmp_path, icarus):
     assert out.count("CONFIG read-back: 2 undefined words not compared (record 12)") == 1, out
 
 
+def _cocotb():
+    pytest.importorskip("cocotb")
+    import importlib.util
+    from .test_rtl_bench import RTL, need
+    need("iverilog")
+    spec = importlib.util.spec_from_file_location("test_cocotb_reckon", RTL / "test_cocotb_reckon.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod, RTL / "reckon_replay.sv"
+
+
 def test_local_ticks_on_the_replay_dut(tmp_path, icarus):
     """Record 10 with lost local ticks (C = 1100, tick 25's visit, SPI_ERROR_HALT = 0): expect/local_0000.hex lists
     host ticks 26, 27 (lost, 1372 and 2472 cycles into tick 25) and 28 (3572: it starts chip tick 26); the replay
@@ -65,3 +76,34 @@ def test_local_ticks_on_the_replay_dut(tmp_path, icarus):
     local.write_text(local.read_text().replace("1c df4", "1c df5"))
     out = run(icarus, tmp_path, status=1)
     assert "FAIL  local tick 28 came 3573 cycles after tick 25's, expected 3572" in out, out
+
+    mod, replay = _cocotb()                                # the cocotb host follows record 10 the same way
+    assert not mod.run_cocotb(tmp_path, [replay], toplevel="reckon_replay", simulator="icarus",
+                              build_dir=tmp_path / "bad")
+    local.write_text(local.read_text().replace("1c df5", "1c df4"))
+    assert mod.run_cocotb(tmp_path, [replay], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "ok")
+
+
+def test_cocotb_host_on_a_halt_at_the_visits_error_halt_write(tmp_path):
+    mod, replay = _cocotb()
+    _sticky(tmp_path, tmode=1)
+    assert mod.run_cocotb(tmp_path, [replay], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "b")
+
+
+def test_vectors_of_the_hosts_last_tick_lost_the_chip_waiting_in_prop(tmp_path, icarus):
+    """Period 600, SPI_ERROR_HALT = 0, tick 29's visit (3106 cycles): tick 30, the host's last, is lost and no tick
+    follows: record 7 timing_error 9 (bit 3) in tick 29, record 8 lists 30; the bench raises it, measures nothing
+    more and checks the chip ready and silent (RTL: PASS in both timing modes; record 8 removed, mode 1: FAIL)."""
+    inp = small_spec()
+    inp = dataclasses.replace(inp, config=inp.config.with_registers(SPI_ERROR_HALT=0, SPI_TIMING_MODE=1))
+    m = write_vectors(tmp_path, inp, None, HostSpec(config_every=28, config_txns=((REG | 11, (0,)),), tick_period=600))
+    assert m["samples"][0]["halt"]["state"] == "PROP" and m["samples"][0]["halt"]["tick"] == 29
+    stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
+    assert stim[0].timing == vector_files.Timing(600, 29, 9, 1) and stim[0].lost == [30] and len(stim[0].steps) == 29
+    assert vector_files.read_cycles(tmp_path / "expect" / "cycles_0000.hex")[-1].tolist() == [3106, 2832]
+    out = run(icarus, tmp_path, status=0)
+    assert "PASS  waits in PROP after tick 29: tick 30, the host's last, was lost; ready and silent" in out, out
+    lines = (tmp_path / "stimulus.hex").read_text().splitlines()
+    (tmp_path / "stimulus.hex").write_text("\n".join(x for x in lines if x != "8 1 1e") + "\n")
+    out = run(icarus, tmp_path, status=1)                  # no lost tick: TIMING_ERROR stays low
+    assert "FAIL  halt in tick 29" in out, out

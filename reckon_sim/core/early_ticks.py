@@ -127,10 +127,13 @@ def _finish(chip, prog, run, hang, host_of, run_prog, lost, cuts):
     if hang is not None:
         raise lost_ticks.host_numbered(hang, host_of, run_prog.fall_cycle, lost, ChipHang)
     if prog.n_ticks in lost and len(run[0]) > len(host_of):   # the phantom tick: SAMPLE falls, no tick comes
-        raise ChipHang("PROP", int(host_of[-1]), f"TIME_TICK {prog.n_ticks}, the host's last, arrives while "
-                                                 f"tick {int(host_of[-1])} is busy and is lost (SPI_ERROR_HALT = "
-                                                 "0); the chip then waits in PROP for a tick that never comes",
-                       timing_error=True, lost_ticks=tuple(sorted(lost)))
+        h = ChipHang("PROP", int(host_of[-1]), f"TIME_TICK {prog.n_ticks}, the host's last, arrives while "
+                                               f"tick {int(host_of[-1])} is busy and is lost (SPI_ERROR_HALT = "
+                                               "0); the chip then waits in PROP for a tick that never comes",
+                     timing_error=True, lost_ticks=tuple(sorted(lost)), tick_table=run[0][:len(host_of)].copy())
+        h.config_reads = error_halt.host_visits(run[4], host_of)
+        h.tick_send = None if run[3] is None else {key: v[:len(host_of)] for key, v in run[3].items()}
+        raise h
     if run[4]:                                   # CONFIG visits by host tick number
         run = (*run[:4], error_halt.host_visits(run[4], host_of))
     chip._timing_error |= bool(lost or cuts)     # TIMING_ERROR is cleared only by reset

@@ -122,6 +122,9 @@ low; bit 0 is TIMING_ERROR as before. `timing_error` bit 2 set (value 5): the ch
 of tick h, at its SPI_ERROR_HALT := 1 write, TIMING_ERROR being set already (a lost or cut tick before, in this
 or an earlier sample): the host raises no early TIME_TICK, plays the visit to its end (SPI reads and writes work
 in IDLE as in CONFIG: its read words are compared) and then checks the 2000 cycles held in IDLE as above.
+`timing_error` bit 3 set (value 9): TIME_TICK h+1, the host's last, is lost in tick h (record 8 lists it): the
+host raises it there, and once tick h is ready checks for 2000 cycles that the chip stays ready and silent (it
+waits in PROP for a tick that never comes; the pin shows readiness, or TIMING_ERROR with `timing_mode` 1).
 
 Record 8 (SPI_ERROR_HALT = 0): a lost tick k arrives while tick h < k is still busy before its PROP scan (STEP ..
 SEND, e.g. in a CONFIG visit): TIMING_ERROR is set, the input events latched for tick h are wiped, and the FSM

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
-from ..io.vector_files import LV_SAMPLE, Step
+from ..io.vector_files import LV_SAMPLE, Step, write_local
 from ..core.records import TK
 from ..core.tick_period import Schedule
 
@@ -91,3 +91,10 @@ def arrivals(sched: Schedule, host_of: np.ndarray, end: int | None = None, halt:
         out += [(j, base + sched.gap(h0, j - h0)) for j in range(h0 + 1, last + 1)]
         base = base + sched.gap(h0, h1 - h0) if h1 in cut else 0
     return out
+
+
+def write(out, add, gidx: int, sched: Schedule, host_of: np.ndarray, end, halt=None, cuts=()) -> None:
+    """expect/local_NNNN.hex of sample gidx (arrivals; add: the manifest's file registration)."""
+    path = out / "expect" / f"local_{gidx:04d}.hex"
+    write_local(path, arrivals(sched, host_of, end, halt, cuts))
+    add(path, "expected_local_ticks", "local-ticks", gidx=gidx)

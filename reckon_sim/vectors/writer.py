@@ -14,7 +14,6 @@ from ..core.chip import Chip, ChipHang
 from ..errors import InputError
 from ..core.host import HostSpec
 from ..core.state import READBACK
-from ..core.tick_period import Schedule
 from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
@@ -80,7 +79,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     try:
                         res = chip.run_sample(sample, learn, dump=True, program=prog)
                     except ChipHang as hang:          # held in IDLE / hung in EPROP or GET_TAR / a free run: the last
-                        if hang.state not in ("IDLE", "EPROP", "GET_TAR") and not hang.free_run:   # sample it runs
+                        if hang.state not in ("IDLE", "EPROP", "GET_TAR", "PROP") and not hang.free_run:   # it runs
                             raise
                         if hang.free_run:
                             _check_free_run(start_cfg, prog, learn)
@@ -98,8 +97,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
                     if chip.local_tick:
                         _check_local(steps, res, chip.local_schedule, chip.local_end)
-                        _write_local(out, add, gidx, chip.local_schedule, _host_ticks(len(steps), res.lost_ticks),
-                                     chip.local_end, cuts=res.cut_ticks)
+                        local_pace.write(out, add, gidx, chip.local_schedule, _host_ticks(len(steps), res.lost_ticks),
+                                         chip.local_end, cuts=res.cut_ticks)
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
@@ -305,13 +304,6 @@ def _no_period_change(changes) -> None:
                                          "(model only; allowed: write it in the SPI_LOCAL_TICK := 1 visit)")
 
 
-def _write_local(out: Path, add, gidx: int, sched: Schedule, host_of: np.ndarray, end, halt=None, cuts=()) -> None:
-    """expect/local_NNNN.hex: where each local tick of the sample comes (vectors.local_pace.arrivals)."""
-    path = out / "expect" / f"local_{gidx:04d}.hex"
-    fmt.write_local(path, local_pace.arrivals(sched, host_of, end, halt, cuts))
-    add(path, "expected_local_ticks", "local-ticks", gidx=gidx)
-
-
 def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHang, gidx: int, epoch: int,
                    phase: int, index: int, prog, pre: list, steps: list, probes: list) -> fmt.SampleStim:
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
@@ -328,9 +320,11 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     timing = _timing(cfg, host, hang)
     if hang.cut == ("CONFIG", -1):                    # the sticky TIMING_ERROR halts at the visit's EH := 1 write
         timing = replace(timing, timing_error=timing.timing_error | 4)
+    if hang.state == "PROP" and not hang.free_run:    # the host's last tick lost: the chip waits in PROP
+        timing = replace(timing or fmt.Timing(), halt_tick=hang.tick, timing_error=9)
     h = timing.halt_tick if timing is not None and timing.halt_tick else hang.tick
     # host ticks lost before a halt / up to an EPROP hang or a visit's halt (those raised in its tick too: record 8)
-    lost = [t for t in hang.lost_ticks if t < h or hang.state == "EPROP" or timing.timing_error & 4]
+    lost = [t for t in hang.lost_ticks if t < h or hang.state == "EPROP" or (timing and timing.timing_error & 12)]
     n = h - sum(t <= h for t in lost)                 # chip ticks up to the cut one
     tk = hang.tick_table if hang.tick_table is not None else np.zeros((n, len(TK)), np.int64)
     sends = hang.tick_send
@@ -348,7 +342,8 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
     steps = steps[:h]
     if hang.local:                                    # the local ticks up to the one that halts tick h
-        _write_local(out, add, gidx, Schedule(hang.local[2], *hang.local[:2]), _host_ticks(h, lost), None, h)
+        sched = local_pace.Schedule(hang.local[2], *hang.local[:2])
+        local_pace.write(out, add, gidx, sched, _host_ticks(h, lost), None, h)
     _add_config_reads(steps, hang.config_reads, gidx, probes)
     _asked_only(steps[: h - 1], tk[: n - 1], lost)                # the cut tick h: as far as the chip got
     fall = _fall(prog, h, True, lost, host.tick_period) if hang.state == "EPROP" else None

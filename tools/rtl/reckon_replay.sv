@@ -31,7 +31,8 @@
 // from the next edge on (tick period 0: held idle at the sample's first tick, as with a local tick); any other
 // TIME_TICK while busy sets the flag and is lost (its cycles row is "0 0": skipped); timing_error bit 2 (a halt at
 // the halt tick's visit's SPI_ERROR_HALT := 1): its TIME_TICKs are lost too, and the visit's end holds it idle if
-// the flag is set by then (the RTL halts at the write; SPI works in IDLE as in CONFIG).
+// the flag is set by then (the RTL halts at the write; SPI works in IDLE as in CONFIG); bit 3 (the host's last tick
+// lost): the halt tick's TIME_TICKs are lost ones and no tick follows (the chip waits in PROP).
 // GET_TAR (expect/gettar_NNNN.hex, record 11): a listed tick pauses its busy count at core cycle c until its n-th
 // target transfer is acknowledged (the GET_TAR the bench times itself); n = 0: it stays busy for ever from c,
 // with REQ_TAR on MISO if SPI_GET_TAR_REQ_OUT (config address 3, reset 1) was last written 1.
@@ -143,7 +144,7 @@ module reckon_replay (
     reg rst1 = 0, rst2 = 0, tt1 = 0, tt2 = 0, tt3 = 0, s1 = 0, s2 = 0, r1 = 0, r2 = 0, o1 = 0, o2 = 0;
     reg w1 = 0, w2 = 0, w3 = 0, ec1 = 0, ec2 = 0;
     reg busy = 0, last = 0, sending = 0, oreq = 0, tsending = 0, terr = 0, halted = 0, halting = 0;
-    wire vis_halt;
+    wire vis_halt, no_early;
     reg [7:0] odata = 0;
     reg [7:0] items [0:31];
     localparam MAX_TICKS = 65536, MAX_SAMPLES = 4096;
@@ -395,13 +396,13 @@ module reckon_replay (
             lt_due = lt_j > 0 && lt_j < MAX_SEND_TICKS && lt_at[lt_j] >= 0 && lt_t == lt_at[lt_j] + LT_SKEW;
             if (lt_due) lt_j = lt_j + 1;
             tick_any = tick_new || lt_due;
-            if (tick_any && busy && !halted && (k != t_halt[gidx] || vis_halt)) terr <= 1'b1;   // early: lost
+            if (tick_any && busy && !halted && (k != t_halt[gidx] || no_early)) terr <= 1'b1;   // early: lost
             if (halted) ;                                    // held idle until reset
             else if (halting) begin                          // one more step after the early tick, then idle
                 halted <= 1'b1; busy = 0; tsending = 0;
             end else if (tick_new && k == 0 && t_halt[gidx] == 1 && t_period[gidx] == 0) begin
                 halted <= 1'b1; terr <= (t_err[gidx] != 0);      // a local-tick halt: never leaves idle
-            end else if (tick_any && busy && k == t_halt[gidx] && !vis_halt) begin
+            end else if (tick_any && busy && k == t_halt[gidx] && !no_early) begin
                 halting <= 1'b1; terr <= (t_err[gidx] != 0);     // the early TIME_TICK of the halt tick
             end else if (tick_any && !busy && !sending && !tsending) start_tick();
             else if (busy) begin
@@ -458,6 +459,7 @@ module reckon_replay (
         end
     end
     assign vis_halt = (t_err[gidx] & 4) != 0;        // record 7 bit 2: the halt tick's visit halts (sticky)
+    assign no_early = (t_err[gidx] & 12) != 0;       // bits 2, 3: the halt tick's TIME_TICKs are lost ones
     assign TIMING_ERROR_RDY = (t_mode[gidx] != 0) ? terr : (halted || (!busy && !sending && !tsending));
     assign OUT_REQ = oreq;
     assign OUT_DATA = oreq ? odata : 8'd0;

@@ -212,7 +212,7 @@ module reckon_vec_tb;
             if (spt) read_cut_sends(k, m, n_exp);
             gen_base = cyc; gen_m = 1; gen_rise = -1; gen_watch = 1'b0;
             gen_left = (lt_k > 0 && k >= lt_k && (lt_end == 0 || k <= lt_end)) ? 0   // local: the chip's
-                       : ((period_p > 0 && k == halt_k && !halt_vis) ? 1 : m);
+                       : ((period_p > 0 && k == halt_k && !halt_vis && !prop_wait) ? 1 : m);
             gen_pulse = cyc;                           // the generator drops this tick's pulse after 3 cycles
             req_cycles = 0;
             rdy_cycles = 0;
@@ -284,7 +284,7 @@ module reckon_vec_tb;
                         check_held(k, 1'b0, t0);
                         fin = 1'b1;
                     end
-                end else if (k == halt_k && ((period_p == 0 && lt_k == 0) || (period_p > 0 && gen_left == 0))) begin
+                end else if (k == halt_k && !prop_wait && ((period_p == 0 && lt_k == 0) || (period_p > 0 && gen_left == 0))) begin
                     check_held(k, period_p > 0, t0);          // the early TIME_TICK (or a local-tick halt): IDLE
                     fin = 1'b1;
                 end else if (k == halt_k && OUT_REQ === 1'b1 && !OUT_ACK) OUT_ACK = 1'b1;
@@ -323,13 +323,14 @@ module reckon_vec_tb;
                           + (period_p == 0 ? 0 : EDGES_TO_READY);   // ready host: at the earliest legal tick edge
                 end else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;
                 else if (seen_low) fin = 1'b1;
-                if (fin && gen_left > 0 && k != halt_k) begin
+                if (fin && gen_left > 0 && (k != halt_k || prop_wait)) begin
                     $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d finished before the early TIME_TICK %0d (lost, period %0d)",
                              s_gidx, k, k + gen_m, period_p);
                     n_fail = n_fail + 1;
                     finish_run("no lost tick");
                 end
-                if (fin && k == halt_k && !done) begin
+                if (fin && k == halt_k && !done && prop_wait) check_held(k, 1'b0, t0);   // ready: no tick comes
+                else if (fin && k == halt_k && !done) begin
                     $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d finished before the early TIME_TICK (period %0d)",
                              s_gidx, k, period_p);
                     n_fail = n_fail + 1;
@@ -395,7 +396,7 @@ module reckon_vec_tb;
             open_or_die(fd_cyc, $sformatf("%0s/expect/cycles_%04d.hex", vec, s_gidx));
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; n_dc = 0; first_cfg_tick = -1;
-            period_p = 0; halt_k = 0; halt_err = 1'b0; free_run = 1'b0; halt_vis = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
+            period_p = 0; halt_k = 0; halt_err = 1'b0; free_run = 1'b0; halt_vis = 1'b0; prop_wait = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
             fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0; lt_end = 0; lt_c_set = -1;
             gt_left = 0; gt_k = -1; gt_miso = 1'b1; prev_lv = -1; n_tight = 0;
         end
@@ -582,6 +583,7 @@ module reckon_vec_tb;
                     halt_err = e_rd[0];
                     free_run = e_rd[1];                             // local tick, ERROR_HALT = 0: never ready
                     halt_vis = e_rd[2];                             // halted in tick halt_k's visit (sticky)
+                    prop_wait = e_rd[3];                            // tick halt_k's successor lost: waits in PROP
                     tmode = (m_rd != 0);
                     late_ticks = 0;
                 end

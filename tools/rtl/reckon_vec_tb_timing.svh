@@ -31,6 +31,7 @@
     end
     reg     halt_err = 1'b0, tmode = 1'b0, free_run = 1'b0;
     reg     halt_vis = 1'b0;       // record 7 timing_error bit 2: the halt comes at the visit's SPI_ERROR_HALT := 1
+    reg     prop_wait = 1'b0;      // record 7 timing_error bit 3: the host's last tick lost, the chip waits in PROP
     localparam EDGES_TO_ERROR = 3, EDGES_TO_HALT = 4, HOLD_CYCLES = 2000;
     reg     probe = 1'b0;          // +probe / +probe_every=N: the vectors must hold CONFIG visits (vectors --probe-every N)
     integer probe_every = 0, n_visits = 0;
@@ -76,7 +77,10 @@
                                            k + 1, period_p, rise);
                 else if (halt_vis) how = $sformatf(" at its visit's SPI_ERROR_HALT := 1 (TIMING_ERROR set; %0d CONFIG words read as expected)", n_cfg);
                 else how = " (local tick)";
-                if (free_run)
+                if (prop_wait)
+                    $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  waits in PROP after tick %0d: tick %0d, the host's last, was lost; ready and silent for %0d cycles (TIMING_ERROR_RDY = %0d)",
+                             s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, k + 1, HOLD_CYCLES, want);
+                else if (free_run)
                     $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  free-runs from tick %0d (local tick, SPI_ERROR_HALT = 0); never ready for %0d cycles (TIMING_ERROR_RDY = %0d, OUT_REQ and REQ_TAR low)",
                              s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, HOLD_CYCLES, want);
                 else

@@ -45,6 +45,30 @@ class Host:
         self.rdy_cycles, self.t_last, self.halt = 0, 0, None   # halt: the held-in-IDLE verdict (record 7)
         self.ack_at, self.blind_cycles = 0, 0                  # the last AERIN_ACK rise; a record-11 GET_TAR's cycles
         self.gen_left, self.gen_last, self.gen_rise, self.err_from = 0, -1, -1, None   # tick generator state
+        self.tmode = 0                                         # SPI_TIMING_MODE now (record 7, visit writes)
+        self.lt, self.lt_end, self.lt_prev, self.t_tick = None, 0, 0, 0   # record 10 (k, o, c); LT := 0's tick;
+        #                                                        the last tick's host number and time_tick edge
+
+    def lt_gap(self, k: int) -> int:
+        """Cycles from tick lt_prev's time_tick edge to local tick k's (record 10; lost or cut ticks between)."""
+        lk, o, c = self.lt
+        return o + (k - lk - 1) * c if self.lt_prev == lk else (k - self.lt_prev) * c
+
+    def lt_on(self, k: int, after: bool = True) -> bool:
+        """Tick k follows the local ticks (after: started by one; else from the LT := 1 tick on)."""
+        return self.lt is not None and (k > self.lt[0] if after else k >= self.lt[0]) and (not self.lt_end or
+                                                                                        k <= self.lt_end)
+
+    def visit_writes(self, t, k: int) -> int | None:
+        """What the bench follows in a visit's register write: TIMING_MODE, LT := 0, a new local period (returned)."""
+        if t.read or t.code != 0 or not t.data:
+            return None
+        v = int(t.data[-1])
+        if t.addr == 23:
+            self.tmode = v & 1
+        if t.addr == 10 and self.lt is not None and k > self.lt[0]:
+            self.lt_end = 0 if v & 1 else k
+        return v if t.addr == 64 and self.lt is not None and k > self.lt[0] else None
 
     def pin(self, name: str) -> int:
         v = getattr(self.dut, name).value
@@ -130,8 +154,8 @@ class Host:
         check the TIMING_ERROR_RDY rise and that the chip stays held in IDLE; returns the verdict line."""
         d, te, bad = self.dut, self.gen_last if early else self.cyc, 0
         free = (tm.timing_error >> 1) & 1                    # a local-tick free run: never ready (bit 1)
-        want = (tm.timing_error & 1) if tm.timing_mode else 1 - free
-        want_rise = (vector_files.EDGES_TO_ERROR if tm.timing_mode else vector_files.EDGES_TO_HALT) if early else -1
+        want = (tm.timing_error & 1) if self.tmode else 1 - free
+        want_rise = (vector_files.EDGES_TO_ERROR if self.tmode else vector_files.EDGES_TO_HALT) if early else -1
         for _ in range(64):                                  # the generator's rise watch ends
             if not early or self.gen_rise >= 0:
                 break
@@ -193,24 +217,50 @@ class Host:
             while self.cyc - self.t_last < tm.period:
                 await FallingEdge(d.CLK_EXT)
         if not halt_local:
-            assert self.pin("TIMING_ERROR_RDY") == (self.err_now() if tm.timing_mode else 1), \
+            assert self.pin("TIMING_ERROR_RDY") == (self.err_now() if self.tmode else 1), \
                 "TIMING_ERROR_RDY before a tick"
         t0, self.req_cycles, self.in_tick, seen_low, sent = self.cyc, 0, True, False, not req
         self.blind_cycles = 0
         vis = k == tm.halt_tick and (tm.timing_error >> 2) & 1   # record 7 bit 2: halted at the visit's EH write
-        self.gen_left, self.gen_rise = (1 if tm.period and k == tm.halt_tick and not vis else n_lost), -1
+        waits = k == tm.halt_tick and (tm.timing_error >> 3) & 1  # bit 3: its successor (the last) lost: PROP
+        local, seen = self.lt_on(k), False
+        self.gen_left = 0 if self.lt_on(k, False) else (1 if tm.period and k == tm.halt_tick and not (vis or waits)
+                                                         else n_lost)
+        self.gen_rise = -1
         if self.gen_left:
             cocotb.start_soon(self.generator(t0, self.gen_left, tm.period))
         self.t_last = t0
         self.tick_items, rise, fall = [], 0, -1
         self.config_got, self.rdy_cycles, pending = [], 0, list(config)
-        d.TIME_TICK.value = 1
+        lt_edge = t0 + 3 + (self.lt[1] if self.lt else 0)   # the LT tick's first local tick edge
+        if self.lt and k == self.lt[0] and n_lost and self.err_from is None:
+            self.err_from = lt_edge                            # it is lost: TIMING_ERROR from its edge
+        if not local:
+            d.TIME_TICK.value = 1
         if sfall is not None and sfall.cycle == 0:
             d.SAMPLE.value = 0
         elif sfall is not None:
             cocotb.start_soon(self.drop_sample(t0, sfall.cycle))
         while True:
             await FallingEdge(d.CLK_EXT)
+            if local and not seen and ((self.cyc - self.t_tick >= self.lt_gap(k)) if self.tmode
+                                       else self.pin("TIMING_ERROR_RDY") != 1):
+                seen = True                                   # the local time_tick edge was the last
+                if self.cyc - self.t_tick != self.lt_gap(k):
+                    self.halt = (f"FAIL local tick {k} came {self.cyc - self.t_tick} cycles after tick "
+                                 f"{self.lt_prev}'s, expected {self.lt_gap(k)}")
+                    return 0
+                t0 = self.cyc - 3                             # as if raised
+                lt_edge = self.cyc + self.lt[2]
+                if n_lost and self.err_from is None:
+                    self.err_from = lt_edge                   # a lost local tick sets TIMING_ERROR
+            if (k == tm.halt_tick and self.lt and (not local or seen)
+                    and self.cyc == lt_edge + (0 if self.tmode else 1)):   # a local tick finds the chip busy
+                if self.pin("TIMING_ERROR_RDY") != 1:
+                    self.halt = f"FAIL tick {k}: TIMING_ERROR_RDY low after the local tick"
+                    return 0
+                self.halt = await self.held(k, False, t0, tm)
+                return 0
             if (sfall is not None and sfall.end == vector_files.FALL_HANG
                     and self.cyc - t0 >= expect + self.gettar_cycles(blind) + self.rdy_cycles + vector_files.EDGES_TO_READY):
                 self.halt = await self.hung(k, sfall.cycle)
@@ -227,17 +277,24 @@ class Host:
                     self.blind_cycles = self.ack_at - start + (1 if self.rdy_cycles else 0)
                 sent = True
             if blind is not None and blind[1] == 0 and sent and at_gettar:
-                self.halt = await self.gettar_hang(k, t0, miso, tm.timing_mode)
+                self.halt = await self.gettar_hang(k, t0, miso, self.tmode)
                 return 0
             if pending and self.pin("SPI_RDY") == 1:          # CONFIG: play the visit, then SPI_EN_CONF = 0
                 for t in pending:
                     self.config_got.append(await self.transaction(t))
+                    c_new = self.visit_writes(t, k)
+                    if c_new is not None:                     # seen before this tick's next local tick
+                        if self.err_from == lt_edge:
+                            self.err_from = lt_edge - self.lt[2] + c_new
+                        lt_edge += c_new - self.lt[2]
+                        self.lt = (*self.lt[:2], c_new)
                 await self.transaction(vector_files.Transaction(0x0001_0000, (0,)))
                 pending = []
             if vis and not pending and self.config_got:         # the visit played: held in IDLE since its write
                 self.halt = await self.held(k, False, t0, tm)
                 return 0
-            if k == tm.halt_tick and not vis and (not tm.period or self.gen_left == 0):
+            if (k == tm.halt_tick and not (vis or waits)
+                    and ((not tm.period and not self.lt) or (tm.period and self.gen_left == 0))):
                 self.halt = await self.held(k, bool(tm.period), t0, tm)
                 return 0
             if k == tm.halt_tick and self.pin("OUT_REQ") == 1 and not d.OUT_ACK.value:
@@ -253,10 +310,10 @@ class Host:
                 fall = self.cyc
             if last and self.pin("OUT_REQ") == 1:
                 break
-            if not last and tm.timing_mode:                   # the pin shows TIMING_ERROR: the expected count
+            if not last and self.tmode:                       # the pin shows TIMING_ERROR: the expected count
                 assert self.pin("TIMING_ERROR_RDY") == self.err_now(), f"TIMING_ERROR_RDY in tick {k}"
                 send = fall - rise + 1 if self.tick_items else 0
-                if (sent and not pending and not d.OUT_ACK.value and (not spt or len(self.tick_items) >= n_items)
+                if ((not local or seen) and sent and not pending and not d.OUT_ACK.value and (not spt or len(self.tick_items) >= n_items)
                         and self.cyc - t0 >= expect + self.gettar_cycles(blind) + self.rdy_cycles + send
                         + vector_files.EDGES_TO_READY):
                     break
@@ -266,11 +323,15 @@ class Host:
                 elif seen_low:
                     break
         self.in_tick = False
-        if self.gen_left and k != tm.halt_tick:
+        self.t_tick, self.lt_prev = t0 + 3, k
+        if self.gen_left and (k != tm.halt_tick or waits):
             self.halt = f"FAIL tick {k} finished before the early TIME_TICK {k + n_lost - self.gen_left + 1} (lost)"
         if n_lost:
             self.t_last = self.gen_last                       # the next tick: a period after the last lost one
-        if k == tm.halt_tick:
+        if k == tm.halt_tick and waits and self.halt is None:   # ready, and no tick comes: it waits in PROP
+            self.halt = (await self.held(k, False, t0, tm)).replace("halted in", "waits in PROP after", 1).replace(
+                "held in IDLE", "ready and silent")
+        elif k == tm.halt_tick:
             self.halt = f"FAIL tick {k} finished before the early TIME_TICK (period {tm.period})"
         edges = vector_files.EDGES_TO_OUT_REQ if last else vector_files.EDGES_TO_READY
         send = fall - rise + 1 if self.tick_items else 0
@@ -330,6 +391,8 @@ async def run_vectors(dut, vec: Path) -> list[str]:
     outputs = dict(vector_files.read_outputs(vec / "expect" / "outputs.hex"))
     failures = []
     for s in vector_files.read_stimulus(vec / "stimulus.hex"):
+        host.tmode = s.timing.timing_mode if s.timing else 0
+        host.lt, host.lt_end = s.local, 0
         for t in s.pre_spi:
             await host.transaction(t)
         expected = vector_files.read_cycles(vec / "expect" / f"cycles_{s.gidx:04d}.hex")
@@ -381,8 +444,7 @@ async def run_vectors(dut, vec: Path) -> list[str]:
         if items != outputs[s.gidx]:
             problems.append(f"OUT_DATA {items}, expected {outputs[s.gidx]}")
         d.TARGET_VALID.value = d.INFER_ACC.value = 0
-        await read_back(host, vec / "expect" / f"readback_{s.gidx:04d}.hex", bool(s.timing and s.timing.timing_mode),
-                        problems)
+        await read_back(host, vec / "expect" / f"readback_{s.gidx:04d}.hex", bool(host.tmode), problems)
         verdict = "FAIL" if problems else "PASS"
         d._log.info(f"sample {s.gidx:04d} ({'test' if s.phase else 'train'} #{s.index}): {verdict} "
                     + "; ".join(problems))
