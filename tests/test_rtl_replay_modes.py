@@ -107,3 +107,26 @@ def test_vectors_of_the_hosts_last_tick_lost_the_chip_waiting_in_prop(tmp_path, 
     (tmp_path / "stimulus.hex").write_text("\n".join(x for x in lines if x != "8 1 1e") + "\n")
     out = run(icarus, tmp_path, status=1)                  # no lost tick: TIMING_ERROR stays low
     assert "FAIL  halt in tick 29" in out, out
+
+
+def test_vectors_of_a_halt_at_the_visits_error_halt_write_after_a_lost_local_tick(tmp_path, icarus, monkeypatch):
+    """LT := 1 in tick 11's visit (C = 3000), SPI_ERROR_HALT = 0; tick 21's visit reads 42 neuron words, then
+    SPI_ERROR_HALT := 1: local tick 22 lands in the visit at 3000 (lost), the write halts the chip (was refused as a
+    halt after lost local ticks). RTL: PASS in both timing modes; the EH write taken out of record 6: FAIL."""
+    from reckon_sim.core.chip import Chip
+    from reckon_sim.core.host import HostProgram
+    template = Chip.host_program
+
+    def program(self, sample, learn, targets=None):
+        p = template(self, sample, learn, targets)
+        return HostProgram(p.n_ticks, p.levels, p.ev_step, p.ev_chan, p.tar, p.req, config={
+            **p.config, 20: ((0x9000_0000 | (42 << 16), (0,) * 42), (REG | 11, (1,)))})
+    monkeypatch.setattr(Chip, "host_program", program)
+    inp = small_spec()
+    inp = dataclasses.replace(inp, config=inp.config.with_registers(SPI_ERROR_HALT=0))
+    write_vectors(tmp_path, inp, None, HostSpec(config_every=10, config_txns=((REG | 64, (3000,)), (REG | 10, (1,)))))
+    lines = (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert lines[4:7] == ["7 0 15 5 0", "8 1 16", "a b cc8 bb8"]
+    assert (tmp_path / "expect" / "local_0000.hex").read_text().splitlines()[-2:] == ["15 bb8", "16 bb8"]
+    out = run(icarus, tmp_path, status=0)
+    assert "PASS  halted in tick 21 at its visit's SPI_ERROR_HALT := 1" in out, out

@@ -76,13 +76,13 @@ def check_periods(sched: Schedule) -> None:
         c = v
 
 
-def arrivals(sched: Schedule, host_of: np.ndarray, end: int | None = None, halt: int | None = None,
+def arrivals(sched: Schedule, host_of: np.ndarray, end: int | None = None, halt: tuple | None = None,
              cuts=()) -> list:
     """(host tick j, cycles after the start of the chip tick it lands in) of every local tick (record 10, for the
     replay DUT's expect/local_NNNN.hex): those that start a chip tick, and the lost or cutting ones between (a cut
     tick's successors count from the busy tick, whose row takes the cut one's); up to tick `end`'s
-    SPI_LOCAL_TICK := 0 (its successor is the host's), and the one that halts tick `halt`."""
-    pairs = [(int(a), int(b)) for a, b in zip(host_of[:-1], host_of[1:])] + ([(halt, halt + 1)] if halt else [])
+    SPI_LOCAL_TICK := 0 (its successor is the host's), and in the halt tick h, halt = (h, j): ticks h+1 .. j."""
+    pairs = [(int(a), int(b)) for a, b in zip(host_of[:-1], host_of[1:])] + ([halt] if halt else [])
     cut, base, out = {h for h, _ in cuts}, 0, []
     for h0, h1 in pairs:
         if h0 < sched.after or (end is not None and h0 > end):

@@ -310,10 +310,10 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
     EPROP hang's last row counts up to the cycle EPROP would have left, a GET_TAR hang's up to GET_TAR's first)."""
     _no_period_change(hang.local_changes)
-    if hang.local and hang.lost_ticks:
+    if hang.local and hang.lost_ticks and hang.cut != ("CONFIG", -1):
         raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: local ticks lost before it "
                                          f"({', '.join(map(str, hang.lost_ticks))}): not written (model only)")
-    if hang.local and hang.cut is not None and hang.cut[0] == "CONFIG":
+    if hang.local and hang.cut is not None and hang.cut[0] == "CONFIG" and hang.cut[1] >= 0:
         raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt inside the "
                                          "visit is not written (model only; allowed: a SPI_CYCLES_PER_TICK whose first "
                                          "local tick comes after the visit)")
@@ -343,7 +343,8 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     steps = steps[:h]
     if hang.local:                                    # the local ticks up to the one that halts tick h
         sched = local_pace.Schedule(hang.local[2], *hang.local[:2])
-        local_pace.write(out, add, gidx, sched, _host_ticks(h, lost), None, h)
+        last = max([t for t in lost if t > h], default=h) if timing.timing_error & 4 else h + 1   # its lost / halting
+        local_pace.write(out, add, gidx, sched, _host_ticks(h, lost), None, (h, last))
     _add_config_reads(steps, hang.config_reads, gidx, probes)
     _asked_only(steps[: h - 1], tk[: n - 1], lost)                # the cut tick h: as far as the chip got
     fall = _fall(prog, h, True, lost, host.tick_period) if hang.state == "EPROP" else None

@@ -243,7 +243,7 @@ module reckon_vec_tb;
                     lt_edge = cyc + lt_c;
                     if (m > 0 && err_from < 0) err_from = lt_edge;   // a lost local tick sets TIMING_ERROR
                 end
-                if (!done && k == halt_k && lt_k > 0 && (!lt || lt_seen)
+                if (!done && k == halt_k && !halt_vis && lt_k > 0 && (!lt || lt_seen)
                     && cyc == lt_edge + (tmode ? 0 : 1)) begin  // a local tick finds the chip busy: held in IDLE
                     if (TIMING_ERROR_RDY !== 1'b1) begin
                         $display("[reckon_vec_tb] sample %04d: FAIL  tick %0d: TIMING_ERROR_RDY low %0d edges after the local tick (%0d cycles after tick %0d's time_tick)",

@@ -254,7 +254,7 @@ class Host:
                 lt_edge = self.cyc + self.lt[2]
                 if n_lost and self.err_from is None:
                     self.err_from = lt_edge                   # a lost local tick sets TIMING_ERROR
-            if (k == tm.halt_tick and self.lt and (not local or seen)
+            if (k == tm.halt_tick and not vis and self.lt and (not local or seen)
                     and self.cyc == lt_edge + (0 if self.tmode else 1)):   # a local tick finds the chip busy
                 if self.pin("TIMING_ERROR_RDY") != 1:
                     self.halt = f"FAIL tick {k}: TIMING_ERROR_RDY low after the local tick"
