@@ -130,3 +130,18 @@ def test_vectors_of_a_halt_at_the_visits_error_halt_write_after_a_lost_local_tic
     assert (tmp_path / "expect" / "local_0000.hex").read_text().splitlines()[-2:] == ["15 bb8", "16 bb8"]
     out = run(icarus, tmp_path, status=0)
     assert "PASS  halted in tick 21 at its visit's SPI_ERROR_HALT := 1" in out, out
+
+
+def test_vectors_of_a_halt_at_the_visits_error_halt_write_after_cut_scans(tmp_path, icarus):
+    """Period 220, SPI_ERROR_HALT = 0, DO_EPROP_TRAIN = 0: ticks 11, 13, .., 21 cut PROP scans (TIMING_ERROR set,
+    as a lost tick does); tick 22's visit writes SPI_ERROR_HALT := 1 and halts the chip there. Record 8 lists the
+    cut ticks (the bench raises them; was left out, and the model ran on). RTL: PASS in both timing modes; record 8
+    without tick 21: FAIL."""
+    inp = small_spec()
+    inp = dataclasses.replace(inp, config=inp.config.with_registers(SPI_ERROR_HALT=0, DO_EPROP_TRAIN=0))
+    m = write_vectors(tmp_path, inp, None, HostSpec(config_every=20, config_txns=((REG | 11, (1,)),), tick_period=220))
+    assert "(the tick that cut the PROP scan of tick 10)" in m["samples"][0]["halt"]["why"]
+    lines = (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert lines[4:6] == ["7 dc 16 5 0", "8 6 b d f 11 13 15"]
+    out = run(icarus, tmp_path, status=0)
+    assert "PASS  halted in tick 22 at its visit's SPI_ERROR_HALT := 1" in out, out

@@ -34,7 +34,7 @@ def _early(chip, prog, run, hang, host_of, sched, lost, cuts, arrivals, cut_at):
     try:
         error_halt.check_sticky(arrivals, early, run, host_of, ChipHang, chip._timing_error)
     except ChipHang as sticky:
-        sticky.lost_ticks = tuple(sorted(lost))
+        sticky.lost_ticks, sticky.cut_ticks = tuple(sorted(lost)), tuple(sorted(cuts.items()))
         raise
     into_hang = (early is None and hang is not None and hang.state == "GET_TAR"
                  and not (hang.tick >= 2 and cut_at[hang.tick - 2] > 0))
@@ -76,7 +76,7 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
                 halt = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
                 halt = _local_halt(halt, sched, h) if sched.after else halt
                 halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
-                halt.lost_ticks = tuple(sorted(lost))
+                halt.lost_ticks, halt.cut_ticks = tuple(sorted(lost)), tuple(sorted(cuts.items()))
                 raise halt
             if into_hang:
                 raise gettar_hang.lost_after(prog, hang, h0, host_of, lost, ChipHang)

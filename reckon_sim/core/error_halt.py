@@ -47,9 +47,10 @@ def halt_in_visit(before: int, after: int, row: np.ndarray, txns, offset: int, w
 
 
 def _set_before(arrivals, k: int, edge: int) -> list:
-    """The chip ticks of the arrivals (chip tick, state, offset) that set TIMING_ERROR before edge `edge` of the
-    visit of chip tick k: in an earlier tick, before its CONFIG, or in its CONFIG before that edge."""
-    return [c for c, s, o in arrivals if c < k or (c == k and (s in _BEFORE_CONFIG or (s == "CONFIG" and o + 1 < edge)))]
+    """The arrivals (chip tick, state, offset) that set TIMING_ERROR before edge `edge` of the visit of chip tick
+    k: in an earlier tick, before its CONFIG, or in its CONFIG before that edge."""
+    return [(c, s) for c, s, o in arrivals
+            if c < k or (c == k and (s in _BEFORE_CONFIG or (s == "CONFIG" and o + 1 < edge)))]
 
 
 def check_sticky(arrivals, early, run, host_of: np.ndarray, hang, prior: bool = False) -> None:
@@ -68,7 +69,9 @@ def check_sticky(arrivals, early, run, host_of: np.ndarray, hang, prior: bool = 
             if early is not None and _set_before([(early[0] + 1, early[4], early[3])], k, edge):
                 return                               # the next early tick comes first
             tick = int(host_of[k - 1])
-            why = f"the tick lost in tick {int(host_of[lost[0] - 1])}" if lost else "an earlier sample's lost tick"
+            c, st = lost[0] if lost else (0, "")
+            why = (("the tick that cut the PROP scan of tick" if st == "PROP" else "the tick lost in tick")
+                   + f" {int(host_of[c - 1])}" if lost else "an earlier sample's lost tick")
             h = hang("IDLE", tick, f"{EH} := 1 in the CONFIG visit of tick {tick} while TIMING_ERROR is set ({why}):"
                                    f" {EH} && TIMING_ERROR forces IDLE from the write on (the visit is cut; the "
                                    "chip's state after the cut is not modelled)", timing_error=True,

@@ -20,4 +20,5 @@ class ChipHang(InputError):
         self.free_run = False                        # the chip runs on but is never ready again (core.local_tick)
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         self.lost_ticks = lost_ticks                 # host ticks lost before it (SPI_ERROR_HALT = 0, core.lost_ticks)
+        self.cut_ticks = ()                          # (host tick, offset) of the ticks that cut a PROP scan before it
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")

@@ -324,7 +324,8 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         timing = replace(timing or fmt.Timing(), halt_tick=hang.tick, timing_error=9)
     h = timing.halt_tick if timing is not None and timing.halt_tick else hang.tick
     # host ticks lost before a halt / up to an EPROP hang or a visit's halt (those raised in its tick too: record 8)
-    lost = [t for t in hang.lost_ticks if t < h or hang.state == "EPROP" or (timing and timing.timing_error & 12)]
+    keep = lambda t: t < h or hang.state == "EPROP" or (timing and timing.timing_error & 12)   # noqa: E731
+    lost, cuts = [t for t in hang.lost_ticks if keep(t)], [c for c in hang.cut_ticks if keep(c[0])]
     n = h - sum(t <= h for t in lost)                 # chip ticks up to the cut one
     tk = hang.tick_table if hang.tick_table is not None else np.zeros((n, len(TK)), np.int64)
     sends = hang.tick_send
@@ -332,6 +333,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     host_cycles = tk[:n, TK.gettar] + tk[:n, TK.config] + (sends["cycles"][:n] if sends is not None else 0)
     rows, ticks = np.zeros((2, h), np.int64), _host_ticks(h, lost)   # rows per host tick: a lost one "0 0"
     rows[:, ticks - 1] = np.stack([tk[:n, TK.cycles], host_cycles])
+    _merge_cut_rows(rows, ticks, cuts)                # a cut tick is raised inside its busy tick (record 8)
     path = out / "expect" / f"cycles_{gidx:04d}.hex"
     fmt.write_cycles(path, rows[0], rows[1])
     add(path, "expected_cycles", "tick-cycles", gidx=gidx)
@@ -349,7 +351,8 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     _asked_only(steps[: h - 1], tk[: n - 1], lost)                # the cut tick h: as far as the chip got
     fall = _fall(prog, h, True, lost, host.tick_period) if hang.state == "EPROP" else None
     return fmt.SampleStim(gidx, epoch, phase, index, prog.n_ticks, 0, pre, steps,
-                          _spt_items(None if sends is None else {"n": sends["n"][:n]}), timing, lost, fall,
+                          _spt_items(None if sends is None else {"n": sends["n"][:n]}), timing,
+                          sorted({*lost, *(c[0] for c in cuts)}), fall,
                           local=hang.local, gettar=gettar.write(out, add, gidx, found, bool(cfg["SPI_GET_TAR_REQ_OUT"]))
                           if hang.state == "GET_TAR" else None)
 
