@@ -106,13 +106,26 @@ def test_local_tick_written_0_in_a_later_visit_hands_the_ticks_back_to_the_host(
     assert len(chip.run_sample(inp.train[1], True).tick_table) == 30
 
 
-def test_local_tick_changes_after_its_0_are_refused_a_cut_before_it_modelled():
+def test_local_tick_set_again_after_its_0_and_a_cut_before_it():
+    """LT := 1 again in tick 26's visit (D = 128 after the write, CONFIG exit edge 273): tick_cnt was held at 1
+    while LT = 0, so its first local tick comes 273 - 129 + 3000 = 3144 cycles after tick 26's (model only: the
+    bench plays one record 10); the sample ends with LT = 1, so the next one hangs in IDLE in tick 1. A lost
+    local tick before it is refused (the re-run follows one phase)."""
+    from reckon_sim.core.chip import ChipHang
     inp, chip, prog = _lt_off_chip(3000, again=True)
+    r = chip.run_sample(inp.train[0], True, program=prog)
+    assert chip.local_tick == (11, 3272, 3000) and chip.local_end == 21 and chip.local_later == ((26, 3144, 3000),)
+    assert r.lost_ticks == () and r.tick_table[19:, TK.cycles].tolist() == [274, 546, 290, 274, 306, 274, 546, 290,
+                                                                           274, 274, 18]
+    with pytest.raises(ChipHang) as e:
+        chip.run_sample(inp.train[1], True)
+    assert e.value.state == "IDLE" and e.value.tick == 1
+    inp, chip, prog = _lt_off_chip(300, halt=0, again=True)  # tick 11's local tick cuts its scan
     with pytest.raises(InputError) as e:
         chip.run_sample(inp.train[0], True, program=prog)
-    assert str(e.value) == ("host program step 10: config: the CONFIG visit of tick 26 writes SPI_LOCAL_TICK := 1 "
-                            "after SPI_LOCAL_TICK := 0 in tick 21's: not modelled (allowed: one SPI_LOCAL_TICK := 1 "
-                            "and one := 0 per sample)")
+    assert str(e.value) == ("host program step 10: config: a local tick lost (SPI_ERROR_HALT = 0) before a second "
+                            "SPI_LOCAL_TICK := 1 in tick 26's visit: not modelled (allowed: SPI_ERROR_HALT = 1, or "
+                            "local ticks every tick fits in)")
     inp, chip, prog = _lt_off_chip(300, halt=0)              # 572 cycles into tick 11 (642): it cuts the scan
     r = chip.run_sample(inp.train[0], True, program=prog)
     assert r.cut_ticks == ((12, 572),) and r.lost_ticks == () and chip.local_end == 21

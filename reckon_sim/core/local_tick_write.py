@@ -49,16 +49,11 @@ def first_tick(row: np.ndarray, txns, c_before: int, where: str) -> tuple[int, i
     return next_tick(x - ws[lt_at][0] - 1, c, changes, where)
 
 
-def check_writes(log, k: int, where: str) -> int | None:
-    """The tick k2 > k whose visit writes SPI_LOCAL_TICK := 0 (the ticks after k2 are the host's again), or None;
-    InputError for any later SPI_LOCAL_TICK change after that (not modelled)."""
-    ends = [(k2, after[LT.name]) for k2, before, after in log if k2 > k and before[LT.name] != after[LT.name]]
-    if len(ends) > 1:
-        k3, v = ends[1]
-        raise InputError(where, f"the CONFIG visit of tick {k3} writes SPI_LOCAL_TICK := {v} after SPI_LOCAL_TICK "
-                                f":= 0 in tick {ends[0][0]}'s: not modelled (allowed: one SPI_LOCAL_TICK := 1 and "
-                                "one := 0 per sample)")
-    return ends[0][0] if ends else None
+def phases(log, k: int) -> list[tuple[int, int | None]]:
+    """[(tick of an SPI_LOCAL_TICK := 1 visit, tick of the := 0 visit after it or None)] from tick k's := 1 on:
+    each := 0 hands the ticks back to the host, each later := 1 starts the local ticks again from its edge."""
+    changes = [k2 for k2, before, after in log if k2 >= k and before[LT.name] != after[LT.name]]
+    return [(changes[i], changes[i + 1] if i + 1 < len(changes) else None) for i in range(0, len(changes), 2)]
 
 
 def off_edge(row: np.ndarray, txns) -> int:
@@ -165,13 +160,39 @@ def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: 
         return None
     k, before = on[0]
     where = f"host program step {k - 1}: config"
-    end = check_writes(reg_log, k, where)
+    (_, end), *later = phases(reg_log, k)
     if tick_period and end is not None:
         raise InputError(where, f"{LT.name} := 0 in the CONFIG visit of tick {end} with a host tick_period: not "
                                 "modelled (allowed: the ready host, or no SPI_LOCAL_TICK := 0)")
     try:
-        return (k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end),
-                end)
+        first = (k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end),
+                 end)
+        return (*first, tuple(_later_phase(tk, k3, end3, prog, reg_log) for k3, end3 in later))
     except ChipHang as hang:                         # what the ticks before the cut did, for RTL vectors
         hang.tick_send, hang.config_reads = tick_send, config_reads
         raise
+
+
+def one_phase(reg_log, busy: LostLocalTicks) -> None:
+    """InputError when local ticks lost in the first phase come with a later SPI_LOCAL_TICK := 1 (the re-run
+    follows one phase)."""
+    k = busy.schedule.after
+    later = phases(reg_log, k)[1:]
+    if later:
+        raise InputError(f"host program step {k - 1}: config", f"a local tick lost (SPI_ERROR_HALT = 0) before a "
+                         f"second SPI_LOCAL_TICK := 1 in tick {later[0][0]}'s visit: not modelled (allowed: "
+                         "SPI_ERROR_HALT = 1, or local ticks every tick fits in)")
+
+
+def _later_phase(tk: np.ndarray, k: int, end, prog, reg_log) -> tuple:
+    """(k, tick k+1's start offset, C) of a later SPI_LOCAL_TICK := 1 phase (checked as the first; InputError
+    when one of its local ticks is lost: the re-run follows one phase)."""
+    where = f"host program step {k - 1}: config"
+    before = next(b for k2, b, _ in reg_log if k2 == k)
+    try:
+        start, c, _ = check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end)
+    except LostLocalTicks:
+        raise InputError(where, f"a local tick lost (SPI_ERROR_HALT = 0) after the second SPI_LOCAL_TICK := 1, in "
+                                f"tick {k}'s visit: not modelled (allowed: SPI_ERROR_HALT = 1, or local ticks every "
+                                "tick fits in)") from None
+    return k, start, c

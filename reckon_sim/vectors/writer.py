@@ -95,6 +95,9 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
+                    if chip.local_later:
+                        raise InputError("host program", f"a second SPI_LOCAL_TICK := 1, in tick {chip.local_later[0][0]}"
+                                         "'s visit: the bench plays one record 10: not written (model only)")
                     if chip.local_tick:
                         _check_local(steps, res, chip.local_schedule, chip.local_end)
                         local_pace.write(out, add, gidx, chip.local_schedule, _host_ticks(len(steps), res.lost_ticks),
