@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 
 from reckon_sim.core.host import HostSpec
+from reckon_sim.errors import InputError
 from reckon_sim.io import vector_files
 from reckon_sim.vectors import write_vectors
 
@@ -36,7 +37,7 @@ def test_vectors_of_a_halt_at_the_visits_error_halt_write(tmp_path, icarus):
     assert stim[0].timing == vector_files.Timing(495, 21, 5, 0) and stim[0].lost == [22]
     assert len(stim[0].steps) == 21 and [t.cmd for t in stim[0].steps[20].config][:2] == [NEUR_R, REG | 11]
     out = run(icarus, tmp_path, status=0)
-    assert ("PASS  halted in tick 21 at its visit's SPI_ERROR_HALT := 1 (TIMING_ERROR set; 38 CONFIG words read as "
+    assert ("PASS  halted in tick 21 inside its visit (SPI_ERROR_HALT && TIMING_ERROR; 38 CONFIG words read as "
             "expected)") in out, out
     lines = (tmp_path / "stimulus.hex").read_text().splitlines()
     (tmp_path / "stimulus.hex").write_text("\n".join(x for x in lines if x != "8 1 16") + "\n")
@@ -129,7 +130,7 @@ def test_vectors_of_a_halt_at_the_visits_error_halt_write_after_a_lost_local_tic
     assert lines[4:7] == ["7 0 15 5 0", "8 1 16", "a b cc8 bb8"]
     assert (tmp_path / "expect" / "local_0000.hex").read_text().splitlines()[-2:] == ["15 bb8", "16 bb8"]
     out = run(icarus, tmp_path, status=0)
-    assert "PASS  halted in tick 21 at its visit's SPI_ERROR_HALT := 1" in out, out
+    assert "PASS  halted in tick 21 inside its visit" in out, out
 
 
 def test_vectors_of_a_halt_at_the_visits_error_halt_write_after_cut_scans(tmp_path, icarus):
@@ -144,4 +145,23 @@ def test_vectors_of_a_halt_at_the_visits_error_halt_write_after_cut_scans(tmp_pa
     lines = (tmp_path / "stimulus.hex").read_text().splitlines()
     assert lines[4:6] == ["7 dc 16 5 0", "8 6 b d f 11 13 15"]
     out = run(icarus, tmp_path, status=0)
-    assert "PASS  halted in tick 22 at its visit's SPI_ERROR_HALT := 1" in out, out
+    assert "PASS  halted in tick 22 inside its visit" in out, out
+
+
+def test_vectors_of_a_local_tick_halting_the_chip_inside_its_visit(tmp_path, icarus):
+    """LT := 1 with C = 1000 in tick 25's visit, SPI_ERROR_HALT = 1: the first local tick lands in that visit at
+    1272 and halts the chip; written as a halt inside the visit (record 7 bit 2; RTL: PASS in both timing modes,
+    its 34 read words as expected). C = 1 stays model only: time_tick then stays high in IDLE and 24 of the 34
+    words the RTL reads after the halt differ."""
+    def host(c):
+        return HostSpec(config_every=24, config_txns=((REG | 64, (c,)), (REG | 10, (1,))))
+    m = write_vectors(tmp_path, small_spec(), None, host(1000))
+    assert m["samples"][0]["halt"]["tick"] == 25
+    lines = (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert lines[4:6] == ["7 0 19 5 0", "a 19 4f8 3e8"]
+    out = run(icarus, tmp_path, status=0)
+    assert "PASS  halted in tick 25 inside its visit" in out, out
+    with pytest.raises(InputError) as e:
+        write_vectors(tmp_path / "c1", small_spec(), None, host(1))
+    assert str(e.value).endswith("a halt inside the visit with C = 1 is not written (the RTL's reads after it "
+                                 "differ; model only)")

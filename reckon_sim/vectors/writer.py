@@ -316,12 +316,12 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     if hang.local and hang.lost_ticks and hang.cut != ("CONFIG", -1):
         raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: local ticks lost before it "
                                          f"({', '.join(map(str, hang.lost_ticks))}): not written (model only)")
-    if hang.local and hang.cut is not None and hang.cut[0] == "CONFIG" and hang.cut[1] >= 0:
-        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a local tick's halt inside the "
-                                         "visit is not written (model only; allowed: a SPI_CYCLES_PER_TICK whose first "
-                                         "local tick comes after the visit)")
+    in_visit = hang.local and hang.cut is not None and hang.cut[0] == "CONFIG" and hang.cut[1] >= 0
+    if in_visit and hang.local[2] == 1:               # C = 1: time_tick stays high in IDLE (tick_cnt held at 1)
+        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a halt inside the visit with C = 1 "
+                                         "is not written (the RTL's reads after it differ; model only)")
     timing = _timing(cfg, host, hang)
-    if hang.cut == ("CONFIG", -1):                    # the sticky TIMING_ERROR halts at the visit's EH := 1 write
+    if hang.cut == ("CONFIG", -1) or in_visit:        # halted in the visit: at its EH := 1 write, or a local tick
         timing = replace(timing, timing_error=timing.timing_error | 4)
     if hang.state == "PROP" and not hang.free_run:    # the host's last tick lost: the chip waits in PROP
         timing = replace(timing or fmt.Timing(), halt_tick=hang.tick, timing_error=9)
@@ -348,7 +348,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     steps = steps[:h]
     if hang.local:                                    # the local ticks up to the one that halts tick h
         sched = local_pace.Schedule(hang.local[2], *hang.local[:2])
-        last = max([t for t in lost if t > h], default=h) if timing.timing_error & 4 else h + 1   # its lost / halting
+        last = max([t for t in lost if t > h], default=h + in_visit) if timing.timing_error & 4 else h + 1
         local_pace.write(out, add, gidx, sched, _host_ticks(h, lost), None, (h, last))
     _add_config_reads(steps, hang.config_reads, gidx, probes)
     _asked_only(steps[: h - 1], tk[: n - 1], lost)                # the cut tick h: as far as the chip got

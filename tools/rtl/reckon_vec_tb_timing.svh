@@ -75,7 +75,7 @@
                 n_pass = n_pass + 1;
                 if (early) how = $sformatf(": TIME_TICK %0d at %0d cycles, TIMING_ERROR_RDY high %0d edges later",
                                            k + 1, period_p, rise);
-                else if (halt_vis) how = $sformatf(" at its visit's SPI_ERROR_HALT := 1 (TIMING_ERROR set; %0d CONFIG words read as expected)", n_cfg);
+                else if (halt_vis) how = $sformatf(" inside its visit (SPI_ERROR_HALT && TIMING_ERROR; %0d CONFIG words read as expected)", n_cfg);
                 else how = " (local tick)";
                 if (prop_wait)
                     $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  waits in PROP after tick %0d: tick %0d, the host's last, was lost; ready and silent for %0d cycles (TIMING_ERROR_RDY = %0d)",
