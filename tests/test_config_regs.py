@@ -57,11 +57,11 @@ def test_vectors_of_a_mid_sample_send_per_timestep_list_every_tick(tmp_path):
     assert sorted(sends) == list(range(2, 30)) and [len(sends[k]) for k in (2, 10, 11, 29)] == [0, 0, 1, 1]
 
 
-def _eh_chip(txn, halt: int, period: int = 2880, every: int = 24):
+def _eh_chip(*txns, halt: int, period: int = 2880, every: int = 24):
     inp = small_spec()
     from reckon_sim.core.chip import Chip
     chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=halt), **inp.weights)
-    chip.host = HostSpec(config_every=every, config_txns=(txn,), tick_period=period)
+    chip.host = HostSpec(config_every=every, config_txns=txns, tick_period=period)
     return inp, chip
 
 
@@ -90,8 +90,7 @@ def test_error_halt_written_in_the_visit_the_early_tick_lands_in():
     from .test_config_writes import NEUR_R
     txns = ((NEUR_R, (0, 0, 0, 0)), (REG | 11, (0,)))
     for period, halts in ((495, True), (496, False), (497, False)):
-        inp, chip = _eh_chip(txns[0], halt=1, period=period, every=20)
-        chip.host = dataclasses.replace(chip.host, config_txns=txns)
+        inp, chip = _eh_chip(*txns, halt=1, period=period, every=20)
         if halts:
             with pytest.raises(ChipHang) as e:
                 chip.run_sample(inp.train[0], True)
@@ -100,22 +99,20 @@ def test_error_halt_written_in_the_visit_the_early_tick_lands_in():
             r = chip.run_sample(inp.train[0], True)
             assert r.lost_ticks[:6] == (22, 23, 24, 25, 26, 27) and r.cut_ticks == (((28, 3472),) if period == 496
                                                                                       else ())
+    sticky = None
     for eh_writes, period, cut in (((1,), 495, -1), ((1, 0), 495, -1), ((1,), 496, 478)):
-        inp, chip = _eh_chip(txns[0], halt=0, period=period, every=20)
-        chip.host = dataclasses.replace(chip.host, config_txns=(txns[0], *((REG | 11, (v,)) for v in eh_writes)))
+        inp, chip = _eh_chip(txns[0], *((REG | 11, (v,)) for v in eh_writes), halt=0, period=period, every=20)
         with pytest.raises(ChipHang) as e:               # 495: lost at edge 496, the := 1 write halts at 497
             chip.run_sample(inp.train[0], True)
         assert e.value.tick == 21 and e.value.cut == ("CONFIG", cut) and e.value.lost_ticks == ((22,) if cut < 0
                                                                                                  else ())
+        if eh_writes == (1,) and cut < 0:
+            sticky = str(e.value)
     assert str(e.value).startswith("host program: the chip hangs in IDLE in tick 21: TIME_TICK 22 arrives 496 cycles")
-    inp, chip = _eh_chip(txns[0], halt=0, period=495, every=20)
-    chip.host = dataclasses.replace(chip.host, config_txns=(txns[0], (REG | 11, (1,))))
-    with pytest.raises(ChipHang) as e:
-        chip.run_sample(inp.train[0], True)
-    assert str(e.value) == ("host program: the chip hangs in IDLE in tick 21: SPI_ERROR_HALT := 1 in the CONFIG visit "
-                            "of tick 21 while TIMING_ERROR is set (the tick lost in tick 21): SPI_ERROR_HALT && "
-                            "TIMING_ERROR forces IDLE from the write on (the visit is cut; the chip's state after the "
-                            "cut is not modelled)")
+    assert sticky == ("host program: the chip hangs in IDLE in tick 21: SPI_ERROR_HALT := 1 in the CONFIG visit "
+                      "of tick 21 while TIMING_ERROR is set (the tick lost in tick 21): SPI_ERROR_HALT && "
+                      "TIMING_ERROR forces IDLE from the write on (the visit is cut; the chip's state after the "
+                      "cut is not modelled)")
     inp, chip = _eh_chip((REG | 11, (1,)), halt=0, period=900, every=12)
     with pytest.raises(ChipHang) as e:
         chip.run_sample(inp.train[0], True)
@@ -124,22 +121,17 @@ def test_error_halt_written_in_the_visit_the_early_tick_lands_in():
 
 def test_error_halt_refusals_and_the_sticky_timing_error():
     """:= 1 after a lost tick (TIMING_ERROR set) halts in that visit."""
-    inp, chip = _eh_chip((REG | 11, (0,)), halt=0)       # tick 26 lost: TIMING_ERROR stays set
-    chip.run_sample(inp.train[0], True)
-    chip.host = dataclasses.replace(chip.host, config_txns=((REG | 11, (1,)),), tick_period=4000)
-    with pytest.raises(ChipHang) as e:
-        chip.run_sample(inp.train[1], True)
-    assert str(e.value) == ("host program: the chip hangs in IDLE in tick 25: SPI_ERROR_HALT := 1 in the CONFIG visit "
-                            "of tick 25 while TIMING_ERROR is set (an earlier sample's lost tick): SPI_ERROR_HALT && "
-                            "TIMING_ERROR forces IDLE from the write on (the visit is cut; the chip's state after the "
-                            "cut is not modelled)")
-    assert e.value.cut == ("CONFIG", -1)
-    inp, chip = _eh_chip((REG | 11, (0,)), halt=0)       # the same with the ready host in the next sample
-    chip.run_sample(inp.train[0], True)
-    chip.host = dataclasses.replace(chip.host, config_txns=((REG | 11, (1,)),), tick_period=0)
-    with pytest.raises(ChipHang) as e:
-        chip.run_sample(inp.train[1], True)
-    assert e.value.tick == 25 and e.value.cut == ("CONFIG", -1) and "an earlier sample's lost tick" in str(e.value)
+    for period in (4000, 0):                             # the next sample's host: a fixed period, the ready host
+        inp, chip = _eh_chip((REG | 11, (0,)), halt=0)   # tick 26 lost: TIMING_ERROR stays set
+        chip.run_sample(inp.train[0], True)
+        chip.host = dataclasses.replace(chip.host, config_txns=((REG | 11, (1,)),), tick_period=period)
+        with pytest.raises(ChipHang) as e:
+            chip.run_sample(inp.train[1], True)
+        assert e.value.tick == 25 and e.value.cut == ("CONFIG", -1)
+        assert str(e.value) == ("host program: the chip hangs in IDLE in tick 25: SPI_ERROR_HALT := 1 in the CONFIG "
+                                "visit of tick 25 while TIMING_ERROR is set (an earlier sample's lost tick): "
+                                "SPI_ERROR_HALT && TIMING_ERROR forces IDLE from the write on (the visit is cut; the "
+                                "chip's state after the cut is not modelled)")
 
 
 def test_timing_mode_written_mid_sample_is_record_7_of_the_next_samples(tmp_path):

@@ -128,13 +128,19 @@ def test_run_sh_exit_status(vec, tmp_path):
     assert usage.returncode == 2 and "VEC=DIR" in usage.stderr
 
 
-def test_cocotb_module(vec, tmp_path):
+def cocotb_module():
+    """tools/rtl/test_cocotb_reckon.py as a module (skips without cocotb or Icarus)."""
     pytest.importorskip("cocotb")
     need("iverilog")
     import importlib.util
     spec = importlib.util.spec_from_file_location("test_cocotb_reckon", RTL / "test_cocotb_reckon.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    return mod
+
+
+def test_cocotb_module(vec, tmp_path):
+    mod = cocotb_module()
     assert mod.run_cocotb(vec, [REPLAY], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "ok")
     assert not mod.run_cocotb(vec, [REPLAY], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "bad",
                               plusargs=["+replay_corrupt=1", "+replay_corrupt_sample=2"])

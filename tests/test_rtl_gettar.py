@@ -178,13 +178,8 @@ def test_bench_fails_on_a_wrong_expectation(icarus, sets, tmp_path, item, name, 
 def test_cocotb_bench_drives_them(sets, tmp_path):
     """tools/rtl/test_cocotb_reckon.py on the replay DUT: SPI_TIMING_MODE = 1 with the ready host, GET_TARs off
     MISO (with a CONFIG visit before one) and the GET_TAR hang PASS; the hang announced one edge late FAILs."""
-    pytest.importorskip("cocotb")
-    from .test_rtl_bench import REPLAY, RTL, need
-    need("iverilog")
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("test_cocotb_reckon", RTL / "test_cocotb_reckon.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    from .test_rtl_bench import REPLAY, cocotb_module
+    mod = cocotb_module()
     for name in ("timing_mode", "blind", "hang"):
         assert mod.run_cocotb(sets[name], [REPLAY], toplevel="reckon_replay", simulator="icarus",
                               build_dir=tmp_path / name), name

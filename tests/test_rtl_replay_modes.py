@@ -11,13 +11,8 @@ from reckon_sim.io import vector_files
 from reckon_sim.vectors import write_vectors
 
 from .test_config_writes import NEUR_R, REG
-from .test_rtl_bench import icarus_replay_bench, run
+from .test_rtl_bench import icarus, run  # noqa: F401 (icarus: the replay bench fixture)
 from .test_vectors import small_spec
-
-
-@pytest.fixture(scope="module")
-def icarus(tmp_path_factory):
-    return icarus_replay_bench(tmp_path_factory.mktemp("icarus_modes"))
 
 
 def _sticky(out, tmode: int = 0):
@@ -53,14 +48,8 @@ def test_undefined_read_words_are_not_compared(tmp_path, icarus):
 
 
 def _cocotb():
-    pytest.importorskip("cocotb")
-    import importlib.util
-    from .test_rtl_bench import RTL, need
-    need("iverilog")
-    spec = importlib.util.spec_from_file_location("test_cocotb_reckon", RTL / "test_cocotb_reckon.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod, RTL / "reckon_replay.sv"
+    from .test_rtl_bench import REPLAY, cocotb_module
+    return cocotb_module(), REPLAY
 
 
 def test_local_ticks_on_the_replay_dut(tmp_path, icarus):

@@ -154,14 +154,9 @@ def test_bench_fails_when_the_halt_is_not_where_the_vectors_say(icarus, sets, tm
 def test_cocotb_bench_drives_the_timing_modes(sets, tmp_path):
     """tools/rtl/test_cocotb_reckon.py on the replay DUT: the fixed period with SPI_TIMING_MODE = 1 and the halt
     PASS; the halt moved one tick earlier FAILs."""
-    pytest.importorskip("cocotb")
-    from .test_rtl_bench import REPLAY, RTL, need
-    need("iverilog")
-    import importlib.util
     import shutil
-    spec = importlib.util.spec_from_file_location("test_cocotb_reckon", RTL / "test_cocotb_reckon.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    from .test_rtl_bench import REPLAY, cocotb_module
+    mod = cocotb_module()
     for name in ("timing_mode", "halt", "lost_tm"):
         assert mod.run_cocotb(sets[name][0], [REPLAY], toplevel="reckon_replay", simulator="icarus",
                               build_dir=tmp_path / name), name

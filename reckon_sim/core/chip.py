@@ -55,7 +55,6 @@ class Chip:
         self.local_tick = None                       # the last sample's SPI_LOCAL_TICK := 1 visit (_local_ticks)
         self.local_changes = ()                      # its later SPI_CYCLES_PER_TICK changes [(tick k2, C)]
         self.local_schedule = None                   # their tick_period.Schedule (core.local_tick_write)
-        self._last_schedule = None                   # the schedule core.early_ticks ran on last
         self.local_end = None                        # the tick of a later SPI_LOCAL_TICK := 0 visit (host ticks after)
         self.local_later = ()                        # the phases of later SPI_LOCAL_TICK := 1 visits (k, start, C)
         self.widths = widths
@@ -173,7 +172,7 @@ class Chip:
         saved = self._saved() if local_tick_write.writes_local_tick(prog) else None
         if period:                                   # TIME_TICK every N cycles: early ticks lost or halting
             sched = early_ticks.period_schedule(self, prog, sample, do_eprop, period, saved)
-            tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.run_losing_ticks(
+            tk, stats, rec, tick_send, config_reads, lost, cuts, _ = early_ticks.run_losing_ticks(
                 self, prog, sample, do_eprop, dump, sched)
             if sched.stop_tick and (lost or cuts):
                 raise InputError(f"host program step {sched.stop_tick - 1}: config", "SPI_LOCAL_TICK := 1 after "
@@ -189,9 +188,9 @@ class Chip:
             lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, period)
         except local_tick_write.LostLocalTicks as busy:   # re-run with the local ticks as an early-tick schedule
             local_tick_write.one_phase(self._reg_log, busy)
-            tk, stats, rec, tick_send, config_reads, lost, cuts = early_ticks.rerun_lost_local(
+            tk, stats, rec, tick_send, config_reads, lost, cuts, s = early_ticks.rerun_lost_local(
                 self, prog, sample, do_eprop, dump, busy, saved)
-            self.local_schedule = s = self._last_schedule
+            self.local_schedule = s
             lt = (s.after, s.first, s.period, local_tick_write.period_changes(s), s.stop_tick or None, ())
         else:
             self.local_schedule = local_tick_write.schedule_of(lt, tk, config_reads)

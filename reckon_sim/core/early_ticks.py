@@ -44,8 +44,9 @@ def _early(chip, prog, run, hang, host_of, sched, lost, cuts, arrivals, cut_at):
 
 
 def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_period.Schedule):
-    """Chip._simulate's tuple, the lost host ticks and the cuts ((host tick, offset), ..) of a sample whose ticks
-    come on `sched`; ChipHang for a halt or a hang (host tick numbers)."""
+    """Chip._simulate's tuple, the lost host ticks, the cuts ((host tick, offset), ..) and the schedule as the last
+    run met it (local ticks: with their later SPI_CYCLES_PER_TICK writes and SPI_LOCAL_TICK := 0) of a sample whose
+    ticks come on `sched`; ChipHang for a halt or a hang (host tick numbers)."""
     num_recout, period = chip.config.num_recout, sched.period
     saved = chip._saved()                        # a visit's register writes are undone too
     lost, cuts, arrivals = frozenset(), {}, []   # cuts: host tick -> cycles after the busy chip tick's;
@@ -71,8 +72,8 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
             if early is None:
                 break
             c, h0, h, offset, where = early
-            if error_halt.value_at(saved[1].registers, chip._reg_log, c + 1, where, f"host: tick_period: = {period}",
-                                   row=run[0][c], txns=dict(run[4] or ()).get(c + 1), offset=offset):
+            if error_halt.value_at(saved[1].registers, chip._reg_log, c + 1, where, row=run[0][c],
+                                   txns=dict(run[4] or ()).get(c + 1), offset=offset):
                 halt = tick_period.halt(run[0], c, h0, h, offset, ChipHang)
                 halt = _local_halt(halt, sched, h) if sched.after else halt
                 halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
@@ -92,8 +93,7 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
         if sched.after and h == prog.n_ticks:    # local ticks go on after the host's last: the next one ends it
             prog = lost_ticks.with_empty_step(prog)
         chip._restore(saved)
-    chip._last_schedule = sched                  # with the later SPI_CYCLES_PER_TICK writes found (local ticks)
-    return _finish(chip, prog, run, hang, host_of, run_prog, lost, cuts)
+    return (*_finish(chip, prog, run, hang, host_of, run_prog, lost, cuts), sched)
 
 
 def period_schedule(chip, prog, sample, do_eprop: int, period: int, saved) -> tick_period.Schedule:

@@ -18,9 +18,8 @@ EH = "SPI_ERROR_HALT"
 _BEFORE_CONFIG = ("STEP", "SDONE")
 
 
-def value_at(initial: dict, log, tick: int, state: str, where: str, what: str = "an early TIME_TICK", row=None,
-             txns=None, offset: int = 0) -> int:
-    """SPI_ERROR_HALT met by `what` (an early host or local tick) landing in `state` of chip tick `tick`, offset
+def value_at(initial: dict, log, tick: int, state: str, row=None, txns=None, offset: int = 0) -> int:
+    """SPI_ERROR_HALT met by an early host or local tick landing in `state` of chip tick `tick`, offset
     cycles into tick row, whose visit plays txns; log: [(tick, registers before, after)] of the sample's
     register-writing visits, in order; initial: the registers at its start."""
     eh = int(initial[EH])
@@ -28,13 +27,13 @@ def value_at(initial: dict, log, tick: int, state: str, where: str, what: str = 
         if k > tick:
             break
         if k == tick and state == "CONFIG" and before[EH] != after[EH]:   # where the write completes decides
-            return halt_in_visit(int(before[EH]), int(after[EH]), row, txns, offset, what, where)
+            return halt_in_visit(int(before[EH]), row, txns, offset)
         if k < tick or state not in _BEFORE_CONFIG:
             eh = int(after[EH])
     return eh
 
 
-def halt_in_visit(before: int, after: int, row: np.ndarray, txns, offset: int, what: str, where: str) -> int:
+def halt_in_visit(before: int, row: np.ndarray, txns, offset: int) -> int:
     """SPI_ERROR_HALT met by an early tick `offset` cycles into tick row, inside its visit that changes it: the
     value at the edge after the tick's (TIMING_ERROR is set at the tick's edge, `SPI_ERROR_HALT && TIMING_ERROR`
     is judged at the next), i.e. the last EH write seen by then. When that is 0, a later SPI_ERROR_HALT := 1 write
@@ -69,9 +68,10 @@ def check_sticky(arrivals, early, run, host_of: np.ndarray, hang, prior: bool = 
             if early is not None and _set_before([(early[0] + 1, early[4], early[3])], k, edge):
                 return                               # the next early tick comes first
             tick = int(host_of[k - 1])
-            c, st = lost[0] if lost else (0, "")
-            why = (("the tick that cut the PROP scan of tick" if st == "PROP" else "the tick lost in tick")
-                   + f" {int(host_of[c - 1])}" if lost else "an earlier sample's lost tick")
+            why = "an earlier sample's lost tick"
+            if lost:
+                c, st = lost[0]
+                why = f"the tick {'that cut the PROP scan of' if st == 'PROP' else 'lost in'} tick {int(host_of[c - 1])}"
             h = hang("IDLE", tick, f"{EH} := 1 in the CONFIG visit of tick {tick} while TIMING_ERROR is set ({why}):"
                                    f" {EH} && TIMING_ERROR forces IDLE from the write on (the visit is cut; the "
                                    "chip's state after the cut is not modelled)", timing_error=True,

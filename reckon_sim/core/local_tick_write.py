@@ -123,7 +123,7 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
         if t < int(tk[r, TK.cycles]):
             state, cyc, at = arrival(tk[r], r + 1, r + 2, t)
             at = at.replace(f"TIME_TICK {r + 2} arrives", "the local tick arrives")
-            if not error_halt.value_at(log[0][1], log, r + 1, state, where, "a local tick", tk[r], config.get(r), t):
+            if not error_halt.value_at(log[0][1], log, r + 1, state, tk[r], config.get(r), t):
                 raise LostLocalTicks(k, start, c0, where)
             h = hang("IDLE", r + 1, f"SPI_LOCAL_TICK := 1 in the CONFIG visit of tick {k} (SPI_CYCLES_PER_TICK = "
                                     f"{c}): {at}: TIMING_ERROR is set, the FSM takes one more step and "
