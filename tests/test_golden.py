@@ -91,18 +91,47 @@ def test_compare_identical_message(tmp_path):
     assert res.output.strip().startswith("identical: 4 samples, ")
 
 
-def test_run_failure_leaves_no_output(tmp_path):
-    """A run that fails mid-way (here: SINGLE_LABEL = 0 with the stock host, which sends the label once: the chip
-    hangs in GET_TAR in the first learning tick, 261, after init.npz was written) exits 2 with one line and
-    leaves no output folder behind."""
+def test_run_failure_leaves_no_output(tmp_path, monkeypatch):
+    """A run that fails mid-way (here: the second sample's input refused, after init.npz and sample_0000.npz
+    were written) exits 2 with one line and leaves no output folder behind."""
+    from reckon_sim.core.chip import Chip
+    from reckon_sim.errors import InputError
+    case = need_shared(GOLDEN / "pub_regul")
+    real, calls = Chip.run_sample, []
+
+    def second_fails(self, *a, **k):
+        calls.append(1)
+        if len(calls) == 2:
+            raise InputError("train.dat: sample 1", "refused (allowed: a test's stand-in)")
+        return real(self, *a, **k)
+    monkeypatch.setattr(Chip, "run_sample", second_fails)
+    res = CliRunner().invoke(main, ["run", str(case), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "train.dat: sample 1: refused (allowed: a test's stand-in)" in res.output, res.output
+    assert len(calls) == 2 and not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*"))
+
+
+def test_run_writes_a_gettar_hang_as_a_halted_sample(tmp_path):
+    """SINGLE_LABEL = 0 with the stock host, which sends the label once: the chip hangs in GET_TAR in the first
+    learning tick, 261. `run` writes it as the RTL leaves it (a halted sample: state GET_TAR = 4, the 260 ticks
+    before it), exit 0; nothing runs after it."""
     case = need_shared(GOLDEN / "pub_regul")
     cfg = json.loads((case / "config.json").read_text())
     cfg["SPI_SINGLE_LABEL"] = 0
     (tmp_path / "cfg.json").write_text(json.dumps(cfg))
     res = CliRunner().invoke(main, ["run", str(case), "--config", str(tmp_path / "cfg.json"), "--out",
                                     str(tmp_path / "o")])
-    assert res.exit_code == 2 and "host program: the chip hangs in GET_TAR in tick 261: " in res.output, res.output
-    assert not (tmp_path / "o").exists() and not list(tmp_path.glob(".o.*"))
+    assert res.exit_code == 0, res.output
+    assert ("sample 0 halts: host program: the chip hangs in GET_TAR in tick 261: no target transfer answers its "
+            "request (add GET_TAR answers: host label = 'gettar')") in res.output
+    assert sorted(p.name for p in (tmp_path / "o").glob("sample_*.npz")) == ["sample_0000.npz"]
+    z = np.load(tmp_path / "o" / "sample_0000.npz")
+    assert (int(z["halt_tick"]), int(z["halt_state"]), int(z["timing_error"]), int(z["cut_state"])) == (261, 4, 0, -1)
+    ref = np.load(case / "sample_0000.npz")["tk_table"] if (case / "sample_0000.npz").exists() else None
+    assert z["tk_table"].shape == (260, 9)
+    if ref is not None:                              # one label or a label per tick: the same 260 ticks before
+        assert np.array_equal(z["tk_table"], ref[:260])
+    row = json.loads((tmp_path / "o" / "summary.json").read_text())["samples"][-1]
+    assert (row["halt_tick"], row["halt_state"]) == (261, 4)
 
 
 def test_run_from_individual_files(tmp_path):

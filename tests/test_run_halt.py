@@ -78,3 +78,29 @@ def test_run_records_lost_ticks(tmp_path):
     assert row["lost_ticks"] == z["lost_ticks"].tolist()
     r = CliRunner().invoke(main, ["compare", str(out), str(out)])
     assert r.exit_code == 0 and r.output.startswith("identical: 1 samples"), r.output
+
+
+def test_run_writes_the_prop_wait_with_its_lost_ticks_and_reads(tmp_path):
+    """small_spec, period 600, SPI_ERROR_HALT = 0, tick 29's visit reads 4 neuron words, writes register 11: TIME_TICK 30, the
+    host's last, is lost and the chip waits in PROP after tick 29 (as the RTL does: tests/test_rtl_replay_modes).
+    `run` writes it as a halted sample: state PROP = 1, TIMING_ERROR set, the 28 finished ticks, lost tick 30 and
+    the visit's read words."""
+    from reckon_sim.core.host import HostSpec
+    from reckon_sim.experiments.run_case import run_case
+    from reckon_sim.io.golden import Case
+    from .test_config_writes import NEUR_R, REG
+    from .test_vectors import small_spec
+    inp = small_spec()
+    cfg = inp.config.with_registers(SPI_ERROR_HALT=0)
+    case = Case("prop_wait", cfg, inp.train[:1], [], **inp.weights, dump_level=0)
+    rows = run_case(case, tmp_path, host=HostSpec(config_every=28, config_txns=((NEUR_R, (0,) * 4), (REG | 11, (0,))),
+                                                  tick_period=600))
+    assert rows[-1]["why"].startswith("host program: the chip hangs in PROP in tick 29: TIME_TICK 30, the host's "
+                                      "last, arrives while tick 29 is busy and is lost")
+    z = np.load(tmp_path / "sample_0000.npz")
+    assert {k: int(z[k]) for k in ("halt_tick", "halt_state", "timing_error", "cut_state", "ticks")} == \
+        {"halt_tick": 29, "halt_state": 1, "timing_error": 1, "cut_state": -1, "ticks": 30}
+    assert z["tk_table"].shape == (28, 9) and z["lost_ticks"].tolist() == [30]
+    reads = z["config_read"]                         # tick 29's visit: 4 neuron words, then the host's 34 probe words
+    assert len(reads) == 38 and reads[:4, :3].tolist() == [[29, 1, 0], [29, 1, 1], [29, 1, 2], [29, 1, 3]]
+    assert reads[:4, 3].tolist() == [3502183954, 3872114630, 2015348227, 4277146304]

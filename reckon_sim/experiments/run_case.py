@@ -45,20 +45,27 @@ def config_read_array(visits) -> np.ndarray:
     return np.array(rows, np.int64).reshape(-1, 4)
 
 
-# golden keys of a halted sample (README "Operating modes"): the halt, and where the early tick cut the FSM (an
-# EPROP hang: where SAMPLE fell)
+# golden keys of a halted sample (README "Operating modes"): the halt or hang (IDLE, EPROP, GET_TAR, PROP), and
+# where the early tick cut the FSM (an EPROP hang: where SAMPLE fell)
 HALT_FIELDS = ("halt_tick", "halt_state", "timing_error", "cut_state", "cut_cycle")
 
 
 def halt_record(hang: ChipHang, n_ticks: int) -> dict[str, np.ndarray]:
-    """The sample in which the chip is held in IDLE: tick and state of the halt, TIMING_ERROR, the state and the
-    cycle in it where the early tick landed (-1: none), and the cycle table of the ticks finished before it."""
+    """The sample in which the chip is held in IDLE or waits for ever: tick and state of the halt, TIMING_ERROR,
+    the state and the cycle in it where the early tick landed (-1: none), and the cycle table of the ticks finished
+    before it (with the lost / cut ticks and the CONFIG words read before it, when there are any)."""
     tk = hang.tick_table[:-1] if hang.tick_table is not None else np.zeros((0, len(TICK_COLUMNS)), np.int64)
     cut_state, cut_cycle = (STATE_CODES[hang.cut[0]], hang.cut[1]) if hang.cut else (-1, -1)
-    free = {"free_run": np.int64(1)} if hang.free_run else {}   # never ready again (core.local_tick)
+    extra = {"free_run": np.int64(1)} if hang.free_run else {}   # never ready again (core.local_tick)
+    if hang.lost_ticks:                              # host ticks lost before it (SPI_ERROR_HALT = 0)
+        extra["lost_ticks"] = np.array(hang.lost_ticks, np.int64)
+    if hang.cut_ticks:                               # host ticks that cut a PROP scan before it
+        extra["cut_ticks"] = np.array(hang.cut_ticks, np.int64).reshape(-1, 2)
+    if hang.config_reads:                            # words read in the visits before it
+        extra["config_read"] = config_read_array(hang.config_reads)
     return {"halt_tick": np.int64(hang.tick), "halt_state": np.int64(STATE_CODES[hang.state]),
             "timing_error": np.int64(hang.timing_error), "cut_state": np.int64(cut_state),
-            "cut_cycle": np.int64(cut_cycle), "ticks": np.int64(n_ticks), "tk_table": tk.astype(np.int64), **free}
+            "cut_cycle": np.int64(cut_cycle), "ticks": np.int64(n_ticks), "tk_table": tk.astype(np.int64), **extra}
 
 
 def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, host=None) -> list[dict]:
@@ -84,9 +91,7 @@ def run_case(case: Case, out_dir, dump_level: int | None = None, progress=None, 
                 t0, c0 = time.perf_counter(), time.process_time()
                 try:
                     res = chip.run_sample(sample, learn, dump=True, targets=targets)
-                except ChipHang as hang:             # held in IDLE / hung in EPROP: nothing more runs until a reset
-                    if hang.state not in ("IDLE", "EPROP") and not hang.free_run:
-                        raise
+                except ChipHang as hang:             # held in IDLE / hung in a state: nothing more runs until a reset
                     halt = halt_record(hang, sample.n_ticks)
                     save_npz(out / f"sample_{gidx:04d}.npz", {**halt, "gidx": np.int64(gidx),
                                                               "epoch": np.int64(epoch), "sample": np.int64(idx),

@@ -148,7 +148,7 @@ def random_case(rng, name: str) -> RunInputs:
 
 def model_runs(inputs: RunInputs, chip: Chip, dump: bool = False):
     """The results of the runs `vectors` writes for `inputs` on `chip` (its host: inputs.host), in order; a
-    halt in IDLE or a hang in EPROP or GET_TAR ends them, as it ends the vectors (vectors.writer)."""
+    halt in IDLE or a hang in EPROP, GET_TAR or PROP ends them, as it ends the vectors (vectors.writer)."""
     cfg = inputs.config
     chip.host = inputs.host or HostSpec()
     chip.state.dirty[: 2 * spi.program_dirty_words(cfg)] = 1
@@ -159,8 +159,8 @@ def model_runs(inputs: RunInputs, chip: Chip, dump: bool = False):
             tg = sample_targets(inputs.targets, index, s.n_ticks, cfg.target_tick) if learn and regression else None
             try:
                 yield chip.run_sample(s, learn, dump=dump, targets=tg)
-            except ChipHang as hang:                  # held in IDLE / hung in EPROP or GET_TAR, as in vectors.writer
-                if hang.state not in ("IDLE", "EPROP", "GET_TAR"):
+            except ChipHang as hang:                  # held in IDLE / hung in EPROP, GET_TAR or PROP, as in vectors.writer
+                if hang.state not in ("IDLE", "EPROP", "GET_TAR", "PROP") and not hang.free_run:
                     raise
                 if hang.state == "GET_TAR":
                     gettar.check_hang(chip.host.tick_period)    # what the writer refuses is drawn again
