@@ -119,6 +119,29 @@ def test_error_halt_written_in_the_visit_the_early_tick_lands_in():
     assert e.value.tick == 13 and e.value.cut == ("CONFIG", 882)
 
 
+def test_error_halt_set_then_cleared_in_one_visit_halts_a_tick_between_the_writes(tmp_path):
+    """SPI_ERROR_HALT = 0; tick 21's visit reads 4 neuron words, writes := 1 (edge 497), then := 0 (edge 625). A tick
+    whose next edge sees the 1 (periods 496..623) halts in CONFIG, although the visit leaves 0 (it was judged lost);
+    624 meets the 0: lost (22..26), and the next sample's := 1 halts at its write (the sticky TIMING_ERROR). RTL:
+    496, 623 and 624 PASS in both timing modes; 623 written as lost: `tick 27 did not finish`."""
+    from .test_config_writes import NEUR_R
+    txns = ((NEUR_R, (0,) * 4), (REG | 11, (1,)), (REG | 11, (0,)))
+    for period, cut in ((496, 478), (623, 605)):
+        inp, chip = _eh_chip(*txns, halt=0, period=period, every=20)
+        with pytest.raises(ChipHang) as e:
+            chip.run_sample(inp.train[0], True)
+        assert (e.value.tick, e.value.cut, e.value.lost_ticks) == (21, ("CONFIG", cut), ())
+    from reckon_sim.vectors import write_vectors
+    write_vectors(tmp_path, dataclasses.replace(inp, config=chip.config), None, chip.host)   # record 7 as on the RTL
+    assert vector_files.read_stimulus(tmp_path / "stimulus.hex")[0].timing == vector_files.Timing(623, 21, 1, 0)
+    inp, chip = _eh_chip(*txns, halt=0, period=624, every=20)
+    assert chip.run_sample(inp.train[0], True).lost_ticks == (22, 23, 24, 25, 26)
+    with pytest.raises(ChipHang, match="SPI_ERROR_HALT := 1 in the CONFIG visit of tick 21 while TIMING_ERROR is set "
+                                       r"\(an earlier sample's lost tick\)") as e:
+        chip.run_sample(inp.train[1], True)
+    assert e.value.cut == ("CONFIG", -1)
+
+
 def test_error_halt_refusals_and_the_sticky_timing_error():
     """:= 1 after a lost tick (TIMING_ERROR set) halts in that visit."""
     for period in (4000, 0):                             # the next sample's host: a fixed period, the ready host

@@ -26,7 +26,7 @@ def value_at(initial: dict, log, tick: int, state: str, row=None, txns=None, off
     for k, before, after in log:
         if k > tick:
             break
-        if k == tick and state == "CONFIG" and before[EH] != after[EH]:   # where the write completes decides
+        if k == tick and state == "CONFIG" and txns is not None:   # inside the visit: the writes seen by then decide
             return halt_in_visit(int(before[EH]), row, txns, offset)
         if k < tick or state not in _BEFORE_CONFIG:
             eh = int(after[EH])
