@@ -154,3 +154,16 @@ def test_vectors_of_a_local_tick_halting_the_chip_inside_its_visit(tmp_path, ica
         write_vectors(tmp_path / "c1", small_spec(), None, host(1))
     assert str(e.value).endswith("a halt inside the visit with C = 1 is not written (the RTL's reads after it "
                                  "differ; model only)")
+
+
+def test_cocotb_host_on_a_get_tar_hang_with_the_later_ticks_lost(tmp_path):
+    """One label, SINGLE_LABEL = 0, SPI_ERROR_HALT = 0, mode 1, period 3000: the cocotb host raises the 9 ticks lost
+    in tick 21's endless GET_TAR while it checks the hang, TIMING_ERROR high from the first (on the released RTL,
+    Icarus: `PASS hangs in GET_TAR of tick 21: ... the host's 9 later ticks lost in it`, OK)."""
+    mod, replay = _cocotb()
+    inp = small_spec()
+    inp = dataclasses.replace(inp, config=inp.config.with_registers(SPI_SINGLE_LABEL=0, SPI_ERROR_HALT=0,
+                                                                    SPI_TIMING_MODE=1))
+    write_vectors(tmp_path, inp, None, HostSpec(tick_period=3000))
+    assert "8 9 16 17 18 19 1a 1b 1c 1d 1e" in (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert mod.run_cocotb(tmp_path, [replay], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "b")

@@ -122,10 +122,11 @@ def rerun_lost_local(chip, prog, sample, do_eprop: int, dump: bool, busy, saved)
 
 def _finish(chip, prog, run, hang, host_of, run_prog, lost, cuts):
     """The hangs of the last run in host tick numbers, or its tuple with the lost ticks and cuts."""
-    if hang is not None and hang.state == "GET_TAR":   # in the host's last tick: no TIME_TICK follows
-        raise gettar_hang.host_numbered(hang, host_of, lost, ChipHang)
-    if hang is not None:
-        raise lost_ticks.host_numbered(hang, host_of, run_prog.fall_cycle, lost, ChipHang)
+    if hang is not None:                         # GET_TAR in the host's last tick (no TIME_TICK follows), or EPROP
+        out = (gettar_hang.host_numbered(hang, host_of, lost, ChipHang) if hang.state == "GET_TAR" else
+               lost_ticks.host_numbered(hang, host_of, run_prog.fall_cycle, lost, ChipHang))
+        out.cut_ticks = tuple(sorted(cuts.items()))   # the hung tick's own cut too (a cut tick asking for targets)
+        raise out
     if prog.n_ticks in lost and len(run[0]) > len(host_of):   # the phantom tick: SAMPLE falls, no tick comes
         h = ChipHang("PROP", int(host_of[-1]), f"TIME_TICK {prog.n_ticks}, the host's last, arrives while "
                                                f"tick {int(host_of[-1])} is busy and is lost (SPI_ERROR_HALT = "

@@ -164,8 +164,10 @@ GET_TAR. `n` = 0 (a GET_TAR the host does not answer, e.g. regression with SPI_R
 TARGET_TICK > 1: the chip asks from tick 2 on, the stock host answers only after TARGET_TICK): this is the last
 sample, with steps up to k-1 and `cycles` rows up to k (row k: up to GET_TAR's first cycle); from the edge
 `c + 2` on the host checks for 2000 cycles that TIMING_ERROR_RDY (its error level with `timing_mode` 1),
-OUT_REQ and SPI_RDY stay low and MISO = `miso` (REQ_TAR), and that MISO was not high before. No OUT_DATA, images
-or read-back are expected for it; the run ends there.
+OUT_REQ and SPI_RDY stay low and MISO = `miso` (REQ_TAR), and that MISO was not high before. With a tick `period`
+(record 7) and SPI_ERROR_HALT = 0 the host's later ticks are lost in that GET_TAR: record 8 lists them after k, the
+host raises them at the period during the check, which lasts until the last one has come (TIMING_ERROR from 3
+edges after the first). No OUT_DATA, images or read-back are expected for it; the run ends there.
 
 ## Expected per-tick state (`state_NNNN.hex`)
 

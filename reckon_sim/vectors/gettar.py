@@ -15,7 +15,6 @@ import numpy as np
 from ..config import ChipConfig
 from ..core.host import gettar_bytes
 from ..core.records import TK
-from ..errors import InputError
 from ..io import vector_files as fmt
 
 
@@ -38,23 +37,15 @@ def rows(cfg: ChipConfig, tk: np.ndarray, host_ticks, is_blind: bool) -> list[tu
     return [(int(host_ticks[c]), entry_cycle(tk[c]), n) for c in range(len(tk)) if tk[c, TK.gettar] > 0]
 
 
-def check_hang(period: int) -> None:
-    """Vectors of a GET_TAR hang need the ready host: with a tick period the host's later ticks are lost in it
-    (SPI_ERROR_HALT = 0; with 1 it is a halt in IDLE), which the bench does not play into a hang."""
-    if period:
-        raise InputError("host: tick_period", f"= {period} with a GET_TAR no transfer answers (SPI_ERROR_HALT = 0):"
-                                              " the host's later ticks are lost in that GET_TAR, which the bench does "
-                                              "not play: not supported by the vectors (allowed: 0, or SPI_ERROR_HALT "
-                                              "= 1: a halt)")
-
-
-def hang_rows(cfg: ChipConfig, tk: np.ndarray, is_blind: bool, period: int) -> list[tuple[int, int, int]]:
-    """The rows of a sample that hangs in GET_TAR of its last tick h = len(tk) (the blind ones before it, then
-    h with g = 0); sets tk's row h to count up to GET_TAR's first cycle (CONFIG included, as in every row)."""
-    check_hang(period)
-    h = len(tk)
-    tk[h - 1, TK.cycles] = entry_cycle(tk[h - 1]) + tk[h - 1, TK.config]
-    return rows(cfg, tk[: h - 1], np.arange(1, h), is_blind) + [(h, entry_cycle(tk[h - 1]), 0)]
+def hang_rows(cfg: ChipConfig, tk: np.ndarray, is_blind: bool, host_ticks) -> list[tuple[int, int, int]]:
+    """The rows of a sample that hangs in GET_TAR of its last chip tick len(tk) (the blind ones before it, then
+    the hung one with g = 0); host_ticks: the host tick of each chip tick (the lost ones left out); sets tk's last
+    row to count up to GET_TAR's first cycle (CONFIG included, as in every row). With a tick period the host's
+    later ticks are lost in that GET_TAR (record 8: the bench raises them while it checks the hang)."""
+    c = len(tk) - 1
+    tk[c, TK.cycles] = entry_cycle(tk[c]) + tk[c, TK.config]
+    tk[c, TK.gettar] = 0                             # not one of GET_TAR's cycles is counted (the period's run was)
+    return rows(cfg, tk[:c], host_ticks, is_blind) + [(int(host_ticks[c]), entry_cycle(tk[c]), 0)]
 
 
 def write(out: Path, add, gidx: int, found: list, miso: bool) -> fmt.GetTar | None:

@@ -18,7 +18,7 @@ from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
 from ..io.vector_files_doc import FORMAT_DOC
-from . import gettar, local_pace, spi
+from . import gettar, local_pace, model_only, spi
 from .stimulus import check_protocol, n_items, program_steps
 from .tbench import write_dropin
 from .vcd import StateVcd
@@ -82,7 +82,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                         if hang.state not in ("IDLE", "EPROP", "GET_TAR", "PROP") and not hang.free_run:   # it runs
                             raise
                         if hang.free_run:
-                            _check_free_run(start_cfg, prog, learn)
+                            model_only.check_free_run(start_cfg, prog, learn)
                         stim.append(_halted_sample(out, add, start_cfg, host, hang, gidx, epoch, phase, index, prog,
                                                    pre if rewrite else [], steps, probes))
                         outputs.append((gidx, []))
@@ -234,17 +234,6 @@ def _timing(cfg: ChipConfig, host: HostSpec, halt: ChipHang | None = None) -> fm
     return None if t == fmt.Timing() else t
 
 
-def _check_free_run(cfg: ChipConfig, prog, learn: bool) -> None:
-    """The bench checks a free run as busy and silent (OUT_REQ and REQ_TAR low): no SEND or GET_TAR in it."""
-    do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
-    asks = do_eprop and ((int(prog.levels[0]) >> 1) & 1 or (cfg["SPI_REGUL_MODE"] >> 1) == 3)
-    if cfg["SPI_SEND_PER_TIMESTEP"] or asks:
-        raise InputError("SPI_LOCAL_TICK", "= 1 with SPI_CYCLES_PER_TICK = 1 and SPI_ERROR_HALT = 0: the free run "
-                         f"{'sends OUT_DATA every tick' if cfg['SPI_SEND_PER_TIMESTEP'] else 'requests targets'}"
-                         ", which the bench's busy-and-silent check does not follow (allowed: "
-                         "SPI_SEND_PER_TIMESTEP = 0 and no GET_TAR from step 0)")
-
-
 def _add_config_reads(steps: list, config_reads, gidx: int, probes: list) -> None:
     """CONFIG visits into their steps, with the words the chip returns (and the probe lines for the replay)."""
     for k, txns in config_reads or ():
@@ -298,28 +287,12 @@ def _check_local(steps: list, res, local, end) -> None:
     local_pace.check(steps, res.tick_table, _host_ticks(len(steps), res.lost_ticks), local, end, res.cut_ticks)
 
 
-def _no_period_change(changes) -> None:
-    """The bench plays one local period (record 10): a later SPI_CYCLES_PER_TICK change is model only."""
-    if changes:
-        k, c = changes[0]
-        raise InputError("host program", f"SPI_CYCLES_PER_TICK := {c} in the CONFIG visit of tick {k} after the local "
-                                         "tick started: the bench plays one local period (record 10): not written "
-                                         "(model only; allowed: write it in the SPI_LOCAL_TICK := 1 visit)")
-
-
 def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHang, gidx: int, epoch: int,
                    phase: int, index: int, prog, pre: list, steps: list, probes: list) -> fmt.SampleStim:
     """The stimulus of the sample in which the chip halts: its steps up to the halt tick and the cycles of
     those ticks (the last one cut: the bench checks only that it is still busy when the early tick comes; an
     EPROP hang's last row counts up to the cycle EPROP would have left, a GET_TAR hang's up to GET_TAR's first)."""
-    _no_period_change(hang.local_changes)
-    if hang.local and hang.lost_ticks and hang.cut != ("CONFIG", -1):
-        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: local ticks lost before it "
-                                         f"({', '.join(map(str, hang.lost_ticks))}): not written (model only)")
-    in_visit = hang.local and hang.cut is not None and hang.cut[0] == "CONFIG" and hang.cut[1] >= 0
-    if in_visit and hang.local[2] == 1:               # C = 1: time_tick stays high in IDLE (tick_cnt held at 1)
-        raise InputError("host program", f"{str(hang).split(': ', 1)[1]}: a halt inside the visit with C = 1 "
-                                         "is not written (the RTL's reads after it differ; model only)")
+    in_visit = model_only.check_halt(hang)
     timing = _timing(cfg, host, hang)
     if hang.cut == ("CONFIG", -1) or in_visit:        # halted in the visit: at its EH := 1 write, or a local tick
         timing = replace(timing, timing_error=timing.timing_error | 4)
@@ -327,12 +300,12 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         timing = replace(timing or fmt.Timing(), halt_tick=hang.tick, timing_error=9)
     h = timing.halt_tick if timing is not None and timing.halt_tick else hang.tick
     # host ticks lost before a halt / up to an EPROP hang or a visit's halt (those raised in its tick too: record 8)
-    keep = lambda t: t < h or hang.state == "EPROP" or (timing and timing.timing_error & 12)   # noqa: E731
+    keep = lambda t: t < h or hang.state in ("EPROP", "GET_TAR") or (timing and timing.timing_error & 12)  # noqa: E731
     lost, cuts = [t for t in hang.lost_ticks if keep(t)], [c for c in hang.cut_ticks if keep(c[0])]
     n = h - sum(t <= h for t in lost)                 # chip ticks up to the cut one
     tk = hang.tick_table if hang.tick_table is not None else np.zeros((n, len(TK)), np.int64)
     sends = hang.tick_send
-    found = gettar.hang_rows(cfg, tk, gettar.blind(cfg), host.tick_period) if hang.state == "GET_TAR" else []
+    found = gettar.hang_rows(cfg, tk, gettar.blind(cfg), _host_ticks(h, lost)) if hang.state == "GET_TAR" else []
     host_cycles = tk[:n, TK.gettar] + tk[:n, TK.config] + (sends["cycles"][:n] if sends is not None else 0)
     rows, ticks = np.zeros((2, h), np.int64), _host_ticks(h, lost)   # rows per host tick: a lost one "0 0"
     rows[:, ticks - 1] = np.stack([tk[:n, TK.cycles], host_cycles])

@@ -132,14 +132,15 @@
 
     // Record 11 hang in tick k (a GET_TAR no transfer answers): from the edge GET_TAR shows on the pins the chip
     // must stay busy and silent but for REQ_TAR on MISO (SPI_GET_TAR_REQ_OUT = 1), which must not have risen
-    // before; the run ends here.
+    // before; with a tick period, until the host's later ticks (lost in it, record 8) have come, and TIMING_ERROR
+    // (mode 1) from the first one on; the run ends here.
     task automatic check_gettar_hang(input integer k, input integer t0);
         integer n, bad_hold, early, start;
         begin
             bad_hold = 0;
             early = req_cycles;
             start = cyc - t0;
-            for (n = 0; n < HOLD_CYCLES; n = n + 1) begin
+            for (n = 0; n < HOLD_CYCLES || gen_left > 0 || gen_pulse >= 0; n = n + 1) begin
                 if (TIMING_ERROR_RDY !== (tmode ? err_now(0) : 1'b0) || OUT_REQ !== 1'b0 || SPI_RDY !== 1'b0
                     || MISO !== gt_miso) bad_hold = bad_hold + 1;
                 @(negedge CLK);
@@ -148,12 +149,14 @@
             if (bad_hold != 0 || early != 0) begin
                 n_fail = n_fail + 1;
                 $display("[reckon_vec_tb] sample %04d: FAIL  hang in GET_TAR of tick %0d (from %0d edges after its TIME_TICK): %0d of %0d cycles not busy and silent with MISO = %0d, REQ_TAR high %0d cycles before",
-                         s_gidx, k, start, bad_hold, HOLD_CYCLES, gt_miso, early);
+                         s_gidx, k, start, bad_hold, n, gt_miso, early);
             end else begin
                 n_pass = n_pass + 1;
-                $display("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  hangs in GET_TAR of tick %0d: from %0d edges after its TIME_TICK busy and silent for %0d cycles, MISO = %0d (REQ_TAR%0s)",
-                         s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, start, HOLD_CYCLES, gt_miso,
-                         gt_miso ? " on MISO" : " not on MISO");
+                $write("[reckon_vec_tb] sample %04d (epoch %0d %0s #%0d): PASS  hangs in GET_TAR of tick %0d: from %0d edges after its TIME_TICK busy and silent for %0d cycles, MISO = %0d (REQ_TAR%0s)",
+                       s_gidx, s_epoch, s_phase != 0 ? "test" : "train", s_index, k, start, n, gt_miso,
+                       gt_miso ? " on MISO" : " not on MISO");
+                if (gen_m > 1) $write("; the host's %0d later ticks lost in it (period %0d)", gen_m - 1, period_p);
+                $display("");
             end
             done = 1'b1;
         end

@@ -190,16 +190,19 @@ class Host:
         return f"PASS hangs in tick {k}: SAMPLE fell {n} cycles after its TIME_TICK; busy and silent for {HOLD_CYCLES} cycles"
 
     async def gettar_hang(self, k: int, t0: int, miso: int, timing_mode: int) -> str:
-        """Record 11 hang in tick k: from the edge GET_TAR starts busy and silent, MISO = REQ_TAR (not high before)."""
-        bad, early, start = 0, self.req_cycles, self.cyc - t0
-        for _ in range(HOLD_CYCLES):
+        """Record 11 hang in tick k: from the edge GET_TAR starts busy and silent, MISO = REQ_TAR (not high before);
+        with a tick period until the host's later ticks (lost in it: the generator) have come."""
+        bad, early, start, n, lost = 0, self.req_cycles, self.cyc - t0, 0, self.gen_left
+        while n < HOLD_CYCLES or self.gen_left > 0 or (lost and self.cyc - self.gen_last < 3):
             bad += (self.pin("TIMING_ERROR_RDY"), self.pin("OUT_REQ"), self.pin("SPI_RDY"), self.pin("MISO")) != (
                 self.err_now() if timing_mode else 0, 0, 0, miso)
             await FallingEdge(self.dut.CLK_EXT)
+            n += 1
         if bad or early:
             return (f"FAIL hang in GET_TAR of tick {k} (from {start} edges after its TIME_TICK): {bad} cycles not "
                     f"busy and silent with MISO = {miso}, REQ_TAR high {early} cycles before")
-        return f"PASS hangs in GET_TAR of tick {k}: from {start} edges after its TIME_TICK busy and silent for {HOLD_CYCLES} cycles"
+        return (f"PASS hangs in GET_TAR of tick {k}: from {start} edges after its TIME_TICK busy and silent for {n} "
+                f"cycles" + (f"; the host's {lost} later ticks lost in it" if lost else ""))
 
     async def tick(self, last: bool, req: list[int], spt: bool = False, config=(), k: int = 0,
                    tm: vector_files.Timing = vector_files.Timing(), expect: int = 0, n_items: int = 0,
