@@ -179,9 +179,8 @@ def one_phase(reg_log, busy: LostLocalTicks) -> None:
     k = busy.schedule.after
     later = phases(reg_log, k)[1:]
     if later:
-        raise InputError(f"host program step {k - 1}: config", f"a local tick lost (SPI_ERROR_HALT = 0) before a "
-                         f"second SPI_LOCAL_TICK := 1 in tick {later[0][0]}'s visit: not modelled (allowed: "
-                         "SPI_ERROR_HALT = 1, or local ticks every tick fits in)")
+        raise _lost_in_phases(f"host program step {k - 1}: config", f"before a second SPI_LOCAL_TICK := 1 in tick "
+                                                                    f"{later[0][0]}'s visit")
 
 
 def _later_phase(tk: np.ndarray, k: int, end, prog, reg_log) -> tuple:
@@ -192,7 +191,11 @@ def _later_phase(tk: np.ndarray, k: int, end, prog, reg_log) -> tuple:
     try:
         start, c, _ = check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end)
     except LostLocalTicks:
-        raise InputError(where, f"a local tick lost (SPI_ERROR_HALT = 0) after the second SPI_LOCAL_TICK := 1, in "
-                                f"tick {k}'s visit: not modelled (allowed: SPI_ERROR_HALT = 1, or local ticks every "
-                                "tick fits in)") from None
+        raise _lost_in_phases(where, f"after the second SPI_LOCAL_TICK := 1, in tick {k}'s visit") from None
     return k, start, c
+
+
+def _lost_in_phases(where: str, when: str) -> InputError:
+    """Lost local ticks with more than one SPI_LOCAL_TICK := 1 phase: the re-run follows one phase."""
+    return InputError(where, f"a local tick lost (SPI_ERROR_HALT = 0) {when}: not modelled (allowed: "
+                             "SPI_ERROR_HALT = 1, or local ticks every tick fits in)")
