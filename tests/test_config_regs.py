@@ -209,8 +209,9 @@ def test_vectors_of_a_local_tick_write_carry_record_10_and_end_held_in_idle(tmp_
         write_vectors(tmp_path / "c1", small_spec(), None, dataclasses.replace(host, config_txns=(
             (REG | 64, (1,)), (REG | 10, (1,)))))
     assert str(e.value).endswith("(the CONFIG phase is cut; the chip's state after the cut is not modelled): a halt "
-                                 "inside the visit with C = 1 is not written (the RTL's reads after it differ; model "
-                                 "only)")
+                                 "inside the visit with C = 1 is not written (held in IDLE with time_tick and SAMPLE "
+                                 "high, nextstate is PROP every cycle, so the event FSM scans the neurons again and "
+                                 "again, srnn.v L981, and the visit's later reads see it; model only)")
     m = write_vectors(tmp_path / "c2800", small_spec(), None, dataclasses.replace(host, config_txns=(
         (REG | 64, (2800,)), (REG | 10, (1,)))))              # lands in tick 25's PROP scan: a halt the bench checks
     stim = vector_files.read_stimulus(tmp_path / "c2800" / "stimulus.hex")

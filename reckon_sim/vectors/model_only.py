@@ -19,8 +19,10 @@ def check_halt(hang: ChipHang) -> bool:
                                          f"({', '.join(map(str, hang.lost_ticks))}): not written (model only)")
     in_visit = bool(hang.local and hang.cut is not None and hang.cut[0] == "CONFIG" and hang.cut[1] >= 0)
     if in_visit and hang.local[2] == 1:               # C = 1: time_tick stays high in IDLE (tick_cnt held at 1)
-        raise InputError("host program", f"{_what(hang)}: a halt inside the visit with C = 1 "
-                                         "is not written (the RTL's reads after it differ; model only)")
+        raise InputError("host program", f"{_what(hang)}: a halt inside the visit with C = 1 is not written "
+                                         "(held in IDLE with time_tick and SAMPLE high, nextstate is PROP every "
+                                         "cycle, so the event FSM scans the neurons again and again, srnn.v L981, "
+                                         "and the visit's later reads see it; model only)")
     if hang.state == "GET_TAR" and any(t == hang.tick for t, _ in hang.cut_ticks):
         raise InputError("host program", f"{_what(hang)}: the cut tick is raised inside the busy "
                                          "one, where the bench does not check a hang: not written (model only)")
