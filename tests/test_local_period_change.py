@@ -15,6 +15,7 @@ from reckon_sim.io import vector_files
 from reckon_sim.vectors import local_pace
 
 from .test_config_writes import REG, _program
+from .test_rtl_bench import icarus  # noqa: F401 (the Icarus bench fixture)
 from .test_vectors import small_spec
 
 LT_ON = ((REG | 64, (3000,)), (REG | 10, (1,)))
@@ -28,7 +29,8 @@ def _read(n: int) -> tuple:
 def test_a_later_period_with_lost_ticks_counts_from_the_last_local_tick_before_its_write():
     """C = 600, tick 21's visit reads 8 neuron words then writes C' = 1000 (seen at 785): the local tick at 600
     lands in the visit (lost, SPI_ERROR_HALT = 0); tick_cnt is 185 at the write, so the next comes at 1600, then
-    every 1000. The bench would take C' from tick 21's time_tick: refused for vectors."""
+    every 1000. Vectors: expect/local_0000.hex says so (`17 640`), which the bench and the cocotb host follow (RTL:
+    PASS in both timing modes; `17 641`: `FAIL  local tick 23 came 1600 cycles after tick 21's, expected 1601`)."""
     inp = small_spec()
     s = inp.train[0]
     chip = Chip.from_config(inp.config.with_registers(SPI_ERROR_HALT=0), **inp.weights)
@@ -38,11 +40,7 @@ def test_a_later_period_with_lost_ticks_counts_from_the_last_local_tick_before_i
     assert r.lost_ticks == (22,) and len(r.tick_table) == 29 and chip.local_tick == (11, 872, 600)
     assert sched.changes == ((21, 785, 1000),) and [sched.gap(21, m) for m in (1, 2, 3)] == [600, 1600, 2600]
     assert r.tick_table[18:22, TK.cycles].tolist() == [210, 274, 1186, 290]
-    with pytest.raises(InputError) as e:
-        local_pace.check_periods(sched)
-    assert str(e.value) == ("host program: SPI_CYCLES_PER_TICK := 1000 in the CONFIG visit of tick 21 is seen 785 "
-                            "cycles into that tick, after the local tick 600 cycles into the tick: not written (model "
-                            "only; allowed: a write seen before the tick's next local tick)")
+    local_pace.check_periods(sched)                    # written: the local file carries the gaps
 
 
 def test_schedule_gaps_follow_each_write_and_refuse_a_count_past_the_new_period():
@@ -91,3 +89,22 @@ def test_vectors_of_a_later_period_without_lost_ticks(tmp_path, monkeypatch):
     stim = vector_files.read_stimulus(tmp_path / "stimulus.hex")
     assert stim[0].lost == [] and stim[0].local == (11, 3272, 3000) and "halt" not in m["samples"][0]
     assert [t.cmd for t in stim[0].steps[20].config] == [REG | 64] and stim[0].steps[20].config[0].data == (1000,)
+
+
+def test_vectors_of_a_later_period_written_after_a_lost_local_tick(tmp_path, monkeypatch, icarus):
+    """C = 600 from tick 11's visit; tick 21's visit reads 8 neuron words, then writes C' = 1000 (seen at 785, after
+    the lost local tick 22 at 600): tick 23 comes 1600 cycles after tick 21's (was refused: the bench counted
+    2 x C'). The bench takes the gaps from expect/local_0000.hex (which the replay DUT follows too): it and the
+    cocotb host PASS (RTL: both timing modes PASS; the gap edited by one cycle FAILs, README "Operating modes")."""
+    from reckon_sim.vectors import write_vectors
+    from .test_rtl_bench import REPLAY, cocotb_module, run
+    _with_tick_21(monkeypatch, (*_read(8), (REG | 64, (1000,))))
+    inp = small_spec()
+    inp = dataclasses.replace(inp, config=inp.config.with_registers(SPI_ERROR_HALT=0))
+    write_vectors(tmp_path, inp, None, HostSpec(config_every=10, config_txns=((REG | 64, (600,)), (REG | 10, (1,)))))
+    local = tmp_path / "expect" / "local_0000.hex"
+    assert local.read_text().splitlines()[9:13] == ["15 258", "16 258", "17 640", "18 3e8"]
+    assert "8 5 c d e f 16" in (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert "RESULT: PASS (2 samples checked, 2 passed, 0 failed)" in run(icarus, tmp_path, status=0)
+    assert cocotb_module().run_cocotb(tmp_path, [REPLAY], toplevel="reckon_replay", simulator="icarus",
+                                      build_dir=tmp_path / "b")

@@ -334,6 +334,14 @@ def write_local(path: Path, rows) -> None:
     _write(path, (f"{j:x} {g:x}" for j, g in rows))
 
 
+def read_local(path: Path) -> dict[int, int]:
+    """expect/local_NNNN.hex as {host tick j: cycles after the time_tick of the chip tick it lands in} ({}: none)."""
+    if not Path(path).exists():
+        return {}
+    t = _tokens(path)
+    return dict(zip(t[0::2], t[1::2]))
+
+
 def read_cycles(path: Path) -> np.ndarray:
     """[T, 2] int64: tick_cycles, host-paced cycles (GET_TAR + per-tick SEND)."""
     return np.array(_tokens(path), dtype=np.int64).reshape(-1, 2)

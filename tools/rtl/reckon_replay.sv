@@ -16,7 +16,8 @@
 // Deliberate faults for the bench's own tests: +replay_corrupt=1 flips bit 8 of recurrent-weight word 0 (Wrec[0][1])
 // after sample +replay_corrupt_sample=S (default 0); =2 sends a wrong OUT_DATA (bit 0 flipped) in sample S; =3
 // makes tick +replay_corrupt_tick=K (default 5) of sample S one cycle longer; =4 leaves output membrane 1 at 1 after sample S (not cleared in IDLE);
-// =5 sends a wrong per-tick OUT_DATA item (bit 0 of item 0 flipped) in tick 3 of sample S.
+// =5 sends a wrong per-tick OUT_DATA item (bit 0 of item 0 flipped) in tick 3 of sample S; =7 raises local tick
+// K (expect/local_NNNN.hex host tick K) of sample S one cycle late.
 // Per-tick SEND (expect/send_NNNN.hex present, SEND_PER_TIMESTEP): after a tick's busy time its items go out with
 // the same handshake and pin timing as the chip's SEND (an item every 6 cycles with the bench's OUT_ACK).
 // +replay_vec=DIR replays the expectations of another vector folder of the same inputs (e.g. written by a
@@ -393,7 +394,8 @@ module reckon_replay (
             if (r2 && !AERIN_ACK) AERIN_ACK <= 1'b1;
             else if (!r2 && AERIN_ACK) AERIN_ACK <= 1'b0;
             lt_t = lt_t + 1;
-            lt_due = lt_j > 0 && lt_j < MAX_SEND_TICKS && lt_at[lt_j] >= 0 && lt_t == lt_at[lt_j] + LT_SKEW;
+            lt_due = lt_j > 0 && lt_j < MAX_SEND_TICKS && lt_at[lt_j] >= 0 && lt_t == lt_at[lt_j] + LT_SKEW
+                     + ((corrupt == 7 && gidx == corrupt_sample && lt_j == corrupt_tick) ? 1 : 0);
             if (lt_due) lt_j = lt_j + 1;
             tick_any = tick_new || lt_due;
             if (tick_any && busy && !halted && (k != t_halt[gidx] || no_early)) terr <= 1'b1;   // early: lost

@@ -87,9 +87,35 @@ module reckon_vec_tb;
     integer lt_c_set = -1;                               // SPI_CYCLES_PER_TICK written in this tick's visit (-1: none)
 
     // cycles from tick lt_prev's time_tick edge to local tick k's (the ticks between lost or cut: record 8)
+    // (expect/local_NNNN.hex when the vectors have it: the model's gaps, also across a later SPI_CYCLES_PER_TICK)
+    localparam MAX_LT = 4096;
+    integer lt_file [0:MAX_LT - 1];
+    reg     lt_has = 1'b0;
     function automatic integer lt_gap(input integer k);
-        lt_gap = (lt_prev == lt_k) ? lt_o + (k - lt_k - 1) * lt_c : (k - lt_prev) * lt_c;
+        if (lt_has && k >= 0 && k < MAX_LT && lt_file[k] >= 0) lt_gap = lt_file[k];
+        else lt_gap = (lt_prev == lt_k) ? lt_o + (k - lt_k - 1) * lt_c : (k - lt_prev) * lt_c;
     endfunction
+    // the next local tick after tick k's (lost or not), as the cycles after tick k's time_tick edge
+    function automatic integer lt_next(input integer k);
+        lt_next = (lt_has && k + 1 < MAX_LT && lt_file[k + 1] >= 0) ? lt_file[k + 1] : lt_c;
+    endfunction
+    task automatic load_local(input integer g);
+        integer fd, j, v, rs;
+        begin
+            for (j = 0; j < MAX_LT; j = j + 1) lt_file[j] = -1;
+            lt_has = 1'b0;
+            fd = $fopen($sformatf("%0s/expect/local_%04d.hex", vec, g), "r");
+            if (fd != 0) begin
+                lt_has = 1'b1;
+                rs = $fscanf(fd, "%h %h", j, v);
+                while (rs == 2) begin
+                    if (j >= 0 && j < MAX_LT) lt_file[j] = v;
+                    rs = $fscanf(fd, "%h %h", j, v);
+                end
+                $fclose(fd);
+            end
+        end
+    endtask
     integer fd_gt, gt_left = 0, gt_k = -1, gt_c = 0, gt_g = 0;    // record 11: next row `k c g` of gettar_NNNN.hex
     reg     gt_miso = 1'b1;                                          // REQ_TAR shows on MISO
     integer prev_lv = -1, n_tight = 0;   // the last step's levels; ticks raised at their earliest edge (TIMING_MODE 1)
@@ -240,7 +266,7 @@ module reckon_vec_tb;
                         finish_run("local tick off its period");
                     end
                     t0 = cyc - 3;                          // as if raised: a raised TIME_TICK's edge is t0 + 3
-                    lt_edge = cyc + lt_c;
+                    lt_edge = cyc + lt_next(k);
                     if (m > 0 && err_from < 0) err_from = lt_edge;   // a lost local tick sets TIMING_ERROR
                 end
                 if (!done && k == halt_k && !halt_vis && lt_k > 0 && (!lt || lt_seen)
@@ -273,9 +299,9 @@ module reckon_vec_tb;
                     fin = 1'b1;
                 end
                 if (cfg_nw > 0 && SPI_RDY === 1'b1) play_config(k);
-                if (lt_c_set >= 0) begin               // seen before this tick's next local tick (the writer checks)
-                    if (err_from == lt_edge) err_from = lt_edge - lt_c + lt_c_set;   // a lost one sets TIMING_ERROR
-                    lt_edge = lt_edge - lt_c + lt_c_set;
+                if (lt_c_set >= 0) begin               // no local file: seen before this tick's next local tick
+                    if (!lt_has && err_from == lt_edge) err_from = lt_edge - lt_c + lt_c_set;   // a lost one: TIMING_ERROR
+                    if (!lt_has) lt_edge = lt_edge - lt_c + lt_c_set;
                     lt_c = lt_c_set;
                     lt_c_set = -1;
                 end
@@ -397,7 +423,7 @@ module reckon_vec_tb;
             bad_items = 0; bad_ticks = 0; bad_words = 0; n_words = 0; first_tick = -1;
             spt_n = 0; bad_sends = 0; first_send_tick = -1; bad_cfg = 0; n_cfg = 0; n_dc = 0; first_cfg_tick = -1;
             period_p = 0; halt_k = 0; halt_err = 1'b0; free_run = 1'b0; halt_vis = 1'b0; prop_wait = 1'b0; tmode = 1'b0; n_lost = 0; lost_pos = 0;
-            fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0; lt_end = 0; lt_c_set = -1;
+            fall_k = 0; fall_n = 0; fall_end = 0; fall_base = -1; lt_k = 0; lt_end = 0; lt_c_set = -1; lt_has = 1'b0;
             gt_left = 0; gt_k = -1; gt_miso = 1'b1; prev_lv = -1; n_tight = 0;
         end
     endtask
@@ -604,6 +630,7 @@ module reckon_vec_tb;
                 10: begin                                           // local ticks from a CONFIG visit on
                     r = $fscanf(fd_stim, "%h %h %h", lt_k, lt_o, lt_c);
                     scan_ok(r, 3);
+                    load_local(s_gidx);
                 end
                 11: begin                                           // GET_TARs the bench is told of (gettar_NNNN.hex)
                     r = $fscanf(fd_stim, "%h %h", gt_left, m_rd);

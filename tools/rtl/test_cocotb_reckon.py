@@ -46,11 +46,15 @@ class Host:
         self.ack_at, self.blind_cycles = 0, 0                  # the last AERIN_ACK rise; a record-11 GET_TAR's cycles
         self.gen_left, self.gen_last, self.gen_rise, self.err_from = 0, -1, -1, None   # tick generator state
         self.tmode = 0                                         # SPI_TIMING_MODE now (record 7, visit writes)
+        self.lt_file = {}                                      # expect/local_NNNN.hex: where each local tick comes
         self.lt, self.lt_end, self.lt_prev, self.t_tick = None, 0, 0, 0   # record 10 (k, o, c); LT := 0's tick;
         #                                                        the last tick's host number and time_tick edge
 
     def lt_gap(self, k: int) -> int:
-        """Cycles from tick lt_prev's time_tick edge to local tick k's (record 10; lost or cut ticks between)."""
+        """Cycles from tick lt_prev's time_tick edge to local tick k's (expect/local_NNNN.hex; without it from
+        record 10: lost or cut ticks between)."""
+        if k in self.lt_file:
+            return self.lt_file[k]
         lk, o, c = self.lt
         return o + (k - lk - 1) * c if self.lt_prev == lk else (k - self.lt_prev) * c
 
@@ -254,7 +258,7 @@ class Host:
                                  f"{self.lt_prev}'s, expected {self.lt_gap(k)}")
                     return 0
                 t0 = self.cyc - 3                             # as if raised
-                lt_edge = self.cyc + self.lt[2]
+                lt_edge = self.cyc + self.lt_file.get(k + 1, self.lt[2])   # the next one (lost or not)
                 if n_lost and self.err_from is None:
                     self.err_from = lt_edge                   # a lost local tick sets TIMING_ERROR
             if (k == tm.halt_tick and not vis and self.lt and (not local or seen)
@@ -286,10 +290,11 @@ class Host:
                 for t in pending:
                     self.config_got.append(await self.transaction(t))
                     c_new = self.visit_writes(t, k)
-                    if c_new is not None:                     # seen before this tick's next local tick
+                    if c_new is not None and not self.lt_file:   # no local file: seen before the next local tick
                         if self.err_from == lt_edge:
                             self.err_from = lt_edge - self.lt[2] + c_new
                         lt_edge += c_new - self.lt[2]
+                    if c_new is not None:
                         self.lt = (*self.lt[:2], c_new)
                 await self.transaction(vector_files.Transaction(0x0001_0000, (0,)))
                 pending = []
@@ -396,6 +401,7 @@ async def run_vectors(dut, vec: Path) -> list[str]:
     for s in vector_files.read_stimulus(vec / "stimulus.hex"):
         host.tmode = s.timing.timing_mode if s.timing else 0
         host.lt, host.lt_end = s.local, 0
+        host.lt_file = vector_files.read_local(vec / "expect" / f"local_{s.gidx:04d}.hex") if s.local else {}
         for t in s.pre_spi:
             await host.transaction(t)
         expected = vector_files.read_cycles(vec / "expect" / f"cycles_{s.gidx:04d}.hex")
