@@ -108,13 +108,13 @@ def test_local_tick_written_0_in_a_later_visit_hands_the_ticks_back_to_the_host(
 
 def test_local_tick_set_again_after_its_0_and_a_cut_before_it():
     """LT := 1 again in tick 26's visit (D = 128 after the write, CONFIG exit edge 273): tick_cnt was held at 1
-    while LT = 0, so its first local tick comes 273 - 129 + 3000 = 3144 cycles after tick 26's (model only: the
-    bench plays one record 10); the sample ends with LT = 1, so the next one hangs in IDLE in tick 1. A lost
+    while LT = 0, so its first local tick comes 273 - 129 + 3000 = 3144 cycles after tick 26's (vectors and RTL:
+    tests/test_rtl_replay_modes.py); the sample ends with LT = 1, so the next one hangs in IDLE in tick 1. A lost
     local tick before it, or after it, is refused (the re-run follows one phase)."""
     from reckon_sim.core.chip import Chip, ChipHang
     inp, chip, prog = _lt_off_chip(3000, again=True)
     r = chip.run_sample(inp.train[0], True, program=prog)
-    assert chip.local_tick == (11, 3272, 3000) and chip.local_end == 21 and chip.local_later == ((26, 3144, 3000),)
+    assert chip.local_tick == (11, 3272, 3000) and chip.local_end == 21 and chip.local_later == ((26, 3144, 3000, None, ()),)
     assert r.lost_ticks == () and r.tick_table[19:, TK.cycles].tolist() == [274, 546, 290, 274, 306, 274, 546, 290,
                                                                            274, 274, 18]
     with pytest.raises(ChipHang) as e:

@@ -165,3 +165,29 @@ def test_cocotb_host_on_a_get_tar_hang_with_the_later_ticks_lost(tmp_path):
     write_vectors(tmp_path, inp, None, HostSpec(tick_period=3000))
     assert "8 9 16 17 18 19 1a 1b 1c 1d 1e" in (tmp_path / "stimulus.hex").read_text().splitlines()
     assert mod.run_cocotb(tmp_path, [replay], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "b")
+
+
+def test_vectors_of_local_ticks_set_again_after_their_0(tmp_path, icarus, monkeypatch):
+    """LT := 1 with C = 3000 in tick 11's visit, := 0 in tick 21's, := 1 again in tick 26's (was model only: the
+    bench played one record 10). expect/local_0000.hex lists both phases (12..21, then 27 at 3144 and 28..30 every
+    3000), the bench follows the visits' LT writes; replay DUT and cocotb PASS (RTL: PASS in both timing modes;
+    `1b c49`: `FAIL  local tick 27 came 3144 cycles after tick 26's, expected 3145`)."""
+    from reckon_sim.core.chip import Chip
+    from reckon_sim.core.host import HostProgram
+    template = Chip.host_program
+
+    def program(self, sample, learn, targets=None):
+        p = template(self, sample, learn, targets)
+        visits = {**p.config, 20: ((REG | 10, (0,)),), 25: ((REG | 10, (1,)),)} if p.config else p.config
+        return HostProgram(p.n_ticks, p.levels, p.ev_step, p.ev_chan, p.tar, p.req, config=visits)
+    monkeypatch.setattr(Chip, "host_program", program)
+    write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=((REG | 64, (3000,)),
+                                                                                        (REG | 10, (1,)))))
+    rows = (tmp_path / "expect" / "local_0000.hex").read_text().splitlines()
+    assert rows == ["c cc8", *(f"{j:x} bb8" for j in range(13, 22)), "1b c48", "1c bb8", "1d bb8", "1e bb8"]
+    out = run(icarus, tmp_path, status=0)
+    assert "RESULT: PASS (2 samples checked, 2 passed, 0 failed)" in out, out
+    out = run(icarus, tmp_path, "+replay_corrupt=7", "+replay_corrupt_tick=27", status=1)
+    assert "FAIL  local tick 27 came 3145 cycles after tick 26's, expected 3144" in out, out
+    mod, replay = _cocotb()
+    assert mod.run_cocotb(tmp_path, [replay], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "b")

@@ -56,7 +56,7 @@ class Chip:
         self.local_changes = ()                      # its later SPI_CYCLES_PER_TICK changes [(tick k2, C)]
         self.local_schedule = None                   # their tick_period.Schedule (core.local_tick_write)
         self.local_end = None                        # the tick of a later SPI_LOCAL_TICK := 0 visit (host ticks after)
-        self.local_later = ()                        # the phases of later SPI_LOCAL_TICK := 1 visits (k, start, C)
+        self.local_later = ()                        # later SPI_LOCAL_TICK := 1 phases (k, start, C, end, changes)
         self.widths = widths
         self.clock_hz, self.tick_period_s = clock_hz, tick_period_s    # tick budget for timing-error prediction
         self.state = state if state is not None else ChipState.after_init(config)
@@ -195,7 +195,7 @@ class Chip:
         else:
             self.local_schedule = local_tick_write.schedule_of(lt, tk, config_reads)
         self.local_tick, self.local_changes, self.local_end = (lt[:3], lt[3], lt[4]) if lt else (None, (), None)
-        self.local_later = lt[5] if lt else ()       # later SPI_LOCAL_TICK := 1 phases (k, start, C)
+        self.local_later = lt[5] if lt else ()       # later SPI_LOCAL_TICK := 1 phases (k, start, C, end, changes)
         cfg = self.config                            # a CONFIG visit may have written registers
         inference, out_bytes = self._send()
         if self.coverage is not None:

@@ -184,15 +184,17 @@ def one_phase(reg_log, busy: LostLocalTicks) -> None:
 
 
 def _later_phase(tk: np.ndarray, k: int, end, prog, reg_log) -> tuple:
-    """(k, tick k+1's start offset, C) of a later SPI_LOCAL_TICK := 1 phase (checked as the first; InputError
-    when one of its local ticks is lost: the re-run follows one phase)."""
+    """(k, tick k+1's start offset, C, the tick of its := 0 visit or None, its later C changes [(tick, C)]) of a
+    later SPI_LOCAL_TICK := 1 phase (checked as the first; InputError when one of its local ticks is lost: the
+    re-run follows one phase)."""
     where = f"host program step {k - 1}: config"
     before = next(b for k2, b, _ in reg_log if k2 == k)
     try:
-        start, c, _ = check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end)
+        start, c, changes = check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where,
+                                              end)
     except LostLocalTicks:
         raise _lost_in_phases(where, f"after the second SPI_LOCAL_TICK := 1, in tick {k}'s visit") from None
-    return k, start, c
+    return k, start, c, end, tuple(changes)
 
 
 def _lost_in_phases(where: str, when: str) -> InputError:

@@ -88,8 +88,12 @@ def arrivals(sched: Schedule, host_of: np.ndarray, end: int | None = None, halt:
     return out
 
 
-def write(out, add, gidx: int, sched: Schedule, host_of: np.ndarray, end, halt=None, cuts=()) -> None:
-    """expect/local_NNNN.hex of sample gidx (arrivals; add: the manifest's file registration)."""
+def write(out, add, gidx: int, sched: Schedule, host_of: np.ndarray, end, halt=None, cuts=(), later=()) -> None:
+    """expect/local_NNNN.hex of sample gidx (arrivals; add: the manifest's file registration); later: the
+    (Schedule, end) of each later SPI_LOCAL_TICK := 1 phase, whose ticks follow the host's in between."""
     path = out / "expect" / f"local_{gidx:04d}.hex"
-    write_local(path, arrivals(sched, host_of, end, halt, cuts))
+    rows = arrivals(sched, host_of, end, halt, cuts)
+    for s2, end2 in later:
+        rows += arrivals(s2, host_of, end2, None, cuts)
+    write_local(path, rows)
     add(path, "expected_local_ticks", "local-ticks", gidx=gidx)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..config import ChipConfig
 from ..core.hang import ChipHang
+from ..core.tick_period import Schedule
 from ..errors import InputError
 
 
@@ -47,3 +48,14 @@ def check_free_run(cfg: ChipConfig, prog, learn: bool) -> None:
                          f"{'sends OUT_DATA every tick' if cfg['SPI_SEND_PER_TIMESTEP'] else 'requests targets'}"
                          ", which the bench's busy-and-silent check does not follow (allowed: "
                          "SPI_SEND_PER_TIMESTEP = 0 and no GET_TAR from step 0)")
+
+
+def later_phases(local_later) -> list:
+    """(Schedule, end) of each later SPI_LOCAL_TICK := 1 phase (Chip.local_later) for expect/local_NNNN.hex; one
+    with its own later SPI_CYCLES_PER_TICK write is not written (model only)."""
+    for k, _, _, _, changes in local_later:
+        if changes:
+            raise InputError("host program", f"SPI_CYCLES_PER_TICK := {changes[0][1]} in tick {changes[0][0]}'s visit "
+                                             f"after the SPI_LOCAL_TICK := 1 of tick {k}, a second phase: not written "
+                                             "(model only)")
+    return [(Schedule(c, k, start), end) for k, start, c, end, _ in local_later]

@@ -11,7 +11,6 @@ from ..core.records import AT_PROP, AT_STEP, NF, TK
 from ..config import ChipConfig
 from ..core import config_regs, config_visit
 from ..core.chip import Chip, ChipHang
-from ..errors import InputError
 from ..core.host import HostSpec
 from ..core.state import READBACK
 from ..experiments.data import RunInputs
@@ -95,13 +94,12 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
-                    if chip.local_later:
-                        raise InputError("host program", f"a second SPI_LOCAL_TICK := 1, in tick {chip.local_later[0][0]}"
-                                         "'s visit: the bench plays one record 10: not written (model only)")
+                    later = model_only.later_phases(chip.local_later)   # LT := 1 again after its := 0
                     if chip.local_tick:
-                        _check_local(steps, res, chip.local_schedule, chip.local_end)
+                        for sched, end in ((chip.local_schedule, chip.local_end), *later):
+                            _check_local(steps, res, sched, end)
                         local_pace.write(out, add, gidx, chip.local_schedule, _host_ticks(len(steps), res.lost_ticks),
-                                         chip.local_end, cuts=res.cut_ticks)
+                                         chip.local_end, cuts=res.cut_ticks, later=later)
                     _asked_only(steps, res.tick_table, res.lost_ticks)
                     stim.append(fmt.SampleStim(gidx, epoch, phase, index, len(steps), n_items(end_cfg),
                                                pre if rewrite else [], steps, _spt_items(res.tick_send),
