@@ -60,17 +60,6 @@ def check(steps: list[Step], tk: np.ndarray, host_of: np.ndarray, sched: Schedul
                                              "SPI_CYCLES_PER_TICK that leaves the host that time)")
 
 
-def check_periods(sched: Schedule) -> None:
-    """The bench and the cocotb host take every local tick's time from expect/local_NNNN.hex, also after a later
-    SPI_CYCLES_PER_TICK write (one seen after a lost local tick of its chip tick counts from that tick: RTL PASS);
-    InputError for a write in the SPI_LOCAL_TICK := 1 visit itself after its first local tick (not run on the RTL)."""
-    for h0, e, v in sched.changes:
-        if h0 == sched.after:
-            raise InputError("host program", f"SPI_CYCLES_PER_TICK := {v} in the CONFIG visit of tick {h0} is seen "
-                                             f"{e} cycles into that tick, after its first local tick: not written "
-                                             "(model only; allowed: a write seen before the tick's next local tick)")
-
-
 def arrivals(sched: Schedule, host_of: np.ndarray, end: int | None = None, halt: tuple | None = None,
              cuts=()) -> list:
     """(host tick j, cycles after the start of the chip tick it lands in) of every local tick (record 10, for the

@@ -89,8 +89,6 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                         samples.append(_sample_row(gidx, epoch, phase, index, sample, halt={
                             "tick": hang.tick, "state": hang.state, "why": str(hang)}))
                         raise _Halted from None
-                    if chip.local_schedule is not None:
-                        local_pace.check_periods(chip.local_schedule)
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
