@@ -167,11 +167,14 @@ def test_cocotb_host_on_a_get_tar_hang_with_the_later_ticks_lost(tmp_path):
     assert mod.run_cocotb(tmp_path, [replay], toplevel="reckon_replay", simulator="icarus", build_dir=tmp_path / "b")
 
 
-def test_vectors_of_local_ticks_set_again_after_their_0(tmp_path, icarus, monkeypatch):
+@pytest.mark.parametrize("c_later", [None, 1000])
+def test_vectors_of_local_ticks_set_again_after_their_0(tmp_path, icarus, monkeypatch, c_later):
     """LT := 1 with C = 3000 in tick 11's visit, := 0 in tick 21's, := 1 again in tick 26's (was model only: the
     bench played one record 10). expect/local_0000.hex lists both phases (12..21, then 27 at 3144 and 28..30 every
-    3000), the bench follows the visits' LT writes; replay DUT and cocotb PASS (RTL: PASS in both timing modes;
-    `1b c49`: `FAIL  local tick 27 came 3144 cycles after tick 26's, expected 3145`)."""
+    3000; with C := 1000 in tick 28's visit, 29 and 30 every 1000), the bench follows the visits' LT writes; replay
+    DUT and cocotb PASS (RTL: PASS in both timing modes; `1b c49`: `FAIL  local tick 27 came 3144 cycles after tick
+    26's, expected 3145`; with C := 1000, `1d 3e9`: `FAIL  local tick 29 came 1000 cycles after tick 28's, expected
+    1001`)."""
     from reckon_sim.core.chip import Chip
     from reckon_sim.core.host import HostProgram
     template = Chip.host_program
@@ -179,12 +182,15 @@ def test_vectors_of_local_ticks_set_again_after_their_0(tmp_path, icarus, monkey
     def program(self, sample, learn, targets=None):
         p = template(self, sample, learn, targets)
         visits = {**p.config, 20: ((REG | 10, (0,)),), 25: ((REG | 10, (1,)),)} if p.config else p.config
+        if p.config and c_later:
+            visits[27] = ((REG | 64, (c_later,)),)
         return HostProgram(p.n_ticks, p.levels, p.ev_step, p.ev_chan, p.tar, p.req, config=visits)
     monkeypatch.setattr(Chip, "host_program", program)
     write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=((REG | 64, (3000,)),
                                                                                         (REG | 10, (1,)))))
     rows = (tmp_path / "expect" / "local_0000.hex").read_text().splitlines()
-    assert rows == ["c cc8", *(f"{j:x} bb8" for j in range(13, 22)), "1b c48", "1c bb8", "1d bb8", "1e bb8"]
+    last = ["1d 3e8", "1e 3e8"] if c_later else ["1d bb8", "1e bb8"]
+    assert rows == ["c cc8", *(f"{j:x} bb8" for j in range(13, 22)), "1b c48", "1c bb8", *last]
     out = run(icarus, tmp_path, status=0)
     assert "RESULT: PASS (2 samples checked, 2 passed, 0 failed)" in out, out
     out = run(icarus, tmp_path, "+replay_corrupt=7", "+replay_corrupt_tick=27", status=1)

@@ -92,7 +92,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
-                    later = model_only.later_phases(chip.local_later)   # LT := 1 again after its := 0
+                    later = model_only.later_phases(chip.local_later, res.tick_table, res.config_reads)   # LT := 1 after := 0
                     if chip.local_tick:
                         for sched, end in ((chip.local_schedule, chip.local_end), *later):
                             _check_local(steps, res, sched, end)
