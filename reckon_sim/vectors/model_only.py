@@ -1,12 +1,8 @@
 """What the model runs but the vectors do not write (one-line InputErrors naming why; README "Operating modes")."""
 from __future__ import annotations
 
-import numpy as np
-
 from ..config import ChipConfig
 from ..core.hang import ChipHang
-from ..core.local_tick_write import with_writes
-from ..core.tick_period import Schedule
 from ..errors import InputError
 
 
@@ -52,9 +48,3 @@ def check_free_run(cfg: ChipConfig, prog, learn: bool) -> None:
                          ", which the bench's busy-and-silent check does not follow (allowed: "
                          "SPI_SEND_PER_TIMESTEP = 0 and no GET_TAR from step 0)")
 
-
-def later_phases(local_later, tk, visits) -> list:
-    """(Schedule, end) of each later SPI_LOCAL_TICK := 1 phase (Chip.local_later; its later SPI_CYCLES_PER_TICK
-    writes from the run's visits) for expect/local_NNNN.hex."""
-    host_of = np.arange(1, len(tk) + 1)              # a later phase runs without lost ticks (local_tick_write)
-    return [(with_writes(Schedule(c, k, start), tk, host_of, visits), end) for k, start, c, end, _ in local_later]

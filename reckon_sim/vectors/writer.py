@@ -13,6 +13,7 @@ from ..core import config_regs, config_visit
 from ..core.chip import Chip, ChipHang
 from ..core.host import HostSpec
 from ..core.state import READBACK
+from ..core.tick_period import Schedule
 from ..experiments.data import RunInputs
 from ..io import vector_files as fmt
 from ..io.reckon_files import sample_targets
@@ -92,8 +93,8 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     _add_config_reads(steps, res.config_reads, gidx, probes)
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
-                    later = model_only.later_phases(chip.local_later, res.tick_table, res.config_reads)   # LT := 1 after := 0
-                    if chip.local_tick:
+                    if chip.local_tick:               # later phases: SPI_LOCAL_TICK := 1 again after its := 0
+                        later = local_pace.later_phases(chip.local_later, res.tick_table, res.config_reads)
                         for sched, end in ((chip.local_schedule, chip.local_end), *later):
                             _check_local(steps, res, sched, end)
                         local_pace.write(out, add, gidx, chip.local_schedule, _host_ticks(len(steps), res.lost_ticks),
@@ -316,7 +317,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
     steps = steps[:h]
     if hang.local:                                    # the local ticks up to the one that halts tick h
-        sched = local_pace.Schedule(hang.local[2], *hang.local[:2])
+        sched = Schedule(hang.local[2], *hang.local[:2])
         last = max([t for t in lost if t > h], default=h + in_visit) if timing.timing_error & 4 else h + 1
         local_pace.write(out, add, gidx, sched, _host_ticks(h, lost), None, (h, last))
     _add_config_reads(steps, hang.config_reads, gidx, probes)

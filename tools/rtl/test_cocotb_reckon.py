@@ -193,13 +193,13 @@ class Host:
             return f"FAIL hang in tick {k} (SAMPLE fell {n} cycles after its TIME_TICK): {bad} cycles not busy and silent"
         return f"PASS hangs in tick {k}: SAMPLE fell {n} cycles after its TIME_TICK; busy and silent for {HOLD_CYCLES} cycles"
 
-    async def gettar_hang(self, k: int, t0: int, miso: int, timing_mode: int) -> str:
+    async def gettar_hang(self, k: int, t0: int, miso: int) -> str:
         """Record 11 hang in tick k: from the edge GET_TAR starts busy and silent, MISO = REQ_TAR (not high before);
         with a tick period until the host's later ticks (lost in it: the generator) have come."""
         bad, early, start, n, lost = 0, self.req_cycles, self.cyc - t0, 0, self.gen_left
         while n < HOLD_CYCLES or self.gen_left > 0 or (lost and self.cyc - self.gen_last < 3):
             bad += (self.pin("TIMING_ERROR_RDY"), self.pin("OUT_REQ"), self.pin("SPI_RDY"), self.pin("MISO")) != (
-                self.err_now() if timing_mode else 0, 0, 0, miso)
+                self.err_now() if self.tmode else 0, 0, 0, miso)
             await FallingEdge(self.dut.CLK_EXT)
             n += 1
         if bad or early:
@@ -284,7 +284,7 @@ class Host:
                     self.blind_cycles = self.ack_at - start + (1 if self.rdy_cycles else 0)
                 sent = True
             if blind is not None and blind[1] == 0 and sent and at_gettar:
-                self.halt = await self.gettar_hang(k, t0, miso, self.tmode)
+                self.halt = await self.gettar_hang(k, t0, miso)
                 return 0
             if pending and self.pin("SPI_RDY") == 1:          # CONFIG: play the visit, then SPI_EN_CONF = 0
                 for t in pending:
