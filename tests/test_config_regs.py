@@ -270,8 +270,7 @@ def _later_cpt(c2: int):
 def test_cycles_per_tick_changed_in_a_later_visit():
     """LT := 1 (C = 3000) in tick 11's visit (tick 12 at 401 - 128 - 1 + 3000 = 3272), CPT := C' in tick 21's
     (edge 273 - 128 = 145 of tick 21, tick_cnt 145 there): C' = 1000 starts tick 22 1000 after tick 21; C' = 200:
-    that tick lands in tick 21's CONFIG (cycle 200 - 18 = 182: halt); C' = 100 < 145: refused; vectors refuse a
-    period change (the bench plays one period)."""
+    that tick lands in tick 21's CONFIG (cycle 200 - 18 = 182: halt); C' = 100 < 145: refused (vectors of the halts: test_local_period_change)."""
     chip, s, prog = _later_cpt(1000)
     r = chip.run_sample(s, True, program=prog)
     assert chip.local_tick == (11, 3272, 3000) and chip.local_changes == ((21, 1000),)

@@ -122,3 +122,19 @@ def test_vectors_of_a_later_period_in_the_local_tick_visit_itself(tmp_path, icar
     rows = (tmp_path / "expect" / "local_0000.hex").read_text().splitlines()
     assert rows == ["1a 2a0", "1b 688", "1c a70", "1d e58", "1e 1240"]
     assert "RESULT: PASS (2 samples checked, 2 passed, 0 failed)" in run(icarus, tmp_path, status=0)
+
+
+@pytest.mark.parametrize("c2, row, in_visit", [(500, "16 1f4", False), (200, "16 c8", True)])
+def test_vectors_of_a_halt_on_a_later_period(tmp_path, monkeypatch, icarus, c2, row, in_visit):
+    """C = 3000 from tick 11's visit, C' written in tick 21's (SPI_ERROR_HALT = 1; was refused: the bench played
+    one local period): local tick 22 comes C' after tick 21's, in its PROP (500: a busy-tick halt) or in its
+    CONFIG visit (200: halted in the visit). expect/local_0000.hex gives that gap (it gave 3000: RTL `FAIL  tick
+    21 finished before the early TIME_TICK`); RTL PASS in both timing modes, `16 1f5` FAILs (README)."""
+    from reckon_sim.vectors import write_vectors
+    from .test_rtl_bench import run
+    _with_tick_21(monkeypatch, ((REG | 64, (c2,)),))
+    m = write_vectors(tmp_path, small_spec(), None, HostSpec(config_every=10, config_txns=LT_ON))
+    assert "(SPI_CYCLES_PER_TICK = 3000; := %d from tick 21's visit)" % c2 in m["samples"][0]["halt"]["why"]
+    assert (tmp_path / "expect" / "local_0000.hex").read_text().splitlines()[-2:] == ["15 bb8", row]
+    assert f"7 0 15 {5 if in_visit else 1} 0" in (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert "RESULT: PASS (1 samples checked, 1 passed, 0 failed)" in run(icarus, tmp_path, status=0)

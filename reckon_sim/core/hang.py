@@ -17,6 +17,7 @@ class ChipHang(InputError):
         self.cut = cut                               # (state, cycle in it) where the early tick landed, or None
         self.local = None                            # (k, o, c) as record 10 when a local tick halted it
         self.local_changes = ()                      # later SPI_CYCLES_PER_TICK changes [(tick k2, C)] (local_tick_write)
+        self.local_schedule = None                   # their tick_period.Schedule, the writes' edges too
         self.free_run = False                        # the chip runs on but is never ready again (core.local_tick)
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         self.lost_ticks = lost_ticks                 # host ticks lost before it (SPI_ERROR_HALT = 0, core.lost_ticks)

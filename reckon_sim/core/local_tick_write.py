@@ -125,12 +125,15 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
             at = at.replace(f"TIME_TICK {r + 2} arrives", "the local tick arrives")
             if not error_halt.value_at(log[0][1], log, r + 1, state, tk[r], config.get(r), t):
                 raise LostLocalTicks(k, start, c0, where)
+            now = f"; := {c} from tick {changes[-1][0]}'s visit" if changes else ""
             h = hang("IDLE", r + 1, f"SPI_LOCAL_TICK := 1 in the CONFIG visit of tick {k} (SPI_CYCLES_PER_TICK = "
-                                    f"{c}): {at}: TIMING_ERROR is set, the FSM takes one more step and "
+                                    f"{c0}{now}): {at}: TIMING_ERROR is set, the FSM takes one more step and "
                                     f"SPI_ERROR_HALT = 1 then holds IDLE for ever (the {state} phase is cut; the "
                                     "chip's state after the cut is not modelled)", timing_error=True,
                      tick_table=tk[: r + 1].copy(), cut=(state, cyc))
             h.local, h.local_changes = (k, start, c0), tuple(changes)
+            h.local_schedule = with_writes(Schedule(c0, k, start, where=where), tk[: r + 1], np.arange(1, r + 2),
+                                           [(j + 1, txns) for j, txns in sorted(config.items())])
             raise h
     return start, c0, tuple(changes)
 

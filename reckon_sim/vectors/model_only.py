@@ -13,7 +13,6 @@ def _what(hang: ChipHang) -> str:
 def check_halt(hang: ChipHang) -> bool:
     """Refuse the halts and hangs the bench does not play; returns whether the halt comes inside its visit (a
     local tick's, record 7 bit 2)."""
-    no_period_change(hang.local_changes)
     if hang.local and hang.lost_ticks and hang.cut != ("CONFIG", -1):
         raise InputError("host program", f"{_what(hang)}: local ticks lost before it "
                                          f"({', '.join(map(str, hang.lost_ticks))}): not written (model only)")
@@ -27,15 +26,6 @@ def check_halt(hang: ChipHang) -> bool:
         raise InputError("host program", f"{_what(hang)}: the cut tick is raised inside the busy "
                                          "one, where the bench does not check a hang: not written (model only)")
     return in_visit
-
-
-def no_period_change(changes) -> None:
-    """The bench plays one local period (record 10): a later SPI_CYCLES_PER_TICK change is model only."""
-    if changes:
-        k, c = changes[0]
-        raise InputError("host program", f"SPI_CYCLES_PER_TICK := {c} in the CONFIG visit of tick {k} after the local "
-                                         "tick started: the bench plays one local period (record 10): not written "
-                                         "(model only; allowed: write it in the SPI_LOCAL_TICK := 1 visit)")
 
 
 def check_free_run(cfg: ChipConfig, prog, learn: bool) -> None:

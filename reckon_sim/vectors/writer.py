@@ -317,7 +317,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         add(path, "expected_tick_out_data", "tick-out-items", gidx=gidx)
     steps = steps[:h]
     if hang.local:                                    # the local ticks up to the one that halts tick h
-        sched = Schedule(hang.local[2], *hang.local[:2])
+        sched = hang.local_schedule or Schedule(hang.local[2], *hang.local[:2])
         last = max([t for t in lost if t > h], default=h + in_visit) if timing.timing_error & 4 else h + 1
         local_pace.write(out, add, gidx, sched, _host_ticks(h, lost), None, (h, last))
     _add_config_reads(steps, hang.config_reads, gidx, probes)
