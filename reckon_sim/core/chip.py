@@ -187,15 +187,15 @@ class Chip:
         try:
             lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, period)
         except local_tick_write.LostLocalTicks as busy:   # re-run with the local ticks as an early-tick schedule
-            local_tick_write.one_phase(self._reg_log, busy)
             tk, stats, rec, tick_send, config_reads, lost, cuts, s = early_ticks.rerun_lost_local(
                 self, prog, sample, do_eprop, dump, busy, saved)
             self.local_schedule = s
-            lt = (s.after, s.first, s.period, local_tick_write.period_changes(s), s.stop_tick or None, ())
+            lt = (s.after, s.first, s.period, local_tick_write.period_changes(s), s.stop_tick or None)
         else:
             self.local_schedule = local_tick_write.schedule_of(lt, tk, config_reads)
         self.local_tick, self.local_changes, self.local_end = (lt[:3], lt[3], lt[4]) if lt else (None, (), None)
-        self.local_later = lt[5] if lt else ()       # later SPI_LOCAL_TICK := 1 phases (k, start, C, end, changes)
+        # later SPI_LOCAL_TICK := 1 phases (k, start, C, end, changes)
+        self.local_later = local_tick_write.later_of(self.local_schedule) if lt else ()
         cfg = self.config                            # a CONFIG visit may have written registers
         inference, out_bytes = self._send()
         if self.coverage is not None:

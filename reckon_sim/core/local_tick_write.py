@@ -74,17 +74,34 @@ class LostLocalTicks(Exception):
 def with_writes(sched: Schedule, tk: np.ndarray, host_of: np.ndarray, visits) -> Schedule:
     """sched with the SPI_CYCLES_PER_TICK writes of a run's visits (visits: [(chip tick, transactions)]) from
     tick `after`'s first local tick on, as Schedule.changes, and the first later SPI_LOCAL_TICK := 0 as its stop
-    (the local ticks from that write's edge on never come: the ready host raises the next)."""
-    changes, stop = [], (0, 0)
+    (the local ticks from that write's edge on never come: the ready host raises the next); each SPI_LOCAL_TICK
+    := 1 after a stop starts a later phase (Schedule.later) from its edge, with the C written up to there."""
+    if not sched.after:
+        return sched
+    done, cur, changes, stop, c_now = [], sched._replace(later=()), [], (0, 0), sched.period
     for t, txns in visits or ():
         h0 = int(host_of[t - 1]) if t <= len(host_of) else 0    # 0: the empty step after the host's last
-        if h0 < sched.after or not sched.after or stop[0]:
+        if h0 < sched.after:
             continue
-        changes += [(h0, e, v) for e, v in cpt_changes(tk[t - 1], txns) if h0 > sched.after or e > sched.first]
-        offs = write_edges(tk[t - 1], txns, LT.addr)
-        if h0 > sched.after and offs and not offs[-1][1] & 1:
+        row, offs = tk[t - 1], write_edges(tk[t - 1], txns, LT.addr)
+        if stop[0] and offs and offs[-1][1] & 1:     # tick_cnt was held at 1: counts from this write's edge
+            done.append(cur._replace(changes=tuple(changes), stop_tick=stop[0], stop_at=stop[1]))
+            where = f"host program step {h0 - 1}: config"
+            first, c = first_tick(row, txns, c_now, where)
+            cur, changes, stop, c_now = Schedule(c, h0, first, where=where), [], (0, 0), c
+        ours = [(h0, e, v) for e, v in cpt_changes(row, txns) if h0 > cur.after or e > cur.first]
+        changes += ours if not stop[0] else []
+        c_now = ours[-1][2] if ours else c_now
+        if not stop[0] and h0 > cur.after and offs and not offs[-1][1] & 1:
             stop = (h0, offs[-1][0])
-    return sched._replace(changes=tuple(changes), stop_tick=stop[0], stop_at=stop[1])
+    done.append(cur._replace(changes=tuple(changes), stop_tick=stop[0], stop_at=stop[1]))
+    return done[0]._replace(later=tuple(done[1:]))
+
+
+def later_of(sched: Schedule) -> tuple:
+    """Chip.local_later of a schedule: (k, start, C, the tick of its := 0 visit or None, its period changes) of
+    each later SPI_LOCAL_TICK := 1 phase."""
+    return tuple((p.after, p.first, p.period, p.stop_tick or None, period_changes(p)) for p in sched.later)
 
 
 def schedule_of(lt: tuple | None, tk: np.ndarray, visits) -> Schedule | None:
@@ -170,37 +187,19 @@ def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: 
     try:
         first = (k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end),
                  end)
-        return (*first, tuple(_later_phase(tk, k3, end3, prog, reg_log) for k3, end3 in later))
+        try:
+            return (*first, tuple(_later_phase(tk, k3, end3, prog, reg_log) for k3, end3 in later))
+        except LostLocalTicks:                       # the re-run follows every phase from the first (with_writes)
+            raise LostLocalTicks(k, first[1], first[2], where) from None
     except ChipHang as hang:                         # what the ticks before the cut did, for RTL vectors
         hang.tick_send, hang.config_reads = tick_send, config_reads
         raise
 
 
-def one_phase(reg_log, busy: LostLocalTicks) -> None:
-    """InputError when local ticks lost in the first phase come with a later SPI_LOCAL_TICK := 1 (the re-run
-    follows one phase)."""
-    k = busy.schedule.after
-    later = phases(reg_log, k)[1:]
-    if later:
-        raise _lost_in_phases(f"host program step {k - 1}: config", f"before a second SPI_LOCAL_TICK := 1 in tick "
-                                                                    f"{later[0][0]}'s visit")
-
-
 def _later_phase(tk: np.ndarray, k: int, end, prog, reg_log) -> tuple:
     """(k, tick k+1's start offset, C, the tick of its := 0 visit or None, its later C changes [(tick, C)]) of a
-    later SPI_LOCAL_TICK := 1 phase (checked as the first; InputError when one of its local ticks is lost: the
-    re-run follows one phase)."""
+    later SPI_LOCAL_TICK := 1 phase (checked as the first; LostLocalTicks when one of its local ticks is lost)."""
     where = f"host program step {k - 1}: config"
     before = next(b for k2, b, _ in reg_log if k2 == k)
-    try:
-        start, c, changes = check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where,
-                                              end)
-    except LostLocalTicks:
-        raise _lost_in_phases(where, f"after the second SPI_LOCAL_TICK := 1, in tick {k}'s visit") from None
+    start, c, changes = check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end)
     return k, start, c, end, tuple(changes)
-
-
-def _lost_in_phases(where: str, when: str) -> InputError:
-    """Lost local ticks with more than one SPI_LOCAL_TICK := 1 phase: the re-run follows one phase."""
-    return InputError(where, f"a local tick lost (SPI_ERROR_HALT = 0) {when}: not modelled (allowed: "
-                             "SPI_ERROR_HALT = 1, or local ticks every tick fits in)")

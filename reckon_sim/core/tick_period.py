@@ -75,7 +75,8 @@ class Schedule(NamedTuple):
     written in a later visit taking over as next_tick says (`changes`: (host tick h0 of the chip tick whose visit
     writes it, its edge offset there, C); for h0 = k only writes after `first`). A fixed-period host's ticks
     from `stop_at` cycles into tick `stop_tick` on are ignored (its SPI_LOCAL_TICK := 1 write's edge: the local
-    ticks take over, core.local_tick_write)."""
+    ticks take over, core.local_tick_write). `later`: the Schedules of later SPI_LOCAL_TICK := 1 phases (each
+    from its own tick `after` on; the ready host's ticks in between are never early)."""
     period: int
     after: int = 0
     first: int = 0
@@ -83,9 +84,16 @@ class Schedule(NamedTuple):
     stop_at: int = 0
     changes: tuple = ()
     where: str = "host program"
+    later: tuple = ()
+
+    def at(self, h0: int) -> "Schedule":
+        """The phase whose ticks follow host tick h0's (self before the first later phase)."""
+        return next((p for p in reversed(self.later) if p.after <= h0), self)
 
     def gap(self, h0: int, m: int) -> int:
         """Cycles from host tick h0's time_tick to host tick h0 + m's (h0 >= after)."""
+        if self.later:
+            return self.at(h0)._replace(later=()).gap(h0, m)
         own = h0 == self.after and self.after
         if not self.changes:
             return self.first + (m - 1) * self.period if own else m * self.period
@@ -99,6 +107,8 @@ class Schedule(NamedTuple):
 
     def period_at(self, h0: int) -> int:
         """The C in force at host tick h0's time_tick (after tick `after`'s first local tick)."""
+        if self.later:
+            return self.at(h0)._replace(later=()).period_at(h0)
         c = self.period
         for h, _, v in self.changes:
             if h < h0:
@@ -116,13 +126,14 @@ def first_early(tk: np.ndarray, host_of: np.ndarray, sched: "Schedule | int", lo
     sched = Schedule.of(sched)
     for c in range(min(len(tk), len(host_of)) - 1):     # the last chip tick has no successor (ticks stop there)
         busy, h0 = int(tk[c, TK.cycles]), int(host_of[c])
-        if h0 < sched.after:                             # its successor follows readiness
+        s = sched.at(h0)._replace(later=())              # the phase of h0's successor
+        if h0 < s.after:                                 # its successor follows readiness
             continue
-        if sched.stop_tick and h0 >= sched.stop_tick:    # the host's TIME_TICK is ignored from the LT edge on
-            busy = min(busy, sched.stop_at) if h0 == sched.stop_tick else 0
+        if s.stop_tick and h0 >= s.stop_tick:            # the host's TIME_TICK is ignored from the LT edge on
+            busy = min(busy, s.stop_at) if h0 == s.stop_tick else 0
         m = 1
-        while sched.gap(h0, m) < busy:
+        while s.gap(h0, m) < busy:
             if h0 + m not in lost:
-                return c, h0, h0 + m, sched.gap(h0, m), state_at(tk[c], sched.gap(h0, m))[0]
+                return c, h0, h0 + m, s.gap(h0, m), state_at(tk[c], s.gap(h0, m))[0]
             m += 1
     return None

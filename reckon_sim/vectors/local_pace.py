@@ -14,7 +14,6 @@ import numpy as np
 
 from ..errors import InputError
 from ..io.vector_files import LV_SAMPLE, Step, write_local
-from ..core.local_tick_write import with_writes
 from ..core.records import TK
 from ..core.tick_period import Schedule
 
@@ -87,10 +86,3 @@ def write(out, add, gidx: int, sched: Schedule, host_of: np.ndarray, end, halt=N
         rows += arrivals(s2, host_of, end2, None, cuts)
     write_local(path, rows)
     add(path, "expected_local_ticks", "local-ticks", gidx=gidx)
-
-
-def later_phases(local_later, tk: np.ndarray, visits) -> list:
-    """(Schedule, end) of each later SPI_LOCAL_TICK := 1 phase (Chip.local_later), with its own later
-    SPI_CYCLES_PER_TICK writes from the run's visits, for check and write."""
-    host_of = np.arange(1, len(tk) + 1)              # a later phase runs without lost ticks (local_tick_write)
-    return [(with_writes(Schedule(c, k, start), tk, host_of, visits), end) for k, start, c, end, _ in local_later]

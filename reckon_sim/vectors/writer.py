@@ -94,7 +94,7 @@ def write_vectors(out: Path, inputs: RunInputs, progress=None, host: HostSpec | 
                     end_cfg = _after_visits(chip, host, cfg)
                     steps = local_pace.extended(steps, _last_host_tick(res))       # the host stops at the end
                     if chip.local_tick:               # later phases: SPI_LOCAL_TICK := 1 again after its := 0
-                        later = local_pace.later_phases(chip.local_later, res.tick_table, res.config_reads)
+                        later = [(p, p.stop_tick or None) for p in chip.local_schedule.later]
                         for sched, end in ((chip.local_schedule, chip.local_end), *later):
                             _check_local(steps, res, sched, end)
                         local_pace.write(out, add, gidx, chip.local_schedule, _host_ticks(len(steps), res.lost_ticks),
