@@ -174,7 +174,8 @@ def writes_local_tick(prog) -> bool:
 def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: int) -> tuple | None:
     """SPI_LOCAL_TICK := 1 in a visit of the sample (reg_log: [(tick, registers before, after)]): (its tick k,
     tick k+1's start offset, C, the later period changes, the tick of a later SPI_LOCAL_TICK := 0 or None), or
-    None; ChipHang when a local tick finds the chip busy (SPI_ERROR_HALT = 1)."""
+    None; ChipHang when a local tick finds the chip busy (SPI_ERROR_HALT = 1), LostLocalTicks when it or one
+    of a later phase is lost (SPI_ERROR_HALT = 0)."""
     on = [(k, before) for k, before, after in reg_log if after[LT.name] and not before[LT.name]]
     if not on:
         return None
@@ -187,19 +188,21 @@ def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: 
     try:
         first = (k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end),
                  end)
-        try:
-            return (*first, tuple(_later_phase(tk, k3, end3, prog, reg_log) for k3, end3 in later))
-        except LostLocalTicks:                       # the re-run follows every phase from the first (with_writes)
-            raise LostLocalTicks(k, first[1], first[2], where) from None
+        if not all(_later_phase_keeps_up(tk, k3, end3, prog, reg_log) for k3, end3 in later):
+            raise LostLocalTicks(k, first[1], first[2], where)   # the re-run follows every phase (with_writes)
+        return first
     except ChipHang as hang:                         # what the ticks before the cut did, for RTL vectors
         hang.tick_send, hang.config_reads = tick_send, config_reads
         raise
 
 
-def _later_phase(tk: np.ndarray, k: int, end, prog, reg_log) -> tuple:
-    """(k, tick k+1's start offset, C, the tick of its := 0 visit or None, its later C changes [(tick, C)]) of a
-    later SPI_LOCAL_TICK := 1 phase (checked as the first; LostLocalTicks when one of its local ticks is lost)."""
-    where = f"host program step {k - 1}: config"
+def _later_phase_keeps_up(tk: np.ndarray, k: int, end, prog, reg_log) -> bool:
+    """A later SPI_LOCAL_TICK := 1 phase checked as the first (ChipHang on a halt): False when one of its local
+    ticks is lost (its figures come from the schedule: with_writes, later_of)."""
     before = next(b for k2, b, _ in reg_log if k2 == k)
-    start, c, changes = check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end)
-    return k, start, c, end, tuple(changes)
+    try:
+        check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang,
+                          f"host program step {k - 1}: config", end)
+    except LostLocalTicks:
+        return False
+    return True

@@ -90,10 +90,14 @@ class Schedule(NamedTuple):
         """The phase whose ticks follow host tick h0's (self before the first later phase)."""
         return next((p for p in reversed(self.later) if p.after <= h0), self)
 
+    def phase(self, h0: int) -> "Schedule":
+        """at(h0) as a one-phase Schedule (no `later`), whose gap and period_at are that phase's own."""
+        return self.at(h0)._replace(later=())
+
     def gap(self, h0: int, m: int) -> int:
         """Cycles from host tick h0's time_tick to host tick h0 + m's (h0 >= after)."""
         if self.later:
-            return self.at(h0)._replace(later=()).gap(h0, m)
+            return self.phase(h0).gap(h0, m)
         own = h0 == self.after and self.after
         if not self.changes:
             return self.first + (m - 1) * self.period if own else m * self.period
@@ -108,7 +112,7 @@ class Schedule(NamedTuple):
     def period_at(self, h0: int) -> int:
         """The C in force at host tick h0's time_tick (after tick `after`'s first local tick)."""
         if self.later:
-            return self.at(h0)._replace(later=()).period_at(h0)
+            return self.phase(h0).period_at(h0)
         c = self.period
         for h, _, v in self.changes:
             if h < h0:
@@ -126,7 +130,7 @@ def first_early(tk: np.ndarray, host_of: np.ndarray, sched: "Schedule | int", lo
     sched = Schedule.of(sched)
     for c in range(min(len(tk), len(host_of)) - 1):     # the last chip tick has no successor (ticks stop there)
         busy, h0 = int(tk[c, TK.cycles]), int(host_of[c])
-        s = sched.at(h0)._replace(later=())              # the phase of h0's successor
+        s = sched.phase(h0)                              # the phase of h0's successor
         if h0 < s.after:                                 # its successor follows readiness
             continue
         if s.stop_tick and h0 >= s.stop_tick:            # the host's TIME_TICK is ignored from the LT edge on
