@@ -133,3 +133,15 @@ def test_a_get_tar_hang_with_the_later_ticks_lost(tmp_path, icarus, timing_mode,
     assert ("PASS  hangs in GET_TAR of tick 21: from 20 edges after its TIME_TICK busy and silent for 26984 cycles, "
             f"MISO = {miso} (REQ_TAR {'on' if miso else 'not on'} MISO); the host's 9 later ticks lost in it (period "
             "3000)") in out, out
+
+
+def test_a_get_tar_hang_in_timing_mode_1_with_the_ready_host(tmp_path, icarus):  # noqa: F811
+    """The hang set with SPI_TIMING_MODE = 1: the bench no longer ends the hung tick by its expected count (18
+    cycles, 2 before it times the GET_TAR) and so checks the hang (before: it went on to a readback file the
+    vectors do not have). Released RTL: the same PASS line."""
+    inputs = _inputs("hang")
+    write_vectors(tmp_path, replace(inputs, config=inputs.config.with_registers(SPI_TIMING_MODE=1)))
+    assert "7 0 0 0 1" in (tmp_path / "stimulus.hex").read_text().splitlines()
+    out = run(icarus, tmp_path, status=0)
+    assert ("PASS  hangs in GET_TAR of tick 2: from 20 edges after its TIME_TICK busy and silent for 2000 cycles, "
+            "MISO = 1 (REQ_TAR on MISO)") in out, out

@@ -163,28 +163,15 @@ class Chip:
             host_mod.check_program(prog, bool(cfg["SPI_REGRESSION"]), cfg.n_out - 1)
         do_eprop = cfg.do_eprop_train if learn else cfg.do_eprop_test
         self._check_protocol()
-        period, lost = self.host.tick_period, frozenset()
+        period = self.host.tick_period
         if period and prog.fall_cycle >= period:
             raise InputError("host program: fall_cycle", f"= {prog.fall_cycle} with tick_period = {period}: SAMPLE "
                              "would fall after the next TIME_TICK (allowed: -1 or 0..tick_period-1; a fall m "
                              "periods later is a fall in tick j+m)")
         prog, self._fall_tick = host_mod.played(prog, cfg.num_recout)
         saved = self._saved() if local_tick_write.writes_local_tick(prog) else None
-        if period:                                   # TIME_TICK every N cycles: early ticks lost or halting
-            sched = early_ticks.period_schedule(self, prog, sample, do_eprop, period, saved)
-            tk, stats, rec, tick_send, config_reads, lost, cuts, _ = early_ticks.run_losing_ticks(
-                self, prog, sample, do_eprop, dump, sched)
-            if sched.stop_tick and (lost or cuts):
-                raise InputError(f"host program step {sched.stop_tick - 1}: config", "SPI_LOCAL_TICK := 1 after "
-                                 f"host ticks lost or cut ({', '.join(str(h) for h in sorted({*lost, *dict(cuts)}))}"
-                                 ") with tick_period: not modelled (allowed: a period no tick before the write "
-                                 "misses)")
-        else:
-            (tk, stats, rec, tick_send, config_reads), cuts = self._simulate(prog, sample, do_eprop, dump), ()
-            if self._timing_error:                   # an earlier sample's TIMING_ERROR meets a SPI_ERROR_HALT := 1
-                error_halt.check_sticky((), None, (tk, stats, rec, tick_send, config_reads),
-                                        np.arange(1, len(tk) + 1), ChipHang, True)
         try:
+            tk, stats, rec, tick_send, config_reads, lost, cuts = self._first_run(prog, sample, do_eprop, dump, saved)
             lt = local_tick_write.sample_local_ticks(self._reg_log, prog, tk, tick_send, config_reads, period)
         except local_tick_write.LostLocalTicks as busy:   # re-run with the local ticks as an early-tick schedule
             tk, stats, rec, tick_send, config_reads, lost, cuts, s = early_ticks.rerun_lost_local(
@@ -218,6 +205,26 @@ class Chip:
                               cut_ticks=cuts)
         st.enter_idle()
         return result
+
+    def _first_run(self, prog, sample: Sample, do_eprop: int, dump: bool, saved):
+        """The sample on the host's ticks: _simulate's tuple, the lost ticks and the cuts; LostLocalTicks for a
+        GET_TAR hang after an SPI_LOCAL_TICK := 1 visit (its local ticks decide: local_tick_write.into_hang)."""
+        period, sched = self.host.tick_period, None
+        try:
+            if period:                               # TIME_TICK every N cycles: early ticks lost or halting
+                sched = early_ticks.period_schedule(self, prog, sample, do_eprop, period, saved)
+                *run, lost, cuts, _ = early_ticks.run_losing_ticks(self, prog, sample, do_eprop, dump, sched)
+                _local_after_lost(sched.stop_tick, lost, cuts)
+                return (*run, lost, cuts)
+            run = self._simulate(prog, sample, do_eprop, dump)
+        except ChipHang as hang:
+            if saved is not None:
+                _local_after_lost(sched.stop_tick if sched else 0, hang.lost_ticks, hang.cut_ticks)
+                local_tick_write.into_hang(self._reg_log, prog, hang)
+            raise
+        if self._timing_error:                       # an earlier sample's TIMING_ERROR meets a SPI_ERROR_HALT := 1
+            error_halt.check_sticky((), None, run, np.arange(1, len(run[0]) + 1), ChipHang, True)
+        return (*run, frozenset(), ())
 
     def _saved(self) -> tuple:
         """What a re-run of the sample restores: the state, the configuration and Params, the coverage counts."""
@@ -355,3 +362,11 @@ class Chip:
         """Ticks whose processing would not finish within one tick period at this clock: the next TIME_TICK
         would arrive outside IDLE/idle PROP and set TIMING_ERROR (spec §5), halting the chip with ERROR_HALT."""
         return int(np.count_nonzero(np.asarray(tick_cycles) > clock_hz * tick_period_s))
+
+
+def _local_after_lost(stop_tick: int, lost, cuts) -> None:
+    """Refuse an SPI_LOCAL_TICK := 1 write (in tick stop_tick's visit) after host ticks were lost or cut."""
+    if stop_tick and (lost or cuts):
+        raise InputError(f"host program step {stop_tick - 1}: config", "SPI_LOCAL_TICK := 1 after host ticks lost "
+                         f"or cut ({', '.join(str(h) for h in sorted({*lost, *dict(cuts)}))}) with tick_period: "
+                         "not modelled (allowed: a period no tick before the write misses)")

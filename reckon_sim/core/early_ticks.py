@@ -80,7 +80,7 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
                 halt.lost_ticks, halt.cut_ticks = tuple(sorted(lost)), tuple(sorted(cuts.items()))
                 raise halt
             if into_hang:
-                raise gettar_hang.lost_after(prog, hang, h0, host_of, lost, ChipHang)
+                raise gettar_hang.lost_after(prog, hang, h0, host_of, lost, ChipHang, sched.phase(h0).after > 0)
         if where == "PROP":                      # it cuts the scan (core.cycle.cut)
             if not sched.after:
                 cut.check_cut(prog, h, host_of)

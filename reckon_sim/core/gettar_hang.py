@@ -4,7 +4,8 @@ The chip waits in GET_TAR for ever, but the host's TIME_TICKs go on: the next on
 L762: a time_tick outside IDLE / PROP), so with SPI_ERROR_HALT = 1 (the value it meets, core.error_halt) the FSM
 is held in IDLE from there (a halt: tick_period.halt), and with 0 every later tick is lost and the chip still
 waits in GET_TAR, now with TIMING_ERROR set. A later host step that sends target bytes would end that GET_TAR
-late: not modelled.
+late: not modelled. The local ticks of an SPI_LOCAL_TICK := 1 visit do the same (core.local_tick_write.into_hang);
+the host, waiting for readiness, then plays no later step.
 """
 from __future__ import annotations
 
@@ -21,29 +22,34 @@ def next_tick(tk: np.ndarray, host_of: np.ndarray, sched: Schedule, n_host_ticks
     (chip row, its host tick, the next host tick, offset, state); the row's GET_TAR then reaches past it. None:
     the hung tick is the host's last."""
     c = len(tk) - 1
-    h0 = int(host_of[c])
-    if h0 >= n_host_ticks:
-        return None
-    row, gap = tk[c], Schedule.of(sched).gap(h0, 1)
+    h0, s = int(host_of[c]), Schedule.of(sched)
+    p = s.phase(h0)
+    if h0 >= n_host_ticks and not s.after or h0 < p.after or p.stop_tick and h0 >= p.stop_tick:
+        return None                                  # no tick follows: the host's last, or the phase stopped
+    row, gap = tk[c], s.gap(h0, 1)
     entry = 1 + int(row[TK.step]) + int(row[TK.sdone]) + int(row[TK.config])
     row[TK.gettar] = max(gap - entry + 1, 1)            # GET_TAR as far as that tick: it never ends
     row[TK.cycles] = entry + row[TK.gettar]
     return c, h0, h0 + 1, gap, state_at(row, gap)[0]
 
 
-def lost_after(prog, hang, h0: int, host_of: np.ndarray, lost: frozenset, hang_cls):
-    """The GET_TAR hang of host tick h0 with SPI_ERROR_HALT = 0: TIMING_ERROR set, the host's later ticks lost."""
+def lost_after(prog, hang, h0: int, host_of: np.ndarray, lost: frozenset, hang_cls, local: bool = False):
+    """The GET_TAR hang of host tick h0 with SPI_ERROR_HALT = 0: TIMING_ERROR set, the host's later ticks lost
+    (local: the local ticks of an SPI_LOCAL_TICK := 1 visit, which go on while the host waits for readiness, so
+    it plays no later step)."""
     T = prog.n_ticks
     sends = [j for j in range(h0, T) if prog.tar.get(j) or prog.req.get(j)]
-    if sends:
+    if sends and not local:
         raise InputError(f"host program step {sends[0]}: tar", f"target bytes after tick {h0}, whose GET_TAR no "
                          "transfer answers, with a tick_period and SPI_ERROR_HALT = 0: they would end that GET_TAR "
                          "late: not modelled (allowed: no target bytes after the hung tick, or SPI_ERROR_HALT = 1)")
     later = frozenset(range(h0 + 1, T + 1))
-    out = hang_cls("GET_TAR", h0, f"no target transfer answers its request; TIME_TICK {h0 + 1} arrives in it and "
-                                  f"sets TIMING_ERROR, it and the host's later ticks up to {T} are lost "
-                                  "(SPI_ERROR_HALT = 0)", timing_error=True, tick_table=hang.tick_table,
-                   lost_ticks=tuple(sorted(lost | later)))
+    ticks = (f"the local tick {h0 + 1} arrives in it and sets TIMING_ERROR, it and every later one are lost "
+             "(SPI_ERROR_HALT = 0; the host, waiting for readiness, plays no later step)" if local else
+             f"TIME_TICK {h0 + 1} arrives in it and sets TIMING_ERROR, it and the host's later ticks up to {T} are "
+             "lost (SPI_ERROR_HALT = 0)")
+    out = hang_cls("GET_TAR", h0, f"no target transfer answers its request; {ticks}", timing_error=True,
+                   tick_table=hang.tick_table, lost_ticks=tuple(sorted(lost | later)))
     return _carry(out, hang, host_of)
 
 

@@ -13,9 +13,6 @@ def _what(hang: ChipHang) -> str:
 def check_halt(hang: ChipHang) -> bool:
     """Refuse the halts and hangs the bench does not play; returns whether the halt comes inside its visit (a
     local tick's, record 7 bit 2)."""
-    if hang.local and hang.lost_ticks and hang.cut != ("CONFIG", -1):
-        raise InputError("host program", f"{_what(hang)}: local ticks lost before it "
-                                         f"({', '.join(map(str, hang.lost_ticks))}): not written (model only)")
     in_visit = bool(hang.local and hang.cut is not None and hang.cut[0] == "CONFIG" and hang.cut[1] >= 0)
     if in_visit and hang.local[2] == 1:               # C = 1: time_tick stays high in IDLE (tick_cnt held at 1)
         raise InputError("host program", f"{_what(hang)}: a halt inside the visit with C = 1 is not written "

@@ -304,6 +304,8 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     sends = hang.tick_send
     found = gettar.hang_rows(cfg, tk, gettar.blind(cfg), _host_ticks(h, lost)) if hang.state == "GET_TAR" else []
     host_cycles = tk[:n, TK.gettar] + tk[:n, TK.config] + (sends["cycles"][:n] if sends is not None else 0)
+    if hang.state == "IDLE" and hang.cut and hang.cut[0] == "GET_TAR":   # a halt in a GET_TAR no transfer answers:
+        host_cycles[n - 1] -= tk[n - 1, TK.gettar]    # chip cycles up to the tick (REQ_TAR-timed, it ends no tick)
     rows, ticks = np.zeros((2, h), np.int64), _host_ticks(h, lost)   # rows per host tick: a lost one "0 0"
     rows[:, ticks - 1] = np.stack([tk[:n, TK.cycles], host_cycles])
     _merge_cut_rows(rows, ticks, cuts)                # a cut tick is raised inside its busy tick (record 8)
@@ -318,7 +320,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
     steps = steps[:h]
     if hang.local:                                    # the local ticks up to the one that halts tick h
         sched = hang.local_schedule or Schedule(hang.local[2], *hang.local[:2])
-        last = max([t for t in lost if t > h], default=h + in_visit) if timing.timing_error & 4 else h + 1
+        last = max([t for t in lost if t > h], default=h + in_visit) if timing and timing.timing_error & 4 else h + 1
         local_pace.write(out, add, gidx, sched, _host_ticks(h, lost), None, (h, last))
     _add_config_reads(steps, hang.config_reads, gidx, probes)
     _asked_only(steps[: h - 1], tk[: n - 1], lost)                # the cut tick h: as far as the chip got

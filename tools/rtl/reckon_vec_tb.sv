@@ -221,7 +221,8 @@ module reckon_vec_tb;
             n_grp = 0; grp_i = 0; grp_start = 0; span = 0;
             if (k == halt_k) spt = 1'b0;              // the halt tick: its items (if any) are acknowledged only
             if (spt) read_tick_send(k, n_exp);
-            if (period_p > 0 && k > 1) begin          // fixed period: a host step that overran raises it late
+            if (period_p > 0 && k > 1 && !(lt_k > 0 && k > lt_k && (lt_end == 0 || k <= lt_end))) begin   // not a local tick's
+                // fixed period: a host step that overran raises it late
                 if (cyc - t_last > period_p) late_ticks = late_ticks + 1;
                 while (cyc - t_last < period_p) @(negedge CLK);
             end
@@ -282,7 +283,8 @@ module reckon_vec_tb;
                 end
                 if (req_seen < 0 && MISO === 1'b1 && SPI_RDY !== 1'b1) req_seen = cyc - t0;
                 // blind: GET_TAR starts blind_c cycles into the tick plus the CONFIG cycles (once the visit is over)
-                if (!sent && blind && cfg_nw == 0 && SPI_RDY !== 1'b1 && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin
+                if (!sent && blind && (!lt || lt_seen) && cfg_nw == 0 && SPI_RDY !== 1'b1
+                    && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin   // t0: the local tick's once seen
                     blind_at = cyc;                           // GET_TAR shows now (were REQ_TAR on MISO)
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
                     // it ends when the last byte's AERIN_ACK rises; after a CONFIG visit one edge more, as REQ_TAR
@@ -293,7 +295,7 @@ module reckon_vec_tb;
                     for (i = 0; i < nreq; i = i + 1) aer_send(req_buf[i], 1'b1);
                     sent = 1'b1;
                 end
-                if (!done && blind && blind_n == 0 && sent && cfg_nw == 0 && SPI_RDY !== 1'b1
+                if (!done && blind && blind_n == 0 && sent && (!lt || lt_seen) && cfg_nw == 0 && SPI_RDY !== 1'b1
                     && cyc - t0 >= blind_c + rdy_cycles + EDGES_TO_READY) begin
                     check_gettar_hang(k, t0);                 // record 11 hang: GET_TAR waits for ever
                     fin = 1'b1;
@@ -310,7 +312,8 @@ module reckon_vec_tb;
                         check_held(k, 1'b0, t0);
                         fin = 1'b1;
                     end
-                end else if (k == halt_k && !prop_wait && ((period_p == 0 && lt_k == 0) || (period_p > 0 && gen_left == 0))) begin
+                end else if (k == halt_k && !prop_wait && ((period_p == 0 && lt_k == 0)
+                             || (period_p > 0 && gen_left == 0 && !(lt_k > 0 && k >= lt_k && (lt_end == 0 || k <= lt_end))))) begin
                     check_held(k, period_p > 0, t0);          // the early TIME_TICK (or a local-tick halt): IDLE
                     fin = 1'b1;
                 end else if (k == halt_k && OUT_REQ === 1'b1 && !OUT_ACK) OUT_ACK = 1'b1;
@@ -344,7 +347,9 @@ module reckon_vec_tb;
                         n_fail = n_fail + 1;
                         finish_run("unexpected timing error");
                     end
-                    fin = (!lt || lt_seen) && sent && cfg_nw == 0 && !OUT_ACK && (!spt || n_got >= n_exp) && cyc - t0 >= exp_cyc - exp_get
+                    // not by count: a GET_TAR hang (check_gettar_hang), a local tick's halt (at lt_edge, maybe past the count)
+                    fin = (!lt || lt_seen) && !(blind && blind_n == 0) && !(k == halt_k && lt_k > 0 && !halt_vis && !prop_wait)
+                          && sent && cfg_nw == 0 && !OUT_ACK && (!spt || n_got >= n_exp) && cyc - t0 >= exp_cyc - exp_get
                           + (blind ? blind_cycles : req_cycles) + rdy_cycles + span
                           + (period_p == 0 ? 0 : EDGES_TO_READY);   // ready host: at the earliest legal tick edge
                 end else if (TIMING_ERROR_RDY !== 1'b1) seen_low = 1'b1;

@@ -220,7 +220,7 @@ class Host:
         d = self.dut
         halt_local = k == tm.halt_tick and not tm.period
         spt = spt and k != tm.halt_tick                       # the halt tick's items are acknowledged only
-        if tm.period and k > 1:
+        if tm.period and k > 1 and not self.lt_on(k):     # a local tick starts it: no period to wait for
             while self.cyc - self.t_last < tm.period:
                 await FallingEdge(d.CLK_EXT)
         if not halt_local:
@@ -274,7 +274,7 @@ class Host:
                 return 0
             if self.cyc - t0 == 3:                            # this tick's pulse (the generator drops its own)
                 d.TIME_TICK.value = 0
-            at_gettar = (blind is not None and not pending and self.pin("SPI_RDY") == 0
+            at_gettar = (blind is not None and not pending and self.pin("SPI_RDY") == 0 and (not local or seen)
                          and self.cyc - t0 >= blind[0] + self.rdy_cycles + vector_files.EDGES_TO_READY)
             if not sent and (at_gettar if blind is not None else self.pin("MISO") == 1):
                 start = self.cyc
@@ -302,7 +302,7 @@ class Host:
                 self.halt = await self.held(k, False, t0, tm)
                 return 0
             if (k == tm.halt_tick and not (vis or waits)
-                    and ((not tm.period and not self.lt) or (tm.period and self.gen_left == 0))):
+                    and ((not tm.period and not self.lt) or (tm.period and self.gen_left == 0 and not self.lt_on(k, False)))):
                 self.halt = await self.held(k, bool(tm.period), t0, tm)
                 return 0
             if k == tm.halt_tick and self.pin("OUT_REQ") == 1 and not d.OUT_ACK.value:
@@ -321,7 +321,9 @@ class Host:
             if not last and self.tmode:                       # the pin shows TIMING_ERROR: the expected count
                 assert self.pin("TIMING_ERROR_RDY") == self.err_now(), f"TIMING_ERROR_RDY in tick {k}"
                 send = fall - rise + 1 if self.tick_items else 0
-                if ((not local or seen) and sent and not pending and not d.OUT_ACK.value and (not spt or len(self.tick_items) >= n_items)
+                by_count = not (blind is not None and blind[1] == 0) and not (k == tm.halt_tick and self.lt
+                                                                              and not (vis or waits))
+                if (by_count and (not local or seen) and sent and not pending and not d.OUT_ACK.value and (not spt or len(self.tick_items) >= n_items)
                         and self.cyc - t0 >= expect + self.gettar_cycles(blind) + self.rdy_cycles + send
                         + vector_files.EDGES_TO_READY):
                     break
