@@ -28,7 +28,8 @@ def _local_halt(halt: ChipHang, sched: tick_period.Schedule, h: int) -> ChipHang
 
 
 def _early(chip, prog, run, hang, host_of, sched, lost, cuts, arrivals, cut_at):
-    """The next early tick of a finished run (tick_period.first_early, or the one that lands in a GET_TAR hang),
+    """The next early tick of a finished run (tick_period.first_early, or the one that lands in a GET_TAR hang, or
+    in a SAMPLE fall's EPROP hang with local ticks),
     after the sticky TIMING_ERROR check (core.error_halt); (early tuple or None, into_hang)."""
     early = tick_period.first_early(run[0], host_of, sched, lost | frozenset(cuts))
     try:
@@ -36,10 +37,11 @@ def _early(chip, prog, run, hang, host_of, sched, lost, cuts, arrivals, cut_at):
     except ChipHang as sticky:
         sticky.lost_ticks, sticky.cut_ticks = tuple(sorted(lost)), tuple(sorted(cuts.items()))
         raise
-    into_hang = (early is None and hang is not None and hang.state == "GET_TAR"
-                 and not (hang.tick >= 2 and cut_at[hang.tick - 2] > 0))
-    if into_hang:                                # the host's ticks go on while the chip waits for targets
-        early = gettar_hang.next_tick(run[0], host_of, sched, prog.n_ticks)
+    into_hang = (early is None and hang is not None and not (hang.tick >= 2 and cut_at[hang.tick - 2] > 0)
+                 and (hang.state == "GET_TAR" or hang.state == "EPROP" and sched.after > 0))
+    if into_hang:                                # the ticks go on while the chip waits for targets (local: SAMPLE)
+        hang.uncut_row = run[0][-1].copy()       # next_tick lengthens the hung row up to the tick
+        early = gettar_hang.next_tick(run[0], host_of, sched, prog.n_ticks, lost | frozenset(cuts), hang.state)
     return early, into_hang
 
 
@@ -79,6 +81,8 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
                 halt.tick_send, halt.config_reads = run[3], error_halt.host_visits(run[4], host_of)
                 halt.lost_ticks, halt.cut_ticks = tuple(sorted(lost)), tuple(sorted(cuts.items()))
                 raise halt
+            if into_hang and hang.state == "EPROP":
+                raise lost_ticks.eprop_lost_after(hang, host_of, run_prog.fall_cycle, lost, h, prog.n_ticks, ChipHang)
             if into_hang:
                 raise gettar_hang.lost_after(prog, hang, h0, host_of, lost, ChipHang, sched.phase(h0).after > 0)
         if where == "PROP":                      # it cuts the scan (core.cycle.cut)

@@ -17,20 +17,23 @@ from .records import TK
 from .tick_period import Schedule, state_at
 
 
-def next_tick(tk: np.ndarray, host_of: np.ndarray, sched: Schedule, n_host_ticks: int) -> tuple | None:
-    """Where the host's next TIME_TICK lands in the hung tick (the last row of tk), as tick_period.first_early
-    (chip row, its host tick, the next host tick, offset, state); the row's GET_TAR then reaches past it. None:
-    the hung tick is the host's last."""
+def next_tick(tk: np.ndarray, host_of: np.ndarray, sched: Schedule, n_host_ticks: int, lost=frozenset(),
+              state: str = "GET_TAR") -> tuple | None:
+    """Where the next TIME_TICK (or local tick) not lost yet lands in the hung tick (the last row of tk), as
+    tick_period.first_early (chip row, its host tick, that tick, offset, state); the row's GET_TAR (state
+    "EPROP": its EPROP, a SAMPLE fall's hang with local ticks) then reaches past it. None: the hung tick is the
+    host's last, or no tick follows it."""
     c = len(tk) - 1
     h0, s = int(host_of[c]), Schedule.of(sched)
     p = s.phase(h0)
     if h0 >= n_host_ticks and not s.after or h0 < p.after or p.stop_tick and h0 >= p.stop_tick:
         return None                                  # no tick follows: the host's last, or the phase stopped
-    row, gap = tk[c], s.gap(h0, 1)
-    entry = 1 + int(row[TK.step]) + int(row[TK.sdone]) + int(row[TK.config])
-    row[TK.gettar] = max(gap - entry + 1, 1)            # GET_TAR as far as that tick: it never ends
-    row[TK.cycles] = entry + row[TK.gettar]
-    return c, h0, h0 + 1, gap, state_at(row, gap)[0]
+    m = next(m for m in range(1, len(lost) + 2) if h0 + m not in lost)
+    row, gap, col = tk[c], s.gap(h0, m), TK.eprop if state == "EPROP" else TK.gettar
+    entry = 1 + int(row[TK.step]) + int(row[TK.sdone]) + int(row[TK.config]) + (int(row[TK.gettar]) if col == TK.eprop else 0)
+    row[col] = max(gap - entry + 1, int(row[col]), 1)   # the hung state as far as that tick: it never ends
+    row[TK.cycles] = entry + row[col]
+    return c, h0, h0 + m, gap, state_at(row, gap)[0]
 
 
 def lost_after(prog, hang, h0: int, host_of: np.ndarray, lost: frozenset, hang_cls, local: bool = False):

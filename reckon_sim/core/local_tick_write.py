@@ -197,11 +197,12 @@ def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: 
 
 
 def into_hang(reg_log, prog, hang) -> None:
-    """LostLocalTicks for a GET_TAR hang of a run whose visits wrote SPI_LOCAL_TICK := 1 up to the hung tick:
+    """LostLocalTicks for a GET_TAR hang (or a SAMPLE fall's EPROP hang) of a run whose visits wrote
+    SPI_LOCAL_TICK := 1 up to the hung tick:
     its local ticks are lost or halt before it, or land in it (core.gettar_hang), so the sample re-runs on them
     (hang: chip tick numbers, the host's with no tick lost before it)."""
     on = [(k, b) for k, b, a in reg_log if a[LT.name] and not b[LT.name] and k <= hang.tick]
-    if hang.state != "GET_TAR" or hang.tick_table is None or hang.local is not None or not on:
+    if hang.state not in ("GET_TAR", "EPROP") or hang.tick_table is None or hang.local is not None or not on:
         return
     k, before = on[0]
     where = f"host program step {k - 1}: config"

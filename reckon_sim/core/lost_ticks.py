@@ -109,3 +109,16 @@ def host_numbered(hang, host_of: np.ndarray, fall_cycle: int, lost: frozenset, h
     out.tick_table, out.tick_send, out.lost_ticks = hang.tick_table, hang.tick_send, tuple(sorted(lost))
     out.config_reads = error_halt.host_visits(hang.config_reads, host_of)
     return out
+
+
+def eprop_lost_after(hang, host_of: np.ndarray, fall_cycle: int, lost: frozenset, h: int, n_ticks: int, hang_cls):
+    """The EPROP hang of a SAMPLE fall with local ticks and SPI_ERROR_HALT = 0: local tick h lands in it, sets
+    TIMING_ERROR and is lost, as every later one (host ticks h..n_ticks in record 8)."""
+    hang.tick_table[-1] = hang.uncut_row          # the row up to the cycle EPROP would have left (record 9)
+    base = host_numbered(hang, host_of, fall_cycle, lost | frozenset(range(h, n_ticks + 1)), hang_cls)
+    why = str(base).split(": ", 2)[2]
+    out = hang_cls("EPROP", base.tick, f"{why}; the local tick {h} arrives in it and sets TIMING_ERROR, it and "
+                                       "every later one are lost (SPI_ERROR_HALT = 0)", True, base.tick_table, base.cut,
+                   base.lost_ticks)
+    out.tick_send, out.config_reads = base.tick_send, base.config_reads
+    return out

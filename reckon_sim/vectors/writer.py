@@ -324,7 +324,8 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         local_pace.write(out, add, gidx, sched, _host_ticks(h, lost), None, (h, last))
     _add_config_reads(steps, hang.config_reads, gidx, probes)
     _asked_only(steps[: h - 1], tk[: n - 1], lost)                # the cut tick h: as far as the chip got
-    fall = _fall(prog, h, True, lost, host.tick_period) if hang.state == "EPROP" else None
+    in_eprop = hang.state == "EPROP" or hang.state == "IDLE" and hang.cut is not None and hang.cut[0] == "EPROP"
+    fall = _fall(prog, h, True, lost, host.tick_period) if in_eprop else None   # a halt in a fall's hang too
     return fmt.SampleStim(gidx, epoch, phase, index, prog.n_ticks, 0, pre, steps,
                           _spt_items(None if sends is None else {"n": sends["n"][:n]}), timing,
                           sorted({*lost, *(c[0] for c in cuts)}), fall,

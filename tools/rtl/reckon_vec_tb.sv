@@ -250,8 +250,8 @@ module reckon_vec_tb;
             if (k == lt_k && m > 0 && err_from < 0) err_from = lt_edge;   // its first local tick is lost
             if (lt) gen_pulse = -1;
             else TIME_TICK = 1'b1;
-            if (k == fall_k && fall_n == 0) SAMPLE = 1'b0;   // record 9: the fall generator drops it fall_n edges on
-            else if (k == fall_k) fall_base = cyc;
+            if (k == fall_k && fall_n == 0 && !lt) SAMPLE = 1'b0;   // record 9: the fall generator drops it fall_n edges on
+            else if (k == fall_k) fall_base = lt ? t_tick + lt_gap(k) - 3 : cyc;   // a local tick's: from its edge - 3
             seen_low = 1'b0;
             fin = 1'b0;
             sent = (nreq == 0);
@@ -333,7 +333,7 @@ module reckon_vec_tb;
                         grp_i = grp_i + 1;
                     end
                 end
-                if (!done && k == fall_k && fall_end == 2
+                if (!done && k == fall_k && fall_end == 2 && (!lt || lt_seen) && k != halt_k   // a halt: at its tick
                     && cyc - t0 >= exp_cyc - exp_get + (blind ? blind_cycles : req_cycles) + rdy_cycles + EDGES_TO_READY) begin
                     check_hung(k, t0);                        // record 9: EPROP waits for SAMPLE for ever
                     fin = 1'b1;
@@ -347,8 +347,9 @@ module reckon_vec_tb;
                         n_fail = n_fail + 1;
                         finish_run("unexpected timing error");
                     end
-                    // not by count: a GET_TAR hang (check_gettar_hang), a local tick's halt (at lt_edge, maybe past the count)
-                    fin = (!lt || lt_seen) && !(blind && blind_n == 0) && !(k == halt_k && lt_k > 0 && !halt_vis && !prop_wait)
+                    // not by count: a GET_TAR or EPROP hang (their checks), a local tick's halt (at lt_edge, maybe past the count)
+                    fin = (!lt || lt_seen) && !(blind && blind_n == 0) && !(k == fall_k && fall_end == 2)
+                          && !(k == halt_k && lt_k > 0 && !halt_vis && !prop_wait)
                           && sent && cfg_nw == 0 && !OUT_ACK && (!spt || n_got >= n_exp) && cyc - t0 >= exp_cyc - exp_get
                           + (blind ? blind_cycles : req_cycles) + rdy_cycles + span
                           + (period_p == 0 ? 0 : EDGES_TO_READY);   // ready host: at the earliest legal tick edge

@@ -93,15 +93,16 @@
     endtask
 
     // Record 9 hang in tick k: past the cycle EPROP would have left, the chip must stay busy and silent
-    // (TIMING_ERROR_RDY, OUT_REQ, REQ_TAR on MISO and SPI_RDY low: EPROP waits for SAMPLE); the run ends here.
+    // (TIMING_ERROR_RDY, OUT_REQ, REQ_TAR on MISO and SPI_RDY low: EPROP waits for SAMPLE; with SPI_TIMING_MODE = 1
+    // TIMING_ERROR_RDY shows TIMING_ERROR, set by a local tick lost in the hang); the run ends here.
     task automatic check_hung(input integer k, input integer t0);
         integer n, bad_hold;
         begin
             bad_hold = 0;
             for (n = 1; n <= HOLD_CYCLES; n = n + 1) begin
                 @(negedge CLK);
-                if (TIMING_ERROR_RDY !== 1'b0 || OUT_REQ !== 1'b0 || MISO !== 1'b0 || SPI_RDY !== 1'b0)
-                    bad_hold = bad_hold + 1;
+                if (TIMING_ERROR_RDY !== (tmode ? err_now(0) : 1'b0) || OUT_REQ !== 1'b0 || MISO !== 1'b0
+                    || SPI_RDY !== 1'b0) bad_hold = bad_hold + 1;   // mode 1: TIMING_ERROR from a lost local tick
             end
             n_samples = n_samples + 1;
             if (bad_hold != 0) begin

@@ -188,7 +188,8 @@ class Host:
         bad = 0
         for _ in range(HOLD_CYCLES):
             await FallingEdge(self.dut.CLK_EXT)
-            bad += (self.pin("TIMING_ERROR_RDY"), self.pin("OUT_REQ"), self.pin("MISO"), self.pin("SPI_RDY")) != (0,) * 4
+            bad += (self.pin("TIMING_ERROR_RDY"), self.pin("OUT_REQ"), self.pin("MISO"), self.pin("SPI_RDY")) != (
+                self.err_now() if self.tmode else 0, 0, 0, 0)   # mode 1: TIMING_ERROR from a lost local tick
         if bad:
             return f"FAIL hang in tick {k} (SAMPLE fell {n} cycles after its TIME_TICK): {bad} cycles not busy and silent"
         return f"PASS hangs in tick {k}: SAMPLE fell {n} cycles after its TIME_TICK; busy and silent for {HOLD_CYCLES} cycles"
@@ -244,10 +245,10 @@ class Host:
             self.err_from = lt_edge                            # it is lost: TIMING_ERROR from its edge
         if not local:
             d.TIME_TICK.value = 1
-        if sfall is not None and sfall.cycle == 0:
+        if sfall is not None and sfall.cycle == 0 and not local:
             d.SAMPLE.value = 0
-        elif sfall is not None:
-            cocotb.start_soon(self.drop_sample(t0, sfall.cycle))
+        elif sfall is not None:                               # a local tick's: from its edge - 3
+            cocotb.start_soon(self.drop_sample(self.t_tick + self.lt_gap(k) - 3 if local else t0, sfall.cycle))
         while True:
             await FallingEdge(d.CLK_EXT)
             if local and not seen and ((self.cyc - self.t_tick >= self.lt_gap(k)) if self.tmode
@@ -268,7 +269,7 @@ class Host:
                     return 0
                 self.halt = await self.held(k, False, t0, tm)
                 return 0
-            if (sfall is not None and sfall.end == vector_files.FALL_HANG
+            if (sfall is not None and sfall.end == vector_files.FALL_HANG and (not local or seen) and k != tm.halt_tick
                     and self.cyc - t0 >= expect + self.gettar_cycles(blind) + self.rdy_cycles + vector_files.EDGES_TO_READY):
                 self.halt = await self.hung(k, sfall.cycle)
                 return 0
@@ -321,8 +322,8 @@ class Host:
             if not last and self.tmode:                       # the pin shows TIMING_ERROR: the expected count
                 assert self.pin("TIMING_ERROR_RDY") == self.err_now(), f"TIMING_ERROR_RDY in tick {k}"
                 send = fall - rise + 1 if self.tick_items else 0
-                by_count = not (blind is not None and blind[1] == 0) and not (k == tm.halt_tick and self.lt
-                                                                              and not (vis or waits))
+                hangs = (blind is not None and blind[1] == 0) or (sfall is not None and sfall.end == vector_files.FALL_HANG)
+                by_count = not hangs and not (k == tm.halt_tick and self.lt and not (vis or waits))   # their checks end it
                 if (by_count and (not local or seen) and sent and not pending and not d.OUT_ACK.value and (not spt or len(self.tick_items) >= n_items)
                         and self.cyc - t0 >= expect + self.gettar_cycles(blind) + self.rdy_cycles + send
                         + vector_files.EDGES_TO_READY):
