@@ -193,3 +193,22 @@ def test_a_gettar_hang_is_its_own_bin_and_a_halt_is_not():
     with pytest.raises(ChipHang, match="IDLE"):
         chip.run_sample(spec.train[0], True)
     assert cov.counts[INDEX["fsm_gettar_hang"]] == 0
+
+
+def test_suite_candidates_exclude_halts_the_vectors_do_not_write(monkeypatch):
+    """model_runs applies the vectors' own refusals (vectors.model_only.check_halt), so generate() draws such a
+    candidate again instead of choosing it: before, `reckon-sim vectors --suite` (seed 1) stopped with `the cut
+    tick is raised inside the busy one, where the bench does not check a hang: not written (model only)`."""
+    from reckon_sim.core.hang import ChipHang
+    from reckon_sim.errors import InputError
+    from reckon_sim.vectors import suite
+
+    def cut_gettar_hang(self, *args, **kwargs):
+        hang = ChipHang("GET_TAR", 28, "it cut tick 27's PROP scan")
+        hang.cut_ticks = ((28, 100),)
+        raise hang
+    inputs = small_spec()
+    chip = Chip.from_config(inputs.config, **inputs.weights)
+    monkeypatch.setattr(Chip, "run_sample", cut_gettar_hang)
+    with pytest.raises(InputError, match="the cut tick is raised inside the busy one"):
+        list(suite.model_runs(inputs, chip))

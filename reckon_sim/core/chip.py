@@ -176,6 +176,8 @@ class Chip:
         except local_tick_write.LostLocalTicks as busy:   # re-run with the local ticks as an early-tick schedule
             tk, stats, rec, tick_send, config_reads, lost, cuts, s = early_ticks.rerun_lost_local(
                 self, prog, sample, do_eprop, dump, busy, saved)
+            if period and s.stop_tick:               # the re-run follows the local ticks only
+                raise local_tick_write.lost_before_resumed(s.where, s.stop_tick)
             self.local_schedule = s
             lt = (s.after, s.first, s.period, local_tick_write.period_changes(s), s.stop_tick or None)
         else:
@@ -221,6 +223,8 @@ class Chip:
             if saved is not None:
                 _local_after_lost(sched.stop_tick if sched else 0, hang.lost_ticks, hang.cut_ticks)
                 local_tick_write.into_hang(self._reg_log, prog, hang)
+                if period:
+                    local_tick_write.into_resumed_host(self._reg_log, prog, hang)
             raise
         if self._timing_error:                       # an earlier sample's TIMING_ERROR meets a SPI_ERROR_HALT := 1
             error_halt.check_sticky((), None, run, np.arange(1, len(run[0]) + 1), ChipHang, True)
@@ -365,8 +369,10 @@ class Chip:
 
 
 def _local_after_lost(stop_tick: int, lost, cuts) -> None:
-    """Refuse an SPI_LOCAL_TICK := 1 write (in tick stop_tick's visit) after host ticks were lost or cut."""
-    if stop_tick and (lost or cuts):
+    """Refuse an SPI_LOCAL_TICK := 1 write (in tick stop_tick's visit) after host ticks were lost or cut (those
+    after a later := 0 are the resumed host's)."""
+    before = sorted(h for h in {*lost, *dict(cuts)} if h <= stop_tick)
+    if stop_tick and before:
         raise InputError(f"host program step {stop_tick - 1}: config", "SPI_LOCAL_TICK := 1 after host ticks lost "
-                         f"or cut ({', '.join(str(h) for h in sorted({*lost, *dict(cuts)}))}) with tick_period: "
-                         "not modelled (allowed: a period no tick before the write misses)")
+                         f"or cut ({', '.join(map(str, before))}) with tick_period: not modelled (allowed: a period "
+                         "no tick before the write misses)")

@@ -102,12 +102,14 @@ def run_losing_ticks(chip, prog, sample, do_eprop: int, dump: bool, sched: tick_
 
 def period_schedule(chip, prog, sample, do_eprop: int, period: int, saved) -> tick_period.Schedule:
     """A fixed-period host's schedule; with an SPI_LOCAL_TICK := 1 visit (saved: the chip before the sample) its
-    ticks stop at that write's edge, found on one run without early ticks (the chip is restored after it)."""
+    ticks stop at that write's edge and resume after a later := 0 (local_tick_write.host_resumed), found on one
+    run without early ticks (the chip is restored after it)."""
     sched = tick_period.Schedule(period)
     if saved is None:
         return sched
     first = chip._simulate(prog, sample, do_eprop, False)[0]
     sched = local_tick_write.host_stopped(sched, chip._reg_log, prog, first)
+    sched = local_tick_write.host_resumed(sched, chip._reg_log, first)
     chip._restore(saved)
     return sched
 

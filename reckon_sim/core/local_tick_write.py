@@ -81,7 +81,7 @@ def with_writes(sched: Schedule, tk: np.ndarray, host_of: np.ndarray, visits) ->
     done, cur, changes, stop, c_now = [], sched._replace(later=()), [], (0, 0), sched.period
     for t, txns in visits or ():
         h0 = int(host_of[t - 1]) if t <= len(host_of) else 0    # 0: the empty step after the host's last
-        if h0 < sched.after:
+        if h0 < sched.after or t > len(tk):          # (a resumed host's lost ticks leave fewer rows)
             continue
         row, offs = tk[t - 1], write_edges(tk[t - 1], txns, LT.addr)
         if stop[0] and offs and offs[-1][1] & 1:     # tick_cnt was held at 1: counts from this write's edge
@@ -166,6 +166,26 @@ def host_stopped(sched: Schedule, reg_log, prog, tk: np.ndarray) -> Schedule:
     return sched._replace(stop_tick=k, stop_at=edge)
 
 
+def host_resumed(sched: Schedule, reg_log, tk: np.ndarray) -> Schedule:
+    """A stopped fixed-period host's schedule with the SPI_LOCAL_TICK := 0 of a later visit (tick end): its ticks
+    resume one period after tick end's time_tick (a later phase); InputError when that tick would come inside
+    tick end (tk: a run without early ticks) or SPI_LOCAL_TICK := 1 follows again."""
+    if not sched.stop_tick:
+        return sched
+    (_, end), *again = phases(reg_log, sched.stop_tick)
+    where = f"host program step {(again[0][0] if again else end or 1) - 1}: config"
+    if again:
+        raise InputError(where, f"{LT.name} := 1 again in the CONFIG visit of tick {again[0][0]} with a host "
+                                "tick_period: not modelled (allowed: the ready host, or one := 1 / := 0 phase)")
+    if end is None:
+        return sched
+    if sched.period < int(tk[end - 1, TK.cycles]):
+        raise InputError(where, f"{LT.name} := 0 in the CONFIG visit of tick {end} with tick_period = {sched.period}"
+                                f": the host's next TIME_TICK would come inside that tick ({int(tk[end - 1, TK.cycles])}"
+                                " cycles): not modelled (allowed: a period not below that tick's cycles)")
+    return sched._replace(later=(Schedule(sched.period, end, sched.period, where="host"),))
+
+
 def writes_local_tick(prog) -> bool:
     """Some CONFIG visit of the program writes SPI_LOCAL_TICK := 1 (its sample may lose local ticks)."""
     return any(v & 1 for v in written_values(prog.config.values(), LT.name))
@@ -181,10 +201,7 @@ def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: 
         return None
     k, before = on[0]
     where = f"host program step {k - 1}: config"
-    (_, end), *later = phases(reg_log, k)
-    if tick_period and end is not None:
-        raise InputError(where, f"{LT.name} := 0 in the CONFIG visit of tick {end} with a host tick_period: not "
-                                "modelled (allowed: the ready host, or no SPI_LOCAL_TICK := 0)")
+    (_, end), *later = phases(reg_log, k)           # with a tick_period: one phase (host_resumed)
     try:
         first = (k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end),
                  end)
@@ -208,6 +225,32 @@ def into_hang(reg_log, prog, hang) -> None:
     where = f"host program step {k - 1}: config"
     first, c = first_tick(hang.tick_table[k - 1], prog.config[k - 1], int(before[CPT.name]), where)
     raise LostLocalTicks(k, first, c, where)
+
+
+def into_resumed_host(reg_log, prog, hang) -> None:
+    """A fixed-period host's halt after the SPI_LOCAL_TICK := 1 / := 0 phase (host_resumed) carries that phase's
+    local ticks (record 10), checked as sample_local_ticks does: ChipHang for one that halts before."""
+    on = [(k, b) for k, b, a in reg_log if a[LT.name] and not b[LT.name] and k <= hang.tick]
+    if hang.state != "IDLE" or hang.tick_table is None or hang.local is not None or not on:
+        return
+    k, before = on[0]
+    (_, end), *_ = phases(reg_log, k)
+    if end is None or hang.tick <= end:
+        return
+    where = f"host program step {k - 1}: config"
+    try:
+        start, c, changes = check_local_ticks(hang.tick_table, k, prog.config, reg_log, int(before[CPT.name]),
+                                              ChipHang, where, end)
+    except LostLocalTicks:
+        raise lost_before_resumed(where, end) from None
+    hang.local, hang.local_changes = (k, start, c), changes
+    hang.local_schedule = with_writes(Schedule(c, k, start, where=where), hang.tick_table,
+                                      np.arange(1, len(hang.tick_table) + 1), hang.config_reads)
+
+
+def lost_before_resumed(where: str, end: int) -> InputError:
+    return InputError(where, f"local ticks lost before the {LT.name} := 0 of tick {end}'s visit with a host "
+                             "tick_period: not modelled (allowed: the ready host, or no local tick lost)")
 
 
 def _later_phase_keeps_up(tk: np.ndarray, k: int, end, prog, reg_log) -> bool:

@@ -23,7 +23,7 @@ from ..errors import InputError
 from ..experiments.data import RunInputs
 from ..hw.coverage import BINS, REACHABLE
 from ..io.reckon_files import sample_targets
-from . import spi
+from . import model_only, spi
 from .stimulus import check_protocol
 
 # RTL cost of one set beyond its ticks (Verilator start, SPI programming, read-backs), in tick equivalents
@@ -162,6 +162,7 @@ def model_runs(inputs: RunInputs, chip: Chip, dump: bool = False):
             except ChipHang as hang:                  # held in IDLE / hung in EPROP, GET_TAR or PROP, as in vectors.writer
                 if hang.state not in ("IDLE", "EPROP", "GET_TAR", "PROP") and not hang.free_run:
                     raise
+                model_only.check_halt(hang)           # InputError for a halt the vectors do not write
                 return
 
 

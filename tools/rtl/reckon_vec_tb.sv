@@ -267,6 +267,7 @@ module reckon_vec_tb;
                         finish_run("local tick off its period");
                     end
                     t0 = cyc - 3;                          // as if raised: a raised TIME_TICK's edge is t0 + 3
+                    t_last = t0;                           // a resumed fixed-period host: a period after it
                     lt_edge = cyc + lt_next(k);
                     if (m > 0 && err_from < 0) err_from = lt_edge;   // a lost local tick sets TIMING_ERROR
                 end

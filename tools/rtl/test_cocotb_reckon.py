@@ -258,7 +258,7 @@ class Host:
                     self.halt = (f"FAIL local tick {k} came {self.cyc - self.t_tick} cycles after tick "
                                  f"{self.lt_prev}'s, expected {self.lt_gap(k)}")
                     return 0
-                t0 = self.cyc - 3                             # as if raised
+                t0 = self.t_last = self.cyc - 3               # as if raised (a resumed host: a period after it)
                 lt_edge = self.cyc + self.lt_file.get(k + 1, self.lt[2])   # the next one (lost or not)
                 if n_lost and self.err_from is None:
                     self.err_from = lt_edge                   # a lost local tick sets TIMING_ERROR
