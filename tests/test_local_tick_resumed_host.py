@@ -58,9 +58,9 @@ def test_the_host_ticks_resume_after_the_local_ticks(monkeypatch):
     ({10: ON, 20: OFF}, 300, "host program step 20: config: SPI_LOCAL_TICK := 0 in the CONFIG visit of tick 21 with "
                              "tick_period = 300: the host's next TIME_TICK would come inside that tick (546 cycles): "
                              "not modelled (allowed: a period not below that tick's cycles)"),
-    ({10: ON, 15: OFF, 20: ON}, 600, "host program step 20: config: SPI_LOCAL_TICK := 1 again in the CONFIG visit of "
-                                     "tick 21 with a host tick_period: not modelled (allowed: the ready host, or one "
-                                     ":= 1 / := 0 phase)"),
+    ({10: ON, 15: OFF, 17: READ8, 20: ON}, 600, "host program step 20: config: SPI_LOCAL_TICK := 1 after host "
+                                                "ticks lost or cut (19) with tick_period: not modelled (allowed: a "
+                                                "period no tick before the write misses)"),
 ])
 def test_what_a_resumed_host_still_refuses(monkeypatch, visits, period, why):
     inp = _inputs(monkeypatch, 0, visits)
@@ -81,5 +81,31 @@ def test_vectors_of_a_resumed_host(tmp_path, monkeypatch, icarus, eh, records, p
                   HostSpec(tick_period=600))
     lines = (tmp_path / "stimulus.hex").read_text().splitlines()
     assert [x for x in lines if x[:2] in ("7 ", "8 ", "a ")][:len(records)] == [r.format(tmode) for r in records]
+    out = run(icarus, tmp_path, status=0)
+    assert passed in out, out
+
+
+@pytest.mark.parametrize("tmode", [0, 1])
+@pytest.mark.parametrize("eh, records, passed", [
+    (0, ["7 258 0 0 {}", "8 1 1c", "a b cc8 bb8"], "RESULT: PASS (3 samples checked, 3 passed, 0 failed)"),
+    (1, ["7 258 1b 1 {}", "a b cc8 bb8"], "PASS  halted in tick 27: TIME_TICK 28 at 600 cycles"),
+])
+def test_a_second_local_phase_with_a_resumed_host(tmp_path, monkeypatch, icarus, eh, records, passed, tmode):
+    """LT := 1 in ticks 11 and 21, := 0 in 16 and 26: the host resumes after each := 0 and is ignored again from
+    the second := 1's edge (a stopped later phase of its Schedule); an 8-word read in tick 27's visit loses (or
+    halts on) host tick 28. The halt's expect/local lists both local phases. RTL: the same PASS lines in both
+    timing modes; record 8 taken out: `FAIL  TIMING_ERROR_RDY high (timing error) before tick 29`."""
+    visits = {10: ON, 15: OFF, 20: ON, 25: OFF, 26: READ8}
+    inp = _inputs(monkeypatch, eh, visits, tmode)
+    if not eh:
+        chip = _chip(inp, 600)
+        r = chip.run_sample(inp.train[0], True)
+        assert r.lost_ticks == (28,) and chip.local_end == 16 and chip.local_later == ((21, 3272, 3000, 26, ()),)
+    write_vectors(tmp_path, inp, None, HostSpec(tick_period=600))
+    lines = (tmp_path / "stimulus.hex").read_text().splitlines()
+    assert [x for x in lines if x[:2] in ("7 ", "8 ", "a ")][:len(records)] == [r.format(tmode) for r in records]
+    if eh:
+        rows = (tmp_path / "expect" / "local_0000.hex").read_text().split()
+        assert rows[:2] == ["c", "cc8"] and rows[-2:] == ["1a", "bb8"] and "16" in rows[::2]
     out = run(icarus, tmp_path, status=0)
     assert passed in out, out

@@ -216,12 +216,13 @@ class Chip:
             if period:                               # TIME_TICK every N cycles: early ticks lost or halting
                 sched = early_ticks.period_schedule(self, prog, sample, do_eprop, period, saved)
                 *run, lost, cuts, _ = early_ticks.run_losing_ticks(self, prog, sample, do_eprop, dump, sched)
-                _local_after_lost(sched.stop_tick, lost, cuts)
+                _local_after_lost(local_tick_write.last_local_on(sched), lost, cuts)
                 return (*run, lost, cuts)
             run = self._simulate(prog, sample, do_eprop, dump)
         except ChipHang as hang:
             if saved is not None:
-                _local_after_lost(sched.stop_tick if sched else 0, hang.lost_ticks, hang.cut_ticks)
+                _local_after_lost(local_tick_write.last_local_on(sched) if sched else 0, hang.lost_ticks,
+                                  hang.cut_ticks)
                 local_tick_write.into_hang(self._reg_log, prog, hang)
                 if period:
                     local_tick_write.into_resumed_host(self._reg_log, prog, hang)

@@ -109,7 +109,7 @@ def period_schedule(chip, prog, sample, do_eprop: int, period: int, saved) -> ti
         return sched
     first = chip._simulate(prog, sample, do_eprop, False)[0]
     sched = local_tick_write.host_stopped(sched, chip._reg_log, prog, first)
-    sched = local_tick_write.host_resumed(sched, chip._reg_log, first)
+    sched = local_tick_write.host_resumed(sched, chip._reg_log, prog, first)
     chip._restore(saved)
     return sched
 

@@ -30,7 +30,8 @@ def next_tick(tk: np.ndarray, host_of: np.ndarray, sched: Schedule, n_host_ticks
         return None                                  # no tick follows: the host's last, or the phase stopped
     m = next(m for m in range(1, len(lost) + 2) if h0 + m not in lost)
     row, gap, col = tk[c], s.gap(h0, m), TK.eprop if state == "EPROP" else TK.gettar
-    entry = 1 + int(row[TK.step]) + int(row[TK.sdone]) + int(row[TK.config]) + (int(row[TK.gettar]) if col == TK.eprop else 0)
+    entry = 1 + int(row[TK.step]) + int(row[TK.sdone]) + int(row[TK.config])
+    entry += int(row[TK.gettar]) if col == TK.eprop else 0
     row[col] = max(gap - entry + 1, int(row[col]), 1)   # the hung state as far as that tick: it never ends
     row[TK.cycles] = entry + row[col]
     return c, h0, h0 + m, gap, state_at(row, gap)[0]

@@ -22,5 +22,5 @@ class ChipHang(InputError):
         self.tick_send = self.config_reads = None    # set by Chip.run_sample when the sample ran (as SampleResult)
         self.lost_ticks = lost_ticks                 # host ticks lost before it (SPI_ERROR_HALT = 0, core.lost_ticks)
         self.cut_ticks = ()                          # (host tick, offset) of the ticks that cut a PROP scan before it
-        self.uncut_row = None                        # a hung tick's row before the next tick lengthened it (early_ticks)
+        self.uncut_row = None                        # the hung row before the next tick lengthened it (early_ticks)
         super().__init__("host program", f"the chip hangs in {state} in tick {tick}: {why}")

@@ -166,24 +166,33 @@ def host_stopped(sched: Schedule, reg_log, prog, tk: np.ndarray) -> Schedule:
     return sched._replace(stop_tick=k, stop_at=edge)
 
 
-def host_resumed(sched: Schedule, reg_log, tk: np.ndarray) -> Schedule:
-    """A stopped fixed-period host's schedule with the SPI_LOCAL_TICK := 0 of a later visit (tick end): its ticks
-    resume one period after tick end's time_tick (a later phase); InputError when that tick would come inside
-    tick end (tk: a run without early ticks) or SPI_LOCAL_TICK := 1 follows again."""
+def host_resumed(sched: Schedule, reg_log, prog, tk: np.ndarray) -> Schedule:
+    """A stopped fixed-period host's schedule with the SPI_LOCAL_TICK := 0 of later visits (tick end): its ticks
+    resume one period after tick end's time_tick (a later phase, stopped again at a later := 1 write's edge);
+    InputError when that tick would come inside tick end (tk: a run without early ticks)."""
     if not sched.stop_tick:
         return sched
-    (_, end), *again = phases(reg_log, sched.stop_tick)
-    where = f"host program step {(again[0][0] if again else end or 1) - 1}: config"
-    if again:
-        raise InputError(where, f"{LT.name} := 1 again in the CONFIG visit of tick {again[0][0]} with a host "
-                                "tick_period: not modelled (allowed: the ready host, or one := 1 / := 0 phase)")
-    if end is None:
-        return sched
-    if sched.period < int(tk[end - 1, TK.cycles]):
-        raise InputError(where, f"{LT.name} := 0 in the CONFIG visit of tick {end} with tick_period = {sched.period}"
-                                f": the host's next TIME_TICK would come inside that tick ({int(tk[end - 1, TK.cycles])}"
-                                " cycles): not modelled (allowed: a period not below that tick's cycles)")
-    return sched._replace(later=(Schedule(sched.period, end, sched.period, where="host"),))
+    spans, later = phases(reg_log, sched.stop_tick), []
+    for i, (_, end) in enumerate(spans):
+        if end is None:
+            break
+        busy = int(tk[end - 1, TK.cycles])
+        if sched.period < busy:
+            raise InputError(f"host program step {end - 1}: config", f"{LT.name} := 0 in the CONFIG visit of tick "
+                             f"{end} with tick_period = {sched.period}: the host's next TIME_TICK would come inside "
+                             f"that tick ({busy} cycles): not modelled (allowed: a period not below that tick's "
+                             "cycles)")
+        phase = Schedule(sched.period, end, sched.period, where="host")
+        if i + 1 < len(spans):                       # := 1 again: ignored from that write's edge on
+            phase = host_stopped(phase, [(spans[i + 1][0], {LT.name: 0}, {LT.name: 1})], prog, tk)
+        later.append(phase)
+    return sched._replace(later=tuple(later))
+
+
+def last_local_on(sched: Schedule) -> int:
+    """The tick of a fixed-period host's last SPI_LOCAL_TICK := 1 visit (0: none): host ticks lost before it
+    are refused (chip._local_after_lost)."""
+    return max([sched.stop_tick, *(p.stop_tick for p in sched.later)])
 
 
 def writes_local_tick(prog) -> bool:

@@ -79,10 +79,11 @@ def arrivals(sched: Schedule, host_of: np.ndarray, end: int | None = None, halt:
 
 def write(out, add, gidx: int, sched: Schedule, host_of: np.ndarray, end, halt=None, cuts=(), later=()) -> None:
     """expect/local_NNNN.hex of sample gidx (arrivals; add: the manifest's file registration); later: the
-    (Schedule, end) of each later SPI_LOCAL_TICK := 1 phase, whose ticks follow the host's in between."""
+    (Schedule, end) of each later SPI_LOCAL_TICK := 1 phase, whose ticks follow the host's in between; halt: as
+    arrivals, in the last phase."""
     path = out / "expect" / f"local_{gidx:04d}.hex"
-    rows = arrivals(sched, host_of, end, halt, cuts)
-    for s2, end2 in later:
-        rows += arrivals(s2, host_of, end2, None, cuts)
+    rows = arrivals(sched, host_of, end, None if later else halt, cuts)
+    for i, (s2, end2) in enumerate(later):                  # the halt tick is in the last phase
+        rows += arrivals(s2, host_of, end2, halt if i == len(later) - 1 else None, cuts)
     write_local(path, rows)
     add(path, "expected_local_ticks", "local-ticks", gidx=gidx)
