@@ -104,11 +104,11 @@ def later_of(sched: Schedule) -> tuple:
     return tuple((p.after, p.first, p.period, p.stop_tick or None, period_changes(p)) for p in sched.later)
 
 
-def schedule_of(lt: tuple | None, tk: np.ndarray, visits) -> Schedule | None:
+def schedule_of(lt: tuple | None, tk: np.ndarray, visits, where: str = "host program") -> Schedule | None:
     """The Schedule of sample_local_ticks' answer lt on a run without lost ticks (tk, visits by tick), or None."""
     if lt is None:
         return None
-    return with_writes(Schedule(lt[2], lt[0], lt[1]), tk, np.arange(1, len(tk) + 1), visits)
+    return with_writes(Schedule(lt[2], lt[0], lt[1], where=where), tk, np.arange(1, len(tk) + 1), visits)
 
 
 def period_changes(sched: Schedule) -> tuple:
@@ -158,8 +158,8 @@ def check_local_ticks(tk: np.ndarray, k: int, config: dict, log, c_before: int, 
 def host_stopped(sched: Schedule, reg_log, prog, tk: np.ndarray) -> Schedule:
     """A fixed-period host's schedule that ignores its ticks from the first SPI_LOCAL_TICK := 1 write's edge on
     (tk: the tick table of a run without early ticks, whose rows are host ticks); sched unchanged without one."""
-    on = [k for k, before, after in reg_log if after[LT.name] and not before[LT.name]]
-    if not on:
+    on = first_on(reg_log)
+    if on is None:
         return sched
     k = on[0]
     edge = [e for e, v in write_edges(tk[k - 1], prog.config[k - 1], LT.addr) if v & 1][-1]
@@ -195,6 +195,13 @@ def last_local_on(sched: Schedule) -> int:
     return max([sched.stop_tick, *(p.stop_tick for p in sched.later)])
 
 
+def first_on(reg_log, upto: int | None = None) -> tuple | None:
+    """(tick k, registers before, `where`) of the first visit that writes SPI_LOCAL_TICK := 1 (up to tick upto),
+    or None."""
+    on = [(k, b) for k, b, a in reg_log if a[LT.name] and not b[LT.name] and (upto is None or k <= upto)]
+    return (*on[0], f"host program step {on[0][0] - 1}: config") if on else None
+
+
 def writes_local_tick(prog) -> bool:
     """Some CONFIG visit of the program writes SPI_LOCAL_TICK := 1 (its sample may lose local ticks)."""
     return any(v & 1 for v in written_values(prog.config.values(), LT.name))
@@ -205,11 +212,10 @@ def sample_local_ticks(reg_log, prog, tk, tick_send, config_reads, tick_period: 
     tick k+1's start offset, C, the later period changes, the tick of a later SPI_LOCAL_TICK := 0 or None), or
     None; ChipHang when a local tick finds the chip busy (SPI_ERROR_HALT = 1), LostLocalTicks when it or one
     of a later phase is lost (SPI_ERROR_HALT = 0)."""
-    on = [(k, before) for k, before, after in reg_log if after[LT.name] and not before[LT.name]]
-    if not on:
+    on = first_on(reg_log)
+    if on is None:
         return None
-    k, before = on[0]
-    where = f"host program step {k - 1}: config"
+    k, before, where = on
     (_, end), *later = phases(reg_log, k)           # with a tick_period: one phase (host_resumed)
     try:
         first = (k, *check_local_ticks(tk, k, prog.config, reg_log, int(before[CPT.name]), ChipHang, where, end),
@@ -227,11 +233,10 @@ def into_hang(reg_log, prog, hang) -> None:
     SPI_LOCAL_TICK := 1 up to the hung tick:
     its local ticks are lost or halt before it, or land in it (core.gettar_hang), so the sample re-runs on them
     (hang: chip tick numbers, the host's with no tick lost before it)."""
-    on = [(k, b) for k, b, a in reg_log if a[LT.name] and not b[LT.name] and k <= hang.tick]
-    if hang.state not in ("GET_TAR", "EPROP") or hang.tick_table is None or hang.local is not None or not on:
+    on = first_on(reg_log, hang.tick)
+    if hang.state not in ("GET_TAR", "EPROP") or hang.tick_table is None or hang.local is not None or on is None:
         return
-    k, before = on[0]
-    where = f"host program step {k - 1}: config"
+    k, before, where = on
     first, c = first_tick(hang.tick_table[k - 1], prog.config[k - 1], int(before[CPT.name]), where)
     raise LostLocalTicks(k, first, c, where)
 
@@ -239,22 +244,20 @@ def into_hang(reg_log, prog, hang) -> None:
 def into_resumed_host(reg_log, prog, hang) -> None:
     """A fixed-period host's halt after the SPI_LOCAL_TICK := 1 / := 0 phase (host_resumed) carries that phase's
     local ticks (record 10), checked as sample_local_ticks does: ChipHang for one that halts before."""
-    on = [(k, b) for k, b, a in reg_log if a[LT.name] and not b[LT.name] and k <= hang.tick]
-    if hang.state != "IDLE" or hang.tick_table is None or hang.local is not None or not on:
+    on = first_on(reg_log, hang.tick)
+    if hang.state != "IDLE" or hang.tick_table is None or hang.local is not None or on is None:
         return
-    k, before = on[0]
+    k, before, where = on
     (_, end), *_ = phases(reg_log, k)
     if end is None or hang.tick <= end:
         return
-    where = f"host program step {k - 1}: config"
     try:
         start, c, changes = check_local_ticks(hang.tick_table, k, prog.config, reg_log, int(before[CPT.name]),
                                               ChipHang, where, end)
     except LostLocalTicks:
         raise lost_before_resumed(where, end) from None
     hang.local, hang.local_changes = (k, start, c), changes
-    hang.local_schedule = with_writes(Schedule(c, k, start, where=where), hang.tick_table,
-                                      np.arange(1, len(hang.tick_table) + 1), hang.config_reads)
+    hang.local_schedule = schedule_of(hang.local, hang.tick_table, hang.config_reads, where)
 
 
 def lost_before_resumed(where: str, end: int) -> InputError:

@@ -101,11 +101,12 @@ def played(prog: HostProgram, lost: frozenset, sched: Schedule | int, num_recout
     return run, host_of, fall_tick
 
 
-def host_numbered(hang, host_of: np.ndarray, fall_cycle: int, lost: frozenset, hang_cls):
+def host_numbered(hang, host_of: np.ndarray, fall_cycle: int, lost: frozenset, hang_cls, then: str = ""):
     """The EPROP hang of a SAMPLE fall (chip tick numbers) in host tick numbers; the chip's ticks before it, their
-    CONFIG visits (by host tick) and the lost ticks ride along. No TIME_TICK follows: the host ends there."""
+    CONFIG visits (by host tick) and the lost ticks ride along. No TIME_TICK follows: the host ends there (then:
+    what local ticks do instead, sample_fall.eprop_hang)."""
     k = hang.tick
-    out = sample_fall.eprop_hang(hang_cls, hang.tick_table[-1], int(host_of[k - 1]), fall_cycle)
+    out = sample_fall.eprop_hang(hang_cls, hang.tick_table[-1], int(host_of[k - 1]), fall_cycle, then)
     out.tick_table, out.tick_send, out.lost_ticks = hang.tick_table, hang.tick_send, tuple(sorted(lost))
     out.config_reads = error_halt.host_visits(hang.config_reads, host_of)
     return out
@@ -115,10 +116,8 @@ def eprop_lost_after(hang, host_of: np.ndarray, fall_cycle: int, lost: frozenset
     """The EPROP hang of a SAMPLE fall with local ticks and SPI_ERROR_HALT = 0: local tick h lands in it, sets
     TIMING_ERROR and is lost, as every later one (host ticks h..n_ticks in record 8)."""
     hang.tick_table[-1] = hang.uncut_row          # the row up to the cycle EPROP would have left (record 9)
-    base = host_numbered(hang, host_of, fall_cycle, lost | frozenset(range(h, n_ticks + 1)), hang_cls)
-    why = str(base).split(": ", 2)[2]
-    out = hang_cls("EPROP", base.tick, f"{why}; the local tick {h} arrives in it and sets TIMING_ERROR, it and "
-                                       "every later one are lost (SPI_ERROR_HALT = 0)", True, base.tick_table, base.cut,
-                   base.lost_ticks)
-    out.tick_send, out.config_reads = base.tick_send, base.config_reads
+    out = host_numbered(hang, host_of, fall_cycle, lost | frozenset(range(h, n_ticks + 1)), hang_cls,
+                        f"; the local tick {h} arrives in it and sets TIMING_ERROR, it and every later one are lost "
+                        "(SPI_ERROR_HALT = 0)")
+    out.timing_error = True
     return out

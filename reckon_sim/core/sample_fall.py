@@ -23,11 +23,11 @@ def where(row: np.ndarray, tick: int, cycle: int) -> str:
     return f"SAMPLE falls {cycle} cycles after TIME_TICK {tick}, in {state} cycle {c} of tick {tick}"
 
 
-def eprop_hang(hang_cls, row: np.ndarray, tick: int, cycle: int):
+def eprop_hang(hang_cls, row: np.ndarray, tick: int, cycle: int, then: str = ""):
     """The ChipHang of a fall before EPROP's last cycle without SEND_PER_TIMESTEP (row: the tick's cycles up to
-    the cycle EPROP would have left)."""
+    the cycle EPROP would have left; then: what the later ticks do, appended)."""
     state, c = state_at(row, cycle)
     last = int(row[TK.cycles]) - 1
     return hang_cls("EPROP", tick, f"{where(row, tick, cycle)}; SAMPLE is low at EPROP's last cycle ({last}) and "
                                    "SEND_PER_TIMESTEP = 0, so EPROP waits for SAMPLE for ever (srnn.v L734-L735; its "
-                                   "counters cycle on: the state after is not modelled)", cut=(state, c))
+                                   f"counters cycle on: the state after is not modelled){then}", cut=(state, c))

@@ -119,6 +119,12 @@ class Schedule(NamedTuple):
                 c = v
         return c
 
+    def ended_before(self, h: int) -> int:
+        """The tick whose visit stops the last phase (its SPI_LOCAL_TICK := 0) when tick h comes after it, else 0
+        (a halt in tick h is then the resumed host's, not a local tick's)."""
+        final = self.later[-1] if self.later else self
+        return final.stop_tick if final.stop_tick and h > final.stop_tick else 0
+
     @classmethod
     def of(cls, sched: "Schedule | int") -> "Schedule":
         return sched if isinstance(sched, Schedule) else cls(int(sched))

@@ -14,7 +14,7 @@ def check_halt(hang: ChipHang) -> bool:
     """Refuse the halts and hangs the bench does not play; returns whether the halt comes inside its visit (a
     local tick's, record 7 bit 2)."""
     sched = hang.local_schedule                      # a resumed fixed-period host's halt comes after the local ticks
-    by_local = hang.local and not (sched is not None and sched.stop_tick and hang.tick > sched.stop_tick)
+    by_local = hang.local and not (sched is not None and sched.ended_before(hang.tick))
     in_visit = bool(by_local and hang.cut is not None and hang.cut[0] == "CONFIG" and hang.cut[1] >= 0)
     if in_visit and hang.local[2] == 1:               # C = 1: time_tick stays high in IDLE (tick_cnt held at 1)
         raise InputError("host program", f"{_what(hang)}: a halt inside the visit with C = 1 is not written "

@@ -322,8 +322,7 @@ def _halted_sample(out: Path, add, cfg: ChipConfig, host: HostSpec, hang: ChipHa
         sched = hang.local_schedule or Schedule(hang.local[2], *hang.local[:2])
         last = max([t for t in lost if t > h], default=h + in_visit) if timing and timing.timing_error & 4 else h + 1
         later = [(p, p.stop_tick or None) for p in sched.later]
-        final = later[-1][0] if later else sched     # a resumed host's halt comes after its := 0
-        stop = final.stop_tick if final.stop_tick and h > final.stop_tick else None
+        stop = sched.ended_before(h) or None         # a resumed host's halt comes after the last := 0
         local_pace.write(out, add, gidx, sched, _host_ticks(h, lost), (sched.stop_tick or None) if later else stop,
                          None if stop else (h, last), later=later)
     _add_config_reads(steps, hang.config_reads, gidx, probes)
